@@ -1,0 +1,245 @@
+"""The only module that touches the disk.
+
+Reading turns OS and parser failures into :class:`~aleppo_map.errors.InputFileError`
+messages that name the file. Writing is atomic: data goes to a temporary file in
+the destination folder and is renamed into place only when complete, so a failed
+run never leaves a partial or corrupted output, and inputs are never modified.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from aleppo_map.errors import InputFileError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+def _require_file(path: Path, what: str) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: {what} not found (expected an existing file)")
+    if not path.is_file():
+        raise InputFileError(f"{path}: expected a file for the {what}, got a directory")
+    return path
+
+
+def read_csv(path: Path, what: str, required: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a UTF-8 CSV as strings, checking that the required columns are present.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV file.
+    what : str
+        What the file is, for messages ("control table", "gazetteer").
+    required : Sequence[str]
+        Column names that must be present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every cell as a string; empty cells as ``""``.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, not UTF-8, not CSV, or lacks a required column.
+    """
+    path = _require_file(path, what)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: expected a UTF-8 text CSV ({what}), got bytes: {exc}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputFileError(f"{path}: could not parse the {what} as CSV: {exc}") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputFileError(
+            f"{path}: the {what} lacks column(s) {', '.join(map(repr, missing))}; "
+            f"expected columns {', '.join(required)}, got {', '.join(frame.columns)}"
+        )
+    return frame
+
+
+def read_lines(path: Path, what: str = "source text") -> list[str]:
+    """Read a text file as a list of lines (line 1 is element 0), without line endings.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The text file.
+    what : str
+        What the file is, for messages.
+
+    Returns
+    -------
+    list of str
+        The lines.
+    """
+    path = _require_file(path, what)
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: expected UTF-8 text ({what}): {exc}") from None
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex SHA-256 of a file's bytes.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    path = _require_file(path, "file")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_vector(path: Path, what: str = "boundary file") -> gpd.GeoDataFrame:
+    """Read any vector file GeoPandas can read.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A GeoJSON, GeoPackage, shapefile, ... path.
+    what : str
+        What the file is, for messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As read, in its own CRS (which may be ``None``).
+    """
+    import geopandas as gpd
+
+    path = _require_file(path, what)
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+        raise InputFileError(
+            f"{path}: could not read the {what} (expected a vector file GeoPandas reads, "
+            f"such as GeoJSON, GeoPackage or a shapefile): {exc}"
+        ) from None
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside *dest*; rename it onto *dest* only on success.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Final destination. Its folder is created if needed.
+    suffix : str, optional
+        Suffix of the temporary file (defaults to *dest*'s, so writers that look at
+        the extension, such as matplotlib, pick the right format).
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write. Removed if the block raises.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix,
+        dir=dest.parent,
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_text(dest: Path, text: str) -> Path:
+    """Write UTF-8 text atomically.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Destination file.
+    text : str
+        Content.
+
+    Returns
+    -------
+    pathlib.Path
+        *dest*.
+    """
+    with atomic_path(dest) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+    return Path(dest)
+
+
+def atomic_write_bytes(dest: Path, data: bytes) -> Path:
+    """Write bytes atomically.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Destination file.
+    data : bytes
+        Content.
+
+    Returns
+    -------
+    pathlib.Path
+        *dest*.
+    """
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)
+    return Path(dest)
+
+
+@contextlib.contextmanager
+def atomic_dir(dest: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside *dest*; it replaces *dest* only on success.
+
+    Use for outputs made of many files (a folder of frames), so that a failed run
+    leaves the previous folder, or none, never a half-written one.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Final folder.
+
+    Yields
+    ------
+    pathlib.Path
+        Temporary folder to fill.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        yield tmp
+        if dest.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old.", dir=dest.parent))
+            os.replace(dest, old / dest.name)
+            os.replace(tmp, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

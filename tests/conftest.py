@@ -1,0 +1,56 @@
+"""Shared fixtures.
+
+``shared_dir`` finds the files that live beside the project (the source texts and the
+CSR boundary file): ``$ALEPPO_MAP_SHARED`` if set, else ``../shared``. Where they are
+absent a test skips with that reason, except under ``CI=true``, where absence fails.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shared_root() -> Path:
+    env = os.environ.get("ALEPPO_MAP_SHARED")
+    return Path(env) if env else ROOT.parent / "shared"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        reason = f"shared file not found: {path} (set ALEPPO_MAP_SHARED to the folder holding seeds/ and data/)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + "; under CI=true this is a failure, not a skip")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The folder beside the project holding ``seeds/`` and ``data/``."""
+    root = _need(_shared_root())
+    _need(root / "seeds")
+    _need(root / "data")
+    return root
+
+
+@pytest.fixture(scope="session")
+def seeds_dir(shared_dir: Path) -> Path:
+    """The folder of the four source texts."""
+    return _need(shared_dir / "seeds")
+
+
+@pytest.fixture(scope="session")
+def csr_path(shared_dir: Path) -> Path:
+    """The real CSR neighbourhood boundaries of Aleppo (read at test time, never copied)."""
+    return _need(shared_dir / "data" / "aleppo_neighborhoods_csr.geojson")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The project's root folder."""
+    return ROOT
