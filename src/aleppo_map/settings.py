@@ -12,7 +12,7 @@ Examples
 >>> DEFAULTS.n_days
 38
 >>> DEFAULTS.colours["government"]
-'#d7301f'
+'#b30000'
 """
 
 from __future__ import annotations
@@ -87,8 +87,10 @@ class Settings:
         Decimals kept for written coordinates; 5 decimals of a degree is about 1 m.
     colours : Mapping[str, str]
         Fill colour per controller, following the convention of Syrian war maps
-        (government red, rebels green, SDF yellow); contested is a purple that stays
-        distinct under deuteranopia, protanopia and tritanopia.
+        (government red, rebels green, SDF yellow); contested is a purple. Reds and
+        greens differ in lightness so that every pair stays at least 20 CIEDE2000 apart
+        under simulated protanopia, deuteranopia and tritanopia (tested in
+        ``tests/test_render_html.py``).
     hatch_colours : Mapping[str, str]
         Darker line colour per controller, for the hatching of partial control.
     frame_size : tuple[int, int]
@@ -109,10 +111,10 @@ class Settings:
     colours: MappingProxyType[str, str] = field(
         default_factory=lambda: MappingProxyType(
             {
-                "government": "#d7301f",
-                "rebel": "#1a9850",
-                "sdf": "#fdd835",
-                "contested": "#7b3294",
+                "government": "#b30000",
+                "rebel": "#5aae61",
+                "sdf": "#ffe600",
+                "contested": "#6a3d9a",
             }
         )
     )

@@ -5,13 +5,20 @@ Every area is computed in a metric CRS (UTM zone 37N), never in degrees.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
+import numpy as np
 import pandas as pd
+
+from aleppo_map.settings import CONTROLLERS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
+
+#: Image formats :func:`write_chart` writes, chosen by the file's suffix.
+CHART_FORMATS: Final[tuple[str, ...]] = ("png", "pdf", "svg")
 
 
 def state_table(project: Project, day: str | date) -> pd.DataFrame:
@@ -37,11 +44,13 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
         try:
             day = date.fromisoformat(day)
         except ValueError:
-            raise ValidationError([Problem("--date", "", "an ISO date YYYY-MM-DD", repr(day))]) from None
+            raise ValidationError(
+                [Problem("--date", "", "an ISO date YYYY-MM-DD", repr(day))]
+            ) from None
     st = project.timeline.state_on(day).reset_index()
     rows = project.changes.set_index("change_id")
     gaz = project.gazetteer
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "district_id": st["district_id"],
             "name_en": [gaz.name_en(d) for d in st["district_id"]],
@@ -57,4 +66,287 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
             "line": rows.loc[st["change_id"], "line"].to_numpy(),
         }
     )
+
+
+def district_areas(project: Project) -> pd.Series:
+    """Area of every district in km², computed in the metric CRS.
+
+    Polygons are measured in ``settings.metric_crs`` (UTM zone 37N). A district the
+    boundary file lacks (drawn as a point) has no polygon to measure: it counts with
+    the area the layer gives it (the gazetteer's estimate), so that it is never
+    silently dropped from the totals.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a layer.
+
+    Returns
+    -------
+    pandas.Series
+        km² indexed by ``district_id``, in timeline order.
+    """
+    layer = _layer(project)
+    gdf = layer.gdf
+    metric = gdf.geometry.to_crs(project.settings.metric_crs).area / 1e6
+    is_point = gdf["geom_kind"] == "point"
+    fallback = pd.to_numeric(gdf["area_km2"], errors="coerce").fillna(0.0)
+    areas = metric.where(~is_point, fallback).astype(float)
+    return areas.reindex(project.timeline.district_ids).fillna(0.0).rename("area_km2")
+
+
+def _layer(project: Project):
+    from aleppo_map.errors import AleppoMapError
+
+    if project.layer is None:
+        raise AleppoMapError("areas need the district geometry: load the project with its layer")
+    return project.layer
+
+
+def east_ids(project: Project) -> list[str]:
+    """List the districts of the formerly rebel-held east: those the rebels held any of on day one.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    list of str
+        District ids in timeline order (empty when the rebels held nothing on day one).
+    """
+    fr = project.timeline.fractions()
+    first = fr[fr["date"] == project.timeline.dates[0]]
+    held = set(first.loc[first["rebel"] > 0, "district_id"])
+    return [d for d in project.timeline.district_ids if d in held]
+
+
+def east_km2(project: Project) -> float:
+    """Measure the formerly rebel-held east: the area the rebels held on day one.
+
+    Each district counts with its area times the rebels' share of it on the first
+    day (a district 5% rebel-held adds 5% of its area), so that a large district
+    the rebels barely held does not pass for rebel territory.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a layer.
+
+    Returns
+    -------
+    float
+        km² (0 when the rebels held nothing on day one).
+    """
+    a, f = _wide(project)
+    return float((a * f["rebel"][0]).sum())
+
+
+def _wide(project: Project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Areas per district and, per side, its shares as a (day x district) array."""
+    tl = project.timeline
+    ids = tl.district_ids
+    fr = tl.fractions()
+    shares = {
+        side: fr.pivot(index="date", columns="district_id", values=side)
+        .reindex(index=tl.dates, columns=ids).to_numpy(dtype=float)
+        for side in CONTROLLERS
+    }
+    return district_areas(project).reindex(ids).to_numpy(dtype=float), shares
+
+
+def east_shares(project: Project) -> np.ndarray:
+    """Share of the formerly rebel-held east (see :func:`east_km2`) held by each side, per day.
+
+    Within a district, the rebels keep what they still hold, up to their day-one
+    share; what they lost goes to the sides that gained ground in the district since
+    day one, in proportion to their gains. On day one the rebels hold all of it.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a layer.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
+        all NaN when the rebels held nothing on day one.
+    """
+    a, f = _wide(project)
+    r1 = f["rebel"][0]
+    total = float((a * r1).sum())
+    out = np.full((len(project.timeline.dates), len(CONTROLLERS)), np.nan)
+    if total <= 0:
+        return out
+    kept = np.minimum(f["rebel"], r1)
+    lost = r1 - kept
+    gains = {s: np.clip(f[s] - f[s][0], 0, None) for s in CONTROLLERS if s != "rebel"}
+    gained = sum(gains.values())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k, side in enumerate(CONTROLLERS):
+            if side == "rebel":
+                held = a * kept
+            else:
+                held = a * lost * np.where(gained > 0, gains[side] / gained, 0.0)
+            out[:, k] = held.sum(axis=1) / total * 100
     return out
+
+
+def majority_holder(states: pd.DataFrame) -> pd.Series:
+    """Name the side holding the larger part of each district.
+
+    A full state's holder is its controller. In a partial state the controller
+    holds ``share`` and the remainder the rest; an even split (0.5) stays with the
+    remainder, the side that held the district before the advance.
+
+    Parameters
+    ----------
+    states : pandas.DataFrame
+        Rows of :attr:`Timeline.states` (``controller``, ``share``, ``remainder``).
+
+    Returns
+    -------
+    pandas.Series
+        Side per row, same index.
+    """
+    partial = states["remainder"].astype(str) != ""
+    takes_over = ~partial | (states["share"] > 0.5)
+    return states["controller"].where(takes_over, states["remainder"])
+
+
+def daily_stats(project: Project) -> pd.DataFrame:
+    """Tabulate per day what each side held: km², districts, share of the formerly rebel-held east.
+
+    Notes
+    -----
+    ``<side>_km2``
+        Sum over districts of area × the side's share of the district (a district
+        split 0.4/0.6 adds 40% of its area to one side and 60% to the other). The
+        four columns sum to ``total_km2``, the area of the whole layer.
+    ``<side>_districts``
+        Districts whose majority holder (see :func:`majority_holder`) is the side;
+        they sum to the number of districts. ``split_districts`` counts those of
+        them that are shared between two sides that day.
+    ``east_<side>_pct``
+        Percentage of the formerly rebel-held east (the area the rebels held on the
+        first day, ``east_km2``; see :func:`east_km2` and :func:`east_shares`) held
+        by the side. Empty when the rebels held nothing on day one.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a layer (areas are measured in UTM zone 37N).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per day, ``date`` as ISO text first.
+    """
+    tl = project.timeline
+    a, f = _wide(project)
+    st = tl.states
+    holder = majority_holder(st)
+    split = st["remainder"].astype(str) != ""
+    day_of_st = st["date"].to_numpy()
+    out = pd.DataFrame({"date": [d.isoformat() for d in tl.dates]})
+    for side in CONTROLLERS:
+        out[f"{side}_km2"] = (f[side] * a).sum(axis=1).round(4)
+    out["total_km2"] = round(float(a.sum()), 4)
+    for side in CONTROLLERS:
+        n = pd.Series((holder == side).to_numpy()).groupby(day_of_st).sum()
+        out[f"{side}_districts"] = n.reindex(tl.dates).to_numpy().astype(int)
+    out["split_districts"] = (
+        pd.Series(split.to_numpy()).groupby(day_of_st).sum().reindex(tl.dates).to_numpy()
+        .astype(int)
+    )
+    out["east_km2"] = round(float((a * f["rebel"][0]).sum()), 4)
+    pct = east_shares(project)
+    for k, side in enumerate(CONTROLLERS):
+        out[f"east_{side}_pct"] = pct[:, k].round(2)
+    return out
+
+
+def write_chart(project: Project, dest: Path) -> Path:
+    """Write a stacked-area chart of the km² held by each side, with the east's shares below.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a layer.
+    dest : pathlib.Path
+        Output image; the format follows the suffix (``.png``, ``.pdf`` or ``.svg``).
+
+    Returns
+    -------
+    pathlib.Path
+        *dest*, written atomically.
+
+    Raises
+    ------
+    ValidationError
+        When the suffix is not one of those formats.
+    """
+    from matplotlib.dates import DateFormatter, DayLocator
+    from matplotlib.figure import Figure
+
+    from aleppo_map import io
+    from aleppo_map.errors import Problem, ValidationError
+    from aleppo_map.settings import LABELS
+
+    dest = Path(dest)
+    fmt = dest.suffix.lower().lstrip(".")
+    if fmt not in CHART_FORMATS:
+        raise ValidationError([Problem("--chart", "", "a file name ending in "
+                                       + ", ".join("." + f for f in CHART_FORMATS),
+                                       repr(dest.name))])
+    table = daily_stats(project)
+    days = list(project.timeline.dates)
+    colours = [project.settings.colours[s] for s in CONTROLLERS]
+    labels = [LABELS[s] for s in CONTROLLERS]
+    has_east = not table["east_rebel_pct"].isna().all()
+    fig = Figure(figsize=(8, 6.5 if has_east else 4.5), dpi=150, layout="constrained")
+    axes = fig.subplots(2 if has_east else 1, 1, sharex=True, squeeze=False)[:, 0]
+    ax = axes[0]
+    _stack_steps(ax, days, [table[f"{s}_km2"] for s in CONTROLLERS], colours, labels)
+    ax.set_ylabel("km² held")
+    ax.set_ylim(0, float(table["total_km2"].iloc[0]) * 1.001 or 1)
+    ax.set_title(f"Area held by each side, {days[0]:%-d %B %Y} to {days[-1]:%-d %B %Y}",
+                 loc="left", fontsize=11)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    if has_east:
+        ex = axes[1]
+        _stack_steps(ex, days, [table[f"east_{s}_pct"] for s in CONTROLLERS], colours, labels)
+        ex.set_ylim(0, 100)
+        ex.set_ylabel("% of the area")
+        ex.set_title("Formerly rebel-held east (the area the rebels held on day one)",
+                     loc="left", fontsize=10)
+    for a in axes:
+        a.set_xlim(days[0], days[-1] + timedelta(days=1))
+        a.margins(x=0)
+        a.grid(axis="y", linewidth=0.4, alpha=0.5)
+    axes[-1].xaxis.set_major_locator(DayLocator(interval=7))
+    axes[-1].xaxis.set_minor_locator(DayLocator())
+    axes[-1].xaxis.set_major_formatter(DateFormatter("%-d %b"))
+    source = project.layer.source if project.layer is not None else "embedded"
+    basis = ("approximate boundaries (aleppo-map gazetteer)" if str(source) == "embedded"
+             else f"boundaries: {Path(str(source)).name}")
+    fig.supxlabel(f"One step per day. Areas in UTM zone 37N from {basis}; a split district "
+                  "counts by each side's share. aleppo-map",
+                  fontsize=6, color="#555555", x=0.01, ha="left")
+    with io.atomic_path(dest) as tmp:
+        fig.savefig(tmp, format=fmt)
+    return dest
+
+
+def _stack_steps(ax, days: list[date], series: list[pd.Series], colours: list[str],
+                 labels: list[str]) -> None:
+    """Stack daily values as steps: each day's value holds from its start to the next day."""
+    x = [*days, days[-1] + timedelta(days=1)]
+    base = np.zeros(len(x))
+    for values, colour, label in zip(series, colours, labels, strict=True):
+        v = np.asarray(values, dtype=float)
+        top = base + np.append(v, v[-1])
+        ax.fill_between(x, base, top, step="post", color=colour, label=label, linewidth=0)
+        base = top

@@ -1,0 +1,658 @@
+"""Check the map against the sources' own numbers.
+
+The sources quote figures about territory: shares of the formerly rebel-held east,
+the rebel-held area in km², a district's share. ``data/reported_figures.csv``
+lists every such claim with its source line; :func:`check_figures` computes the
+same quantity from the map (the control table joined to the district areas) on
+the claim's day and gives a verdict: ``consistent`` within the tolerance below,
+``inconsistent``, or ``not computable`` with the reason.
+
+Definitions
+-----------
+* The *formerly rebel-held east* is the set of districts whose state on
+  :data:`EAST_BASELINE` (the first day of the offensive) gives the rebels any
+  share; its area is ``sum(area_km2 * rebel share)`` on that day.
+* The government's *gain* in a district is the rise of its share since the
+  baseline; gains summed with the district areas give ``government_gain_km2``
+  and, divided by the formerly rebel-held area, ``east_share_government``.
+* The map's state for a day is the state at its end; a claim marked
+  ``start-of-day`` is compared with the end of the day before.
+* A claim dated only to a window (``date`` to ``date_latest``) is compared on
+  every day of the window and judged on the day where the map comes closest.
+
+Tolerances (see the constants): the sources round, district boundaries are
+approximate and partial control is recorded in coarse shares, so a figure is
+``consistent`` when the map is within a band around it, not when it is equal.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import pandas as pd
+
+from aleppo_map import io
+from aleppo_map.errors import Problem, ValidationError
+from aleppo_map.settings import CONTROLLERS, DEFAULTS
+
+if TYPE_CHECKING:
+    from aleppo_map.project import Project
+
+# ----------------------------------------------------------------------------- settings
+#: First day of the offensive: the state on this day defines the formerly rebel-held east.
+EAST_BASELINE: Final[date] = DEFAULTS.start
+#: Tolerance for shares, in percentage points (rounded figures, coarse partial shares).
+SHARE_TOLERANCE_PP: Final[float] = 10.0
+#: Relative tolerance for areas in km²: boundaries are approximate and whole districts
+#: change hands where the front cut through them.
+AREA_TOLERANCE_REL: Final[float] = 0.35
+#: Tolerance for counts of districts (the sources' neighbourhoods are not our districts).
+COUNT_TOLERANCE: Final[float] = 1.0
+#: Factor applied to the tolerance when the source says "about" / "around".
+ABOUT_WIDENING: Final[float] = 1.5
+
+#: Verdicts.
+CONSISTENT: Final[str] = "consistent"
+INCONSISTENT: Final[str] = "inconsistent"
+NOT_COMPUTABLE: Final[str] = "not computable"
+
+#: Columns of ``reported_figures.csv``, in file order.
+FIGURE_COLUMNS: Final[tuple[str, ...]] = (
+    "figure_id", "date", "date_latest", "as_of", "scope", "district_id", "side", "value",
+    "unit", "comparison", "source_id", "line", "quote_number", "date_note", "note",
+)
+_OPTIONAL: Final[tuple[str, ...]] = ("date_latest", "as_of", "district_id", "date_note", "note")
+COMPARISONS: Final[tuple[str, ...]] = ("=", "about", ">", ">=", "<", "<=")
+AS_OF: Final[tuple[str, ...]] = ("end-of-day", "start-of-day")
+UNITS: Final[tuple[str, ...]] = ("percent", "fraction", "km2", "count")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a claim measures.
+
+    Attributes
+    ----------
+    kind : str
+        ``share`` (compared in percent), ``area`` (km²) or ``count`` (districts).
+    district : bool
+        Whether the claim is about one named district.
+    side : str or None
+        The side the quantity is about, or ``None`` when the row's ``side`` says.
+    needs_area : bool
+        Whether district areas enter the computation.
+    east : bool
+        Whether the computation uses the formerly rebel-held east (needs the baseline day).
+    template : str
+        Wording of the claim, in our own words.
+    """
+
+    kind: str
+    district: bool
+    side: str | None
+    needs_area: bool
+    east: bool
+    template: str
+
+
+SCOPES: Final[Mapping[str, Scope]] = {
+    "east_share_government": Scope("share", False, "government", True, True,
+                                   "Government held {q} of the formerly rebel-held east"),
+    "east_share_rebel": Scope("share", False, "rebel", True, True,
+                              "Rebels still held {q} of the formerly rebel-held east"),
+    "rebel_area_km2": Scope("area", False, "rebel", True, False,
+                            "Rebel-held area was {q} km²"),
+    "government_gain_km2": Scope("area", False, "government", True, True,
+                                 "Government had taken {q} km² of the rebel-held east"),
+    "district_share": Scope("share", True, None, False, False, "{side} held {q} of {district}"),
+    "district_of_rebel_area": Scope("share", True, "rebel", True, False,
+                                    "{district} was {q} of the rebel-held area"),
+    "east_count_share_government": Scope(
+        "share", False, "government", False, True,
+        "Government held {q} of the formerly rebel-held districts (counted by district)"),
+    "rebel_district_count": Scope("count", False, "rebel", False, False,
+                                  "Rebels held ground in {q} districts"),
+    "city_share": Scope("share", False, None, True, False, "{side} held {q} of the city"),
+}
+
+_SIDE_WORD = {"government": "Government", "rebel": "Rebels", "sdf": "SDF",
+              "contested": "Contested ground"}
+_CMP_WORD = {"=": "", "about": "about ", ">": "more than ", ">=": "at least ",
+             "<": "less than ", "<=": "at most "}
+_FRACTION_WORD = {0.25: "a quarter", 0.3333: "a third", 0.5: "half", 0.6667: "two thirds",
+                  0.75: "three quarters"}
+_ID_RE = re.compile(r"^F\d{2,}$")
+_MEASURE = {"share": "%", "area": "km²", "count": "districts"}
+
+
+# ----------------------------------------------------------------------------- loading
+def load_figures(
+    path: Path | None = None,
+    *,
+    source_ids: Iterable[str] | None = None,
+    district_ids: Iterable[str] | None = None,
+    suggest: Callable[[str], list[str]] | None = None,
+) -> pd.DataFrame:
+    """Read and validate a table of reported figures.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        The CSV (default: the embedded ``data/reported_figures.csv``).
+    source_ids : Iterable[str], optional
+        Known source ids; when given, every ``source_id`` must be one.
+    district_ids : Iterable[str], optional
+        Known district ids; when given, every ``district_id`` must be one.
+    suggest : callable, optional
+        ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed: ``date`` and ``date_latest`` as :class:`datetime.date`
+        (``date_latest`` ``None`` when the claim has a single day), ``value`` float,
+        ``line`` int, ``as_of`` filled with ``end-of-day`` where empty.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem in the file.
+
+    Examples
+    --------
+    >>> figs = load_figures()
+    >>> figs.loc[figs["figure_id"] == "F07", ["scope", "value", "unit"]].values.tolist()
+    [['east_share_government', 60.0, 'percent']]
+    """
+    path = Path(path) if path is not None else DEFAULTS.figures_path
+    required = [c for c in FIGURE_COLUMNS if c not in _OPTIONAL]
+    frame = io.read_csv(path, "table of reported figures", required=required)
+    for col in _OPTIONAL:
+        if col not in frame.columns:
+            frame[col] = ""
+    frame = frame.apply(lambda s: s.str.strip())
+    known_sources = set(source_ids) if source_ids is not None else None
+    known_districts = set(district_ids) if district_ids is not None else None
+    problems: list[Problem] = []
+    typed: dict[str, list[object]] = {"date": [], "date_latest": [], "value": [], "line": [],
+                                      "as_of": []}
+    seen: dict[str, int] = {}
+    for i, rec in enumerate(frame.to_dict("records"), start=1):
+
+        def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
+            problems.append(Problem(str(path), col, expected, got, row=_i, hint=hint))
+
+        fid = rec["figure_id"]
+        if not _ID_RE.match(fid):
+            bad("figure_id", "an id 'F' + digits (F01, F02, ...)", repr(fid))
+        elif fid in seen:
+            bad("figure_id", "a unique id", f"{fid!r}, already used on row {seen[fid]}")
+        else:
+            seen[fid] = i
+        first = _parse_date(rec["date"], bad, "date")
+        last = _parse_date(rec["date_latest"], bad, "date_latest") if rec["date_latest"] else None
+        if first is not None and last is not None and last < first:
+            bad("date_latest", f"empty or a day on or after the date {first}",
+                repr(rec["date_latest"]))
+        typed["date"].append(first)
+        typed["date_latest"].append(last)
+        as_of = rec["as_of"] or AS_OF[0]
+        if as_of not in AS_OF:
+            bad("as_of", "empty or one of " + ", ".join(AS_OF), repr(rec["as_of"]))
+        typed["as_of"].append(as_of)
+        scope = SCOPES.get(rec["scope"])
+        if scope is None:
+            bad("scope", "one of " + ", ".join(SCOPES), repr(rec["scope"]))
+        side = rec["side"]
+        if side not in CONTROLLERS:
+            bad("side", "one of " + ", ".join(CONTROLLERS), repr(side))
+        elif scope is not None and scope.side is not None and side != scope.side:
+            bad("side", f"{scope.side!r} for scope {rec['scope']!r}", repr(side))
+        did = rec["district_id"]
+        if scope is not None and scope.district and not did:
+            bad("district_id", f"a district id for scope {rec['scope']!r}", "empty")
+        elif scope is not None and not scope.district and did:
+            bad("district_id", f"empty for scope {rec['scope']!r}", repr(did))
+        elif did and known_districts is not None and did not in known_districts:
+            close = suggest(did) if suggest is not None else []
+            bad("district_id", "a district id of the gazetteer", repr(did),
+                "did you mean " + " or ".join(map(repr, close)) + "?" if close else "")
+        unit = rec["unit"]
+        allowed = {"share": ("percent", "fraction"), "area": ("km2",), "count": ("count",)}
+        if unit not in UNITS:
+            bad("unit", "one of " + ", ".join(UNITS), repr(unit))
+        elif scope is not None and unit not in allowed[scope.kind]:
+            bad("unit", " or ".join(allowed[scope.kind]) + f" for scope {rec['scope']!r}",
+                repr(unit))
+        try:
+            value = float(rec["value"])
+            if not math.isfinite(value) or value < 0:
+                raise ValueError
+            if value > {"fraction": 1.0, "percent": 100.0}.get(unit, math.inf):
+                raise ValueError
+        except ValueError:
+            bad("value", "a number >= 0 (at most 1 for a fraction, 100 for a percent)",
+                repr(rec["value"]))
+            value = float("nan")
+        typed["value"].append(value)
+        if rec["comparison"] not in COMPARISONS:
+            bad("comparison", "one of " + ", ".join(COMPARISONS), repr(rec["comparison"]))
+        if known_sources is not None and rec["source_id"] not in known_sources:
+            bad("source_id", "an id of the source registry (" + ", ".join(sorted(known_sources))
+                + ")", repr(rec["source_id"]))
+        try:
+            line = int(rec["line"])
+            if line < 1:
+                raise ValueError
+        except ValueError:
+            bad("line", "a line number >= 1 in the cited source", repr(rec["line"]))
+            line = 0
+        typed["line"].append(line)
+        if not rec["quote_number"]:
+            bad("quote_number", "the number as written in the cited line", "empty")
+    if problems:
+        raise ValidationError(problems)
+    out = frame.copy()
+    for col, values in typed.items():
+        out[col] = pd.Series(values, index=out.index, dtype=object if col != "value" else float)
+    out["line"] = out["line"].astype(int)
+    return out
+
+
+def _parse_date(text: str, bad: Callable[..., None], col: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        bad(col, "an ISO date YYYY-MM-DD", repr(text))
+        return None
+
+
+# ----------------------------------------------------------------------------- computing
+@dataclass(frozen=True)
+class _Map:
+    """The map's quantities, prepared once per check."""
+
+    dates: list[date]
+    fractions: Mapping[str, pd.DataFrame]  # side -> (date x district) share of the district
+    area: pd.Series | None  # km² per district, None when no geometry is loaded
+    area_note: str
+
+    def east(self) -> pd.Index:
+        base = self.fractions["rebel"].loc[EAST_BASELINE]
+        return base.index[base > 0]
+
+
+def _prepare(project: Project) -> _Map:
+    fr = project.timeline.fractions()
+    wide = {side: fr.pivot(index="date", columns="district_id", values=side)
+            for side in CONTROLLERS}
+    area, note = None, ""
+    layer = project.layer
+    if layer is not None:
+        from aleppo_map.stats import district_areas
+
+        area = district_areas(project).reindex(wide["rebel"].columns)
+        area = area.where(area > 0)
+        kind = layer.gdf["geom_kind"].reindex(area.index)
+        points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()])
+        if points:
+            note = (f"{len(points)} district(s) without a polygon in this layer counted with "
+                    f"the gazetteer's estimated area: {', '.join(points)}")
+    return _Map(list(project.timeline.dates), wide, area, note)
+
+
+def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> float | str:
+    """Compute *scope_name* on *day* (percent, km² or count); return why not if impossible."""
+    scope = SCOPES[scope_name]
+    if day not in m.fractions["rebel"].index:
+        return f"{day} is outside the timeline ({m.dates[0]} to {m.dates[-1]})"
+    if scope.east and EAST_BASELINE not in m.fractions["rebel"].index:
+        return (f"the timeline starts on {m.dates[0]}, after {EAST_BASELINE}, the day that "
+                "defines the formerly rebel-held east")
+    if scope.needs_area and m.area is None:
+        return "no district geometry loaded, so no areas"
+    if district and district not in m.fractions["rebel"].columns:
+        return f"district {district!r} is not in the control table"
+    fr = {s: f.loc[day] for s, f in m.fractions.items()}
+    area = m.area if m.area is not None else pd.Series(1.0, index=fr["rebel"].index)
+    if scope.needs_area:
+        missing = list(area.index[area.isna()])
+        if missing:
+            return "no area in this layer or the gazetteer for district(s) " + ", ".join(missing)
+    if scope_name == "district_share":
+        return 100.0 * float(fr[side][district])
+    if scope_name == "district_of_rebel_area":
+        a = float(area[district])
+        total = float((area * fr["rebel"]).sum()) + a * (1.0 - float(fr["rebel"][district]))
+        return 100.0 * a / total
+    if scope_name == "rebel_district_count":
+        return float((fr["rebel"] > 1e-9).sum())
+    if scope_name == "rebel_area_km2":
+        return float((area * fr["rebel"]).sum())
+    if scope_name == "city_share":
+        return 100.0 * float((area * fr[side]).sum() / area.sum())
+    east = m.east()
+    if len(east) == 0:
+        return f"no district is rebel-held on {EAST_BASELINE}, so there is no rebel-held east"
+    base = {s: f.loc[EAST_BASELINE, east] for s, f in m.fractions.items()}
+    by_count = scope_name == "east_count_share_government"
+    weight = pd.Series(1.0, index=east) if by_count else area[east]
+    held_before = float((weight * base["rebel"]).sum())
+    if scope_name == "east_share_rebel":
+        return 100.0 * float((weight * fr["rebel"][east]).sum()) / held_before
+    gain = float((weight * (fr["government"][east] - base["government"]).clip(lower=0)).sum())
+    if scope_name == "government_gain_km2":
+        return gain
+    return 100.0 * gain / held_before  # east_share_government, east_count_share_government
+
+
+def _tolerance(kind: str, claimed: float, comparison: str) -> float:
+    if kind == "share":
+        tol = SHARE_TOLERANCE_PP
+    elif kind == "area":
+        tol = AREA_TOLERANCE_REL * claimed
+    else:
+        tol = COUNT_TOLERANCE
+    return tol * ABOUT_WIDENING if comparison == "about" else tol
+
+
+def _miss(computed: float, claimed: float, comparison: str, tol: float) -> float:
+    """How far *computed* lies outside the band the claim allows (0 when inside)."""
+    if comparison in ("=", "about"):
+        return max(0.0, abs(computed - claimed) - tol)
+    if comparison in (">", ">="):
+        gap = (claimed - tol) - computed
+        return max(0.0, gap) if comparison == ">=" or gap < 0 else max(gap, 1e-12)
+    gap = computed - (claimed + tol)
+    return max(0.0, gap) if comparison == "<=" or gap < 0 else max(gap, 1e-12)
+
+
+def _normalised(unit: str, value: float) -> float:
+    return 100.0 * value if unit == "fraction" else value
+
+
+def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Compare every reported figure with the value the map computes on its day.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs; areas come from ``project.layer`` (the embedded layer or the
+        user's ``--districts`` file).
+    figures : pandas.DataFrame, optional
+        A table from :func:`load_figures` (default: the project's
+        ``reported_figures.csv``, validated against its registry and gazetteer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure: the figure's own columns plus ``text`` (the claim in
+        our words), ``citation``, ``measure`` (``%``, ``km²`` or ``districts``),
+        ``claimed`` (the value in that measure), ``map_date`` (the day whose state
+        was used), ``computed``, ``difference`` (computed minus claimed),
+        ``tolerance``, ``verdict``, ``reason`` and ``encoded_by`` (for a claim about
+        one district, the change ids of the control table that cite the same source
+        line for that district: agreement with those is expected, not evidence).
+    """
+    if figures is None:
+        figures = load_figures(
+            project.settings.figures_path, source_ids=project.registry.ids,
+            district_ids=project.gazetteer.ids, suggest=project.gazetteer.suggest,
+        )
+    m = _prepare(project)
+    encoded = _encoded_by(project)
+    rows = []
+    for rec in figures.to_dict("records"):
+        scope = SCOPES[rec["scope"]]
+        claimed = _normalised(rec["unit"], rec["value"])
+        tol = _tolerance(scope.kind, claimed, rec["comparison"])
+        first: date = rec["date"]
+        last: date = rec["date_latest"] or first
+        shift = timedelta(days=1 if rec["as_of"] == "start-of-day" else 0)
+        days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+        results = [(d - shift,
+                    _compute(m, rec["scope"], rec["district_id"], rec["side"], d - shift))
+                   for d in days]
+        numeric = [(d, v) for d, v in results if isinstance(v, float)]
+        out = {**rec, "text": claim_text(project, rec), "citation": _citation(project, rec),
+               "measure": _MEASURE[scope.kind], "claimed": claimed, "tolerance": tol,
+               "map_date": None, "computed": np.nan, "difference": np.nan,
+               "encoded_by": encoded.get((rec["source_id"], rec["line"], rec["district_id"]), "")
+               if scope.district else ""}
+        if not numeric:
+            out["verdict"], out["reason"] = NOT_COMPUTABLE, str(results[0][1])
+        else:
+            best_day, best = min(
+                numeric,
+                key=lambda dv: (_miss(dv[1], claimed, rec["comparison"], tol),
+                                abs(dv[1] - claimed)),
+            )
+            ok = _miss(best, claimed, rec["comparison"], tol) == 0.0
+            out.update(map_date=best_day, computed=best, difference=best - claimed,
+                       verdict=CONSISTENT if ok else INCONSISTENT)
+            out["reason"] = _reason(scope.kind, tol, ok, rec, best_day, len(numeric) < len(results),
+                                    m.area_note if scope.needs_area else "", out["encoded_by"])
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
+    """Change ids of the control table citing each (source, line, district)."""
+    changes = getattr(project, "changes", None)
+    if changes is None or changes.empty:
+        return {}
+    keys = zip(changes["source_id"], changes["line"].astype(int), changes["district_id"],
+               strict=True)
+    out: dict[tuple[str, int, str], list[str]] = {}
+    for key, cid in zip(keys, changes["change_id"], strict=True):
+        out.setdefault(key, []).append(str(cid))
+    return {k: ", ".join(v) for k, v in out.items()}
+
+
+def _reason(kind: str, tol: float, ok: bool, rec: Mapping[str, object], day: date,
+            clipped: bool, area_note: str, encoded_by: str = "") -> str:
+    band = f"±{tol:.0f} pp" if kind == "share" else (
+        f"±{tol:.2g} km²" if kind == "area" else f"±{tol:.0f}")
+    parts = [("within " if ok else "outside ") + band]
+    if rec["date_latest"]:
+        parts.append(f"closest day of the window: {day}")
+        if clipped:
+            parts.append("window clipped to the timeline")
+    elif rec["as_of"] == "start-of-day":
+        parts.append(f"compared with the end of {day}")
+    if encoded_by:
+        parts.append(f"the control table encodes this line ({encoded_by}), so this checks "
+                     "the timeline rules rather than the sources")
+    if area_note:
+        parts.append(area_note)
+    return "; ".join(parts)
+
+
+def _quantity(rec: Mapping[str, object]) -> str:
+    value = float(rec["value"])  # type: ignore[arg-type]
+    unit = rec["unit"]
+    if unit == "fraction":
+        word = _FRACTION_WORD.get(round(value, 4))
+        number = word if word is not None else f"{100 * value:g}%"
+    elif unit == "percent":
+        number = f"{value:g}%"
+    else:
+        number = f"{value:g}"
+    return _CMP_WORD[str(rec["comparison"])] + number
+
+
+def claim_text(project: Project | None, rec: Mapping[str, object]) -> str:
+    """Say what a figure claims, in our own words.
+
+    Parameters
+    ----------
+    project : Project or None
+        For district names (the id is used when ``None``).
+    rec : Mapping
+        A row of :func:`load_figures`.
+
+    Returns
+    -------
+    str
+        For example ``'Government held about a third of Hanano'``.
+
+    Examples
+    --------
+    >>> claim_text(None, {"scope": "east_share_government", "side": "government",
+    ...                   "district_id": "", "value": 60.0, "unit": "percent", "comparison": "="})
+    'Government held 60% of the formerly rebel-held east'
+    """
+    did = str(rec["district_id"])
+    name = did
+    if did and project is not None:
+        try:
+            name = project.gazetteer.name_en(did)
+        except KeyError:
+            name = did
+    return SCOPES[str(rec["scope"])].template.format(
+        q=_quantity(rec), side=_SIDE_WORD[str(rec["side"])], district=name)
+
+
+def _citation(project: Project, rec: Mapping[str, object]) -> str:
+    try:
+        return str(project.registry.citation(rec["source_id"], rec["line"]))
+    except (KeyError, AttributeError):
+        return f"{rec['source_id']}, line {rec['line']}"
+
+
+# ----------------------------------------------------------------------------- output
+def _fmt(value: float, measure: str, *, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    sign = "+" if signed and value > 0 else ""
+    if measure == "%":
+        return f"{sign}{value:.1f}{' pp' if signed else '%'}"
+    if measure == "km²":
+        return f"{sign}{value:.2f} km²"
+    return f"{sign}{value:.0f}"
+
+
+def _when(rec: Mapping[str, object]) -> str:
+    first = rec["date"].isoformat()  # type: ignore[union-attr]
+    if rec["date_latest"]:
+        return f"{first}..{rec['date_latest'].isoformat()}"  # type: ignore[union-attr]
+    return first + (" (start)" if rec["as_of"] == "start-of-day" else "")
+
+
+def printable(table: pd.DataFrame) -> pd.DataFrame:
+    """Format a :func:`check_figures` table for a terminal or a CSV export.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`check_figures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``figure``, ``date``, ``claim``, ``source``, ``claimed``, ``map``,
+        ``diff``, ``verdict`` and ``why`` (tolerance, day compared, or the reason
+        a figure is not computable), all strings.
+    """
+    rows = []
+    for rec in table.to_dict("records"):
+        measure = rec["measure"]
+        cmp_sign = {"=": "", "about": "~", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+        rows.append({
+            "figure": rec["figure_id"],
+            "date": _when(rec),
+            "claim": rec["text"],
+            "source": f"{rec['source_id']}:{rec['line']}",
+            "claimed": cmp_sign[rec["comparison"]] + _fmt(rec["claimed"], measure),
+            "map": _fmt(rec["computed"], measure),
+            "diff": _fmt(rec["difference"], measure, signed=True),
+            "verdict": rec["verdict"],
+            "why": rec["reason"],
+        })
+    return pd.DataFrame(rows, columns=["figure", "date", "claim", "source", "claimed", "map",
+                                       "diff", "verdict", "why"])
+
+
+def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[str, list[dict]]:
+    """List the figures to show beside each day's totals in the HTML explorer.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+    table : pandas.DataFrame, optional
+        A :func:`check_figures` result (computed when omitted).
+
+    Returns
+    -------
+    dict
+        ISO day -> list of ``{"figure_id", "text", "when", "source", "claimed",
+        "computed", "verdict", "reason"}`` (strings), for the days of the timeline.
+        A claim dated to a window is listed on the window's last day.
+    """
+    if table is None:
+        table = check_figures(project)
+    days = {d.isoformat() for d in project.timeline.dates}
+    out: dict[str, list[dict]] = {}
+    for rec in table.to_dict("records"):
+        key = (rec["date_latest"] or rec["date"]).isoformat()
+        if key not in days:
+            continue
+        if rec["date_latest"]:
+            when = f"undated; some day from {rec['date']} to {rec['date_latest']}"
+        elif rec["as_of"] == "start-of-day":
+            when = "at the start of the day"
+        else:
+            when = ""
+        out.setdefault(key, []).append({
+            "figure_id": rec["figure_id"],
+            "text": rec["text"],
+            "when": when,
+            "source": rec["citation"],
+            "claimed": _fmt(rec["claimed"], rec["measure"]),
+            "computed": _fmt(rec["computed"], rec["measure"]),
+            "verdict": rec["verdict"],
+            "reason": rec["reason"],
+        })
+    return out
+
+
+def html_items(project: Project, table: pd.DataFrame | None = None) -> list[dict[str, str]]:
+    """Flatten :func:`claims_by_day` into the items the HTML explorer takes.
+
+    :func:`aleppo_map.render_html.write_map` calls this when it is given no
+    figures; each item carries the day, a one-line ``text`` (the claim, the map's
+    value and the citation) and the ``verdict``, plus every key of
+    :func:`claims_by_day` for templates that lay them out separately.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+    table : pandas.DataFrame, optional
+        A :func:`check_figures` result (computed when omitted).
+
+    Returns
+    -------
+    list of dict
+        ``{"date", "text", "verdict", "figure_id", "claim", "when", "source",
+        "claimed", "computed", "reason"}``, ordered by day then figure id.
+    """
+    items = []
+    for day, claims in sorted(claims_by_day(project, table).items()):
+        for c in claims:
+            when = f" ({c['when']})" if c["when"] else ""
+            items.append({
+                **c,
+                "date": day,
+                "claim": c["text"],
+                "text": f"{c['text']}{when}: map {c['computed']}. {c['source']}",
+            })
+    return items

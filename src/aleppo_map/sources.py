@@ -1,0 +1,786 @@
+"""Source registry and provenance: which text a row cites, and whether the citation holds.
+
+The project never ships the source texts. ``seeds/sources.csv`` registers each one
+(file name, title, publisher, date, kind, SHA-256, rank for the same-day rule) and
+every row of the control table cites a source id and a 1-based line number. Given
+the folder holding the texts (``--seeds``), :func:`check_against_seeds` verifies
+every citation and :func:`cite` prints the cited lines.
+
+A cited line must *name* the row's district, by its English name or any alias of
+the gazetteer, or, for a row that applies an aggregate statement ("the entire
+north-east"), contain one of the aggregate's phrases from ``data/aggregates.csv``.
+Names are compared after folding case, accents, apostrophes and hyphens and
+dropping Arabic articles, so "al-Sha'ar", "ash-Sha'ar" and "Sha'ar" are one name.
+
+Examples
+--------
+>>> name_tokens("Ba'aiedeen")
+('baaiedeen',)
+>>> name_tokens("ash-Sheikh Fares")
+('sheikh', 'fares')
+>>> names_in("Kurdish units then held Sheikh Fares.", ["al-Sheikh Fares"])
+['al-Sheikh Fares']
+>>> names_in("the northeastern part fell", ["north-east"])
+[]
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from aleppo_map import io
+from aleppo_map.errors import AleppoMapError, InputFileError, Problem, ValidationError
+from aleppo_map.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from aleppo_map.gazetteer import Gazetteer
+    from aleppo_map.timeline import Timeline
+
+#: Columns of ``seeds/sources.csv``, in file order.
+REGISTRY_COLUMNS: tuple[str, ...] = (
+    "source_id", "file", "title", "publisher", "published", "kind", "sha256", "rank",
+)
+#: Allowed values of the ``kind`` column.
+KINDS: tuple[str, ...] = ("encyclopedia", "news")
+#: Columns of ``data/aggregates.csv``, in file order.
+AGGREGATE_COLUMNS: tuple[str, ...] = ("aggregate", "phrases", "members", "note")
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_CHANGE_ID_RE = re.compile(r"^[A-Za-z]\d+$")
+#: Arabic articles as they are transliterated in the sources and the gazetteer.
+_ARTICLES = frozenset(
+    {"al", "el", "il", "as", "ash", "ad", "adh", "aj", "az", "at", "ath", "an", "ar"}
+)
+_APOSTROPHES = "'’‘`´ʿʾʼ′"
+
+
+# ---------------------------------------------------------------- name matching
+def name_tokens(text: str) -> tuple[str, ...]:
+    """Fold a name or a sentence into comparable word tokens.
+
+    Lower case, accents and apostrophes removed, every other non-alphanumeric
+    character a separator, and Arabic articles (``al-``, ``ash-``...) dropped.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    tuple of str
+        The tokens, in order.
+
+    Examples
+    --------
+    >>> name_tokens("Qal’et ash-Sharif")
+    ('qalet', 'sharif')
+    """
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    for mark in _APOSTROPHES:
+        folded = folded.replace(mark, "")
+    words = re.split(r"[^0-9a-z]+", folded)
+    return tuple(w for w in words if w and w not in _ARTICLES)
+
+
+def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
+    n = len(needle)
+    if n == 0:
+        return False
+    first = needle[0]
+    return any(
+        haystack[i] == first and tuple(haystack[i:i + n]) == tuple(needle)
+        for i in range(len(haystack) - n + 1)
+    )
+
+
+def _gazetteer_normalise() -> Any:
+    """Return the gazetteer's ``normalise`` when that module is importable, else ``None``."""
+    try:
+        from aleppo_map.gazetteer import normalise
+    except ImportError:  # pragma: no cover - the gazetteer module ships with the package
+        return None
+    return normalise
+
+
+def names_in(text: str, names: Iterable[str]) -> list[str]:
+    """Return those of *names* that occur in *text* as whole words.
+
+    Both sides are folded with :func:`name_tokens`; when the gazetteer module is
+    available, its ``normalise`` is tried as well, so either folding may match.
+
+    Parameters
+    ----------
+    text : str
+        A line of a source.
+    names : Iterable[str]
+        Names, aliases or phrases to look for.
+
+    Returns
+    -------
+    list of str
+        The names found, in the order given.
+    """
+    tokens = name_tokens(text)
+    norm = _gazetteer_normalise()
+    norm_text = f" {norm(text)} " if norm is not None else ""
+    found = []
+    for name in names:
+        if not name or not name.strip():
+            continue
+        if _contains(tokens, name_tokens(name)):
+            found.append(name)
+            continue
+        if norm is not None:
+            n = norm(name)
+            if n and f" {n} " in norm_text:
+                found.append(name)
+    return found
+
+
+# ---------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class SourceRegistry:
+    """The registered source texts.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Indexed by ``source_id``; columns ``file``, ``title``, ``publisher``,
+        ``published`` (:class:`datetime.date`), ``kind``, ``sha256``, ``rank`` (int).
+    path : pathlib.Path or None
+        Where the registry was read from.
+    """
+
+    frame: pd.DataFrame
+    path: Path | None = None
+    _cache: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ids(self) -> list[str]:
+        """Source ids, in registry order."""
+        return list(self.frame.index)
+
+    def _row(self, source_id: str) -> pd.Series:
+        if source_id not in self.frame.index:
+            raise ValidationError(
+                [
+                    Problem(
+                        str(self.path or "source registry"), "source_id",
+                        "a registered source id (" + ", ".join(self.ids) + ")", repr(source_id),
+                    )
+                ]
+            )
+        return self.frame.loc[source_id]
+
+    def title(self, source_id: str) -> str:
+        """Title of a source.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+
+        Returns
+        -------
+        str
+            The title.
+        """
+        return str(self._row(source_id)["title"])
+
+    def rank(self, source_id: str) -> int:
+        """Rank of a source for the same-day rule (1 first).
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+
+        Returns
+        -------
+        int
+            The rank.
+        """
+        return int(self._row(source_id)["rank"])
+
+    def citation(self, source_id: str, line: int) -> str:
+        """Human citation of one line of a source.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+        line : int
+            1-based line number.
+
+        Returns
+        -------
+        str
+            Such as ``Wikipedia, "Aleppo offensive (November–December 2016)", line 169``.
+        """
+        rec = self._row(source_id)
+        return f'{rec["publisher"]}, "{rec["title"]}", line {int(line)}'
+
+    def text_path(self, source_id: str, seeds_dir: Path) -> Path:
+        """Where the text of a source is expected in a seeds folder.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+        seeds_dir : pathlib.Path
+            Folder holding the source texts.
+
+        Returns
+        -------
+        pathlib.Path
+            ``seeds_dir / file``.
+        """
+        return Path(seeds_dir) / str(self._row(source_id)["file"])
+
+    def lines(self, source_id: str, seeds_dir: Path) -> list[str]:
+        """Lines of a source text (line 1 is element 0), read once and cached.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+        seeds_dir : pathlib.Path
+            Folder holding the source texts.
+
+        Returns
+        -------
+        list of str
+            The lines.
+
+        Raises
+        ------
+        InputFileError
+            When the file is missing or not UTF-8 text.
+        """
+        path = self.text_path(source_id, seeds_dir)
+        key = str(path.resolve())
+        if key not in self._cache:
+            self._cache[key] = io.read_lines(path, f"source text {source_id!r}")
+        return self._cache[key]
+
+
+def load_registry(path: Path | None = None) -> SourceRegistry:
+    """Read and check ``seeds/sources.csv``.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        The registry; default the embedded ``seeds/sources.csv``.
+
+    Returns
+    -------
+    SourceRegistry
+        The registry, indexed by source id.
+
+    Raises
+    ------
+    ValidationError
+        Listing every bad cell (duplicate id, bad date, kind, checksum or rank).
+    InputFileError
+        When the file is missing or lacks a column.
+    """
+    path = Path(path) if path is not None else DEFAULTS.registry_path
+    raw = io.read_csv(path, "source registry", required=REGISTRY_COLUMNS)
+    file = str(path)
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    ranks: dict[int, str] = {}
+    published: list[date | None] = []
+    rank_values: list[int] = []
+    for i, rec in enumerate(raw.to_dict("records"), start=1):
+        sid = rec["source_id"].strip()
+        if not _SLUG_RE.match(sid):
+            problems.append(Problem(file, "source_id", "a lowercase slug such as 'wikipedia'",
+                                    repr(sid), row=i))
+        elif sid in seen:
+            problems.append(Problem(file, "source_id", "a unique id",
+                                    f"{sid!r}, already on row {seen[sid]}", row=i))
+        else:
+            seen[sid] = i
+        if not rec["file"].strip() or "/" in rec["file"] or "\\" in rec["file"]:
+            problems.append(Problem(file, "file", "a bare file name inside the seeds folder",
+                                    repr(rec["file"]), row=i))
+        for col in ("title", "publisher"):
+            if not rec[col].strip():
+                problems.append(Problem(file, col, "a non-empty text", "''", row=i))
+        try:
+            published.append(date.fromisoformat(rec["published"].strip()))
+        except ValueError:
+            published.append(None)
+            problems.append(Problem(file, "published", "an ISO date YYYY-MM-DD",
+                                    repr(rec["published"]), row=i))
+        if rec["kind"].strip() not in KINDS:
+            problems.append(Problem(file, "kind", "one of " + ", ".join(KINDS),
+                                    repr(rec["kind"]), row=i))
+        if not _SHA_RE.match(rec["sha256"].strip().lower()):
+            problems.append(Problem(file, "sha256", "64 hexadecimal digits",
+                                    repr(rec["sha256"]), row=i))
+        try:
+            rank = int(rec["rank"])
+            if rank < 1:
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(file, "rank", "a whole number >= 1", repr(rec["rank"]),
+                                    row=i))
+            rank = 0
+        else:
+            if rank in ranks:
+                problems.append(Problem(file, "rank", "a rank no other source has",
+                                        f"{rank}, also given to {ranks[rank]!r}", row=i))
+            ranks[rank] = sid
+        rank_values.append(rank)
+    if problems:
+        raise ValidationError(problems)
+    frame = raw.copy()
+    for col in frame.columns:
+        frame[col] = frame[col].str.strip()
+    frame["sha256"] = frame["sha256"].str.lower()
+    frame["published"] = published
+    frame["rank"] = rank_values
+    return SourceRegistry(frame.set_index("source_id"), path)
+
+
+# ---------------------------------------------------------------- aggregates
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in str(value).split("|") if p.strip()]
+
+
+def load_aggregates(path: Path | None = None) -> pd.DataFrame:
+    """Read and check ``data/aggregates.csv``.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        The table; default the embedded ``data/aggregates.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``aggregate`` (slug), ``phrases`` and ``members`` (lists of str),
+        ``note``; one row per aggregate, in file order.
+
+    Raises
+    ------
+    ValidationError
+        Listing every bad row (bad or duplicate slug, no phrase, no member).
+    InputFileError
+        When the file is missing or lacks a column.
+    """
+    path = Path(path) if path is not None else DEFAULTS.aggregates_path
+    raw = io.read_csv(path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
+    if "note" not in raw.columns:
+        raw["note"] = ""
+    file = str(path)
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, rec in enumerate(raw.to_dict("records"), start=1):
+        key = rec["aggregate"].strip()
+        if not _SLUG_RE.match(key):
+            problems.append(Problem(file, "aggregate", "a lowercase slug such as 'north-east'",
+                                    repr(key), row=i))
+        elif key in seen:
+            problems.append(Problem(file, "aggregate", "a unique key",
+                                    f"{key!r}, already on row {seen[key]}", row=i))
+        else:
+            seen[key] = i
+        if not _split(rec["phrases"]):
+            problems.append(Problem(file, "phrases", "one or more '|'-separated phrases", "''",
+                                    row=i))
+        if not _split(rec["members"]):
+            problems.append(Problem(file, "members", "one or more '|'-separated district ids",
+                                    "''", row=i))
+    if problems:
+        raise ValidationError(problems)
+    return pd.DataFrame(
+        {
+            "aggregate": raw["aggregate"].str.strip(),
+            "phrases": [_split(v) for v in raw["phrases"]],
+            "members": [_split(v) for v in raw["members"]],
+            "note": raw["note"].str.strip(),
+        }
+    )
+
+
+# ---------------------------------------------------------------- checks
+def district_names(gazetteer: Gazetteer, district_id: str) -> list[str]:
+    """Every name a source may use for a district: English name and aliases.
+
+    Parameters
+    ----------
+    gazetteer : Gazetteer
+        The gazetteer.
+    district_id : str
+        A district id.
+
+    Returns
+    -------
+    list of str
+        Names, without duplicates, English name first.
+    """
+    frame = gazetteer.frame
+    if district_id not in frame.index:
+        return []
+    rec = frame.loc[district_id]
+    names: list[str] = [str(rec.get("name_en", "") or "")]
+    aliases = rec.get("aliases", [])
+    if isinstance(aliases, str):
+        aliases = _split(aliases)
+    names.extend(str(a) for a in aliases)
+    out: list[str] = []
+    for n in names:
+        if n and n not in out:
+            out.append(n)
+    return out
+
+
+def _row_number(rec: Mapping[str, Any], fallback: int) -> int:
+    value = rec.get("row")
+    try:
+        return int(value) if value is not None and not pd.isna(value) else fallback
+    except (TypeError, ValueError):
+        return fallback
+
+
+def _line_number(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_against_seeds(
+    changes: pd.DataFrame,
+    registry: SourceRegistry,
+    gazetteer: Gazetteer,
+    aggregates: pd.DataFrame,
+    seeds_dir: Path,
+    *,
+    file: str = "data/control_changes.csv",
+) -> list[Problem]:
+    """Check every citation of the control table against the source texts.
+
+    Checks, for every source of the registry, that its text is in *seeds_dir* and
+    that its SHA-256 matches the registry; and for every row, that its source id
+    is registered, that its line exists, and that the line names the row's
+    district (English name or any alias), or, when the row applies an aggregate,
+    that the aggregate is known, lists the district among its members, and that
+    one of its phrases (or the district's name) occurs in the line. Aggregate
+    members must be gazetteer ids.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        The control table (validated or raw strings).
+    registry : SourceRegistry
+        The source registry.
+    gazetteer : Gazetteer
+        District names and aliases.
+    aggregates : pandas.DataFrame
+        As returned by :func:`load_aggregates`.
+    seeds_dir : pathlib.Path
+        Folder holding the source texts.
+    file : str
+        Name of the control table, for messages.
+
+    Returns
+    -------
+    list of Problem
+        Every failure found; empty when every citation holds.
+    """
+    seeds_dir = Path(seeds_dir)
+    problems: list[Problem] = []
+    reg_file = str(registry.path or "seeds/sources.csv")
+    if not seeds_dir.is_dir():
+        return [
+            Problem(str(seeds_dir), "--seeds", "a folder holding the source texts named in "
+                    f"{reg_file}", "no such folder" if not seeds_dir.exists() else "a file")
+        ]
+    texts: dict[str, list[str]] = {}
+    for sid in registry.ids:
+        path = registry.text_path(sid, seeds_dir)
+        if not path.is_file():
+            problems.append(Problem(str(path), "", f"the text of source {sid!r}", "no such file",
+                                    hint=f"--seeds must point at the folder holding "
+                                         f"{registry.frame.loc[sid, 'file']}"))
+            continue
+        digest = io.sha256_of(path)
+        expected = registry.frame.loc[sid, "sha256"]
+        if digest != expected:
+            problems.append(Problem(str(path), "sha256", f"{expected} (as in {reg_file})", digest,
+                                    hint="the text differs from the registered version, so "
+                                         "line numbers may not match"))
+        try:
+            texts[sid] = registry.lines(sid, seeds_dir)
+        except InputFileError as exc:
+            problems.append(Problem(str(path), "", "a UTF-8 text file", str(exc)))
+
+    aggs: dict[str, tuple[list[str], list[str]]] = {
+        str(r["aggregate"]): (list(r["phrases"]), list(r["members"]))
+        for r in aggregates.to_dict("records")
+    }
+    known_ids = set(gazetteer.ids)
+    for key, (_, members) in aggs.items():
+        bad = [m for m in members if m not in known_ids]
+        if bad:
+            problems.append(Problem("data/aggregates.csv", "members", "gazetteer district ids",
+                                    ", ".join(map(repr, bad)), hint=f"aggregate {key!r}"))
+
+    for i, rec in enumerate(changes.to_dict("records"), start=1):
+        row = _row_number(rec, i)
+        cid = str(rec.get("change_id", "") or "")
+        did = str(rec.get("district_id", "")).strip()
+        sid = str(rec.get("source_id", "")).strip()
+        agg = str(rec.get("aggregate", "") or "").strip()
+        where = f"change {cid}" if cid else ""
+
+        def bad(col: str, expected: str, got: str, hint: str = "", _row: int = row) -> None:
+            problems.append(Problem(file, col, expected, got, row=_row, hint=hint))
+
+        if sid not in registry.frame.index:
+            bad("source_id", "a source id of " + reg_file + " (" + ", ".join(registry.ids) + ")",
+                repr(sid), where)
+            continue
+        line_no = _line_number(rec.get("line"))
+        lines = texts.get(sid)
+        if lines is None:
+            continue  # the missing or unreadable text is already reported once
+        if line_no is None or not 1 <= line_no <= len(lines):
+            bad("line", f"a line number from 1 to {len(lines)} of "
+                f"{registry.frame.loc[sid, 'file']}", repr(rec.get("line")), where)
+            continue
+        text = lines[line_no - 1]
+        names = district_names(gazetteer, did)
+        named = bool(names_in(text, names))
+        if agg:
+            if agg not in aggs:
+                bad("aggregate", "a key of data/aggregates.csv", repr(agg), where)
+                continue
+            phrases, members = aggs[agg]
+            if did not in members:
+                bad("aggregate", f"an aggregate that lists {did!r} among its members",
+                    repr(agg), where)
+            if not named and not names_in(text, phrases):
+                bad("line", f"a line containing one of the phrases of aggregate {agg!r} ("
+                    + "; ".join(repr(p) for p in phrases) + ") or naming " + repr(did),
+                    f"{registry.frame.loc[sid, 'file']} line {line_no}, which has neither",
+                    _hint_other_lines(lines, phrases + names, line_no, where))
+        elif not named:
+            shown = "; ".join(repr(n) for n in names) if names else "(no names: unknown id)"
+            bad("line", f"a line naming {did!r} by one of its names ({shown})",
+                f"{registry.frame.loc[sid, 'file']} line {line_no}, which names none of them",
+                _hint_other_lines(lines, names, line_no, where,
+                                  extra="or add the source's spelling to the gazetteer aliases"))
+    return problems
+
+
+def _hint_other_lines(lines: Sequence[str], names: Sequence[str], line_no: int, where: str,
+                      extra: str = "") -> str:
+    hits = [n for n, text in enumerate(lines, start=1) if names and names_in(text, names)]
+    parts = [where] if where else []
+    if hits:
+        near = sorted(hits, key=lambda n: (abs(n - line_no), n))[:3]
+        parts.append("lines that do: " + ", ".join(str(n) for n in sorted(near)))
+    if extra:
+        parts.append(extra)
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------- cite
+def _resolve_district(target: str, gazetteer: Gazetteer) -> str:
+    if target in set(gazetteer.ids):
+        return target
+    return str(gazetteer.resolve(target))
+
+
+def _sentences(text: str, names: Sequence[str]) -> str:
+    """Return the sentences of *text* that contain one of *names*, or the whole text."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘'])", text)
+    keep = [p for p in parts if names and names_in(p, names)]
+    if not keep or len(keep) == len(parts):
+        return text
+    return " … ".join(keep)
+
+
+def _wrap(text: str, indent: str = "    > ") -> str:
+    return "\n".join(
+        textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent,
+                      break_long_words=False, break_on_hyphens=False)
+    ) or indent.rstrip()
+
+
+def _state_text(rec: Mapping[str, Any]) -> str:
+    ctrl = rec["controller"]
+    if rec["extent"] == "partial":
+        share = float(rec["share"])
+        rest = rec.get("remainder") or "previous holder"
+        return f"{ctrl} {share:.0%}, {rest} the rest"
+    return f"{ctrl}, whole district"
+
+
+def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
+           names: Sequence[str], status: str | None, *, excerpt: bool) -> str:
+    day = rec["date"]
+    day = day.isoformat() if isinstance(day, date) else str(day)
+    head = f"{rec['change_id']}  {day}  {rec['district_id']}  {rec['event']}: {_state_text(rec)}"
+    meta = f"  basis {rec['basis']}, confidence {rec['confidence']}"
+    if rec.get("aggregate"):
+        meta += f", applies aggregate {rec['aggregate']!r}"
+    if status:
+        meta += f"; timeline: {status}"
+    out = [head, meta]
+    if rec.get("note"):
+        out.append(textwrap.fill(f"note: {rec['note']}", width=100, initial_indent="  ",
+                                 subsequent_indent="        "))
+    sid = str(rec["source_id"])
+    line_no = _line_number(rec["line"]) or 0
+    out.append(f"  source: {registry.citation(sid, line_no)}")
+    try:
+        lines = registry.lines(sid, seeds_dir)
+    except InputFileError as exc:
+        out.append(f"    (cannot show the line: {exc})")
+        return "\n".join(out)
+    if not 1 <= line_no <= len(lines):
+        out.append(f"    (line {line_no} is outside the text, which has {len(lines)} lines)")
+        return "\n".join(out)
+    text = lines[line_no - 1].strip()
+    if excerpt:
+        short = _sentences(text, names)
+        if short != text:
+            text = short
+            out[-1] += " (excerpt)"
+    out.append(_wrap(text))
+    return "\n".join(out)
+
+
+def cite(
+    target: str,
+    changes: pd.DataFrame,
+    registry: SourceRegistry,
+    gazetteer: Gazetteer,
+    seeds_dir: Path,
+    *,
+    timeline: Timeline | None = None,
+    aggregates: pd.DataFrame | None = None,
+) -> str:
+    """Printable provenance of one row, or the whole history of one district.
+
+    Parameters
+    ----------
+    target : str
+        A change id (``C0042``) or a district id, name or alias in any spelling.
+    changes : pandas.DataFrame
+        The control table.
+    registry : SourceRegistry
+        The source registry.
+    gazetteer : Gazetteer
+        Resolves district names.
+    seeds_dir : pathlib.Path
+        Folder holding the source texts; the cited lines are read from it.
+    timeline : Timeline, optional
+        When given, each row is marked applied, superseded, repelled or after-end,
+        and disputed days are flagged.
+    aggregates : pandas.DataFrame, optional
+        Aggregate statements, whose phrases pick the excerpt of an aggregate row;
+        default the embedded ``data/aggregates.csv``.
+
+    Returns
+    -------
+    str
+        The text to print: for a row, its facts and the full cited line; for a
+        district, one block per row, oldest first, each with the cited passage.
+
+    Raises
+    ------
+    InputFileError
+        When *seeds_dir* is not a folder.
+    ValidationError
+        When *target* looks like a change id that the table does not have.
+    UnknownNameError
+        When *target* is neither a change id nor a known district name.
+    """
+    seeds_dir = Path(seeds_dir)
+    if not seeds_dir.is_dir():
+        raise InputFileError(
+            f"{seeds_dir}: expected the folder holding the source texts (--seeds), "
+            "got " + ("a file" if seeds_dir.exists() else "no such folder")
+        )
+    status: dict[str, str] = {}
+    if timeline is not None:
+        hist = timeline.history
+        for rec in hist.to_dict("records"):
+            label = str(rec["status"])
+            if rec.get("disputed"):
+                label += ", disputed (sources differ on this day)"
+            status[str(rec["change_id"])] = label
+    phrases: dict[str, list[str]] = {}
+    if aggregates is None:
+        try:
+            aggregates = load_aggregates()
+        except AleppoMapError:  # no embedded aggregates: excerpts fall back to whole lines
+            aggregates = None
+    if aggregates is not None:
+        phrases = {str(r["aggregate"]): list(r["phrases"]) for r in aggregates.to_dict("records")}
+    ids = changes["change_id"].astype(str)
+    target = target.strip()
+    if target in set(ids) or (_CHANGE_ID_RE.match(target) and target.upper() in set(ids)):
+        rec = changes[ids == (target if target in set(ids) else target.upper())].iloc[0].to_dict()
+        names = district_names(gazetteer, rec["district_id"]) + phrases.get(
+            str(rec.get("aggregate") or ""), [])
+        return _block(rec, registry, seeds_dir, names, status.get(rec["change_id"]),
+                      excerpt=False)
+    if _CHANGE_ID_RE.match(target):
+        raise ValidationError(
+            [
+                Problem(
+                    "ROW_OR_DISTRICT", "",
+                    f"a change id of the table ({ids.iloc[0]} to {ids.iloc[-1]}) "
+                    "or a district name",
+                    repr(target),
+                )
+            ]
+        )
+    did = _resolve_district(target, gazetteer)
+    rows = changes[changes["district_id"] == did]
+    if "order" in rows.columns:
+        rows = rows.sort_values(["date", "order"], kind="stable")
+    else:
+        rows = rows.sort_values(["date"], kind="stable")
+    frame = gazetteer.frame
+    title = did
+    if did in frame.index:
+        rec0 = frame.loc[did]
+        title = f"{did}: {rec0.get('name_en', '')}"
+        if rec0.get("name_ar"):
+            title += f" ({rec0['name_ar']})"
+    out = [f"{title} — {len(rows)} row{'s' if len(rows) != 1 else ''}"]
+    if timeline is not None and did in timeline.district_ids:
+        first = timeline.state_on(timeline.dates[0]).loc[did]
+        last = timeline.state_on(timeline.dates[-1]).loc[did]
+        out.append(
+            f"state on {timeline.dates[0]}: {_state_text(first)}; "
+            f"on {timeline.dates[-1]}: {_state_text(last)}"
+        )
+    names = district_names(gazetteer, did)
+    for rec in rows.to_dict("records"):
+        extra = phrases.get(str(rec.get("aggregate") or ""), [])
+        out.append("")
+        out.append(_block(rec, registry, seeds_dir, names + extra, status.get(rec["change_id"]),
+                          excerpt=True))
+    return "\n".join(out)

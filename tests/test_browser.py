@@ -1,0 +1,425 @@
+"""The HTML explorer in real headless Chromium, with the network blocked.
+
+Every page is opened from a file; any request that is not ``file:`` or ``data:`` is
+aborted and recorded, and the tests assert that there were none. The browser is
+Debian's ``/usr/bin/chromium`` (no browser download); these tests skip when it is
+absent, except under ``CI=true`` where that is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from aleppo_map import render_html
+from aleppo_map.settings import DEFAULTS
+from html_fixtures import FIGURES, HOSTILE_AR, HOSTILE_NAME, HOSTILE_TITLE, hostile_project
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("ALEPPO_MAP_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+MAP_BACKGROUND = "#e8e6df"  # .am-map in explorer.css: what shows under a district offline
+
+
+def _need_chromium() -> Path:
+    if not CHROMIUM.exists():
+        reason = (f"headless Chromium not found at {CHROMIUM} "
+                  "(install Debian's 'chromium' package, as .ci/run does)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + "; under CI=true this is a failure, not a skip")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    exe = _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(exe), args=ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Opened:
+    page: object
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_page(browser) -> Iterator:
+    pages = []
+
+    def _open(path: Path, fragment: str = "") -> Opened:
+        page = browser.new_page(viewport=VIEWPORT)
+        pages.append(page)
+        opened = Opened(page)
+
+        def route(r) -> None:
+            url = r.request.url
+            if url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                opened.outside_requests.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: opened.console_errors.append(m.text)
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: opened.console_errors.append(str(e)))
+
+        def on_dialog(d) -> None:
+            opened.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.goto(path.resolve().as_uri() + (f"#{fragment}" if fragment else ""))
+        page.wait_for_function("window.aleppoMap && window.aleppoMap.ready", timeout=15000)
+        return opened
+
+    yield _open
+    for p in pages:
+        p.close()
+
+
+@pytest.fixture(scope="session")
+def real_project():
+    from aleppo_map.project import load_project
+
+    return load_project()
+
+
+@pytest.fixture(scope="session")
+def real_page(tmp_path_factory, real_project) -> Path:
+    dest = tmp_path_factory.mktemp("real") / "aleppo_control.html"
+    return render_html.write_map(real_project, dest, offline=True)
+
+
+@pytest.fixture(scope="session")
+def csr_page(tmp_path_factory, csr_path: Path) -> Path:
+    """The real map drawn on the CSR neighbourhood boundaries (read at test time)."""
+    from aleppo_map.project import load_project
+
+    dest = tmp_path_factory.mktemp("csr") / "aleppo_control.html"
+    return render_html.write_map(load_project(districts=csr_path), dest, offline=True)
+
+
+@pytest.fixture(scope="session")
+def hostile_page(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("hostile") / "hostile.html"
+    return render_html.write_map(hostile_project(), dest, offline=True, figures=FIGURES)
+
+
+@pytest.fixture(scope="session")
+def artifacts(repo_root: Path) -> Path:
+    folder = Path(os.environ.get("ALEPPO_MAP_ARTIFACTS", repo_root / "test-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _screen_point(page, district: str) -> tuple[float, float]:
+    """Where a point inside the district (its label point) is on the screen."""
+    x, y = page.evaluate(
+        """(id) => {
+            const ll = aleppoMap.labelPoint(id);
+            const p = aleppoMap.map.latLngToContainerPoint(ll);
+            const r = aleppoMap.map.getContainer().getBoundingClientRect();
+            return [p.x + r.left, p.y + r.top];
+        }""",
+        district,
+    )
+    return float(x), float(y)
+
+
+def _pixel(page, x: float, y: float) -> tuple[int, int, int]:
+    png = page.screenshot(clip={"x": round(x), "y": round(y), "width": 1, "height": 1})
+    return Image.open(io.BytesIO(png)).convert("RGB").getpixel((0, 0))
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _blend(fill: str, alpha: float, under: str = MAP_BACKGROUND) -> tuple[float, ...]:
+    return tuple(alpha * f + (1 - alpha) * b for f, b in zip(_rgb(fill), _rgb(under), strict=True))
+
+
+# ----------------------------------------------------------------------------- real data
+def test_offline_page_loads_clean_with_no_request_leaving(open_page, real_page, artifacts):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    assert page.evaluate("aleppoMap.getDate()") == "2016-12-06"
+    n_paths = page.locator("path.am-district").count()
+    assert n_paths == len(page.evaluate("aleppoMap.districts()")) > 100
+    # the parts a reader needs are on screen
+    for selector in ("#am-slider", "#am-date", "#am-totals", "#am-legend", "#am-chart svg",
+                     "#am-play"):
+        assert page.locator(selector).is_visible(), selector
+    assert page.locator("#am-date").inner_text() == "6 December 2016"
+    totals = page.locator("#am-totals").inner_text()
+    assert "of the formerly rebel-held east" in totals
+    assert "government" in totals
+    page.screenshot(path=str(artifacts / "explorer-2016-12-06.png"))
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+@pytest.mark.parametrize("layer", ["real_page", "csr_page"])
+def test_hanano_is_government_on_26_november_and_drawn_so(open_page, layer, request):
+    opened = open_page(request.getfixturevalue(layer))
+    page = opened.page
+    assert page.evaluate("aleppoMap.setDate('2016-11-26')") == "2016-11-26"
+    state = page.evaluate("aleppoMap.stateOf('hanano')")
+    assert state["controller"] == "government"
+    assert state["share"] == 1
+    path = page.locator('path[data-district="hanano"]')
+    government = DEFAULTS.colours["government"]
+    assert path.get_attribute("fill") == government
+    r, g, b = _rgb(government)
+    assert path.evaluate("p => getComputedStyle(p).fill") == f"rgb({r}, {g}, {b})"
+    # and on screen: the pixel inside Hanano is the government colour over the background
+    alpha = float(path.get_attribute("fill-opacity"))
+    seen = _pixel(page, *_screen_point(page, "hanano"))
+    candidates = {c: _blend(v, alpha) for c, v in DEFAULTS.colours.items()}
+    nearest = min(candidates, key=lambda c: sum((a - b) ** 2 for a, b in
+                                                zip(seen, candidates[c], strict=True)))
+    assert nearest == "government", (seen, candidates)
+    assert all(abs(a - b) < 25 for a, b in zip(seen, candidates["government"], strict=True))
+    # a day before Hanano fell it was not wholly government
+    page.evaluate("aleppoMap.setDate('2016-11-15')")
+    assert page.evaluate("aleppoMap.stateOf('hanano')")["controller"] == "rebel"
+    assert path.get_attribute("fill") == DEFAULTS.colours["rebel"]
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+@pytest.mark.parametrize("layer", ["real_page", "csr_page"])
+def test_clicking_sheikh_saeed_shows_the_1_december_recapture(open_page, layer, request):
+    opened = open_page(request.getfixturevalue(layer), "2016-12-02")
+    page = opened.page
+    assert page.locator("#am-history").is_hidden()
+    page.mouse.click(*_screen_point(page, "sheikh-saeed"))
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert "Sheikh" in page.locator(".am-hname").inner_text()
+    group = panel.locator(".am-group", has_text="1 December 2016")
+    assert group.count() == 1
+    entries = group.locator(".am-entry")
+    texts = [entries.nth(k).inner_text() for k in range(entries.count())]
+    rebel = [t for t in texts if "Rebels" in t]
+    assert rebel, texts
+    assert any("Source: " in t and "line " in t for t in rebel), rebel
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_every_state_in_the_browser_matches_the_timeline(open_page, real_page, real_project):
+    """stateOf, for every district on every day, agrees with Timeline.states."""
+    opened = open_page(real_page)
+    seen = opened.page.evaluate(
+        """() => aleppoMap.dates.map((d) => {
+            aleppoMap.setDate(d);
+            return aleppoMap.districts().map((id) => {
+                const s = aleppoMap.stateOf(id);
+                return [d, id, s.controller, s.share, s.remainder || "", s.since];
+            });
+        }).flat()"""
+    )
+    states = real_project.timeline.states
+    expected = {
+        (r.date.isoformat(), r.district_id): (r.controller, round(float(r.share), 3),
+                                              r.remainder or "", r.since.isoformat())
+        for r in states.itertuples()
+    }
+    assert len(seen) == len(expected)
+    for day, did, controller, share, remainder, since in seen:
+        assert (controller, share, remainder, since) == expected[(day, did)], (day, did)
+
+
+def test_deep_link_and_arrow_key(open_page, real_page):
+    opened = open_page(real_page, "2016-12-13")
+    page = opened.page
+    assert page.evaluate("aleppoMap.getDate()") == "2016-12-13"
+    assert page.locator("#am-date").inner_text() == "13 December 2016"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-12-14"
+    assert page.evaluate("location.hash") == "#2016-12-14"
+    assert page.locator("#am-slider").input_value() == str(
+        page.evaluate("aleppoMap.dates.indexOf('2016-12-14')"))
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("location.hash") == "#2016-12-12"
+    page.keyboard.press("Home")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    page.keyboard.press("End")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-12-22"
+    # editing the hash moves the map too
+    page.evaluate("location.hash = '#2016-11-30'")
+    page.wait_for_function("aleppoMap.getDate() === '2016-11-30'")
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_totals_and_chart_follow_the_slider(open_page, real_page):
+    opened = open_page(real_page)
+    page = opened.page
+    first = page.locator("#am-totals").inner_text()
+    x0 = page.locator("#am-chart-marker").get_attribute("x1")
+    page.evaluate("aleppoMap.setDate('2016-12-15')")
+    last = page.locator("#am-totals").inner_text()
+    assert first != last
+    assert page.locator("#am-chart-marker").get_attribute("x1") != x0
+    # by mid-December government holds most of the formerly rebel-held east
+    share = page.evaluate(
+        "parseInt(document.querySelector('#am-totals b').textContent, 10)")
+    assert share > 50
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+# ----------------------------------------------------------------------------- fixture
+def test_hostile_names_render_as_text(open_page, hostile_page, artifacts):
+    opened = open_page(hostile_page, "2016-11-18")
+    page = opened.page
+    # hover: the tooltip shows the name and Arabic name as text
+    page.mouse.move(*_screen_point(page, "hostile"))
+    tip = page.locator(".am-tip")
+    tip.wait_for(state="visible")
+    assert tip.locator(".am-tip-name").inner_text() == HOSTILE_NAME
+    assert tip.locator(".am-tip-ar").inner_text() == HOSTILE_AR
+    # click: the history panel shows names, notes and the hostile source title as text
+    page.mouse.click(*_screen_point(page, "hostile"))
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == HOSTILE_NAME
+    assert HOSTILE_TITLE in panel.inner_text()
+    assert "{{ 7*7 }}" in panel.inner_text()
+    # the figure box and the day's list of changes carry hostile text too
+    assert HOSTILE_TITLE in page.locator("#am-figures").inner_text()
+    assert HOSTILE_NAME in page.locator("#am-dayinfo").inner_text()
+    # nothing was parsed as markup and nothing ran
+    assert page.locator("img").count() == 0
+    assert page.locator("b[onmouseover]").count() == 0
+    assert page.evaluate("document.querySelectorAll('script').length") == page.evaluate(
+        "Array.from(document.querySelectorAll('script')).filter(s => !s.src).length")
+    page.screenshot(path=str(artifacts / "explorer-hostile.png"))
+    assert opened.dialogs == []
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_conflicting_reports_side_by_side(open_page, hostile_page):
+    opened = open_page(hostile_page, "2016-11-18")
+    page = opened.page
+    page.evaluate("aleppoMap.openHistory('hostile')")
+    group = page.locator(".am-group", has_text="18 November 2016")
+    assert "Conflicting reports (2)" in group.inner_text()
+    cards = group.locator(".am-entry")
+    assert cards.count() == 2
+    a, b = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    assert abs(a["y"] - b["y"]) < 2
+    assert b["x"] > a["x"] + a["width"] - 1
+    assert "in force on this day" in cards.nth(0).inner_text()
+    assert "not used" in cards.nth(1).inner_text()
+
+
+def test_partial_control_is_hatched(open_page, hostile_page):
+    opened = open_page(hostile_page, "2016-11-16")
+    page = opened.page
+    assert page.evaluate("aleppoMap.stateOf('bravo')") == {
+        "controller": "government", "share": 0.4, "remainder": "rebel", "extent": "partial",
+        "since": "2016-11-16", "changeId": "C0006",
+    }
+    fill = page.locator('path[data-district="bravo"]').get_attribute("fill")
+    assert fill == "url(#am-hatch-government-rebel-4)"
+    rects = page.locator("#am-hatch-government-rebel-4 rect")
+    assert rects.nth(0).get_attribute("fill") == DEFAULTS.colours["rebel"]  # the holder below
+    assert rects.nth(1).get_attribute("fill") == DEFAULTS.colours["government"]  # gaining side
+    assert rects.nth(1).get_attribute("width") == "4"  # 40% of each 10-pixel period
+    # a low-confidence state is outlined with dashes
+    page.evaluate("aleppoMap.setDate('2016-11-21')")
+    assert page.locator('path[data-district="alpha"]').get_attribute("stroke-dasharray")
+
+
+def test_controls_play_and_change_jumps(open_page, hostile_page):
+    opened = open_page(hostile_page)
+    page = opened.page
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    page.click("#am-next-change")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-16"
+    page.click("#am-next-change")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-17"
+    page.keyboard.press("PageDown")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-18"
+    page.keyboard.press("PageDown")  # 19 Nov: bravo taken
+    page.keyboard.press("PageDown")  # 21 Nov: alpha retaken; then no change until the end
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-21"
+    page.keyboard.press("PageUp")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-19"
+    page.click("#am-back")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-18"
+    page.click("#am-fwd")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-19"
+    # play at 4x runs to the last day and stops by itself
+    page.select_option("#am-speed", "4")
+    page.click("#am-play")
+    assert page.locator("#am-play").inner_text().endswith("pause")
+    page.wait_for_function("aleppoMap.getDate() === '2016-11-24'", timeout=10000)
+    page.wait_for_function("document.querySelector('#am-play').textContent.endsWith('play')")
+    # space toggles play from the keyboard (restarting from the first day)
+    page.keyboard.press(" ")
+    page.wait_for_function("aleppoMap.getDate() !== '2016-11-24'")
+    page.keyboard.press(" ")
+    assert page.locator("#am-play").inner_text().endswith("play")
+    # the slider drives the day
+    page.locator("#am-slider").fill("5")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-20"
+    assert page.evaluate("location.hash") == "#2016-11-20"
+    with pytest.raises(Exception, match="expected a day from 2016-11-15"):
+        page.evaluate("aleppoMap.setDate('2017-01-01')")
+    assert page.evaluate("aleppoMap.stateOf('no-such-district')") is None
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_unknown_day_in_link_is_explained(open_page, hostile_page):
+    opened = open_page(hostile_page, "2017-02-30")
+    page = opened.page
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert "No such day" in page.locator("#am-notice").inner_text()
+
+
+def test_chart_switches_between_the_east_and_all_districts(open_page, hostile_page):
+    opened = open_page(hostile_page, "2016-11-18")
+    page = opened.page
+    marker = page.locator("#am-chart-marker").get_attribute("x1")
+    east_top = page.locator('#am-chart path[data-controller="rebel"]').get_attribute("d")
+    assert page.locator("#am-chart-east").get_attribute("aria-pressed") == "true"
+    top_label = "Number(document.querySelector('#am-chart text.am-axis').textContent)"
+    east_max = page.evaluate(top_label)
+    page.click("#am-chart-all")
+    assert page.locator("#am-chart-all").get_attribute("aria-pressed") == "true"
+    assert page.locator('#am-chart path[data-controller="rebel"]').get_attribute("d") != east_top
+    # the whole map adds charlie (~1 km²) and the SDF-held point district (0.5 km²)
+    assert east_max == pytest.approx(3.0, abs=0.1)
+    assert page.evaluate(top_label) == pytest.approx(east_max + 1.5, abs=0.1)
+    assert page.locator("#am-chart-marker").get_attribute("x1") == marker
+    page.click("#am-chart-east")
+    assert page.locator('#am-chart path[data-controller="rebel"]').get_attribute("d") == east_top
+    assert opened.console_errors == []
