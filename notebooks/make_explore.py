@@ -74,7 +74,7 @@ The timeline keeps every row about a district, including rows that lost to
 another report of the same day (`superseded`) and assaults that changed nothing
 (`repelled`). Each row cites a line of a source text."""),
     ("code", """\
-district = project.gazetteer.resolve("Hananu")  # any spelling the gazetteer knows
+district = project.gazetteer.resolve("al-Sheikh Saeed")  # any spelling the gazetteer knows
 history = project.timeline.district_history(district)
 cols = ["date", "controller", "extent", "share", "event", "basis", "status", "source_id", "line"]
 display(history[cols])

@@ -22,7 +22,8 @@ def _shared_root() -> Path:
 
 def _need(path: Path) -> Path:
     if not path.exists():
-        reason = f"shared file not found: {path} (set ALEPPO_MAP_SHARED to the folder holding seeds/ and data/)"
+        reason = (f"shared file not found: {path} "
+                  "(set ALEPPO_MAP_SHARED to the folder holding seeds/ and data/)")
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + "; under CI=true this is a failure, not a skip")
         pytest.skip(reason)

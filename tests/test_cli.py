@@ -93,7 +93,8 @@ def test_validate_passes_on_embedded_data():
 
 def test_validate_lists_every_problem_of_a_bad_table(tmp_path, repo_root):
     src = repo_root / "data" / "control_changes.csv"
-    rows = list(csv.DictReader(src.open(encoding="utf-8")))
+    with src.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     rows[2]["controller"] = "goverment"
     rows[5]["district_id"] = "hananno"
     rows[7]["date"] = "2016-11-31"

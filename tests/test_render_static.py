@@ -392,3 +392,62 @@ def test_contact_sheet_rejects_bad_days_and_suffix(project, tmp_path):
     with pytest.raises(ValidationError, match=r"\.png or \.pdf"):
         render_static.write_contact_sheet(project, tmp_path / "s.jpg")
     assert not list(tmp_path.iterdir())
+
+
+# ----------------------------------------------------------------------------- the real data, CLI
+def test_cli_frames_on_the_embedded_data(tmp_path):
+    from aleppo_map.cli import main
+
+    out = tmp_path / "frames"
+    args = ["frames", "--out", str(out), "--size", "400x300", "--dpi", "50", "--labels", "key",
+            "--jobs", "2", "--quiet"]
+    assert main(args) == 0
+    files = sorted(out.glob("*.png"))
+    days = [START + timedelta(days=i) for i in range(38)]
+    assert [f.stem for f in files] == [d.isoformat() for d in days]
+    with Image.open(files[-1]) as img:
+        assert img.size == (400, 300)
+        assert "Boundaries: approximate (aleppo-map gazetteer)" in img.info["Source"]
+        assert "Wikipedia" in img.info["Source"]
+
+
+def test_cli_animate_and_contact_sheet_on_the_embedded_data(tmp_path):
+    from aleppo_map.cli import main
+
+    gif = tmp_path / "a.gif"
+    assert main(["animate", "--out", str(gif), "--size", "200x150", "--fps", "5",
+                 "--hold-last", "1", "--quiet"]) == 0
+    with Image.open(gif) as img:
+        assert img.n_frames == 38
+        img.seek(37)
+        assert img.info["duration"] == 1200
+    sheet = tmp_path / "sheet.png"
+    assert main(["contact-sheet", "--out", str(sheet), "--quiet"]) == 0
+    with Image.open(sheet) as img:
+        assert img.size[0] == round(render_static.SHEET_WIDTH_IN * render_static.SHEET_DPI)
+
+
+def test_cli_bad_dates_exit_2_without_output(tmp_path, capsys):
+    from aleppo_map.cli import main
+
+    sheet = tmp_path / "sheet.png"
+    assert main(["contact-sheet", "--out", str(sheet), "--dates", "2016-11-20,2017-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert "2017-01-01" in err
+    assert "Traceback" not in err
+    assert not sheet.exists()
+
+
+def test_frames_on_a_user_boundary_file_name_it_and_draw_missing_districts(csr_path, tmp_path):
+    from aleppo_map.project import load_project
+
+    project = load_project(districts=csr_path, start="2016-12-10", end="2016-12-11")
+    files = render_static.render_frames(project, tmp_path / "f", size=(400, 300), dpi=50,
+                                        quiet=True)
+    assert len(files) == 2
+    with Image.open(files[0]) as img:
+        assert "aleppo_neighborhoods_csr.geojson (Columbia Center for Spatial Research, " \
+               "MIT licence)" in img.info["Source"]
+    data = render_static.scene_data(project, size=(400, 300), dpi=50)
+    assert len(data.ids) == len(project.timeline.district_ids)  # none dropped
+    assert int(data.is_point.sum()) == len(project.layer.missing)

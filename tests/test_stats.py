@@ -125,19 +125,24 @@ def test_real_areas_sum_to_the_layer_on_every_day(real):
 
 
 def test_real_east_goes_from_rebel_to_government(real):
-    """Day one: the rebels hold all of the area they held (by definition, 0% government).
-    The last day: the government holds nearly all of it. Not 100%: the table has the SDF
-    taking parts of the north-east from the rebels, and a few outlying districts not
-    taken; the statistics must show that, not round it away."""
+    """Day one: the rebels hold all of the city area they held (0% government, by
+    definition). The last day: the battle is over inside the city, no rebel or contested
+    ground is left there; the government holds nearly all of it. Not 100%: the table has
+    the SDF taking parts of the north-east from the rebels, and the statistics must show
+    that, not round it away."""
     table = stats.daily_stats(real)
     first, last = table.iloc[0], table.iloc[-1]
     assert first["east_government_pct"] == 0.0
     assert first["east_rebel_pct"] == pytest.approx(100.0)
+    assert last["east_rebel_pct"] == pytest.approx(0.0, abs=0.01)
+    assert last["east_contested_pct"] == pytest.approx(0.0, abs=0.01)
     assert last["east_government_pct"] > 90.0
-    assert last["east_rebel_pct"] < 2.0
+    assert last["east_government_pct"] + last["east_sdf_pct"] == pytest.approx(100.0, abs=0.02)
     np.testing.assert_allclose(table[EAST].sum(axis=1), 100.0, atol=0.05)
-    # the east is the area the rebels held on day one, as the km² columns count it
-    assert first["east_km2"] == pytest.approx(first["rebel_km2"], rel=1e-6)
+    # outskirts (outside the city) are not part of the east
+    sectors = real.layer.gdf["sector"]
+    assert not set(stats.east_ids(real)) & set(sectors[sectors == "outskirts"].index)
+    assert first["east_km2"] < first["rebel_km2"]  # rebel-held outskirts left out
 
 
 def test_cli_stats_csv_and_chart(real, tmp_path):

@@ -11,7 +11,10 @@ import pytest
 from aleppo_map.errors import ValidationError
 from aleppo_map.timeline import build_timeline, validate_changes
 
-HEADER = "change_id,date,district_id,controller,extent,share,remainder,event,basis,source_id,line,confidence,aggregate,note\n"
+HEADER = (
+    "change_id,date,district_id,controller,extent,share,remainder,event,basis,source_id,line,"
+    "confidence,aggregate,note\n"
+)
 # a: rebel, a third then half taken, captured, retaken by rebels.
 # b: government; an assault on it is repelled.
 # c: rebel; on 11-22 two sources disagree (government, high vs sdf, medium), and on 11-24 the

@@ -73,7 +73,7 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
                    help="no progress bar and no summary lines (errors are still printed)")
 
 
-def _load(args: argparse.Namespace, *, with_layer: bool = True):  # noqa: ANN202
+def _load(args: argparse.Namespace, *, with_layer: bool = True):
     from aleppo_map.project import load_project
 
     return load_project(
@@ -92,7 +92,7 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text, file=sys.stderr)
 
 
-def _coverage(args: argparse.Namespace, project) -> None:  # noqa: ANN001
+def _coverage(args: argparse.Namespace, project) -> None:
     layer = project.layer
     if layer is None:
         return
@@ -158,7 +158,7 @@ def cmd_contact_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_frame(frame, fmt: str) -> None:  # noqa: ANN001
+def _print_frame(frame, fmt: str) -> None:
     if fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
     else:

@@ -9,20 +9,40 @@ the claim's day and gives a verdict: ``consistent`` within the tolerance below,
 
 Definitions
 -----------
-* The *formerly rebel-held east* is the set of districts whose state on
-  :data:`EAST_BASELINE` (the first day of the offensive) gives the rebels any
-  share; its area is ``sum(area_km2 * rebel share)`` on that day.
-* The government's *gain* in a district is the rise of its share since the
-  baseline; gains summed with the district areas give ``government_gain_km2``
-  and, divided by the formerly rebel-held area, ``east_share_government``.
+The areas and the east are those of :mod:`aleppo_map.stats`, so that the check,
+the statistics and the HTML explorer give the same numbers:
+
+* Areas are measured in UTM zone 37N (:func:`stats.district_areas`); a district
+  the boundary file lacks counts with the gazetteer's estimated area, and the
+  verdict's reason names such districts.
+* The *city* leaves out the sectors of :data:`stats.EAST_EXCLUDED_SECTORS`
+  (suburbs outside it); the rebel-held area, the count of rebel-held districts
+  and shares of the city are taken over the city only.
+* The *formerly rebel-held east* is the area the rebels held in the city on the
+  first day of the offensive (:data:`EAST_BASELINE`), district area times their
+  share (:func:`stats.east_km2`); shares of it per side come from
+  :func:`stats.east_shares`, and ``government_gain_km2`` is the government's
+  share times that area.
 * The map's state for a day is the state at its end; a claim marked
   ``start-of-day`` is compared with the end of the day before.
 * A claim dated only to a window (``date`` to ``date_latest``) is compared on
   every day of the window and judged on the day where the map comes closest.
+* ``inferred_pct`` says how much of what a figure measures rests, that day, on
+  rows of the control table that are not ``stated``; ``encoded_by`` flags a
+  district share the control table itself encodes from the same source line.
 
-Tolerances (see the constants): the sources round, district boundaries are
-approximate and partial control is recorded in coarse shares, so a figure is
-``consistent`` when the map is within a band around it, not when it is equal.
+Tolerances
+----------
+The sources round, district boundaries are approximate and partial control is
+recorded in coarse shares, so a figure is ``consistent`` when the map is within a
+band around it, not when it is equal. With *t* the tolerance of the figure's kind
+(:data:`SHARE_TOLERANCE_PP` for shares, :data:`AREA_TOLERANCE_REL` times the
+claimed value for areas, :data:`COUNT_TOLERANCE` for counts of districts):
+
+* ``=``: the map's value lies within *t* of the claimed one;
+* ``about``: the same with *t* times :data:`ABOUT_WIDENING`;
+* ``>`` and ``>=``: the map's value exceeds (reaches) the claimed value minus *t*;
+* ``<`` and ``<=``: the map's value stays below (at most) the claimed value plus *t*.
 """
 
 from __future__ import annotations
@@ -281,31 +301,75 @@ class _Map:
 
     dates: list[date]
     fractions: Mapping[str, pd.DataFrame]  # side -> (date x district) share of the district
+    city: pd.Series  # bool per district: inside the city (not an excluded sector)
+    east: pd.Index  # the formerly rebel-held east (stats.east_ids)
     area: pd.Series | None  # km² per district, None when no geometry is loaded
+    east_pct: pd.DataFrame | None  # (date x side) % of the east, from stats.east_shares
+    east_km2: float
     area_note: str
-
-    def east(self) -> pd.Index:
-        base = self.fractions["rebel"].loc[EAST_BASELINE]
-        return base.index[base > 0]
+    inferred: pd.DataFrame  # (date x district) True when the day's state rests on a row
+    # whose basis is not 'stated' (inferred from an aggregate statement, or background)
 
 
 def _prepare(project: Project) -> _Map:
-    fr = project.timeline.fractions()
-    wide = {side: fr.pivot(index="date", columns="district_id", values=side)
-            for side in CONTROLLERS}
-    area, note = None, ""
-    layer = project.layer
-    if layer is not None:
-        from aleppo_map.stats import district_areas
+    from aleppo_map import stats
 
-        area = district_areas(project).reindex(wide["rebel"].columns)
+    tl = project.timeline
+    fr = tl.fractions()
+    wide = {side: fr.pivot(index="date", columns="district_id", values=side)
+            .reindex(index=tl.dates, columns=tl.district_ids) for side in CONTROLLERS}
+    layer = project.layer
+    if layer is not None and "sector" in layer.gdf.columns:
+        sector = layer.gdf["sector"].reindex(tl.district_ids).fillna("")
+    else:
+        sector = pd.Series([project.gazetteer.sector(d) for d in tl.district_ids],
+                           index=tl.district_ids)
+    city = ~sector.isin(stats.EAST_EXCLUDED_SECTORS)
+    # the districts of stats.east_ids, also when no layer gives the sectors
+    east = pd.Index([d for d in tl.district_ids
+                     if city[d] and wide["rebel"].loc[tl.dates[0], d] > 0])
+    area, east_pct, east_km2, note = None, None, 0.0, ""
+    if layer is not None:
+        area = stats.district_areas(project).reindex(tl.district_ids)
         area = area.where(area > 0)
+        east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
+                                columns=list(CONTROLLERS))
+        east_km2 = stats.east_km2(project)
         kind = layer.gdf["geom_kind"].reindex(area.index)
-        points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()])
+        points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
+                                 & city.to_numpy()])
         if points:
             note = (f"{len(points)} district(s) without a polygon in this layer counted with "
                     f"the gazetteer's estimated area: {', '.join(points)}")
-    return _Map(list(project.timeline.dates), wide, area, note)
+    basis = project.changes.set_index("change_id")["basis"]
+    st = tl.states
+    inferred = (st.assign(inf=st["change_id"].map(basis).ne("stated").to_numpy())
+                .pivot(index="date", columns="district_id", values="inf")
+                .reindex(index=tl.dates, columns=tl.district_ids))
+    return _Map(list(tl.dates), wide, city, east, area, east_pct, east_km2, note, inferred)
+
+
+def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
+    """Share (%) of what a figure measures whose state that day rests on non-stated rows.
+
+    Weights: the district itself for district figures; the rebel-held ground of the
+    city for the rebel-held area and count; the formerly rebel-held east for shares
+    of it; the city for shares of the city. Areas weigh when loaded, else districts.
+    """
+    if day not in m.inferred.index:
+        return float("nan")
+    flags = m.inferred.loc[day].astype(float)
+    area = m.area.fillna(0.0) if m.area is not None else pd.Series(1.0, index=flags.index)
+    if SCOPES[scope_name].district:
+        return 100.0 * float(flags[district]) if district in flags.index else float("nan")
+    if scope_name in ("rebel_area_km2", "rebel_district_count"):
+        weight = area * m.fractions["rebel"].loc[day] * m.city
+    elif scope_name == "city_share":
+        weight = area * m.city
+    else:
+        weight = area.reindex(m.east)
+    total = float(weight.sum())
+    return 100.0 * float((weight * flags.reindex(weight.index)).sum()) / total if total else 0.0
 
 
 def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> float | str:
@@ -313,44 +377,44 @@ def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> f
     scope = SCOPES[scope_name]
     if day not in m.fractions["rebel"].index:
         return f"{day} is outside the timeline ({m.dates[0]} to {m.dates[-1]})"
-    if scope.east and EAST_BASELINE not in m.fractions["rebel"].index:
-        return (f"the timeline starts on {m.dates[0]}, after {EAST_BASELINE}, the day that "
+    if scope.east and m.dates[0] != EAST_BASELINE:
+        return (f"the timeline starts on {m.dates[0]}, not on {EAST_BASELINE}, the day that "
                 "defines the formerly rebel-held east")
     if scope.needs_area and m.area is None:
         return "no district geometry loaded, so no areas"
     if district and district not in m.fractions["rebel"].columns:
         return f"district {district!r} is not in the control table"
+    if scope.east and len(m.east) == 0:
+        return f"no district is rebel-held on {EAST_BASELINE}, so there is no rebel-held east"
     fr = {s: f.loc[day] for s, f in m.fractions.items()}
-    area = m.area if m.area is not None else pd.Series(1.0, index=fr["rebel"].index)
-    if scope.needs_area:
-        missing = list(area.index[area.isna()])
-        if missing:
-            return "no area in this layer or the gazetteer for district(s) " + ", ".join(missing)
     if scope_name == "district_share":
         return 100.0 * float(fr[side][district])
+    if scope_name == "rebel_district_count":
+        return float(((fr["rebel"] > 1e-9) & m.city).sum())
+    if scope_name == "east_count_share_government":
+        base = {s: f.loc[m.dates[0], m.east] for s, f in m.fractions.items()}
+        gain = (fr["government"][m.east] - base["government"]).clip(lower=0).sum()
+        return 100.0 * float(gain) / float(base["rebel"].sum())
+    if m.area is None or m.east_pct is None:  # every scope left needs areas
+        return "no district geometry loaded, so no areas"
+    missing = list(m.area.index[m.area.isna() & m.city])
+    if missing:
+        return "no area in this layer or the gazetteer for district(s) " + ", ".join(missing)
+    area = m.area.where(m.city, 0.0)
     if scope_name == "district_of_rebel_area":
         a = float(area[district])
-        total = float((area * fr["rebel"]).sum()) + a * (1.0 - float(fr["rebel"][district]))
-        return 100.0 * a / total
-    if scope_name == "rebel_district_count":
-        return float((fr["rebel"] > 1e-9).sum())
+        rebel = float((area * fr["rebel"]).sum()) + a * (1.0 - float(fr["rebel"][district]))
+        if a <= 0 or rebel <= 0:
+            return f"district {district!r} lies outside the city, where no rebel area is counted"
+        return 100.0 * a / rebel
     if scope_name == "rebel_area_km2":
         return float((area * fr["rebel"]).sum())
     if scope_name == "city_share":
         return 100.0 * float((area * fr[side]).sum() / area.sum())
-    east = m.east()
-    if len(east) == 0:
-        return f"no district is rebel-held on {EAST_BASELINE}, so there is no rebel-held east"
-    base = {s: f.loc[EAST_BASELINE, east] for s, f in m.fractions.items()}
-    by_count = scope_name == "east_count_share_government"
-    weight = pd.Series(1.0, index=east) if by_count else area[east]
-    held_before = float((weight * base["rebel"]).sum())
-    if scope_name == "east_share_rebel":
-        return 100.0 * float((weight * fr["rebel"][east]).sum()) / held_before
-    gain = float((weight * (fr["government"][east] - base["government"]).clip(lower=0)).sum())
+    pct = float(m.east_pct.loc[day, scope.side])  # type: ignore[index]
     if scope_name == "government_gain_km2":
-        return gain
-    return 100.0 * gain / held_before  # east_share_government, east_count_share_government
+        return pct / 100.0 * m.east_km2
+    return pct  # east_share_government, east_share_rebel
 
 
 def _tolerance(kind: str, claimed: float, comparison: str) -> float:
@@ -397,9 +461,12 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
         our words), ``citation``, ``measure`` (``%``, ``km²`` or ``districts``),
         ``claimed`` (the value in that measure), ``map_date`` (the day whose state
         was used), ``computed``, ``difference`` (computed minus claimed),
-        ``tolerance``, ``verdict``, ``reason`` and ``encoded_by`` (for a claim about
-        one district, the change ids of the control table that cite the same source
-        line for that district: agreement with those is expected, not evidence).
+        ``tolerance``, ``verdict``, ``reason``, ``inferred_pct`` (the share of what
+        the figure measures whose state that day rests on rows that are not
+        ``stated``: inferred from an aggregate statement, or background) and
+        ``encoded_by`` (for a district's share, the change ids of the control table
+        that cite the same source line for that district: agreement with those is
+        expected, not evidence).
     """
     if figures is None:
         figures = load_figures(
@@ -423,9 +490,9 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
         numeric = [(d, v) for d, v in results if isinstance(v, float)]
         out = {**rec, "text": claim_text(project, rec), "citation": _citation(project, rec),
                "measure": _MEASURE[scope.kind], "claimed": claimed, "tolerance": tol,
-               "map_date": None, "computed": np.nan, "difference": np.nan,
+               "map_date": None, "computed": np.nan, "difference": np.nan, "inferred_pct": np.nan,
                "encoded_by": encoded.get((rec["source_id"], rec["line"], rec["district_id"]), "")
-               if scope.district else ""}
+               if rec["scope"] == "district_share" else ""}
         if not numeric:
             out["verdict"], out["reason"] = NOT_COMPUTABLE, str(results[0][1])
         else:
@@ -436,7 +503,8 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
             )
             ok = _miss(best, claimed, rec["comparison"], tol) == 0.0
             out.update(map_date=best_day, computed=best, difference=best - claimed,
-                       verdict=CONSISTENT if ok else INCONSISTENT)
+                       verdict=CONSISTENT if ok else INCONSISTENT,
+                       inferred_pct=_inferred_pct(m, rec["scope"], rec["district_id"], best_day))
             out["reason"] = _reason(scope.kind, tol, ok, rec, best_day, len(numeric) < len(results),
                                     m.area_note if scope.needs_area else "", out["encoded_by"])
         rows.append(out)
@@ -468,8 +536,7 @@ def _reason(kind: str, tol: float, ok: bool, rec: Mapping[str, object], day: dat
     elif rec["as_of"] == "start-of-day":
         parts.append(f"compared with the end of {day}")
     if encoded_by:
-        parts.append(f"the control table encodes this line ({encoded_by}), so this checks "
-                     "the timeline rules rather than the sources")
+        parts.append(f"not independent: row(s) {encoded_by} of the control table cite this line")
     if area_note:
         parts.append(area_note)
     return "; ".join(parts)
@@ -531,6 +598,8 @@ def _citation(project: Project, rec: Mapping[str, object]) -> str:
 def _fmt(value: float, measure: str, *, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    digits = {"%": 1, "km²": 2}.get(measure, 0)
+    value = round(float(value), digits) + 0.0  # no "-0.0"
     sign = "+" if signed and value > 0 else ""
     if measure == "%":
         return f"{sign}{value:.1f}{' pp' if signed else '%'}"
@@ -558,8 +627,9 @@ def printable(table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``figure``, ``date``, ``claim``, ``source``, ``claimed``, ``map``,
-        ``diff``, ``verdict`` and ``why`` (tolerance, day compared, or the reason
-        a figure is not computable), all strings.
+        ``diff``, ``inferred`` (see ``inferred_pct`` in :func:`check_figures`),
+        ``verdict`` and ``why`` (tolerance, day compared, or the reason a figure is
+        not computable), all strings.
     """
     rows = []
     for rec in table.to_dict("records"):
@@ -573,11 +643,13 @@ def printable(table: pd.DataFrame) -> pd.DataFrame:
             "claimed": cmp_sign[rec["comparison"]] + _fmt(rec["claimed"], measure),
             "map": _fmt(rec["computed"], measure),
             "diff": _fmt(rec["difference"], measure, signed=True),
+            "inferred": _fmt(rec["inferred_pct"], "districts") + "%" if pd.notna(
+                rec["inferred_pct"]) else "-",
             "verdict": rec["verdict"],
             "why": rec["reason"],
         })
     return pd.DataFrame(rows, columns=["figure", "date", "claim", "source", "claimed", "map",
-                                       "diff", "verdict", "why"])
+                                       "diff", "inferred", "verdict", "why"])
 
 
 def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[str, list[dict]]:

@@ -46,7 +46,9 @@ _GENERIC = re.compile(
     r"\b(?:district|districts|neighbou?rhoods?|quarters?|housings?|residences?|area|areas|"
     r"the|of|city)\b"
 )
-_NUMERAL = re.compile(r"\b(?:i{1,3}|iv|v|vi{0,3}|[0-9]+)$")
+# One or more trailing subdivision numerals ("I", "II/III", "4"), never the whole name; three
+# digits or more are a name ("Hill 420"), not a subdivision.
+_NUMERAL = re.compile(r"(?:\s+(?:i{1,3}|iv|vi{0,3}|ix|x|[0-9]{1,2}))+$")
 _AR_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
 
 
@@ -56,8 +58,8 @@ def normalise(name: str) -> str:
     Lower case; accents and Arabic diacritics removed; every apostrophe form and
     hyphen dropped or turned into a space; leading Arabic articles (al-, el-, ash-,
     as-, ad-, aj-, an-, az-, ...) removed from every word; generic words (district,
-    neighbourhood, housing, quarter, ...) and a trailing subdivision numeral (I, II,
-    III, IV, V or digits) dropped.
+    neighbourhood, housing, quarter, ...) and trailing subdivision numerals (I, II,
+    III, IV, V, ... or one or two digits) dropped.
 
     Parameters
     ----------
@@ -92,8 +94,7 @@ def normalise(name: str) -> str:
     text = _ARTICLE.sub("", text + " ").strip()
     text = _GENERIC.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
-    text = _NUMERAL.sub("", text).strip()
-    return text
+    return _NUMERAL.sub("", text).strip()
 
 
 @dataclass(frozen=True)

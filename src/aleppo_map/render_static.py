@@ -398,7 +398,8 @@ def _east_line(project: Project) -> list[str] | None:
     for rec in table.to_dict("records"):
         parts = [f"{_SHORT[s]} {rec[f'east_{s}_pct']:.0f}%"
                  for s in CONTROLLERS if rec[f"east_{s}_pct"] >= 0.5]
-        lines.append(f"Of the area rebels held on {first.day} {first:%b}: " + " · ".join(parts))
+        lines.append(f"Of the city area rebels held on {first.day} {first:%b}: "
+                     + " · ".join(parts))
     return lines
 
 
@@ -850,8 +851,10 @@ class FrameScene:
         self.ax.add_artist(bar)
 
     def _north_arrow(self, box: tuple[float, float, float, float]) -> None:
+        from matplotlib import patheffects
         from matplotlib.patches import FancyArrowPatch
 
+        halo = patheffects.withStroke(linewidth=2.5 * self.k, foreground="white")
         k = self.k
         length = 0.34 * k
         theta = math.radians(self.data.north)
@@ -864,10 +867,11 @@ class FrameScene:
         self.ax.add_patch(FancyArrowPatch(frac(tail), frac(head), transform=self.ax.transAxes,
                                           arrowstyle="-|>", mutation_scale=11 * k,
                                           color=_INK, linewidth=1.1 * k, shrinkA=0, shrinkB=0,
-                                          zorder=5))
+                                          zorder=5, path_effects=[halo]))
         top = (head[0] + 0.12 * k * math.sin(theta), head[1] + 0.12 * k * math.cos(theta))
         self.ax.text(*frac(top), "N", transform=self.ax.transAxes, ha="center", va="center",
-                     fontsize=8 * k, fontweight="bold", family=FONT, color=_INK)
+                     fontsize=8 * k, fontweight="bold", family=FONT, color=_INK, zorder=5,
+                     path_effects=[halo])
 
     def _label(self, x: float, y: float, text: str, fontsize: float) -> Text:
         from matplotlib import patheffects
@@ -1348,8 +1352,11 @@ def write_contact_sheet(project: Project, dest: Path, *,
     ValidationError
         For a bad suffix or a day outside the timeline.
     """
+    from matplotlib.colors import to_rgba_array
     from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
     from matplotlib.path import Path as MplPath
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
     dest = Path(dest)
     fmt = dest.suffix.lower().lstrip(".")
@@ -1371,8 +1378,6 @@ def write_contact_sheet(project: Project, dest: Path, *,
     height = head + rows * (panel_h + cap + gap) + foot
     fig = Figure(figsize=(SHEET_WIDTH_IN, height), dpi=SHEET_DPI, facecolor="white")
     paths = [MplPath(v, c) for v, c in zip(data.vertices, data.codes, strict=True)]
-    from matplotlib.colors import to_rgba_array
-
     fill = to_rgba_array(data.colours)
     k = 0.5
     tl = project.timeline
@@ -1396,9 +1401,6 @@ def write_contact_sheet(project: Project, dest: Path, *,
         ax.set_title(f"{d.day} {d:%b %Y}  ·  day {idx + 1}", fontsize=7.5, family=FONT,
                      color=_INK, loc="left", pad=2.5)
         if n == 0:
-            from matplotlib.font_manager import FontProperties
-            from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
-
             length = nice_length((x1 - x0) / 4)
             ax.add_artist(AnchoredSizeBar(
                 ax.transData, length, f"{length / 1000:g} km", loc="lower left",

@@ -230,7 +230,9 @@ class SourceRegistry:
             Such as ``Wikipedia, "Aleppo offensive (November–December 2016)", line 169``.
         """
         rec = self._row(source_id)
-        return f'{rec["publisher"]}, "{rec["title"]}", line {int(line)}'
+        title = str(rec["title"])
+        quoted = title if title[:1] in "\"“'‘" else f'"{title}"'
+        return f'{rec["publisher"]}, {quoted}, line {int(line)}'
 
     def text_path(self, source_id: str, seeds_dir: Path) -> Path:
         """Where the text of a source is expected in a seeds folder.

@@ -17,6 +17,8 @@ from aleppo_map.settings import CONTROLLERS
 if TYPE_CHECKING:
     from aleppo_map.project import Project
 
+#: Sectors left out of the formerly rebel-held east: districts outside the city proper.
+EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = ("outskirts",)
 #: Image formats :func:`write_chart` writes, chosen by the file's suffix.
 CHART_FORMATS: Final[tuple[str, ...]] = ("png", "pdf", "svg")
 
@@ -106,6 +108,9 @@ def _layer(project: Project):
 def east_ids(project: Project) -> list[str]:
     """List the districts of the formerly rebel-held east: those the rebels held any of on day one.
 
+    Districts of the sectors in :data:`EAST_EXCLUDED_SECTORS` (outside the city) are
+    left out.
+
     Parameters
     ----------
     project : Project
@@ -119,7 +124,19 @@ def east_ids(project: Project) -> list[str]:
     fr = project.timeline.fractions()
     first = fr[fr["date"] == project.timeline.dates[0]]
     held = set(first.loc[first["rebel"] > 0, "district_id"])
-    return [d for d in project.timeline.district_ids if d in held]
+    inside = _in_city(project)
+    return [d for d, ok in zip(project.timeline.district_ids, inside, strict=True)
+            if ok and d in held]
+
+
+def _in_city(project: Project) -> np.ndarray:
+    """Per timeline district, whether its sector counts for the east (not outskirts)."""
+    ids = project.timeline.district_ids
+    gdf = project.layer.gdf if project.layer is not None else None
+    if gdf is None or "sector" not in gdf.columns:
+        return np.ones(len(ids), dtype=bool)
+    sector = gdf["sector"].reindex(ids).fillna("").astype(str)
+    return ~sector.isin(EAST_EXCLUDED_SECTORS).to_numpy()
 
 
 def east_km2(project: Project) -> float:
@@ -127,7 +144,8 @@ def east_km2(project: Project) -> float:
 
     Each district counts with its area times the rebels' share of it on the first
     day (a district 5% rebel-held adds 5% of its area), so that a large district
-    the rebels barely held does not pass for rebel territory.
+    the rebels barely held does not pass for rebel territory. Districts outside the
+    city (:data:`EAST_EXCLUDED_SECTORS`) are left out.
 
     Parameters
     ----------
@@ -140,7 +158,7 @@ def east_km2(project: Project) -> float:
         km² (0 when the rebels held nothing on day one).
     """
     a, f = _wide(project)
-    return float((a * f["rebel"][0]).sum())
+    return float((a * f["rebel"][0] * _in_city(project)).sum())
 
 
 def _wide(project: Project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -175,6 +193,7 @@ def east_shares(project: Project) -> np.ndarray:
         all NaN when the rebels held nothing on day one.
     """
     a, f = _wide(project)
+    a = a * _in_city(project)
     r1 = f["rebel"][0]
     total = float((a * r1).sum())
     out = np.full((len(project.timeline.dates), len(CONTROLLERS)), np.nan)
@@ -186,11 +205,8 @@ def east_shares(project: Project) -> np.ndarray:
     gained = sum(gains.values())
     with np.errstate(invalid="ignore", divide="ignore"):
         for k, side in enumerate(CONTROLLERS):
-            if side == "rebel":
-                held = a * kept
-            else:
-                held = a * lost * np.where(gained > 0, gains[side] / gained, 0.0)
-            out[:, k] = held.sum(axis=1) / total * 100
+            part = kept if side == "rebel" else lost * np.where(gained > 0, gains[side] / gained, 0)
+            out[:, k] = (a * part).sum(axis=1) / total * 100
     return out
 
 
@@ -230,9 +246,10 @@ def daily_stats(project: Project) -> pd.DataFrame:
         they sum to the number of districts. ``split_districts`` counts those of
         them that are shared between two sides that day.
     ``east_<side>_pct``
-        Percentage of the formerly rebel-held east (the area the rebels held on the
-        first day, ``east_km2``; see :func:`east_km2` and :func:`east_shares`) held
-        by the side. Empty when the rebels held nothing on day one.
+        Percentage of the formerly rebel-held east (the area of the city the rebels
+        held on the first day, ``east_km2``; see :func:`east_km2` and
+        :func:`east_shares`) held by the side. Empty when the rebels held nothing
+        on day one.
 
     Parameters
     ----------
@@ -261,7 +278,7 @@ def daily_stats(project: Project) -> pd.DataFrame:
         pd.Series(split.to_numpy()).groupby(day_of_st).sum().reindex(tl.dates).to_numpy()
         .astype(int)
     )
-    out["east_km2"] = round(float((a * f["rebel"][0]).sum()), 4)
+    out["east_km2"] = round(east_km2(project), 4)
     pct = east_shares(project)
     for k, side in enumerate(CONTROLLERS):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
@@ -320,7 +337,7 @@ def write_chart(project: Project, dest: Path) -> Path:
         _stack_steps(ex, days, [table[f"east_{s}_pct"] for s in CONTROLLERS], colours, labels)
         ex.set_ylim(0, 100)
         ex.set_ylabel("% of the area")
-        ex.set_title("Formerly rebel-held east (the area the rebels held on day one)",
+        ex.set_title("Formerly rebel-held east (city area the rebels held on day one)",
                      loc="left", fontsize=10)
     for a in axes:
         a.set_xlim(days[0], days[-1] + timedelta(days=1))

@@ -29,8 +29,9 @@ Examples
 ...     "confidence": ["high"] * 3, "aggregate": [""] * 3, "note": [""] * 3})
 >>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1})
 >>> tl = build_timeline(changes, ["a"])
->>> tl.state_on("2016-11-21").loc["a", ["controller", "share", "remainder"]].tolist()
-['government', 0.5, 'rebel']
+>>> row = tl.state_on("2016-11-21").loc["a"]
+>>> row["controller"], float(row["share"]), row["remainder"]
+('government', 0.5, 'rebel')
 >>> tl.state_on("2016-11-22").loc["a", "since"].isoformat()
 '2016-11-22'
 """
