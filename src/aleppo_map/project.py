@@ -50,6 +50,11 @@ class Project:
         Daily state of every district of the table.
     layer : DistrictLayer or None
         District geometry (embedded or a user's file), when loaded.
+    opening : pandas.DataFrame
+        Share of each district held by each side on the first day of the offensive
+        (15 November 2016), whatever ``--start`` says: the reference for "the formerly
+        rebel-held east". Indexed by ``district_id``, one column per controller;
+        ``None`` means the timeline's first day.
     """
 
     settings: Settings
@@ -59,6 +64,7 @@ class Project:
     changes_path: Path
     timeline: Timeline
     layer: DistrictLayer | None
+    opening: pd.DataFrame | None = None
 
 
 def _parse_day(value: str | date | None, option: str, default: date) -> date:
@@ -134,6 +140,13 @@ def load_project(
     )
     ids = [d for d in gaz.ids if d in set(table["district_id"])]
     timeline = build_timeline(table, ids, first, last, file=str(changes_path))
+    reference = (
+        timeline
+        if first == DEFAULTS.start
+        else build_timeline(table, ids, DEFAULTS.start, DEFAULTS.start, file=str(changes_path))
+    )
+    fr = reference.fractions()
+    opening = fr[fr["date"] == reference.dates[0]].drop(columns="date").set_index("district_id")
     layer = None
     if with_layer:
         from aleppo_map.districts import load_districts
@@ -141,7 +154,7 @@ def load_project(
         layer = load_districts(
             districts, gaz, name_field=name_field, assume_crs=assume_crs, required_ids=ids
         )
-    return Project(settings, gaz, registry, table, changes_path, timeline, layer)
+    return Project(settings, gaz, registry, table, changes_path, timeline, layer, opening)
 
 
 def _problems_of(exc: Exception, origin: str) -> list[Problem]:

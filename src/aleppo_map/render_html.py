@@ -48,7 +48,7 @@ from markupsafe import Markup
 
 from aleppo_map import io, stats
 from aleppo_map.errors import AleppoMapError
-from aleppo_map.settings import CONTROLLERS, LABELS
+from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
@@ -370,8 +370,8 @@ def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
     share = None if np.isnan(pct).all() else [[_num(v / 100, 4) for v in row] for row in pct]
     return (
         [[_num(v, 3) for v in row] for row in km2],
-        {"km2": _num(float(areas[east].sum()) if east else 0.0, 2), "n": len(east),
-         "share": share},
+        {"km2": _num(stats.east_km2(project) if east else 0.0, 2), "n": len(east),
+         "share": share, "day": DEFAULTS.start.isoformat()},
     )
 
 

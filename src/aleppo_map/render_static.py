@@ -65,7 +65,7 @@ import numpy as np
 from aleppo_map import io
 from aleppo_map.errors import AleppoMapError, Problem, ValidationError
 from aleppo_map.progress import progress
-from aleppo_map.settings import CONTROLLERS, LABELS
+from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -385,7 +385,7 @@ def day_specs(project: Project, ids: Sequence[str]) -> list[DaySpec]:
 
 
 def _east_line(project: Project) -> list[str] | None:
-    """Per day, who holds the area the rebels held on day one (None if they held none)."""
+    """Per day, who holds the area the rebels held on 15 November (None if they held none)."""
     from aleppo_map import stats
 
     if project.layer is None:
@@ -393,7 +393,7 @@ def _east_line(project: Project) -> list[str] | None:
     table = stats.daily_stats(project)
     if table["east_rebel_pct"].isna().all():
         return None
-    first = project.timeline.dates[0]
+    first = DEFAULTS.start  # "formerly rebel-held" always refers to the offensive's first day
     lines = []
     for rec in table.to_dict("records"):
         parts = [f"{_SHORT[s]} {rec[f'east_{s}_pct']:.0f}%"

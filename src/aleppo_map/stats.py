@@ -106,7 +106,7 @@ def _layer(project: Project):
 
 
 def east_ids(project: Project) -> list[str]:
-    """List the districts of the formerly rebel-held east: those the rebels held any of on day one.
+    """List the districts of the formerly rebel-held east: those the rebels held any of on 15 November, the first day of the offensive.
 
     Districts of the sectors in :data:`EAST_EXCLUDED_SECTORS` (outside the city) are
     left out.
@@ -119,11 +119,10 @@ def east_ids(project: Project) -> list[str]:
     Returns
     -------
     list of str
-        District ids in timeline order (empty when the rebels held nothing on day one).
+        District ids in timeline order (empty when the rebels held nothing on 15 November, the first day of the offensive).
     """
-    fr = project.timeline.fractions()
-    first = fr[fr["date"] == project.timeline.dates[0]]
-    held = set(first.loc[first["rebel"] > 0, "district_id"])
+    first = _opening(project)["rebel"]
+    held = {d for d, r in zip(project.timeline.district_ids, first, strict=True) if r > 0}
     inside = _in_city(project)
     return [d for d, ok in zip(project.timeline.district_ids, inside, strict=True)
             if ok and d in held]
@@ -140,7 +139,7 @@ def _in_city(project: Project) -> np.ndarray:
 
 
 def east_km2(project: Project) -> float:
-    """Measure the formerly rebel-held east: the area the rebels held on day one.
+    """Measure the formerly rebel-held east: the area the rebels held on 15 November, the first day of the offensive.
 
     Each district counts with its area times the rebels' share of it on the first
     day (a district 5% rebel-held adds 5% of its area), so that a large district
@@ -155,10 +154,10 @@ def east_km2(project: Project) -> float:
     Returns
     -------
     float
-        km² (0 when the rebels held nothing on day one).
+        km² (0 when the rebels held nothing on 15 November, the first day of the offensive).
     """
-    a, f = _wide(project)
-    return float((a * f["rebel"][0] * _in_city(project)).sum())
+    a, _ = _wide(project)
+    return float((a * _opening(project)["rebel"] * _in_city(project)).sum())
 
 
 def _wide(project: Project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -174,12 +173,22 @@ def _wide(project: Project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return district_areas(project).reindex(ids).to_numpy(dtype=float), shares
 
 
+def _opening(project: Project) -> dict[str, np.ndarray]:
+    """Per side, its share of each timeline district on the offensive's first day."""
+    ref = project.opening
+    if ref is None:
+        fr = project.timeline.fractions()
+        ref = fr[fr["date"] == project.timeline.dates[0]].set_index("district_id")
+    ref = ref.reindex(project.timeline.district_ids).fillna(0.0)
+    return {side: ref[side].to_numpy(dtype=float) for side in CONTROLLERS}
+
+
 def east_shares(project: Project) -> np.ndarray:
     """Share of the formerly rebel-held east (see :func:`east_km2`) held by each side, per day.
 
     Within a district, the rebels keep what they still hold, up to their day-one
     share; what they lost goes to the sides that gained ground in the district since
-    day one, in proportion to their gains. On day one the rebels hold all of it.
+    15 November, in proportion to their gains. On 15 November the rebels hold all of it.
 
     Parameters
     ----------
@@ -190,18 +199,19 @@ def east_shares(project: Project) -> np.ndarray:
     -------
     numpy.ndarray
         ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
-        all NaN when the rebels held nothing on day one.
+        all NaN when the rebels held nothing on 15 November, the first day of the offensive.
     """
     a, f = _wide(project)
     a = a * _in_city(project)
-    r1 = f["rebel"][0]
+    f0 = _opening(project)
+    r1 = f0["rebel"]
     total = float((a * r1).sum())
     out = np.full((len(project.timeline.dates), len(CONTROLLERS)), np.nan)
     if total <= 0:
         return out
     kept = np.minimum(f["rebel"], r1)
     lost = r1 - kept
-    gains = {s: np.clip(f[s] - f[s][0], 0, None) for s in CONTROLLERS if s != "rebel"}
+    gains = {s: np.clip(f[s] - f0[s], 0, None) for s in CONTROLLERS if s != "rebel"}
     gained = sum(gains.values())
     with np.errstate(invalid="ignore", divide="ignore"):
         for k, side in enumerate(CONTROLLERS):
@@ -249,7 +259,7 @@ def daily_stats(project: Project) -> pd.DataFrame:
         Percentage of the formerly rebel-held east (the area of the city the rebels
         held on the first day, ``east_km2``; see :func:`east_km2` and
         :func:`east_shares`) held by the side. Empty when the rebels held nothing
-        on day one.
+        on 15 November, the first day of the offensive.
 
     Parameters
     ----------
@@ -337,7 +347,7 @@ def write_chart(project: Project, dest: Path) -> Path:
         _stack_steps(ex, days, [table[f"east_{s}_pct"] for s in CONTROLLERS], colours, labels)
         ex.set_ylim(0, 100)
         ex.set_ylabel("% of the area")
-        ex.set_title("Formerly rebel-held east (city area the rebels held on day one)",
+        ex.set_title("Formerly rebel-held east (city area the rebels held on 15 November, the first day of the offensive)",
                      loc="left", fontsize=10)
     for a in axes:
         a.set_xlim(days[0], days[-1] + timedelta(days=1))

@@ -319,7 +319,7 @@ function aleppoExplorer(map, D) {
     $("am-totals").title = "Shares of the area of the " + D.east.n + " districts with any rebel share on " +
       longDate(D.dates[0]) + ".";
     $("am-east-def").textContent = "Formerly rebel-held east: the " + D.east.n + " districts (" + D.east.km2 +
-      " km²) the rebels held any of on " + longDate(D.dates[0]) + "; shares weighted by area.";
+      " km²) the rebels held any of on " + longDate(D.east.day) + "; shares weighted by area.";
     $("am-title").textContent = D.title;
   }
 
