@@ -112,7 +112,7 @@ def synthetic_project(n: int = 10_000, seed: int = 7):
     registry = SimpleNamespace(ids=["synthetic"], title=lambda _sid: "Synthetic benchmark table")
     layer = SimpleNamespace(gdf=gdf, source="synthetic.geojson", missing=[], warnings=[])
     return SimpleNamespace(settings=DEFAULTS, timeline=timeline, layer=layer, registry=registry,
-                           changes=changes, gazetteer=None)
+                           changes=changes, gazetteer=None, opening=None)
 
 
 def embedded_project():

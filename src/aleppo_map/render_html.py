@@ -366,7 +366,6 @@ def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
     km2 = table[[f"{side}_km2" for side in CONTROLLERS]].to_numpy(dtype=float)
     pct = table[[f"east_{side}_pct" for side in CONTROLLERS]].to_numpy(dtype=float)
     east = stats.east_ids(project)
-    areas = stats.district_areas(project)
     share = None if np.isnan(pct).all() else [[_num(v / 100, 4) for v in row] for row in pct]
     return (
         [[_num(v, 3) for v in row] for row in km2],

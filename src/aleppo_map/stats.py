@@ -106,7 +106,7 @@ def _layer(project: Project):
 
 
 def east_ids(project: Project) -> list[str]:
-    """List the districts of the formerly rebel-held east: those the rebels held any of on 15 November, the first day of the offensive.
+    """List the districts of the formerly rebel-held east: any rebel share on 15 November (day one).
 
     Districts of the sectors in :data:`EAST_EXCLUDED_SECTORS` (outside the city) are
     left out.
@@ -119,7 +119,7 @@ def east_ids(project: Project) -> list[str]:
     Returns
     -------
     list of str
-        District ids in timeline order (empty when the rebels held nothing on 15 November, the first day of the offensive).
+        District ids in timeline order (empty when the rebels held nothing on 15 November (day one)).
     """
     first = _opening(project)["rebel"]
     held = {d for d, r in zip(project.timeline.district_ids, first, strict=True) if r > 0}
@@ -139,7 +139,7 @@ def _in_city(project: Project) -> np.ndarray:
 
 
 def east_km2(project: Project) -> float:
-    """Measure the formerly rebel-held east: the area the rebels held on 15 November, the first day of the offensive.
+    """Measure the formerly rebel-held east: the area the rebels held on 15 November (day one).
 
     Each district counts with its area times the rebels' share of it on the first
     day (a district 5% rebel-held adds 5% of its area), so that a large district
@@ -154,7 +154,7 @@ def east_km2(project: Project) -> float:
     Returns
     -------
     float
-        km² (0 when the rebels held nothing on 15 November, the first day of the offensive).
+        km² (0 when the rebels held nothing on 15 November (day one)).
     """
     a, _ = _wide(project)
     return float((a * _opening(project)["rebel"] * _in_city(project)).sum())
@@ -199,7 +199,7 @@ def east_shares(project: Project) -> np.ndarray:
     -------
     numpy.ndarray
         ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
-        all NaN when the rebels held nothing on 15 November, the first day of the offensive.
+        all NaN when the rebels held nothing on 15 November (day one).
     """
     a, f = _wide(project)
     a = a * _in_city(project)
@@ -259,7 +259,7 @@ def daily_stats(project: Project) -> pd.DataFrame:
         Percentage of the formerly rebel-held east (the area of the city the rebels
         held on the first day, ``east_km2``; see :func:`east_km2` and
         :func:`east_shares`) held by the side. Empty when the rebels held nothing
-        on 15 November, the first day of the offensive.
+        on 15 November (day one).
 
     Parameters
     ----------
@@ -347,7 +347,7 @@ def write_chart(project: Project, dest: Path) -> Path:
         _stack_steps(ex, days, [table[f"east_{s}_pct"] for s in CONTROLLERS], colours, labels)
         ex.set_ylim(0, 100)
         ex.set_ylabel("% of the area")
-        ex.set_title("Formerly rebel-held east (city area the rebels held on 15 November, the first day of the offensive)",
+        ex.set_title("Formerly rebel-held east (city area the rebels held on 15 November (day one))",
                      loc="left", fontsize=10)
     for a in axes:
         a.set_xlim(days[0], days[-1] + timedelta(days=1))

@@ -443,16 +443,20 @@ def build_timeline(
     problems: list[Problem] = []
     per_district: dict[str, list[tuple[date, State, str]]] = {d: [] for d in district_ids}
     applied = hist[hist["status"] == "applied"]
-    for did, rows in applied.groupby("district_id", sort=False):
-        if did not in per_district:
+    cols = ["district_id", "date", "controller", "extent", "share", "remainder", "row",
+            "change_id"]
+    prev_by: dict[str, State] = {}
+    # rows are sorted by district then date: one pass, no per-group conversion
+    for rec in applied[cols].to_dict("records"):
+        did = rec["district_id"]
+        seq = per_district.get(did)
+        if seq is None:
             continue
-        prev: State | None = None
-        seq = per_district[did]
-        for rec in rows.to_dict("records"):
-            new = _next_state(prev, rec)
-            if new != prev:
-                seq.append((rec["date"], new, rec["change_id"]))
-            prev = new
+        prev = prev_by.get(did)
+        new = _next_state(prev, rec)
+        if new != prev:
+            seq.append((rec["date"], new, rec["change_id"]))
+        prev_by[did] = new
     for did in district_ids:
         seq = per_district[did]
         if not seq or seq[0][0] > start:
