@@ -85,7 +85,8 @@ print(project.registry.citation(last["source_id"], last["line"]))"""),
 
 Areas are measured in a metric projection (UTM zone 37N). A split district
 counts by each side's share. The `east_*_pct` columns are shares of the
-*formerly rebel-held east*: the districts the rebels held any of on the first day."""),
+*formerly rebel-held east*: the city area the rebels held on 15 November (each
+district's area times the rebels' share that day; the outskirts left out)."""),
     ("code", """\
 daily = stats.daily_stats(project)
 display(daily[["date", "government_km2", "rebel_km2", "sdf_km2", "east_government_pct",

@@ -92,6 +92,7 @@ class FakeProject:
     timeline: Timeline
     layer: FakeLayer
     gazetteer: object = None
+    opening: pd.DataFrame | None = None  # None: the timeline's first day
 
 
 def _gdf() -> gpd.GeoDataFrame:

@@ -175,7 +175,7 @@ def _wide(project: Project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
 def _opening(project: Project) -> dict[str, np.ndarray]:
     """Per side, its share of each timeline district on the offensive's first day."""
-    ref = project.opening
+    ref = getattr(project, "opening", None)  # duck-typed projects may lack it
     if ref is None:
         fr = project.timeline.fractions()
         ref = fr[fr["date"] == project.timeline.dates[0]].set_index("district_id")

@@ -316,10 +316,11 @@ function aleppoExplorer(map, D) {
     const f = $("am-meta");
     f.appendChild(el("div", null, "Control table: " + m.changes + " (" + m.nrows + " rows). Sources: " + m.sources.join("; ") + "."));
     f.appendChild(el("div", null, "Boundaries: " + m.coverage));
-    $("am-totals").title = "Shares of the area of the " + D.east.n + " districts with any rebel share on " +
-      longDate(D.dates[0]) + ".";
-    $("am-east-def").textContent = "Formerly rebel-held east: the " + D.east.n + " districts (" + D.east.km2 +
-      " km²) the rebels held any of on " + longDate(D.east.day) + "; shares weighted by area.";
+    $("am-totals").title = "Shares of the city area the rebels held on " + longDate(D.east.day) +
+      " (" + D.east.km2 + " km² in " + D.east.n + " districts).";
+    $("am-east-def").textContent = "Formerly rebel-held east: the city area the rebels held on " +
+      longDate(D.east.day) + ", " + D.east.km2 + " km² in " + D.east.n +
+      " districts (each district's area times the rebels' share that day; outskirts left out).";
     $("am-title").textContent = D.title;
   }
 
