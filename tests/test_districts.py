@@ -84,6 +84,17 @@ def test_embedded_layer_has_no_overlaps(embedded):
     assert _max_overlap_m2(embedded.gdf.geometry) <= 1.0
 
 
+def test_embedded_districts_lie_where_the_gazetteer_puts_them(embedded, gaz):
+    # every polygon is at, or within 400 m of, its district's gazetteer centre (small
+    # old-city districts crowded beside large ones may be pushed a little off it)
+    metric = embedded.gdf.geometry.to_crs(DEFAULTS.metric_crs)
+    centres = gpd.GeoSeries(gpd.points_from_xy(gaz.frame["lon"], gaz.frame["lat"]),
+                            index=gaz.frame.index, crs="EPSG:4326").to_crs(DEFAULTS.metric_crs)
+    gap = pd.Series({d: metric[d].distance(centres[d]) for d in metric.index})
+    assert gap.max() < 400.0, gap.sort_values().tail()
+    assert (gap == 0).mean() > 0.6
+
+
 def test_build_is_deterministic_and_matches_the_committed_file(gaz):
     built = layer_geojson(build_layer(gaz))
     committed = DEFAULTS.districts_path.read_text(encoding="utf-8")

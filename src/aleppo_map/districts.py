@@ -4,12 +4,12 @@ Two jobs, one module:
 
 * :func:`build_layer` and :func:`write_layer` make ``data/districts.geojson``, the
   *approximate* layer the package ships. It is generated from the gazetteer alone
-  (a centre and an area per district), never traced from a map: a power diagram
-  (a Voronoi diagram whose cells are weighted so that each can reach its district's
-  area) of the district centres in UTM 37N, each cell then trimmed with a disc
-  around its centre so that its area matches the gazetteer's. Cells partition the
-  plane, so districts never overlap. The borders are invented: the layer shows
-  *which* district is where and how big it is, not its true outline.
+  (a centre and an area per district), never traced from a map: a city footprint made
+  of one disc per district, divided among the district centres by a power diagram (a
+  Voronoi diagram with one weight per centre) whose weights are solved so that every
+  cell has its district's area. Cells partition the footprint, so districts never
+  overlap. The borders are invented: the layer shows *which* district is where and how
+  big it is, not its true outline.
 * :func:`load_districts` reads any polygon file GeoPandas reads (the embedded layer,
   or a user's file given with ``--districts``), in any CRS, matches each feature's
   name to the gazetteer, repairs what can be repaired (with a warning) and refuses
@@ -67,17 +67,73 @@ ARABIC_FIELDS: tuple[str, ...] = ("NAME_A", "NAME_AR", "name_ar", "Name_Ar", "NA
 AREA_TOLERANCE = 0.02
 
 # --- build parameters (changing any of them changes data/districts.geojson) ----------
-_GHOST_OFFSET_M = 2500.0  # ghost sites that hold the outside, this far beyond the city
-_GHOST_SPACING_M = 600.0
-_ENVELOPE_MARGIN_M = 12000.0
-_OUTER_SLACK = 0.35  # cells facing the outside get 35 % more room, trimmed by the disc
-_NEWTON_STEPS = 60
-_BISECTION_STEPS = 40
-_DISC_QUAD_SEGS = 24
-_KEEP_CELL_TOL = 0.005  # a cell within 0.5 % of its target is kept whole, not trimmed
+_DISC_QUAD_SEGS = 8  # segments per quarter circle of the footprint's discs
+_CLOSE_M = 250.0  # closing radius that fills the bays between the discs
+_SCALE_STEPS = 30  # bisection steps on the footprint's disc scale
+_NEWTON_STEPS = 12
+_AREA_RTOL = 1e-5  # Newton stops when every cell is this close to its capacity
+_FRAGMENT_ROUNDS = 4  # re-solves after handing cut-off fragments to a neighbour
+_BOX_PAD_M = 1000.0
 
 
 # ============================================================================ build
+def _footprint(xy: np.ndarray, radius: np.ndarray, scale: float) -> BaseGeometry:
+    """Union of discs of radius ``scale * radius`` around *xy*, closed, without holes."""
+    discs = shapely.buffer(shapely.points(xy), radius * scale, quad_segs=_DISC_QUAD_SEGS)
+    shape = shapely.union_all(discs).buffer(_CLOSE_M, quad_segs=4).buffer(-_CLOSE_M, quad_segs=4)
+    return shapely.union_all([Polygon(p.exterior) for p in shapely.get_parts(shape)])
+
+
+def _clusters(xy: np.ndarray, area: np.ndarray) -> list[tuple[list[int], BaseGeometry]]:
+    """Group districts that touch; give each group a footprint of its total area.
+
+    A district's disc has the radius of a circle of its area, times a scale shared by
+    its group and found by bisection so that the group's footprint (union of discs,
+    closed over ``_CLOSE_M``, holes filled) has exactly the group's total area. Groups
+    start as districts whose plain discs touch and merge while their footprints
+    overlap: an outlying district (the Sheikh Najjar industrial city) is a group of its
+    own, a disc of its area.
+    """
+    n = len(xy)
+    radius = np.sqrt(area / math.pi)
+    reach = list(shapely.buffer(shapely.points(xy), radius, quad_segs=_DISC_QUAD_SEGS))
+    groups: list[list[int]] = []
+    domains: list[BaseGeometry] = []
+    while True:
+        left, right = shapely.STRtree(reach).query(reach, predicate="intersects")
+        parent = list(range(n))
+
+        def root(k: int, parent: list[int] = parent) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for a, b in zip(left, right, strict=True):
+            ra, rb = root(int(a)), root(int(b))
+            parent[max(ra, rb)] = min(ra, rb)
+        members: dict[int, list[int]] = {}
+        for k in range(n):
+            members.setdefault(root(k), []).append(k)
+        new_groups = sorted(members.values())
+        if new_groups == groups:
+            return list(zip(groups, domains, strict=True))
+        groups, domains = new_groups, []
+        for group in groups:
+            total = float(area[group].sum())
+            lo, hi = 0.2, 4.0
+            for _ in range(_SCALE_STEPS):
+                mid = 0.5 * (lo + hi)
+                if _footprint(xy[group], radius[group], mid).area < total:
+                    lo = mid
+                else:
+                    hi = mid
+            domain = _footprint(xy[group], radius[group], hi)
+            domains.append(domain)
+            for k in group:
+                reach[k] = domain
+
+
 def _clip(
     verts: list[tuple[float, float]], labels: list[int], a: tuple[float, float], b: float,
     label: int,
@@ -109,14 +165,14 @@ def _clip(
 
 
 def _power_cells(
-    xy: np.ndarray, w: np.ndarray, env: tuple[float, float, float, float],
+    xy: np.ndarray, w: np.ndarray, box: tuple[float, float, float, float],
 ) -> list[tuple[list[tuple[float, float]], list[int]]]:
-    """Cells of the power diagram of sites *xy* with weights *w*, inside box *env*.
+    """Cells of the power diagram of sites *xy* with weights *w*, inside *box*.
 
     Cell *i* is ``{x : |x - p_i|^2 - w_i <= |x - p_j|^2 - w_j for all j}``: a convex
     polygon. Edge labels give the neighbour across each edge (-1 for the box).
     """
-    x0, y0, x1, y1 = env
+    x0, y0, x1, y1 = box
     scale = max(abs(x0), abs(y0), abs(x1), abs(y1))
     sq = (xy**2).sum(axis=1)
     cells = []
@@ -128,10 +184,10 @@ def _power_cells(
         b_all = sq - sq[i] + w[i] - w
         b_all[i] = np.inf
         # a constraint is applied once; rounding may leave a vertex a hair outside it
-        tol = 1e-9 * (np.abs(a_all).sum(axis=1) * scale + np.abs(b_all[np.isfinite(b_all)]).max())
+        finite = np.abs(b_all[np.isfinite(b_all)])
+        tol = 1e-9 * (np.abs(a_all).sum(axis=1) * scale + (finite.max() if finite.size else 0.0))
         while verts:
-            v = np.asarray(verts)
-            excess = v @ a_all.T - b_all - tol  # vertices x constraints
+            excess = np.asarray(verts) @ a_all.T - b_all - tol  # vertices x constraints
             worst = excess.max(axis=0)
             j = int(worst.argmax())
             if worst[j] <= 0.0:
@@ -142,96 +198,150 @@ def _power_cells(
     return cells
 
 
-def _cell_measures(
-    xy: np.ndarray, cells: list[tuple[list[tuple[float, float]], list[int]]],
-) -> tuple[np.ndarray, dict[tuple[int, int], float]]:
-    """Areas of the cells, and the length of the edge shared by each pair of sites."""
-    areas = np.zeros(len(cells))
-    shared: dict[tuple[int, int], float] = {}
+def _cells_in(
+    domain: BaseGeometry, xy: np.ndarray, w: np.ndarray, box: tuple[float, float, float, float],
+) -> tuple[list[BaseGeometry], np.ndarray, dict[tuple[int, int], float]]:
+    """Power cells cut to *domain*: shapes, areas, and shared edge length inside it."""
+    cells = _power_cells(xy, w, box)
+    polys = np.array([Polygon(v) if len(v) >= 3 else Polygon() for v, _ in cells], dtype=object)
+    shapes = list(shapely.intersection(polys, domain))
+    segments, pairs = [], []
     for i, (verts, labels) in enumerate(cells):
-        if len(verts) < 3:
-            continue
-        v = np.asarray(verts)
-        nxt = np.roll(v, -1, axis=0)
-        areas[i] = 0.5 * abs(float((v[:, 0] * nxt[:, 1] - nxt[:, 0] * v[:, 1]).sum()))
-        lengths = np.hypot(*(nxt - v).T)
-        for lab, length in zip(labels, lengths, strict=True):
-            if lab >= 0 and length > 0.0:
-                shared[(i, lab)] = shared.get((i, lab), 0.0) + float(length)
-    return areas, shared
+        for k, j in enumerate(labels):
+            if j > i:
+                segments.append(shapely.LineString([verts[k], verts[(k + 1) % len(verts)]]))
+                pairs.append((i, j))
+    lengths = shapely.length(shapely.intersection(np.array(segments, dtype=object), domain))
+    return shapes, shapely.area(np.array(shapes, dtype=object)), dict(
+        zip(pairs, (float(v) for v in lengths), strict=True))
 
 
 def _solve_weights(
-    xy: np.ndarray, n_real: int, capacity: np.ndarray, env: tuple[float, float, float, float],
-) -> np.ndarray:
-    """Weights giving each of the first *n_real* cells its *capacity* (damped Newton).
+    xy: np.ndarray, capacity: np.ndarray, domain: BaseGeometry, w: np.ndarray,
+) -> tuple[np.ndarray, list[BaseGeometry]]:
+    """Weights whose power cells, cut to *domain*, have the areas *capacity*.
 
-    The remaining sites ("ghosts") keep weight 0 and take whatever area is left.
-    This is the semi-discrete optimal-transport problem; the damped Newton method
-    of Kitagawa, Mérigot and Thibert (2019) converges in a few steps.
+    The semi-discrete optimal-transport problem, solved with the damped Newton method
+    of Kitagawa, Mérigot and Thibert (2019); ``capacity`` must sum to the domain's area.
     """
-    w = np.zeros(len(xy))
-    areas, shared = _cell_measures(xy, _power_cells(xy, w, env))
-    eps = 0.5 * min(float(areas[:n_real].min()), float(capacity.min()))
+    n = len(xy)
+    x0, y0, x1, y1 = domain.bounds
+    box = (x0 - _BOX_PAD_M, y0 - _BOX_PAD_M, x1 + _BOX_PAD_M, y1 + _BOX_PAD_M)
+    shapes, areas, shared = _cells_in(domain, xy, w, box)
+    if areas.min() <= 0.0:  # a warm start that leaves a cell empty: start afresh
+        w = np.zeros(n)
+        shapes, areas, shared = _cells_in(domain, xy, w, box)
+    eps = 0.5 * float(min(areas.min(), capacity.min()))
     for _ in range(_NEWTON_STEPS):
-        err = capacity - areas[:n_real]
-        if float(np.abs(err / capacity).max()) < 1e-12:
+        err = capacity - areas
+        if float(np.abs(err / capacity).max()) < _AREA_RTOL:
             break
-        jac = np.zeros((n_real, len(xy)))
+        jac = np.zeros((n, n))
         for (i, j), length in shared.items():
-            if i >= n_real:
-                continue
-            coef = length / (2.0 * float(np.hypot(*(xy[i] - xy[j]))))
-            jac[i, i] += coef
-            jac[i, j] -= coef
-        # least-norm step: among the weights that fix the areas (to first order),
-        # take the ones closest to 0, i.e. to the plain Voronoi diagram
-        step = -w + jac.T @ np.linalg.solve(jac @ jac.T, err + jac @ w)
-        alpha = 1.0
+            if length > 0.0:
+                coef = length / (2.0 * float(np.hypot(*(xy[i] - xy[j]))))
+                jac[i, i] += coef
+                jac[j, j] += coef
+                jac[i, j] -= coef
+                jac[j, i] -= coef
+        # adding a constant to every weight changes nothing: keep the mean step at 0
+        step = np.linalg.lstsq(np.vstack([jac, np.ones(n)]), np.append(err, 0.0), rcond=None)[0]
         norm = float(np.abs(err).sum())
+        alpha = 1.0
         while True:
             trial = w + alpha * step
-            cells = _power_cells(xy, trial, env)
-            t_areas, t_shared = _cell_measures(xy, cells)
-            t_norm = float(np.abs(capacity - t_areas[:n_real]).sum())
-            if (t_areas[:n_real].min() >= eps and t_norm <= (1 - alpha / 2) * norm) or alpha < 1e-6:
+            t_shapes, t_areas, t_shared = _cells_in(domain, xy, trial, box)
+            ok = t_areas.min() >= eps and float(np.abs(capacity - t_areas).sum()) <= (
+                1 - alpha / 2) * norm
+            if ok or alpha < 1e-3:
                 break
             alpha /= 2
-        w, areas, shared = trial, t_areas, t_shared
-    return w
+        w, shapes, areas, shared = trial, t_shapes, t_areas, t_shared
+    return w, shapes
 
 
-def _disc_trim(cell: Polygon, centre: Point, target: float) -> BaseGeometry:
-    """Intersect *cell* with the disc around *centre* whose radius gives area *target*.
+def _defragment(shapes: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Give every part of a cell but its largest to the neighbour it borders most.
 
-    The radius is found by bisection (``_BISECTION_STEPS`` halvings); the area of
-    ``cell ∩ disc(r)`` grows with *r* from 0 to the cell's area.
+    A convex cell cut by a concave footprint can fall into pieces; districts are drawn
+    as one piece, so the smaller pieces join the cell beside them.
     """
-    far = float(shapely.hausdorff_distance(centre, cell)) + 1.0
-    lo, hi = 0.0, far / math.cos(math.pi / (4 * _DISC_QUAD_SEGS)) + 1.0
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        area = cell.intersection(centre.buffer(mid, quad_segs=_DISC_QUAD_SEGS)).area
-        if area < target:
-            lo = mid
-        else:
-            hi = mid
-    return cell.intersection(centre.buffer(hi, quad_segs=_DISC_QUAD_SEGS))
+    shapes = list(shapes)
+    tree = shapely.STRtree(shapes)
+    for i, shape in enumerate(list(shapes)):
+        parts = sorted(shapely.get_parts(shape), key=lambda p: -p.area)
+        if len(parts) < 2:
+            continue
+        keep = [parts[0]]
+        for part in parts[1:]:
+            # borders computed cell by cell agree only to rounding: measure within 0.5 m
+            border = {int(j): part.boundary.intersection(shapes[int(j)].buffer(0.5)).length
+                      for j in tree.query(part.buffer(0.5), predicate="intersects") if int(j) != i}
+            best = max(border, key=lambda j: (border[j], -j), default=None)
+            if best is None or border[best] <= 0.0:
+                keep.append(part)
+            else:
+                shapes[best] = shapely.union_all([shapes[best], part])
+        shapes[i] = shapely.union_all(keep)
+    return shapes
+
+
+def _tessellate(xy: np.ndarray, area: np.ndarray) -> list[BaseGeometry]:
+    """Area-exact cells around the sites *xy* (metres), grouped by :func:`_clusters`."""
+    shapes: list[BaseGeometry] = [Polygon()] * len(xy)
+    for group, domain in _clusters(xy, area):
+        if len(group) == 1:
+            shapes[group[0]] = domain
+            continue
+        target = area[group] * (domain.area / float(area[group].sum()))
+        capacity = target.copy()
+        w = np.zeros(len(group))
+        for _ in range(_FRAGMENT_ROUNDS):
+            w, cells = _solve_weights(xy[group], capacity, domain, w)
+            cells = _defragment(cells)
+            got = shapely.area(np.array(cells, dtype=object))
+            if float(np.abs(got / target - 1).max()) < AREA_TOLERANCE / 10:
+                break
+            capacity = capacity + (target - got)
+        for k, cell in zip(group, cells, strict=True):
+            shapes[k] = cell
+    return shapes
+
+
+def _snap_coverage(shapes: Sequence[BaseGeometry], grid: float) -> list[BaseGeometry]:
+    """Snap a partition to a *grid* without opening gaps or overlaps between neighbours.
+
+    The borders of all shapes are noded together, snapped to the grid, re-noded and
+    polygonised into faces; each face goes back to the shape that holds its interior
+    point. Neighbours thus share exactly the same snapped border.
+    """
+    lines = shapely.union_all([s.boundary for s in shapes])
+    lines = shapely.union_all(shapely.get_parts(shapely.set_precision(lines, grid)))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    owner_tree = shapely.STRtree(list(shapes))
+    points = shapely.point_on_surface(faces)
+    owned: dict[int, list[BaseGeometry]] = {}
+    for face, point in zip(faces, points, strict=True):
+        hits = [int(j) for j in owner_tree.query(point, predicate="intersects")]
+        if hits:
+            owned.setdefault(min(hits), []).append(face)
+    return [shapely.coverage_union_all(owned[i]) if i in owned else Polygon()
+            for i in range(len(shapes))]
 
 
 def _polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon | None:
     """Keep the polygonal parts of *geom* (``None`` when there are none)."""
     if geom is None or geom.is_empty:
         return None
-    parts = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon) and not g.is_empty]
-    multi = [g for g in shapely.get_parts(geom) if isinstance(g, MultiPolygon)]
-    for m in multi:
-        parts.extend(m.geoms)
+    parts: list[Polygon] = []
+    for g in shapely.get_parts(geom):
+        if isinstance(g, Polygon) and not g.is_empty:
+            parts.append(g)
+        elif isinstance(g, MultiPolygon):
+            parts.extend(g.geoms)
     if not parts:
         return None
-    if len(parts) == 1:
-        return parts[0]
-    return MultiPolygon(parts)
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
 
 
 def _repaired(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
@@ -244,24 +354,29 @@ def _repaired(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
 def build_layer(gaz: Gazetteer) -> gpd.GeoDataFrame:
     """Generate the approximate district layer from the gazetteer's centres and areas.
 
-    The method, in UTM 37N metres (``settings.metric_crs``):
+    The borders are invented, not traced from any map. In UTM 37N metres
+    (``settings.metric_crs``):
 
-    1. Sites are the district centres, plus a ring of "ghost" sites
-       ``_GHOST_OFFSET_M`` beyond the convex hull of the centres, which hold the
-       outside of the city.
-    2. A power diagram (weighted Voronoi diagram) of the sites is solved so that
-       each district's cell has exactly its gazetteer area, or 35 % more for cells
-       facing the outside (those whose plain Voronoi cell touches a ghost's). A plain
-       Voronoi diagram (``shapely.voronoi_polygons``) cannot do this: a third of its
-       cells, in the dense old city and beside large districts, are smaller than
-       their district.
-    3. Each cell larger than its target is intersected with a disc around the
-       centre, the radius found by bisection so that the area matches; outer
-       districts thus get round edges facing the countryside and straight borders
-       with their neighbours. Cells partition the plane, so no two districts overlap.
-    4. Polygons are reprojected to EPSG:4326, snapped to a 1e-5 degree grid, made
-       valid, and any sliver the snapping creates between neighbours is given to
-       the district earlier in gazetteer order.
+    1. *Footprint.* Each district gets a disc of its area around its centre; discs that
+       touch form a group (the city, and outlying districts such as the airport or the
+       Sheikh Najjar industrial city on their own). A group's discs are scaled together
+       until their union, closed over ``_CLOSE_M`` and without holes, has exactly the
+       group's total area: a city outline that follows where the districts are.
+    2. *Cells.* The footprint is divided among the group's centres by a power diagram
+       (a Voronoi diagram with one weight per centre; plain Voronoi cells cannot match
+       the areas, a third of them are too small), the weights solved by Newton's method
+       so that every cell has its district's area (semi-discrete optimal transport).
+       Pieces that a concave stretch of outline cuts off a cell go to the neighbour
+       they border, and the weights are solved again for the changed areas.
+    3. *Output.* Cells are reprojected to EPSG:4326 and their shared borders snapped
+       together to the 5-decimal grid (about 1 m), so neighbours neither overlap nor
+       leave slivers.
+
+    The result is deterministic (the same gazetteer gives the same coordinates) and
+    every district's area is within ``AREA_TOLERANCE`` of the gazetteer's. A centre
+    may fall just outside its own cell where small districts crowd beside large ones
+    (the old city); districts are where the gazetteer puts them to within a few
+    hundred metres.
 
     Parameters
     ----------
@@ -273,7 +388,7 @@ def build_layer(gaz: Gazetteer) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         EPSG:4326, one row per gazetteer district in gazetteer order, columns
         ``district_id``, ``name_en``, ``name_ar``, ``geometry`` (Polygon or
-        MultiPolygon). Deterministic: the same gazetteer gives the same layer.
+        MultiPolygon).
 
     Raises
     ------
@@ -293,77 +408,24 @@ def build_layer(gaz: Gazetteer) -> gpd.GeoDataFrame:
     metric = DEFAULTS.metric_crs
     centres = gpd.GeoSeries(gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
     centres_m = centres.to_crs(metric)
-    site_xy = np.column_stack([centres_m.x.to_numpy(), centres_m.y.to_numpy()])
-    dup = pd.Series([f"{x:.1f},{y:.1f}" for x, y in site_xy], index=frame.index)
-    if dup.duplicated().any():
+    xy = np.column_stack([centres_m.x.to_numpy(), centres_m.y.to_numpy()])
+    key = pd.Series([f"{x:.1f},{y:.1f}" for x, y in xy], index=frame.index)
+    if key.duplicated().any():
         raise ValidationError([
             Problem(gaz.source, "lat/lon", "a distinct centre per district",
                     f"{did!r} shares its centre with another district")
-            for did in dup.index[dup.duplicated()]
+            for did in key.index[key.duplicated()]
         ])
-    target = frame["area_km2"].to_numpy(dtype=float) * 1e6
-    n = len(site_xy)
-
-    # ghosts along the buffered hull of the centres
-    ring = shapely.MultiPoint(site_xy).convex_hull.buffer(
-        _GHOST_OFFSET_M, quad_segs=8).exterior
-    n_ghost = max(12, int(ring.length // _GHOST_SPACING_M))
-    ghosts = np.array([ring.interpolate(k / n_ghost, normalized=True).coords[0]
-                       for k in range(n_ghost)])
-    # work in coordinates local to the city (UTM northings of 4e6 m waste precision)
-    origin = np.round(site_xy.mean(axis=0), -3)
-    xy = np.vstack([site_xy, ghosts]) - origin
-    x0, y0, x1, y1 = shapely.MultiPoint(xy).bounds
-    env = (x0 - _ENVELOPE_MARGIN_M, y0 - _ENVELOPE_MARGIN_M,
-           x1 + _ENVELOPE_MARGIN_M, y1 + _ENVELOPE_MARGIN_M)
-
-    # outer districts: plain Voronoi cell shares an edge with a ghost
-    _, shared0 = _cell_measures(xy, _power_cells(xy, np.zeros(len(xy)), env))
-    outer = np.zeros(n, dtype=bool)
-    for (i, j), length in shared0.items():
-        if i < n and j >= n and length > 1.0:
-            outer[i] = True
-    capacity = target * np.where(outer, 1.0 + _OUTER_SLACK, 1.0)
-    weights = _solve_weights(xy, n, capacity, env)
-    cells = _power_cells(xy, weights, env)
-
-    shapes: list[BaseGeometry] = []
-    for i in range(n):
-        cell = Polygon(np.asarray(cells[i][0]) + origin)
-        if cell.area > target[i] * (1.0 + _KEEP_CELL_TOL):
-            shape = _disc_trim(cell, Point(site_xy[i]), target[i])
-        else:
-            shape = cell
-        shapes.append(shape)
-
-    # cells of the power diagram are computed one by one: make them a strict partition
-    # in metric space before rounding, so that rounding is the only source of slivers
-    disjoint: list[BaseGeometry] = []
-    union: BaseGeometry | None = None
-    for shape in shapes:
-        part = shape if union is None else (_polygonal(shape.difference(union)) or shape)
-        disjoint.append(part)
-        union = part if union is None else union.union(part)
-    # insert every neighbour's vertices into each outline, so that shared borders carry
-    # identical vertices on both sides and rounding moves them identically
-    vertices = shapely.MultiPoint(shapely.get_coordinates(disjoint))
-    shapes = [_polygonal(shapely.snap(part, vertices, 0.01)) or part for part in disjoint]
-    geo = gpd.GeoSeries(shapes, crs=metric).to_crs("EPSG:4326")
-    snapped = shapely.set_precision(geo.values, 10.0 ** -DEFAULTS.coord_decimals)
-    final: list[BaseGeometry] = []
-    taken: BaseGeometry | None = None
+    cells = _tessellate(xy, frame["area_km2"].to_numpy(dtype=float) * 1e6)
+    geo = gpd.GeoSeries(cells, crs=metric).to_crs("EPSG:4326")
+    snapped = _snap_coverage(list(geo.values), 10.0 ** -DEFAULTS.coord_decimals)
+    final = []
     for did, geom in zip(frame.index, snapped, strict=True):
         poly = _repaired(geom)
         if poly is None:
             raise ValidationError([Problem("build-districts", "", "a polygon per district",
                                            f"an empty shape for {did!r}")])
-        if taken is not None and poly.intersects(taken):
-            overlap = poly.intersection(taken)
-            if overlap.area > 0:
-                poly = _polygonal(shapely.set_precision(
-                    poly.difference(taken), 10.0 ** -DEFAULTS.coord_decimals)) or poly
         final.append(poly)
-        taken = poly if taken is None else taken.union(poly)
     return gpd.GeoDataFrame(
         {
             "district_id": list(frame.index),
