@@ -20,13 +20,17 @@ def _shared_root() -> Path:
     return Path(env) if env else ROOT.parent / "shared"
 
 
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose outside requirement is missing; under ``CI=true``, fail it."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason + "; under CI=true this is a failure, not a skip")
+    pytest.skip(reason)
+
+
 def _need(path: Path) -> Path:
     if not path.exists():
-        reason = (f"shared file not found: {path} "
-                  "(set ALEPPO_MAP_SHARED to the folder holding seeds/ and data/)")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + "; under CI=true this is a failure, not a skip")
-        pytest.skip(reason)
+        skip_or_fail(f"shared file not found: {path} "
+                     "(set ALEPPO_MAP_SHARED to the folder holding seeds/ and data/)")
     return path
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 
 from aleppo_map import render_html
 from aleppo_map.settings import DEFAULTS
+from conftest import skip_or_fail
 from html_fixtures import FIGURES, HOSTILE_AR, HOSTILE_NAME, HOSTILE_TITLE, hostile_project
 
 pytestmark = pytest.mark.browser
@@ -34,11 +35,8 @@ MAP_BACKGROUND = "#e8e6df"  # .am-map in explorer.css: what shows under a distri
 
 def _need_chromium() -> Path:
     if not CHROMIUM.exists():
-        reason = (f"headless Chromium not found at {CHROMIUM} "
-                  "(install Debian's 'chromium' package, as .ci/run does)")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + "; under CI=true this is a failure, not a skip")
-        pytest.skip(reason)
+        skip_or_fail(f"headless Chromium not found at {CHROMIUM} "
+                     "(install Debian's 'chromium' package, as .ci/run does)")
     return CHROMIUM
 
 
