@@ -137,3 +137,32 @@ def test_module_entry_point_exists():
     assert result.returncode == 0
     for command in COMMANDS:
         assert command in result.stdout
+
+
+def test_check_figures_takes_a_claims_table_of_ones_own(tmp_path, repo_root):
+    src = repo_root / "data" / "reported_figures.csv"
+    with src.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    mine = [dict(rows[0], figure_id="F91", value="90"),  # Bustan al-Basha: the map says 75 %
+            dict(rows[0], figure_id="F92")]              # the source's own 75 %
+    path = tmp_path / "mine.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(mine)
+    result = run(["check-figures", "--figures", str(path), "--format", "csv", "--quiet"])
+    assert result.returncode == 0, result.stderr
+    out = {r["figure"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert set(out) == {"F91", "F92"}
+    assert out["F91"]["verdict"] == "inconsistent"
+    assert out["F92"]["verdict"] == "consistent"
+    mine[1]["district_id"] = "bustan-al-bash"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(mine)
+    bad = run(["check-figures", "--figures", str(path), "--quiet"])
+    assert bad.returncode == 2
+    assert "bustan-al-bash" in bad.stderr
+    assert "bustan-al-basha" in bad.stderr
+    assert "Traceback" not in bad.stderr

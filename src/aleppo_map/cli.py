@@ -248,7 +248,13 @@ def cmd_check_figures(args: argparse.Namespace) -> int:
 
     project = _load(args)
     _coverage(args, project)
-    table = figures.check_figures(project)
+    claims = None
+    if args.figures is not None:
+        claims = figures.load_figures(
+            args.figures, source_ids=project.registry.ids,
+            district_ids=project.timeline.district_ids, suggest=project.gazetteer.suggest,
+        )
+    table = figures.check_figures(project, claims)
     _print_frame(figures.printable(table), args.format)
     return 0
 
@@ -375,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="For every numeric claim in data/reported_figures.csv, the "
                                    "value the map computes on that day and a verdict.")
     _add_inputs(p)
+    p.add_argument("--figures", type=Path, metavar="F",
+                   help="a claims table of your own, in the columns of data/reported_figures.csv "
+                        "(default: the embedded one)")
     p.add_argument("--format", choices=["csv", "table"], default="table",
                    help="output format (default: table)")
     _add_quiet(p)
