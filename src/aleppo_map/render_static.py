@@ -66,6 +66,7 @@ from aleppo_map import io
 from aleppo_map.errors import AleppoMapError, Problem, ValidationError
 from aleppo_map.progress import progress
 from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
+from aleppo_map.sources import quote_title
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -452,9 +453,7 @@ def attribution(project: Project) -> str:
     frame = getattr(registry, "frame", None)
     parts = []
     for sid in ids:
-        title = registry.title(sid)
-        if not title.startswith(("“", '"', "«", "'")):
-            title = f"“{title}”"
+        title = quote_title(registry.title(sid), "“”")
         if frame is not None and sid in frame.index:
             rec = frame.loc[sid]
             parts.append(f"{rec.get('publisher', '')}, {title} ({rec.get('published', '')})"

@@ -150,6 +150,34 @@ def names_in(text: str, names: Iterable[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------- registry
+
+def quote_title(title: str, marks: str = '""') -> str:
+    """Put a title in quotes, unless it already starts with one.
+
+    Parameters
+    ----------
+    title : str
+        A source title.
+    marks : str
+        Opening and closing quote marks (straight by default; ``"“”"`` for print).
+
+    Returns
+    -------
+    str
+        The title for a citation.
+
+    Examples
+    --------
+    >>> quote_title("Aleppo offensive")
+    '"Aleppo offensive"'
+    >>> quote_title("Aleppo offensive", "“”")
+    '“Aleppo offensive”'
+    >>> quote_title("“The End of Aleppo”… The Reasons")
+    '“The End of Aleppo”… The Reasons'
+    """
+    return title if title[:1] in "\"“'‘«" else f"{marks[0]}{title}{marks[1]}"
+
+
 @dataclass(frozen=True)
 class SourceRegistry:
     """The registered source texts.
@@ -230,9 +258,7 @@ class SourceRegistry:
             Such as ``Wikipedia, "Aleppo offensive (November–December 2016)", line 169``.
         """
         rec = self._row(source_id)
-        title = str(rec["title"])
-        quoted = title if title[:1] in "\"“'‘" else f'"{title}"'
-        return f'{rec["publisher"]}, {quoted}, line {int(line)}'
+        return f'{rec["publisher"]}, {quote_title(str(rec["title"]))}, line {int(line)}'
 
     def text_path(self, source_id: str, seeds_dir: Path) -> Path:
         """Where the text of a source is expected in a seeds folder.
