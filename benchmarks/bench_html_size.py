@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import folium
 from folium.plugins import TimeSliderChoropleth
 
-from aleppo_map import render_html
+from aleppo_map.render import html as render_html
 from html_fixtures import synthetic_project
 
 

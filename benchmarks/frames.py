@@ -39,7 +39,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from aleppo_map import render_static
+from aleppo_map.render import frames as render_static
 from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
 from aleppo_map.timeline import build_timeline, validate_changes
 

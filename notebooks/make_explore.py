@@ -42,7 +42,9 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, display
 
-from aleppo_map import figures, render_static, stats
+from aleppo_map.analysis import claims as figures
+from aleppo_map.render import frames as render_static
+from aleppo_map.analysis import areas as stats
 from aleppo_map.project import load_project
 
 pd.set_option("display.max_colwidth", 70)

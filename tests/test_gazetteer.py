@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from aleppo_map.errors import UnknownNameError, ValidationError
+from aleppo_map._errors import UnknownNameError, ValidationError
 from aleppo_map.gazetteer import GAZETTEER_COLUMNS, Gazetteer, load_gazetteer, normalise
 from aleppo_map.settings import DEFAULTS
 

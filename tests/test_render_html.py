@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from coloraide import Color
 
-from aleppo_map import render_html
-from aleppo_map.errors import AleppoMapError
+from aleppo_map.render import html as render_html
+from aleppo_map._errors import AleppoMapError
 from aleppo_map.settings import CONTROLLERS, DEFAULTS
 from html_fixtures import (
     FIGURES,
@@ -109,8 +109,7 @@ def test_history_rows_carry_status_dispute_and_citation(project):
 
 def test_totals_of_the_formerly_rebel_held_east(project):
     """The page's totals are those of stats.daily_stats (areas measured in UTM 37N)."""
-    from aleppo_map import stats
-
+    from aleppo_map.analysis import areas as stats
     data = render_html.page_data(project)
     east = data["east"]
     # alpha, bravo and hostile are rebel-held on the first day (~1 km² each); not charlie, delta

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aleppo_map import io
-from aleppo_map.errors import AleppoMapError, InputFileError, ValidationError
+from aleppo_map import _io as io
+from aleppo_map._errors import AleppoMapError, InputFileError, ValidationError
 from aleppo_map.project import load_project
 from aleppo_map.sources import (
     REGISTRY_COLUMNS,

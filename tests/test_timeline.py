@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from aleppo_map.errors import ValidationError
+from aleppo_map._errors import ValidationError
 from aleppo_map.timeline import build_timeline, validate_changes
 
 HEADER = (

@@ -7,7 +7,7 @@ geometry, and computes the daily :class:`~aleppo_map.timeline.Timeline`.
 
 from __future__ import annotations
 
-from aleppo_map.errors import AleppoMapError, Problem, ValidationError
+from aleppo_map._errors import AleppoMapError, Problem, ValidationError
 from aleppo_map.project import Project, load_project, validate_all
 from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.timeline import Timeline, build_timeline, validate_changes

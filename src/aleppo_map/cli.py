@@ -1,7 +1,7 @@
 """Command-line interface: parse options, call the library, print results.
 
 Kept thin on purpose: every command is a few lines that call a module. User
-errors (:class:`~aleppo_map.errors.AleppoMapError`) print one message on stderr
+errors (:class:`~aleppo_map._errors.AleppoMapError`) print one message on stderr
 and exit with status 2; argparse's own usage errors exit 2 as well.
 """
 
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from aleppo_map.errors import USER_ERROR_EXIT, AleppoMapError, Problem, ValidationError
+from aleppo_map._errors import USER_ERROR_EXIT, AleppoMapError, Problem, ValidationError
 from aleppo_map.settings import DEFAULTS
 
 Handler = Callable[[argparse.Namespace], int]
@@ -104,8 +104,8 @@ def _coverage(args: argparse.Namespace, project) -> None:
 # ----------------------------------------------------------------------------- commands
 def cmd_render(args: argparse.Namespace) -> int:
     """Write the interactive HTML map and one PNG frame per day."""
-    from aleppo_map import render_html, render_static
-
+    from aleppo_map.render import html as render_html
+    from aleppo_map.render import frames as render_static
     project = _load(args)
     _coverage(args, project)
     out = Path(args.out)
@@ -120,8 +120,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_frames(args: argparse.Namespace) -> int:
     """Write one publication-ready image per day."""
-    from aleppo_map import render_static
-
+    from aleppo_map.render import frames as render_static
     project = _load(args)
     _coverage(args, project)
     frames = render_static.render_frames(
@@ -134,8 +133,7 @@ def cmd_frames(args: argparse.Namespace) -> int:
 
 def cmd_animate(args: argparse.Namespace) -> int:
     """Write a GIF or MP4 animation of the daily frames."""
-    from aleppo_map import render_static
-
+    from aleppo_map.render import frames as render_static
     project = _load(args)
     _coverage(args, project)
     dest = render_static.write_animation(
@@ -148,8 +146,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
 def cmd_contact_sheet(args: argparse.Namespace) -> int:
     """Write small multiples of chosen days on one page."""
-    from aleppo_map import render_static
-
+    from aleppo_map.render import frames as render_static
     project = _load(args)
     _coverage(args, project)
     dates = [d.strip() for d in args.dates.split(",") if d.strip()] if args.dates else None
@@ -167,8 +164,7 @@ def _print_frame(frame, fmt: str) -> None:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print km² and districts held by each side per day; optionally write the chart."""
-    from aleppo_map import stats
-
+    from aleppo_map.analysis import areas as stats
     project = _load(args)
     _coverage(args, project)
     table = stats.daily_stats(project)
@@ -181,8 +177,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_state(args: argparse.Namespace) -> int:
     """Print every district's controller and share on one day."""
-    from aleppo_map import stats
-
+    from aleppo_map.analysis import areas as stats
     project = _load(args, with_layer=False)
     table = stats.state_table(project, args.date)
     _print_frame(table, args.format)
@@ -224,7 +219,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_build_districts(args: argparse.Namespace) -> int:
     """Write the embedded approximate district layer from the gazetteer."""
-    from aleppo_map import districts
+    from aleppo_map.geometry import layer as districts
     from aleppo_map.gazetteer import load_gazetteer
 
     dest = districts.write_layer(districts.build_layer(load_gazetteer()), Path(args.out))
@@ -235,7 +230,6 @@ def cmd_build_districts(args: argparse.Namespace) -> int:
 def cmd_cite(args: argparse.Namespace) -> int:
     """Print the cited source line of a row, or a district's whole history."""
     from aleppo_map import sources
-
     project = _load(args, with_layer=False)
     print(sources.cite(args.target, project.changes, project.registry, project.gazetteer,
                        Path(args.seeds), timeline=project.timeline))
@@ -244,8 +238,7 @@ def cmd_cite(args: argparse.Namespace) -> int:
 
 def cmd_check_figures(args: argparse.Namespace) -> int:
     """Compare the sources' own numbers with what the map computes."""
-    from aleppo_map import figures
-
+    from aleppo_map.analysis import claims as figures
     project = _load(args)
     _coverage(args, project)
     claims = None

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from aleppo_map import io
-from aleppo_map.errors import Problem, ValidationError
+from aleppo_map import _io as io
+from aleppo_map._errors import Problem, ValidationError
 from aleppo_map.gazetteer import Gazetteer, load_gazetteer
 from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.sources import SourceRegistry, load_aggregates, load_registry
 from aleppo_map.timeline import CHANGE_COLUMNS, OPTIONAL_COLUMNS, Timeline, build_timeline, validate_changes
 
 if TYPE_CHECKING:
-    from aleppo_map.districts import DistrictLayer
+    from aleppo_map.geometry.layer import DistrictLayer
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def load_project(
     opening = fr[fr["date"] == reference.dates[0]].drop(columns="date").set_index("district_id")
     layer = None
     if with_layer:
-        from aleppo_map.districts import load_districts
+        from aleppo_map.geometry.layer import load_districts
 
         layer = load_districts(
             districts, gaz, name_field=name_field, assume_crs=assume_crs, required_ids=ids
@@ -191,8 +191,8 @@ def validate_all(
     list of Problem
         Every problem, in input order.
     """
-    from aleppo_map.districts import load_districts
-    from aleppo_map.errors import AleppoMapError
+    from aleppo_map.geometry.layer import load_districts
+    from aleppo_map._errors import AleppoMapError
     from aleppo_map.sources import check_against_seeds
 
     problems: list[Problem] = []

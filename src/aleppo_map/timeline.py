@@ -47,7 +47,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from aleppo_map.errors import Problem, ValidationError
+from aleppo_map._errors import Problem, ValidationError
 from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, DEFAULTS, EVENTS, EXTENTS
 
 #: Columns of the control-change table, in file order.

@@ -40,7 +40,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
         ``extent``, ``share``, ``remainder``, ``since``, ``change_id``, ``basis``,
         ``confidence``, ``source_id``, ``line``.
     """
-    from aleppo_map.errors import Problem, ValidationError
+    from aleppo_map._errors import Problem, ValidationError
 
     if isinstance(day, str):
         try:
@@ -98,7 +98,7 @@ def district_areas(project: Project) -> pd.Series:
 
 
 def _layer(project: Project):
-    from aleppo_map.errors import AleppoMapError
+    from aleppo_map._errors import AleppoMapError
 
     if project.layer is None:
         raise AleppoMapError("areas need the district geometry: load the project with its layer")
@@ -318,8 +318,8 @@ def write_chart(project: Project, dest: Path) -> Path:
     from matplotlib.dates import DateFormatter, DayLocator
     from matplotlib.figure import Figure
 
-    from aleppo_map import io
-    from aleppo_map.errors import Problem, ValidationError
+    from aleppo_map import _io as io
+    from aleppo_map._errors import Problem, ValidationError
     from aleppo_map.settings import LABELS
 
     dest = Path(dest)

@@ -1,6 +1,6 @@
 """The only module that touches the disk.
 
-Reading turns OS and parser failures into :class:`~aleppo_map.errors.InputFileError`
+Reading turns OS and parser failures into :class:`~aleppo_map._errors.InputFileError`
 messages that name the file. Writing is atomic: data goes to a temporary file in
 the destination folder and is renamed into place only when complete, so a failed
 run never leaves a partial or corrupted output, and inputs are never modified.
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from aleppo_map.errors import InputFileError
+from aleppo_map._errors import InputFileError
 
 if TYPE_CHECKING:
     import geopandas as gpd

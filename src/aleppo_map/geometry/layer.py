@@ -50,8 +50,8 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
-from aleppo_map import io
-from aleppo_map.errors import InputFileError, Problem, ValidationError
+from aleppo_map import _io as io
+from aleppo_map._errors import InputFileError, Problem, ValidationError
 from aleppo_map.gazetteer import Gazetteer
 from aleppo_map.settings import DEFAULTS
 

@@ -46,8 +46,9 @@ import shapely
 from branca.element import Element, Figure
 from markupsafe import Markup
 
-from aleppo_map import io, stats
-from aleppo_map.errors import AleppoMapError
+from aleppo_map import _io as io
+from aleppo_map.analysis import areas as stats
+from aleppo_map._errors import AleppoMapError
 from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def _dumps(obj: Any, **kwargs: Any) -> str:
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("aleppo_map", _TEMPLATES),
+        loader=jinja2.PackageLoader("aleppo_map.render", _TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -89,7 +90,7 @@ def _env() -> jinja2.Environment:
 
 def _asset(name: str) -> str:
     """Text of a file of ``templates/`` (script or stylesheet), checked to be embeddable."""
-    text = (importlib.resources.files("aleppo_map") / _TEMPLATES / name).read_text("utf-8")
+    text = (importlib.resources.files("aleppo_map.render") / _TEMPLATES / name).read_text("utf-8")
     _check_embeddable(text, name)
     return text
 
@@ -459,7 +460,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
     }
 
 
-#: Optional keys of a figure item shown by the page (see :func:`aleppo_map.figures.html_items`).
+#: Optional keys of a figure item shown by the page (see :func:`aleppo_map.analysis.claims.html_items`).
 FIGURE_KEYS: tuple[str, ...] = ("claim", "when", "source", "claimed", "computed", "reason")
 
 
@@ -478,7 +479,7 @@ def _long_date(d: date) -> str:
 
 
 def _default_figures(project: Project) -> list[dict[str, Any]]:
-    """Get the sources' own numbers from :mod:`aleppo_map.figures`, when it and its table exist."""
+    """Get the sources' own numbers from :mod:`aleppo_map.analysis.claims`, when it and its table exist."""
     path = getattr(project.settings, "figures_path", None)
     if path is None or not Path(path).is_file():
         return []
@@ -505,7 +506,7 @@ def build_map(project: Project, *, offline: bool = False,
         Inline Leaflet and every script and style; no tiles.
     figures : Iterable of mapping, optional
         The sources' own numbers (``date``, ``text``, ``verdict``); default: those of
-        :mod:`aleppo_map.figures` when present, else none.
+        :mod:`aleppo_map.analysis.claims` when present, else none.
 
     Returns
     -------

@@ -9,7 +9,7 @@ the claim's day and gives a verdict: ``consistent`` within the tolerance below,
 
 Definitions
 -----------
-The areas and the east are those of :mod:`aleppo_map.stats`, so that the check,
+The areas and the east are those of :mod:`aleppo_map.analysis.areas`, so that the check,
 the statistics and the HTML explorer give the same numbers:
 
 * Areas are measured in UTM zone 37N (:func:`stats.district_areas`); a district
@@ -58,8 +58,8 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
-from aleppo_map import io
-from aleppo_map.errors import Problem, ValidationError
+from aleppo_map import _io as io
+from aleppo_map._errors import Problem, ValidationError
 from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
@@ -312,8 +312,7 @@ class _Map:
 
 
 def _prepare(project: Project) -> _Map:
-    from aleppo_map import stats
-
+    from aleppo_map.analysis import areas as stats
     tl = project.timeline
     fr = tl.fractions()
     wide = {side: fr.pivot(index="date", columns="district_id", values=side)
@@ -699,7 +698,7 @@ def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[s
 def html_items(project: Project, table: pd.DataFrame | None = None) -> list[dict[str, str]]:
     """Flatten :func:`claims_by_day` into the items the HTML explorer takes.
 
-    :func:`aleppo_map.render_html.write_map` calls this when it is given no
+    :func:`aleppo_map.render.html.write_map` calls this when it is given no
     figures; each item carries the day, a one-line ``text`` (the claim, the map's
     value and the citation) and the ``verdict``, plus every key of
     :func:`claims_by_day` for templates that lay them out separately.

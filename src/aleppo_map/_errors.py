@@ -25,7 +25,7 @@ from dataclasses import dataclass
 USER_ERROR_EXIT = 2
 
 
-class AleppoMapError(Exception):
+class AleppoMapError(ValueError):
     """Base class of the errors a user can cause and fix (bad file, bad option, unknown name)."""
 
     exit_code: int = USER_ERROR_EXIT

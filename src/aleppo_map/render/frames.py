@@ -62,9 +62,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from aleppo_map import io
-from aleppo_map.errors import AleppoMapError, Problem, ValidationError
-from aleppo_map.progress import progress
+from aleppo_map import _io as io
+from aleppo_map._errors import AleppoMapError, Problem, ValidationError
+from aleppo_map._progress import progress
 from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
 from aleppo_map.sources import quote_title
 
@@ -387,8 +387,7 @@ def day_specs(project: Project, ids: Sequence[str]) -> list[DaySpec]:
 
 def _east_line(project: Project) -> list[str] | None:
     """Per day, who holds the area the rebels held on 15 November (None if they held none)."""
-    from aleppo_map import stats
-
+    from aleppo_map.analysis import areas as stats
     if project.layer is None:
         return None
     table = stats.daily_stats(project)
@@ -1008,7 +1007,7 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["aleppo_map.render_static", "matplotlib.figure"])
+        ctx.set_forkserver_preload(["aleppo_map.render.frames", "matplotlib.figure"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -30,8 +30,8 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from aleppo_map import io
-from aleppo_map.errors import Problem, UnknownNameError, ValidationError
+from aleppo_map import _io as io
+from aleppo_map._errors import Problem, UnknownNameError, ValidationError
 from aleppo_map.settings import DEFAULTS
 
 #: Columns of ``gazetteer.csv``.

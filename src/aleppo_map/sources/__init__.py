@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from aleppo_map import io
-from aleppo_map.errors import AleppoMapError, InputFileError, Problem, ValidationError
+from aleppo_map import _io as io
+from aleppo_map._errors import AleppoMapError, InputFileError, Problem, ValidationError
 from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""Analysis of the timeline: areas, shares and the sources' own figures."""

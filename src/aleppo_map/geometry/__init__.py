@@ -1,0 +1,1 @@
+"""District geometry: the embedded layer and boundary files of one's own."""

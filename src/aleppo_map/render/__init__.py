@@ -1,0 +1,1 @@
+"""Renderers: static frames, animations, contact sheets, charts and the HTML explorer."""
