@@ -8,9 +8,9 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from aleppo_map.geometry.layer import build_layer, layer_geojson, load_districts
 from aleppo_map._errors import AleppoMapError, ValidationError
 from aleppo_map.gazetteer import load_gazetteer
+from aleppo_map.geometry.layer import build_layer, layer_geojson, load_districts
 from aleppo_map.settings import DEFAULTS
 
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from aleppo_map.analysis import claims as figures
 from aleppo_map._errors import ValidationError
+from aleppo_map.analysis import claims as figures
 from aleppo_map.settings import DEFAULTS
 from aleppo_map.timeline import build_timeline, validate_changes
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from coloraide import Color
 
-from aleppo_map.render import html as render_html
 from aleppo_map._errors import AleppoMapError
+from aleppo_map.render import html as render_html
 from aleppo_map.settings import CONTROLLERS, DEFAULTS
 from html_fixtures import (
     FIGURES,

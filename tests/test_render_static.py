@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aleppo_map.render import frames as render_static
 from aleppo_map._errors import AleppoMapError, ValidationError
+from aleppo_map.render import frames as render_static
 from static_fixtures import COLOURS, END, HATCH_COLOURS, NAMES, START, small_project
 
 BASELINE = Path(__file__).parent / "baseline"

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from aleppo_map._errors import ValidationError
 from aleppo_map.analysis import areas as stats
 from aleppo_map.cli import main
-from aleppo_map._errors import ValidationError
 from aleppo_map.settings import CONTROLLERS
 from static_fixtures import ROWS, small_project
 

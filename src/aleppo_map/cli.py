@@ -104,8 +104,8 @@ def _coverage(args: argparse.Namespace, project) -> None:
 # ----------------------------------------------------------------------------- commands
 def cmd_render(args: argparse.Namespace) -> int:
     """Write the interactive HTML map and one PNG frame per day."""
-    from aleppo_map.render import html as render_html
     from aleppo_map.render import frames as render_static
+    from aleppo_map.render import html as render_html
     project = _load(args)
     _coverage(args, project)
     out = Path(args.out)
@@ -219,8 +219,8 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_build_districts(args: argparse.Namespace) -> int:
     """Write the embedded approximate district layer from the gazetteer."""
-    from aleppo_map.geometry import layer as districts
     from aleppo_map.gazetteer import load_gazetteer
+    from aleppo_map.geometry import layer as districts
 
     dest = districts.write_layer(districts.build_layer(load_gazetteer()), Path(args.out))
     _say(args, f"wrote {dest}")

@@ -191,8 +191,8 @@ def validate_all(
     list of Problem
         Every problem, in input order.
     """
-    from aleppo_map.geometry.layer import load_districts
     from aleppo_map._errors import AleppoMapError
+    from aleppo_map.geometry.layer import load_districts
     from aleppo_map.sources import check_against_seeds
 
     problems: list[Problem] = []

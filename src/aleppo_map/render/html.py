@@ -47,8 +47,8 @@ from branca.element import Element, Figure
 from markupsafe import Markup
 
 from aleppo_map import _io as io
-from aleppo_map.analysis import areas as stats
 from aleppo_map._errors import AleppoMapError
+from aleppo_map.analysis import areas as stats
 from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
 
 if TYPE_CHECKING:
