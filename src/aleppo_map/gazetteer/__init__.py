@@ -2,10 +2,14 @@
 
 The sources and boundary files spell Aleppo's districts many ways. :func:`normalise`
 folds a name to a comparison key (case, diacritics, every apostrophe form, Arabic
-articles, subdivision numerals, generic words such as *district*); the
-:class:`Gazetteer` maps every key of every alias, and every Arabic name, to one
-``district_id``, and suggests the closest names (with :mod:`rapidfuzz`) when a name
-is unknown.
+articles, subdivision numerals, generic words such as *district*) and
+:func:`phonetic_key` to a sound key (vowels, consonant pairs, Sheikh/Shaykh/Cheikh,
+generic words before or after); see :mod:`aleppo_map.gazetteer.normalise`. The
+:class:`Gazetteer` indexes every name of every district under those keys
+(:mod:`aleppo_map.gazetteer.resolver`): :meth:`Gazetteer.explain` says which
+district a name is and by which rule, reports a name that fits two districts as
+ambiguous, and suggests the closest names (with :mod:`rapidfuzz`) when a name is
+unknown.
 
 Examples
 --------
@@ -21,81 +25,35 @@ True
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from aleppo_map import _io as io
-from aleppo_map._errors import Problem, UnknownNameError, ValidationError
+from aleppo_map._errors import Problem, ValidationError
+from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
+from aleppo_map.gazetteer.resolver import AmbiguousNameError, NameIndex, Resolution
 from aleppo_map.settings import DEFAULTS
+
+__all__ = [
+    "GAZETTEER_COLUMNS",
+    "AmbiguousNameError",
+    "Gazetteer",
+    "Resolution",
+    "fold_arabic",
+    "load_gazetteer",
+    "normalise",
+    "phonetic_key",
+]
 
 #: Columns of ``gazetteer.csv``.
 GAZETTEER_COLUMNS: tuple[str, ...] = (
     "district_id", "name_en", "name_ar", "aliases", "lat", "lon", "area_km2", "sector",
     "geom_basis",
 )
-
-_APOSTROPHES = "'’‘`´ʼʻʾʿ′\u02bc"
-_ARTICLE = re.compile(r"\b(?:al|el|ash|as|ad|aj|an|az|at|ar|ath|adh|ul)[\s-]+(?=\w)")
-_GENERIC = re.compile(
-    r"\b(?:district|districts|neighbou?rhoods?|quarters?|housings?|residences?|area|areas|"
-    r"the|of|city)\b"
-)
-# One or more trailing subdivision numerals ("I", "II/III", "4"), never the whole name; three
-# digits or more are a name ("Hill 420"), not a subdivision.
-_NUMERAL = re.compile(r"(?:\s+(?:i{1,3}|iv|vi{0,3}|ix|x|[0-9]{1,2}))+$")
-_AR_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
-
-
-def normalise(name: str) -> str:
-    """Fold a district name to a key for comparison.
-
-    Lower case; accents and Arabic diacritics removed; every apostrophe form and
-    hyphen dropped or turned into a space; leading Arabic articles (al-, el-, ash-,
-    as-, ad-, aj-, an-, az-, ...) removed from every word; generic words (district,
-    neighbourhood, housing, quarter, ...) and trailing subdivision numerals (I, II,
-    III, IV, V, ... or one or two digits) dropped.
-
-    Parameters
-    ----------
-    name : str
-        A name in any spelling, Latin or Arabic script.
-
-    Returns
-    -------
-    str
-        The comparison key (may be empty for a name made only of generic words).
-
-    Examples
-    --------
-    >>> normalise("Karm al-Myassar") == normalise("Karm el Myassar")
-    True
-    >>> normalise("الشيخ مقصود") == normalise("شيخ مقصود")
-    True
-    """
-    text = unicodedata.normalize("NFKC", str(name)).strip()
-    if re.search(r"[\u0600-\u06ff]", text):
-        text = _AR_DIACRITICS.sub("", text)
-        text = re.sub("[أإآ]", "ا", text)
-        text = text.replace("ة", "ه").replace("ى", "ي")
-        text = re.sub(r"(^|\s)ال", r"\1", text)
-        return re.sub(r"\s+", " ", text).strip()
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).lower()
-    text = re.sub(f"[{_APOSTROPHES}]", "", text)
-    text = re.sub(r"\(.*?\)", " ", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = _ARTICLE.sub("", text + " ").strip()
-    text = _GENERIC.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return _NUMERAL.sub("", text).strip()
-
 
 @dataclass(frozen=True)
 class Gazetteer:
@@ -110,11 +68,15 @@ class Gazetteer:
         Normalised name -> district id, for every name, alias and Arabic name.
     source : str
         Where the gazetteer was read from.
+    index : NameIndex or None
+        Every name under every key of the resolver (built by :meth:`from_frame`;
+        built from *frame* on first use when ``None``).
     """
 
     frame: pd.DataFrame
     keys: dict[str, str]
     source: str = "gazetteer"
+    index: NameIndex | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "gazetteer") -> Gazetteer:
@@ -153,6 +115,7 @@ class Gazetteer:
             problems.append(Problem(source, "district_id", "a unique id", repr(did),
                                     row=int(row) + 1))
         keys: dict[str, str] = {}
+        pairs: list[tuple[str, str]] = []
         # An Arabic name shared by two districts (boundary files reuse one name for an
         # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
         ar_keys = [normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip()]
@@ -160,6 +123,10 @@ class Gazetteer:
         for i, rec in enumerate(frame.to_dict("records"), start=1):
             did = rec["district_id"]
             names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
+            pairs.extend((did, n) for n in names)
+            if rec["name_ar"] and str(rec["name_ar"]).strip():
+                # in the resolver's index a shared Arabic name is reported as ambiguous
+                pairs.append((did, str(rec["name_ar"])))
             if rec["name_ar"] and normalise(rec["name_ar"]) not in shared_ar:
                 names.append(rec["name_ar"])
             for name in names:
@@ -175,20 +142,59 @@ class Gazetteer:
                 keys.setdefault(key, did)
         if problems:
             raise ValidationError(problems)
-        return cls(frame.set_index("district_id", drop=False), keys, source)
+        return cls(frame.set_index("district_id", drop=False), keys, source,
+                   NameIndex.build(pairs))
 
     @property
     def ids(self) -> list[str]:
         """District ids in file order."""
         return list(self.frame.index)
 
-    def lookup(self, name: str) -> str | None:
-        """Return the id a name resolves to, or ``None``.
+    def _index(self) -> NameIndex:
+        if self.index is not None:
+            return self.index
+        pairs: list[tuple[str, str]] = []
+        for did, rec in self.frame.iterrows():
+            names = [str(did), str(did).replace("-", " "), rec["name_en"], *rec["aliases"]]
+            if isinstance(rec["name_ar"], str) and rec["name_ar"].strip():
+                names.append(rec["name_ar"])
+            pairs.extend((str(did), str(n)) for n in names)
+        index = NameIndex.build(pairs)
+        object.__setattr__(self, "index", index)
+        return index
+
+    def explain(self, name: str) -> Resolution:
+        """Resolve a name and say why: the district, or the candidates, and the rule.
 
         Parameters
         ----------
         name : str
-            A district id, name or alias in any spelling covered by :func:`normalise`.
+            A district id, name or alias in any spelling or script.
+
+        Returns
+        -------
+        Resolution
+            ``district_id`` when exactly one district fits; ``candidates`` (two or more)
+            when the name is ambiguous; suggestions when it is unknown. See
+            :mod:`aleppo_map.gazetteer.resolver` for the rules.
+
+        Examples
+        --------
+        >>> gaz = load_gazetteer()
+        >>> gaz.explain("Shaykh Maqsood").district_id
+        'sheikh-maqsoud'
+        >>> gaz.explain("الراموسة").candidates
+        ('ramouseh-industrial', 'ramouseh')
+        """
+        return self._index().resolve(name)
+
+    def lookup(self, name: str) -> str | None:
+        """Return the id a name resolves to, or ``None`` (unknown or ambiguous).
+
+        Parameters
+        ----------
+        name : str
+            A district id, name or alias in any spelling covered by :meth:`explain`.
 
         Returns
         -------
@@ -197,15 +203,18 @@ class Gazetteer:
         """
         if name in self.frame.index:
             return name
-        return self.keys.get(normalise(name))
+        return self.explain(name).district_id
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Return the *n* closest district ids to *name*.
 
+        The candidates of an ambiguous name come first, then the closest names by
+        :func:`rapidfuzz.fuzz.WRatio` on name keys.
+
         Parameters
         ----------
         name : str
-            An unknown name.
+            An unknown or ambiguous name.
         n : int
             How many suggestions.
 
@@ -214,19 +223,18 @@ class Gazetteer:
         list of str
             District ids, closest first, without repeats.
         """
+        res = self.explain(name)
+        out: list[str] = list(res.candidates) if res.status == "ambiguous" else []
         key = normalise(name) or str(name).lower()
         hits = process.extract(key, list(self.keys), scorer=fuzz.WRatio, limit=n * 6)
-        out: list[str] = []
         for cand, _score, _ in hits:
             did = self.keys[cand]
             if did not in out:
                 out.append(did)
-            if len(out) == n:
-                break
-        return out
+        return out[:max(n, len(out) if res.status == "ambiguous" else n)]
 
     def resolve(self, name: str, context: str = "") -> str:
-        """Return the id of *name*, or raise with the three closest names.
+        """Return the id of *name*, or raise with the candidates or closest names.
 
         Parameters
         ----------
@@ -242,13 +250,16 @@ class Gazetteer:
 
         Raises
         ------
+        AmbiguousNameError
+            When the name fits two or more districts (a subclass of UnknownNameError).
         UnknownNameError
             When the name is unknown.
         """
-        found = self.lookup(name)
-        if found is None:
-            raise UnknownNameError(name, self.suggest(name), context)
-        return found
+        res = self.explain(name)
+        if res.district_id is None and res.status == "unknown":
+            res = Resolution(res.query, None, tuple(self.suggest(name)), res.rule, res.key,
+                             res.matched, res.score, res.note)
+        return res.require(context)
 
     def resolve_many(self, names: Iterable[str]) -> dict[str, str | None]:
         """Look up several names at once.
