@@ -181,7 +181,7 @@ def normalise(name: str) -> str:
 #: Articles written as a word of their own (after hyphens became spaces).
 _ARTICLE_WORDS = frozenset({
     "al", "el", "il", "ul", "l", "a", "e", "as", "ash", "ad", "adh", "aj", "az", "at", "ath",
-    "an", "ar", "es", "esh", "ed", "et", "er", "ez", "en", "ej",
+    "an", "ar", "es", "esh", "ech", "ed", "et", "er", "ez", "en", "ej",
 })
 #: "Sheikh" in every spelling seen in English and French reports.
 _SHEIKH = frozenset({

@@ -7,10 +7,12 @@ aliases, Arabic name) under four keys, tried in order:
 2. ``name key``: :func:`~aleppo_map.gazetteer.normalise.normalise`;
 3. ``sound key``: :func:`~aleppo_map.gazetteer.normalise.phonetic_key`, then its
    variants without articles joined to the word;
-4. ``landmark dropped``: the sound key without landmark words (hill, factories,
-   roundabout ...); it resolves only to a district that the gazetteer already names
-   after a landmark ("Jandoul Factories"), so that "Zouhor hill", a hill near Sheikh
-   Najjar, is not taken for the western district az-Zuhour;
+4. ``landmark dropped``: the sound key without landmark words. A roundabout, a bridge
+   or factories named after a district are in it ("Jazmati roundabout", "Jandoul
+   Factories"); a hill may not be ("Zouhor hill", by Sheikh Najjar, is not the western
+   district az-Zuhour), so a hill resolves this way only to a district that the
+   gazetteer already names after a hill; industrial zones, barracks and cemeteries are
+   districts of their own, so they never do;
 5. ``fuzzy``: :func:`rapidfuzz.fuzz.ratio` on name keys (after a first word both
    share, such as "Sheikh" or "Bab"); it resolves only at or above
    :data:`FUZZY_RESOLVE` and :data:`FUZZY_MARGIN` points ahead of the next district.
@@ -72,7 +74,11 @@ RULES: dict[str, str] = {
              "ahead of any other district)",
 }
 
-_MARK_WORDS = ("TAL", "FACT", "RBT", "IND", "BRG", "BRK", "CEM")
+_MARK_WORDS = frozenset({"TAL", "FACT", "RBT", "IND", "BRG", "BRK", "CEM"})
+#: Landmarks that lie in the district they are named after.
+_DROPPABLE = frozenset({"FACT", "RBT", "BRG"})
+#: Landmarks that are districts of their own.
+_SEPARATE = frozenset({"IND", "BRK", "CEM"})
 
 
 class AmbiguousNameError(UnknownNameError):
@@ -220,9 +226,13 @@ def _exact(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(name)).casefold().split())
 
 
+def _marks(key: str) -> frozenset[str]:
+    return frozenset(w for w in key.split() if w in _MARK_WORDS)
+
+
 def _landmark_dropped(key: str) -> str:
     words = [w for w in key.split() if w not in _MARK_WORDS]
-    return " ".join(words) if words and len(words) < len(key.split()) else ""
+    return " ".join(words) if words else ""
 
 
 def _fuzzy_score(query: str, choice: str) -> float:
@@ -242,13 +252,13 @@ class NameIndex:
         District ids.
     tables : dict
         Rule -> key -> district id -> gazetteer names carrying that key.
-    landmarked : frozenset of str
-        Districts with at least one name carrying a landmark word.
+    marks : dict
+        District id -> the landmark words its names carry.
     """
 
     ids: tuple[str, ...]
     tables: dict[str, dict[str, dict[str, list[str]]]] = field(repr=False)
-    landmarked: frozenset[str] = frozenset()
+    marks: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, names: Iterable[tuple[str, str]]) -> NameIndex:
@@ -268,24 +278,25 @@ class NameIndex:
             rule: {} for rule in ("exact", "name key", "sound key", "landmark dropped")
         }
         ids: dict[str, None] = {}
-        landmarked: set[str] = set()
+        marks: dict[str, frozenset[str]] = {}
         for did, name in names:
             ids.setdefault(did, None)
             sound = phonetic_key(name)
+            own = _marks(sound)
+            marks[did] = marks.get(did, frozenset()) | own
             keys = {
                 "exact": _exact(name),
                 "name key": normalise(name),
                 "sound key": sound,
-                "landmark dropped": _landmark_dropped(sound) or sound,
+                # a name is found without its landmark only when the landmark lies in it
+                "landmark dropped": _landmark_dropped(sound) if own <= _DROPPABLE else "",
             }
-            if _landmark_dropped(sound):
-                landmarked.add(did)
             for rule, key in keys.items():
                 if key:
                     names_of = tables[rule].setdefault(key, {}).setdefault(did, [])
                     if name not in names_of:
                         names_of.append(name)
-        return cls(tuple(ids), tables, frozenset(landmarked))
+        return cls(tuple(ids), tables, marks)
 
     def collisions(self, rule: str = "sound key") -> dict[str, list[str]]:
         """Keys that two or more districts share under *rule*.
@@ -342,19 +353,21 @@ class NameIndex:
             did = cands[0] if len(cands) == 1 else None
             return Resolution(query, did, cands, "sound key", key, matched,
                               note="article joined to the word removed")
-        dropped = _landmark_dropped(sound) or sound
-        hit = self._hit(query, "landmark dropped", dropped) if dropped else None
+        asked = _marks(sound)
+        dropped = _landmark_dropped(sound)
+        hit = (self._hit(query, "landmark dropped", dropped)
+               if dropped and len(dropped) >= 4 and not asked & _SEPARATE else None)
         if hit is not None:
-            plain = tuple(c for c in hit.candidates if c not in self.landmarked)
-            if hit.district_id is not None and not plain:
-                return hit
-            if hit.district_id is None:
+            refused = tuple(c for c in hit.candidates
+                            if not asked <= _DROPPABLE | self.marks.get(c, frozenset()))
+            if not refused:
                 return hit
             return Resolution(
                 query, None, hit.candidates, "", dropped, hit.matched,
-                note="the name fits " + ", ".join(repr(c) for c in plain)
-                + " only after dropping a landmark word, and the gazetteer does not name "
-                "that district after a landmark: not resolved",
+                note="the name fits " + ", ".join(repr(c) for c in refused)
+                + " only without its landmark word, and a hill named like a district need "
+                "not lie in it (the gazetteer does not name that district after one): "
+                "not resolved",
             )
         return self._fuzzy(query)
 
@@ -376,7 +389,9 @@ class NameIndex:
             return Resolution(query, None, ())
         (top, (s1, name1)) = ranked[0]
         s2 = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        close = tuple(d for d, _ in ranked[:3])
+        wr = sorted(((fuzz.WRatio(key, c), d) for c, found in self.tables["name key"].items()
+                     if is_arabic(c) == arabic for d in found), key=lambda t: -t[0])
+        close = tuple(dict.fromkeys(d for _, d in wr))[:3]
         if s1 >= FUZZY_RESOLVE and s1 - s2 >= FUZZY_MARGIN:
             return Resolution(query, top, (top,), "fuzzy", key, ((top, name1),), s1)
         if s1 >= FUZZY_RESOLVE:
