@@ -37,7 +37,7 @@ True
 >>> phonetic_key("Salaheddine") == phonetic_key("Salah ad-Din")
 True
 >>> fold_arabic("الأشرفيّة")
-'الاشرفيه'
+'اشرفيه'
 """
 
 from __future__ import annotations

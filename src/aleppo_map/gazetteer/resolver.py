@@ -28,7 +28,7 @@ Examples
 >>> r = gaz.explain("Cheikh Maksoud")
 >>> r.district_id, r.rule
 ('sheikh-maqsoud', 'sound key')
->>> gaz.explain("Jibrin").status
+>>> gaz.explain("جبرين").status
 'ambiguous'
 """
 
