@@ -49,6 +49,15 @@ if TYPE_CHECKING:
 REGISTRY_COLUMNS: tuple[str, ...] = (
     "source_id", "file", "title", "publisher", "published", "kind", "sha256", "rank",
 )
+#: Columns a registry may leave out (they default to empty): where a reader finds the
+#: source (``url``), which version was read (``revision``, and ``revision_url`` that shows
+#: it), when (``accessed``), an archived copy (``archive_url``), the text's line count
+#: (``lines``) and how each fact was established (``note``).
+OPTIONAL_REGISTRY_COLUMNS: tuple[str, ...] = (
+    "url", "revision", "revision_url", "accessed", "archive_url", "lines", "note",
+)
+#: What the ``publisher`` column says when a text does not name its publisher.
+PUBLISHER_NOT_STATED = "publisher not stated"
 #: Allowed values of the ``kind`` column.
 KINDS: tuple[str, ...] = ("encyclopedia", "news")
 #: Columns of ``data/aggregates.csv``, in file order.
@@ -56,6 +65,7 @@ AGGREGATE_COLUMNS: tuple[str, ...] = ("aggregate", "phrases", "members", "note")
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
 _CHANGE_ID_RE = re.compile(r"^[A-Za-z]\d+$")
 #: Arabic articles as they are transliterated in the sources and the gazetteer.
 _ARTICLES = frozenset(
@@ -260,6 +270,83 @@ class SourceRegistry:
         rec = self._row(source_id)
         return f'{rec["publisher"]}, {quote_title(str(rec["title"]))}, line {int(line)}'
 
+    def citation_record(self, source_id: str, line: int) -> dict[str, str]:
+        """Everything a reader needs to find the cited version of a source.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+        line : int
+            1-based line number.
+
+        Returns
+        -------
+        dict
+            ``text`` (as :meth:`citation`), ``url`` (the link to follow: the exact
+            revision when known, else the canonical address, else an archived copy;
+            empty when none is known), ``source_url``, ``revision``, ``revision_url``,
+            ``accessed``, ``archive_url``, ``publisher``, ``title``, ``published``,
+            ``line``, and ``note`` (how the facts were established).
+
+        Examples
+        --------
+        >>> rec = load_registry().citation_record("wikipedia", 169)
+        >>> rec["url"].startswith("https://en.wikipedia.org/")
+        True
+        """
+        row = self._row(source_id)
+
+        def get(col: str) -> str:
+            value = row.get(col, "")
+            return "" if value is None or (isinstance(value, float) and value != value) \
+                else str(value)
+
+        published = row["published"]
+        link = get("revision_url") or get("url") or get("archive_url")
+        return {
+            "text": self.citation(source_id, line),
+            "url": link,
+            "source_url": get("url"),
+            "revision": get("revision"),
+            "revision_url": get("revision_url"),
+            "accessed": get("accessed"),
+            "archive_url": get("archive_url"),
+            "publisher": get("publisher"),
+            "title": get("title"),
+            "published": published.isoformat() if isinstance(published, date)
+            else str(published),
+            "line": str(int(line)),
+            "note": get("note"),
+        }
+
+    def link_line(self, source_id: str) -> str:
+        """One line saying where to read a source and which version.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+
+        Returns
+        -------
+        str
+            Such as ``https://… (revision as of 2023-12-27 13:00 UTC; accessed
+            2026-11-22)``, or ``no URL recorded`` with the reason.
+        """
+        rec = self.citation_record(source_id, 1)
+        parts = []
+        if rec["revision"]:
+            parts.append(f"revision {rec['revision']}")
+        if rec["accessed"]:
+            parts.append(f"accessed {rec['accessed']}")
+        if rec["archive_url"] and rec["archive_url"] != rec["url"]:
+            parts.append(f"archived at {rec['archive_url']}")
+        head = rec["url"] or "no URL recorded"
+        if rec["url"] and rec["source_url"] and rec["source_url"] != rec["url"]:
+            parts.insert(0, f"article {rec['source_url']}")
+        return head + (f" ({'; '.join(parts)})" if parts else "")
+
     def text_path(self, source_id: str, seeds_dir: Path) -> Path:
         """Where the text of a source is expected in a seeds folder.
 
@@ -304,6 +391,30 @@ class SourceRegistry:
         return self._cache[key]
 
 
+def _check_optional(rec: Mapping[str, Any], file: str, row: int) -> list[Problem]:
+    problems = []
+    for col in ("url", "revision_url", "archive_url"):
+        value = str(rec.get(col, "") or "").strip()
+        if value and not _URL_RE.match(value):
+            problems.append(Problem(file, col, "an http(s) URL or nothing", repr(value), row=row))
+    accessed = str(rec.get("accessed", "") or "").strip()
+    if accessed:
+        try:
+            date.fromisoformat(accessed)
+        except ValueError:
+            problems.append(Problem(file, "accessed", "an ISO date YYYY-MM-DD or nothing",
+                                    repr(accessed), row=row))
+    lines = str(rec.get("lines", "") or "").strip()
+    if lines and not (lines.isdigit() and int(lines) > 0):
+        problems.append(Problem(file, "lines", "a whole number > 0 or nothing", repr(lines),
+                                row=row))
+    if str(rec.get("publisher", "")).strip() == PUBLISHER_NOT_STATED and not str(
+            rec.get("note", "") or "").strip():
+        problems.append(Problem(file, "note", "the reason the publisher is not stated",
+                                "''", row=row))
+    return problems
+
+
 def load_registry(path: Path | None = None) -> SourceRegistry:
     """Read and check ``seeds/sources.csv``.
 
@@ -326,6 +437,10 @@ def load_registry(path: Path | None = None) -> SourceRegistry:
     """
     path = Path(path) if path is not None else DEFAULTS.registry_path
     raw = io.read_csv(path, "source registry", required=REGISTRY_COLUMNS)
+    for col in OPTIONAL_REGISTRY_COLUMNS:
+        if col not in raw.columns:
+            raw[col] = ""
+    raw = raw.fillna("")
     file = str(path)
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -374,6 +489,7 @@ def load_registry(path: Path | None = None) -> SourceRegistry:
                                         f"{rank}, also given to {ranks[rank]!r}", row=i))
             ranks[rank] = sid
         rank_values.append(rank)
+        problems.extend(_check_optional(rec, file, i))
     if problems:
         raise ValidationError(problems)
     frame = raw.copy()
@@ -679,6 +795,8 @@ def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
     sid = str(rec["source_id"])
     line_no = _line_number(rec["line"]) or 0
     out.append(f"  source: {registry.citation(sid, line_no)}")
+    source_at = len(out) - 1
+    out.append(f"  read at: {registry.link_line(sid)}")
     try:
         lines = registry.lines(sid, seeds_dir)
     except InputFileError as exc:
@@ -692,7 +810,7 @@ def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
         short = _sentences(text, names)
         if short != text:
             text = short
-            out[-1] += " (excerpt)"
+            out[source_at] += " (excerpt)"
     out.append(_wrap(text))
     return "\n".join(out)
 
