@@ -84,6 +84,7 @@ def load_project(
     districts: Path | None = None,
     name_field: str | None = None,
     assume_crs: str | None = None,
+    registry: Path | None = None,
     start: str | date | None = None,
     end: str | date | None = None,
     with_layer: bool = True,
@@ -101,6 +102,10 @@ def load_project(
         Attribute of *districts* holding district names (guessed when omitted).
     assume_crs : str, optional
         CRS to assume when *districts* declares none.
+    registry : pathlib.Path, optional
+        Source registry (``sources.csv``); default the embedded one. A registry with
+        texts of one's own (:func:`aleppo_map.sources.add.add_source`) lets the control
+        table cite them.
     start, end : str or datetime.date, optional
         First and last day (default 2016-11-15 and 2016-12-22).
     with_layer : bool
@@ -125,7 +130,7 @@ def load_project(
                                        f"{first} after {last}")])
     settings = replace(settings, start=first, end=last)
     gaz = load_gazetteer(settings.gazetteer_path)
-    registry = load_registry(settings.registry_path)
+    sources = load_registry(Path(registry) if registry is not None else settings.registry_path)
     aggregates = load_aggregates(settings.aggregates_path)
     changes_path = Path(changes) if changes is not None else settings.changes_path
     raw = io.read_csv(
@@ -134,7 +139,7 @@ def load_project(
     )
     table = validate_changes(
         raw, str(changes_path), gaz.ids,
-        {sid: registry.rank(sid) for sid in registry.ids},
+        {sid: sources.rank(sid) for sid in sources.ids},
         aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
         suggest=gaz.suggest,
     )
@@ -154,7 +159,7 @@ def load_project(
         layer = load_districts(
             districts, gaz, name_field=name_field, assume_crs=assume_crs, required_ids=ids
         )
-    return Project(settings, gaz, registry, table, changes_path, timeline, layer, opening)
+    return Project(settings, gaz, sources, table, changes_path, timeline, layer, opening)
 
 
 def _problems_of(exc: Exception, origin: str) -> list[Problem]:
@@ -170,6 +175,7 @@ def validate_all(
     name_field: str | None = None,
     assume_crs: str | None = None,
     seeds: Path | None = None,
+    registry: Path | None = None,
     settings: Settings = DEFAULTS,
 ) -> list[Problem]:
     """Check every input and return every problem found (empty when all is well).
@@ -183,6 +189,8 @@ def validate_all(
         As for :func:`load_project`.
     seeds : pathlib.Path, optional
         Folder of the source texts; when given, every citation is checked against them.
+    registry : pathlib.Path, optional
+        Source registry; default the embedded one.
     settings : Settings
         Base settings.
 
@@ -197,7 +205,8 @@ def validate_all(
 
     problems: list[Problem] = []
     try:
-        project = load_project(changes=changes, with_layer=False, settings=settings)
+        project = load_project(changes=changes, registry=registry, with_layer=False,
+                               settings=settings)
     except AleppoMapError as exc:
         problems.extend(_problems_of(exc, str(changes or settings.changes_path)))
         project = None

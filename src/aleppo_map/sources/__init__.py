@@ -674,6 +674,12 @@ def check_against_seeds(
             texts[sid] = registry.lines(sid, seeds_dir)
         except InputFileError as exc:
             problems.append(Problem(str(path), "", "a UTF-8 text file", str(exc)))
+            continue
+        counted = str(registry.frame.loc[sid].get("lines", "") or "")
+        if counted.isdigit() and int(counted) != len(texts[sid]):
+            problems.append(Problem(str(path), "lines", f"{counted} lines (as in {reg_file})",
+                                    str(len(texts[sid])),
+                                    hint="the text differs from the registered version"))
 
     aggs: dict[str, tuple[list[str], list[str]]] = {
         str(r["aggregate"]): (list(r["phrases"]), list(r["members"]))
