@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
     sub : argparse._SubParsersAction
         The subcommand registry.
     """
-    from aleppo_map.render.frames import ANIMATION_FORMATS
+    from aleppo_map.render.style import ANIMATION_FORMATS
 
     p = sub.add_parser(NAME, help="write a GIF or MP4 of the daily frames")
     opt.add_inputs(p)
@@ -50,11 +50,11 @@ def run(args: argparse.Namespace) -> int:
     int
         Exit status.
     """
-    from aleppo_map.render import frames
+    from aleppo_map.render import animation
 
     project = opt.load(args)
     opt.coverage(args, project)
-    dest = frames.write_animation(
+    dest = animation.write_animation(
         project, Path(args.out), fmt=args.format, fps=args.fps, hold_last=args.hold_last,
         size=args.size, quiet=args.quiet,
     )

@@ -42,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
     int
         Exit status.
     """
-    from aleppo_map.render import frames
+    from aleppo_map.render import sheet
 
     project = opt.load(args)
     opt.coverage(args, project)
     dates = [d.strip() for d in args.dates.split(",") if d.strip()] if args.dates else None
-    dest = frames.write_contact_sheet(project, Path(args.out), dates=dates)
+    dest = sheet.write_contact_sheet(project, Path(args.out), dates=dates)
     opt.say(args, f"wrote {dest}")
     return 0

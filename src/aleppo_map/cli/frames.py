@@ -20,7 +20,7 @@ def add_parser(sub: Any) -> None:
     sub : argparse._SubParsersAction
         The subcommand registry.
     """
-    from aleppo_map.render.frames import FRAME_FORMATS, LABEL_MODES
+    from aleppo_map.render.style import FRAME_FORMATS, LABEL_MODES
 
     p = sub.add_parser(NAME, help="write one publication-ready image per day",
                        description="One image per day with title, legend, scale bar, north "

@@ -42,11 +42,12 @@ def run(args: argparse.Namespace) -> int:
         Exit status.
     """
     from aleppo_map.analysis import areas
+    from aleppo_map.render import chart
 
     project = opt.load(args)
     opt.coverage(args, project)
     opt.print_frame(areas.daily_stats(project), args.format)
     if args.chart:
-        dest = areas.write_chart(project, Path(args.chart))
+        dest = chart.write_chart(project, Path(args.chart))
         opt.say(args, f"wrote {dest}")
     return 0
