@@ -21,6 +21,7 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
+from aleppo_map.battle import Battle
 from aleppo_map.gazetteer import Gazetteer, load_gazetteer
 from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.sources import SourceRegistry, load_aggregates, load_registry
@@ -65,6 +66,11 @@ class Project:
     timeline: Timeline
     layer: DistrictLayer | None
     opening: pd.DataFrame | None = None
+
+    @property
+    def battle(self) -> Battle:
+        """The battle the project maps (from its settings)."""
+        return self.settings.battle
 
 
 def _parse_day(value: str | date | None, option: str, default: date) -> date:

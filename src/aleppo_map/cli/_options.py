@@ -116,7 +116,7 @@ def bounded_float(low: float, high: float, *, low_inclusive: bool = True) -> Any
 
 
 #: Parsers for the options several commands share.
-DPI = bounded_int(50, 1200)
+DPI = bounded_int(20, 1200)
 JOBS = bounded_int(1, 64)
 
 

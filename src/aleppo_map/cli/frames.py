@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--size", type=opt.size, default=DEFAULTS.frame_size, metavar="WxH",
                    help="image size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
-                   help=f"dots per inch, 50 to 1200 (default: {DEFAULTS.frame_dpi})")
+                   help=f"dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
     p.add_argument("--format", choices=FRAME_FORMATS, default=FRAME_FORMATS[0],
                    help=f"image format (default: {FRAME_FORMATS[0]})")
     p.add_argument("--labels", choices=LABEL_MODES, default="none",

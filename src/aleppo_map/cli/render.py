@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--size", type=opt.size, default=DEFAULTS.frame_size, metavar="WxH",
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
-                   help=f"frame resolution in dots per inch, 50 to 1200 (default: {DEFAULTS.frame_dpi})")
+                   help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
