@@ -324,15 +324,35 @@ class _Map:
     def _ids(self) -> frozenset[str]:
         return frozenset(self.timeline.district_ids)
 
+    @cached_property
+    def _per_interval(self) -> dict[str, np.ndarray]:
+        """Per interval of the timeline: days, district position, shares, inferred flag."""
+        from aleppo_map.timeline import side_fractions
+
+        tl = self.timeline
+        iv = tl.intervals
+        out = {f"share:{side}": v for side, v in side_fractions(iv).items()}
+        out["first"] = iv["first"].to_numpy(dtype=np.int64)
+        out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
+        out["pos"] = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+        out["inferred"] = iv["change_id"].map(self.basis).ne("stated").to_numpy(dtype=bool)
+        return out
+
     def _load(self, day: date) -> tuple[dict[str, pd.Series], pd.Series]:
         if day not in self._days:
-            tl = self.timeline
-            fr = tl.fractions_on(day).reindex(tl.district_ids)
-            fr.index.name = "district_id"
-            shares = {side: fr[side].rename(day) for side in CONTROLLERS}
-            cids = tl.state_on(day)["change_id"].reindex(tl.district_ids)
-            inferred = cids.map(self.basis).ne("stated").rename(day)
-            self._days[day] = (shares, inferred)
+            arr = self._per_interval
+            k = (day - self.dates[0]).days
+            now = (arr["first"] <= k) & (arr["stop"] > k)
+            pos = arr["pos"][now]
+            index = pd.Index(self.timeline.district_ids, name="district_id")
+
+            def spread(values: np.ndarray, dtype: type) -> pd.Series:
+                full = np.zeros(len(index), dtype=dtype)
+                full[pos] = values[now]
+                return pd.Series(full, index=index, name=day)
+
+            shares = {side: spread(arr[f"share:{side}"], float) for side in CONTROLLERS}
+            self._days[day] = (shares, spread(arr["inferred"], bool))
         return self._days[day]
 
     def fractions(self, day: date) -> dict[str, pd.Series]:
