@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,8 +156,8 @@ class Gazetteer:
         keys: dict[str, str] = {}
         # An Arabic name shared by two districts (boundary files reuse one name for an
         # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
-        ar_keys = [normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip()]
-        shared_ar = {k for k in ar_keys if ar_keys.count(k) > 1}
+        ar_keys = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+        shared_ar = {k for k, n in ar_keys.items() if n > 1}  # a count per name was quadratic
         for i, rec in enumerate(frame.to_dict("records"), start=1):
             did = rec["district_id"]
             names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
