@@ -9,7 +9,7 @@ naive
     coloured by holder, a second ``plot`` per advancing side for the hatching, title,
     legend and attribution, ``savefig``.
 fast
-    ``render_static.FrameScene.save``: the figure is built once; a frame sets the face
+    ``render_scene.FrameScene.save``: the figure is built once; a frame sets the face
     colours of one collection, the paths of the hatch collections and two texts, and
     calls ``savefig``.
 floor
@@ -39,7 +39,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from aleppo_map.render import frames as render_static
+from aleppo_map.render import frames as render_frames
+from aleppo_map.render import scene as render_scene
 from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
 from aleppo_map.timeline import build_timeline, validate_changes
 
@@ -159,10 +160,10 @@ def _ms(seconds: list[float]) -> float:
 
 def measure(project, name: str, size: tuple[int, int], dpi: int, n_fast: int, n_naive: int,
             jobs: bool) -> dict[str, float | str | int]:
-    data = render_static.scene_data(project, size=size, dpi=dpi)
+    data = render_scene.scene_data(project, size=size, dpi=dpi)
     n_days = len(data.days)
     gdf_metric = project.layer.gdf.reindex(data.ids).to_crs(DEFAULTS.metric_crs)
-    scene = render_static.FrameScene(data)
+    scene = render_scene.FrameScene(data)
     fast_days = np.linspace(0, n_days - 1, min(n_fast, n_days)).round().astype(int)
     naive_days = np.linspace(0, n_days - 1, min(n_naive, n_days)).round().astype(int)
     fast, floor, naive = [], [], []
@@ -189,7 +190,7 @@ def measure(project, name: str, size: tuple[int, int], dpi: int, n_fast: int, n_
         if jobs:
             for n in (1, 2):
                 t = time.perf_counter()
-                render_static.render_frames(project, out / f"jobs{n}", size=size, dpi=dpi,
+                render_frames.render_frames(project, out / f"jobs{n}", size=size, dpi=dpi,
                                             jobs=n, quiet=True)
                 row[f"jobs{n}_s"] = time.perf_counter() - t
     row["fast/floor"] = row["fast_ms"] / row["floor_ms"]

@@ -422,14 +422,15 @@ def test_cli_check_figures_bad_table_exits_2(tmp_path, monkeypatch):
     bad.mkdir()
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "sources.csv").write_bytes(DEFAULTS.registry_path.read_bytes())
-    for name in ("gazetteer.csv", "control_changes.csv", "aggregates.csv", "districts.geojson"):
+    for name in ("battle.toml", "gazetteer.csv", "control_changes.csv", "aggregates.csv",
+                 "districts.geojson"):
         src = DEFAULTS.data_dir / name
         if src.exists():
             (bad / name).write_bytes(src.read_bytes())
     (bad / "reported_figures.csv").write_text(
         FIGURES.splitlines()[0] + "\nF01,2016-11-22,,,district_share,hananu,government,0.5,"
         "fraction,=,wikipedia,155,half,,\n", encoding="utf-8")
-    env = {**os.environ, "ALEPPO_MAP_DATA": str(bad)}
+    env = {**os.environ, "ALEPPO_MAP_BATTLE": str(bad)}
     result = subprocess.run(
         [sys.executable, "-m", "aleppo_map.cli", "check-figures", "--quiet"],
         capture_output=True, text=True, check=False, env=env,

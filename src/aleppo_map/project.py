@@ -21,6 +21,7 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
+from aleppo_map.battle import Battle
 from aleppo_map.gazetteer import Gazetteer, load_gazetteer
 from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.sources import SourceRegistry, load_aggregates, load_registry
@@ -65,6 +66,11 @@ class Project:
     timeline: Timeline
     layer: DistrictLayer | None
     opening: pd.DataFrame | None = None
+
+    @property
+    def battle(self) -> Battle:
+        """The battle the project maps (from its settings)."""
+        return self.settings.battle
 
 
 def _parse_day(value: str | date | None, option: str, default: date) -> date:
@@ -143,15 +149,15 @@ def load_project(
         aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
         suggest=gaz.suggest,
     )
-    ids = [d for d in gaz.ids if d in set(table["district_id"])]
+    present = set(table["district_id"])  # once: a set per gazetteer id was quadratic
+    ids = [d for d in gaz.ids if d in present]
     timeline = build_timeline(table, ids, first, last, file=str(changes_path))
     reference = (
         timeline
         if first == DEFAULTS.start
         else build_timeline(table, ids, DEFAULTS.start, DEFAULTS.start, file=str(changes_path))
     )
-    fr = reference.fractions()
-    opening = fr[fr["date"] == reference.dates[0]].drop(columns="date").set_index("district_id")
+    opening = reference.fractions_on(reference.dates[0])
     layer = None
     if with_layer:
         from aleppo_map.geometry.layer import load_districts

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,8 +119,8 @@ class Gazetteer:
         pairs: list[tuple[str, str]] = []
         # An Arabic name shared by two districts (boundary files reuse one name for an
         # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
-        ar_keys = [normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip()]
-        shared_ar = {k for k in ar_keys if ar_keys.count(k) > 1}
+        ar_keys = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+        shared_ar = {k for k, n in ar_keys.items() if n > 1}  # a count per name was quadratic
         for i, rec in enumerate(frame.to_dict("records"), start=1):
             did = rec["district_id"]
             names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]

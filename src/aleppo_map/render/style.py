@@ -1,0 +1,42 @@
+"""Style of the static renderers: formats, layout sizes, fonts and drawing colours."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+
+    pass
+
+
+
+#: Image formats of :func:`render_frames`.
+FRAME_FORMATS: Final[tuple[str, ...]] = ("png", "svg", "pdf")
+#: Animation formats of :func:`write_animation`.
+ANIMATION_FORMATS: Final[tuple[str, ...]] = ("gif", "mp4")
+#: File formats of :func:`write_contact_sheet`, chosen by the file's suffix.
+SHEET_FORMATS: Final[tuple[str, ...]] = ("png", "pdf")
+#: District label modes: none, the key districts (see :func:`key_districts`), or all.
+LABEL_MODES: Final[tuple[str, ...]] = ("none", "key", "all")
+#: Number of districts labelled with ``labels="key"``.
+N_KEY_LABELS: Final = 12
+#: Hatch pattern of partial control.
+HATCH: Final = "////"
+#: Width in inches the frame layout is designed at; text and lines scale with the width.
+DESIGN_WIDTH_IN: Final = 8.0
+#: Font of every text (shipped with matplotlib; it has Arabic glyphs).
+FONT: Final = "DejaVu Sans"
+#: Radius of the circle drawn for a district without a polygon, as a share of the map width.
+POINT_RADIUS: Final = 0.016
+#: Page width of the contact sheet (A4 portrait), in inches, and its resolution.
+SHEET_WIDTH_IN: Final = 8.27
+SHEET_DPI: Final = 200
+
+_EDGE = "#ffffff"
+_POINT_EDGE = "#222222"
+_INK = "#1a1a1a"
+_MUTED = "#555555"
+_SEA = "#f2f1ee"
+_MOVETO, _LINETO, _CLOSE = 1, 2, 79
+_SHORT = {"government": "government", "rebel": "rebels", "sdf": "SDF", "contested": "contested"}
+
