@@ -116,22 +116,23 @@ class Gazetteer:
             problems.append(Problem(source, "district_id", "a unique id", repr(did),
                                     row=int(row) + 1))
         keys: dict[str, str] = {}
-        pairs: list[tuple[str, str]] = []
         # An Arabic name shared by two districts (boundary files reuse one name for an
-        # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
-        ar_keys = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+        # industrial zone and the quarter beside it) is ambiguous: it resolves to neither
+        # by its key here, and as ambiguous in the resolver's index.
+        ar_names = [str(v) if isinstance(v, str) and v.strip() else ""
+                    for v in frame["name_ar"]]
+        ar_norm = [normalise(v) if v else "" for v in ar_names]
+        ar_keys = Counter(k for k in ar_norm if k)
         shared_ar = {k for k, n in ar_keys.items() if n > 1}  # a count per name was quadratic
+        pairs: list[tuple[str, str]] = []
+        pair_keys: list[str] = []
         for i, rec in enumerate(frame.to_dict("records"), start=1):
             did = rec["district_id"]
             names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
-            pairs.extend((did, n) for n in names)
-            if rec["name_ar"] and str(rec["name_ar"]).strip():
-                # in the resolver's index a shared Arabic name is reported as ambiguous
-                pairs.append((did, str(rec["name_ar"])))
-            if rec["name_ar"] and normalise(rec["name_ar"]) not in shared_ar:
-                names.append(rec["name_ar"])
             for name in names:
                 key = normalise(name)
+                pairs.append((did, str(name)))
+                pair_keys.append(key)
                 if not key:
                     continue
                 other = keys.get(key)
@@ -141,25 +142,46 @@ class Gazetteer:
                                 f"{name!r} for both {other!r} and {did!r}", row=i)
                     )
                 keys.setdefault(key, did)
+            if ar_names[i - 1]:
+                ar_key = ar_norm[i - 1]
+                pairs.append((did, ar_names[i - 1]))
+                pair_keys.append(ar_key)
+                if ar_key and ar_key not in shared_ar:
+                    other = keys.get(ar_key)
+                    if other is not None and other != did:
+                        problems.append(
+                            Problem(source, "name_ar", "each name to point to one district",
+                                    f"{ar_names[i - 1]!r} for both {other!r} and {did!r}", row=i)
+                        )
+                    keys.setdefault(ar_key, did)
         if problems:
             raise ValidationError(problems)
         return cls(frame.set_index("district_id", drop=False), keys, source,
-                   NameIndex.build(pairs))
+                   NameIndex.build(pairs, pair_keys))
 
     @property
     def ids(self) -> list[str]:
         """District ids in file order."""
         return list(self.frame.index)
 
+    @property
+    def name_index(self) -> NameIndex:
+        """The resolver's index of every name under every key (built on first use)."""
+        return self._index()
+
     def _index(self) -> NameIndex:
         if self.index is not None:
             return self.index
         pairs: list[tuple[str, str]] = []
-        for did, rec in self.frame.iterrows():
-            names = [str(did), str(did).replace("-", " "), rec["name_en"], *rec["aliases"]]
-            if isinstance(rec["name_ar"], str) and rec["name_ar"].strip():
-                names.append(rec["name_ar"])
-            pairs.extend((str(did), str(n)) for n in names)
+        f = self.frame
+        for did, en, aliases, ar in zip(f.index, f["name_en"], f["aliases"], f["name_ar"],
+                                        strict=True):
+            did = str(did)
+            pairs += [(did, did), (did, did.replace("-", " ")), (did, str(en))]
+            pairs += [(did, str(a)) for a in aliases]
+            if isinstance(ar, str) and ar.strip():
+                pairs.append((did, ar))
+        # a shared Arabic name is indexed for both districts: it resolves as ambiguous
         index = NameIndex.build(pairs)
         object.__setattr__(self, "index", index)
         return index
@@ -204,7 +226,7 @@ class Gazetteer:
         """
         if name in self.frame.index:
             return name
-        return self.explain(name).district_id
+        return self._index().resolve(name, suggest=False).district_id
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Return the *n* closest district ids to *name*.

@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from aleppo_map._errors import UnknownNameError
 from aleppo_map.gazetteer.normalise import is_arabic, key_variants, normalise, phonetic_key
@@ -242,61 +242,104 @@ def _fuzzy_score(query: str, choice: str) -> float:
     return float(fuzz.ratio(query, choice))
 
 
+def _add(table: dict[str, dict[str, list[str]]], key: str, did: str, name: str) -> None:
+    if key:
+        names_of = table.setdefault(key, {}).setdefault(did, [])
+        if name not in names_of:
+            names_of.append(name)
+
+
 @dataclass(frozen=True)
 class NameIndex:
     """Every name of every district under each key of the resolver.
+
+    The ``exact`` and ``name key`` tables are built at once; the sound-key tables on
+    the first query that needs them (most names a program looks up are ids or names
+    as written, and a large gazetteer need not pay for the rest).
 
     Attributes
     ----------
     ids : tuple of str
         District ids.
+    pairs : tuple of (str, str)
+        Every ``(district_id, name)`` indexed.
     tables : dict
         Rule -> key -> district id -> gazetteer names carrying that key.
-    marks : dict
-        District id -> the landmark words its names carry.
     """
 
     ids: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...] = field(repr=False)
     tables: dict[str, dict[str, dict[str, list[str]]]] = field(repr=False)
-    marks: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _marks: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _choices: dict[bool, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[tuple[str, bool], Resolution] = field(default_factory=dict, repr=False,
+                                                       compare=False)
 
     @classmethod
-    def build(cls, names: Iterable[tuple[str, str]]) -> NameIndex:
+    def build(cls, names: Iterable[tuple[str, str]],
+              name_keys: Sequence[str] | None = None) -> NameIndex:
         """Index ``(district_id, name)`` pairs.
 
         Parameters
         ----------
         names : Iterable[tuple[str, str]]
             Every name of every district; ids included.
+        name_keys : Sequence[str], optional
+            :func:`~aleppo_map.gazetteer.normalise.normalise` of each name, when the
+            caller has them already.
 
         Returns
         -------
         NameIndex
             The index.
         """
-        tables: dict[str, dict[str, dict[str, list[str]]]] = {
-            rule: {} for rule in ("exact", "name key", "sound key", "landmark dropped")
-        }
-        ids: dict[str, None] = {}
-        marks: dict[str, frozenset[str]] = {}
-        for did, name in names:
-            ids.setdefault(did, None)
-            sound = phonetic_key(name)
-            own = _marks(sound)
-            marks[did] = marks.get(did, frozenset()) | own
-            keys = {
-                "exact": _exact(name),
-                "name key": normalise(name),
-                "sound key": sound,
+        pairs = tuple(names)
+        keys = list(name_keys) if name_keys is not None else [normalise(n) for _, n in pairs]
+        exact: dict[str, dict[str, list[str]]] = {}
+        named: dict[str, dict[str, list[str]]] = {}
+        for (did, name), key in zip(pairs, keys, strict=True):
+            _add(exact, _exact(name), did, name)
+            _add(named, key, did, name)
+        choices: dict[bool, list[str]] = {True: [], False: []}
+        for key in named:
+            choices[is_arabic(key)].append(key)
+        ids = tuple(dict.fromkeys(did for did, _ in pairs))
+        return cls(ids, pairs, {"exact": exact, "name key": named}, _choices=choices)
+
+    def table(self, rule: str) -> dict[str, dict[str, list[str]]]:
+        """Return the table of one rule (key -> district id -> names), built on first use.
+
+        Parameters
+        ----------
+        rule : str
+            ``exact``, ``name key``, ``sound key`` or ``landmark dropped``.
+
+        Returns
+        -------
+        dict
+            The table.
+        """
+        if rule not in self.tables:
+            sound: dict[str, dict[str, list[str]]] = {}
+            dropped: dict[str, dict[str, list[str]]] = {}
+            for did, name in self.pairs:
+                key = phonetic_key(name)
+                own = _marks(key)
+                if own:
+                    self._marks[did] = self._marks.get(did, frozenset()) | own
+                _add(sound, key, did, name)
                 # a name is found without its landmark only when the landmark lies in it
-                "landmark dropped": _landmark_dropped(sound) if own <= _DROPPABLE else "",
-            }
-            for rule, key in keys.items():
-                if key:
-                    names_of = tables[rule].setdefault(key, {}).setdefault(did, [])
-                    if name not in names_of:
-                        names_of.append(name)
-        return cls(tuple(ids), tables, marks)
+                if own <= _DROPPABLE:
+                    _add(dropped, _landmark_dropped(key), did, name)
+            self.tables["sound key"] = sound
+            self.tables["landmark dropped"] = dropped
+        return self.tables[rule]
+
+    @property
+    def marks(self) -> dict[str, frozenset[str]]:
+        """District id -> the landmark words its names carry."""
+        self.table("sound key")
+        return self._marks
 
     def collisions(self, rule: str = "sound key") -> dict[str, list[str]]:
         """Keys that two or more districts share under *rule*.
@@ -311,10 +354,10 @@ class NameIndex:
         dict
             Key -> district ids.
         """
-        return {k: sorted(v) for k, v in self.tables[rule].items() if len(v) > 1}
+        return {k: sorted(v) for k, v in self.table(rule).items() if len(v) > 1}
 
     def _hit(self, query: str, rule: str, key: str) -> Resolution | None:
-        found = self.tables[rule].get(key)
+        found = self.table(rule).get(key)
         if not found:
             return None
         matched = tuple((d, n) for d, names in found.items() for n in names)
@@ -323,20 +366,30 @@ class NameIndex:
             return Resolution(query, cands[0], cands, rule, key, matched)
         return Resolution(query, None, cands, rule, key, matched)
 
-    def resolve(self, name: str) -> Resolution:
+    def resolve(self, name: str, *, suggest: bool = True) -> Resolution:
         """Resolve one name (see the module docstring for the rules).
 
         Parameters
         ----------
         name : str
             A district id, name or alias in any spelling or script.
+        suggest : bool
+            For an unknown name, list the closest districts as ``candidates`` (skip it
+            when only the answer matters: it costs a pass over every name).
 
         Returns
         -------
         Resolution
             Resolved, ambiguous (two or more candidates) or unknown (suggestions).
         """
-        query = str(name)
+        key = (str(name), suggest)
+        if key not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[key] = self._resolve(str(name), suggest)
+        return self._cache[key]
+
+    def _resolve(self, query: str, suggest: bool) -> Resolution:
         if query in self.ids:
             return Resolution(query, query, (query,), "id", query)
         for rule, key in (("exact", _exact(query)), ("name key", normalise(query)),
@@ -369,35 +422,40 @@ class NameIndex:
                 "not lie in it (the gazetteer does not name that district after one): "
                 "not resolved",
             )
-        return self._fuzzy(query)
+        return self._fuzzy(query, suggest)
 
-    def _fuzzy(self, query: str) -> Resolution:
+    def _fuzzy(self, query: str, suggest: bool) -> Resolution:
         key = normalise(query)
         if not key:
             return Resolution(query, None, ())
-        arabic = is_arabic(query)
+        choices = self._choices.get(is_arabic(query), [])
+        # fuzz.ratio of the whole keys bounds the score after a shared first word from
+        # above, so the C-speed pass with a cutoff keeps every name that could count
+        hits = process.extract(key, choices, scorer=fuzz.ratio, limit=50,
+                               score_cutoff=FUZZY_SUGGEST)
         best: dict[str, tuple[float, str]] = {}
-        for choice, found in self.tables["name key"].items():
-            if is_arabic(choice) != arabic:
-                continue
+        for choice, _whole, _ in hits:
             score = _fuzzy_score(key, choice)
-            for did, names in found.items():
+            for did, names in self.tables["name key"][choice].items():
                 if did not in best or score > best[did][0]:
                     best[did] = (score, names[0])
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
-        if not ranked:
-            return Resolution(query, None, ())
-        (top, (s1, name1)) = ranked[0]
+        (top, (s1, name1)) = ranked[0] if ranked else ("", (0.0, ""))
         s2 = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        wr = sorted(((fuzz.WRatio(key, c), d) for c, found in self.tables["name key"].items()
-                     if is_arabic(c) == arabic for d in found), key=lambda t: -t[0])
-        close = tuple(dict.fromkeys(d for _, d in wr))[:3]
+        close: tuple[str, ...] = ()
+        if suggest and not (s1 >= FUZZY_RESOLVE and s1 - s2 >= FUZZY_MARGIN):
+            near = process.extract(key, choices, scorer=fuzz.WRatio, limit=18)
+            close = tuple(dict.fromkeys(
+                d for c, _, _ in near for d in self.tables["name key"][c]))[:3]
+        if not ranked:
+            return Resolution(query, None, close, "", key, (), None,
+                              note=f"no name scores {FUZZY_SUGGEST:.0f} or more: not resolved")
         if s1 >= FUZZY_RESOLVE and s1 - s2 >= FUZZY_MARGIN:
             return Resolution(query, top, (top,), "fuzzy", key, ((top, name1),), s1)
         if s1 >= FUZZY_RESOLVE:
-            near = tuple(d for d, (s, _) in ranked if s >= max(FUZZY_SUGGEST, s1 - FUZZY_MARGIN))
-            return Resolution(query, None, near, "fuzzy", key,
-                              tuple((d, best[d][1]) for d in near), s1,
+            tied = tuple(d for d, (s, _) in ranked if s >= max(FUZZY_SUGGEST, s1 - FUZZY_MARGIN))
+            return Resolution(query, None, tied, "fuzzy", key,
+                              tuple((d, best[d][1]) for d in tied), s1,
                               note=f"two districts within {FUZZY_MARGIN:.0f} points")
         return Resolution(query, None, close, "", key, (), s1,
                           note=f"best fuzzy score {s1:.1f} is below {FUZZY_RESOLVE:.0f}: "

@@ -391,7 +391,7 @@ class SourceRegistry:
         return self._cache[key]
 
 
-def _check_optional(rec: Mapping[str, Any], file: str, row: int) -> list[Problem]:
+def _check_optional(rec: Mapping[Any, Any], file: str, row: int) -> list[Problem]:
     problems = []
     for col in ("url", "revision_url", "archive_url"):
         value = str(rec.get(col, "") or "").strip()
