@@ -24,6 +24,7 @@ from aleppo_map.cli import (
     frames,
     render,
     resolve,
+    sources,
     state,
     stats,
     validate,
@@ -32,7 +33,7 @@ from aleppo_map.cli import (
 #: Every command, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
     render, frames, animate, contact_sheet, stats, state, validate, resolve,
-    build_districts, cite, check_figures,
+    build_districts, cite, sources, check_figures,
 )
 
 

@@ -187,7 +187,8 @@ class Resolution:
                 out.append(f"  key: {self.key!r}")
         if self.score is not None:
             out.append(f"  fuzzy score: {self.score:.1f}")
-        for did, name in self.matched:
+        shown = [(d, n) for d, n in self.matched if n not in (d, d.replace("-", " "))]
+        for did, name in shown or list(self.matched):
             out.append(f"  matches {name!r} of {label(did)}")
         if self.note:
             out.append(f"  note: {self.note}")
