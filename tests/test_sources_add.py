@@ -137,3 +137,19 @@ def test_an_old_registry_gains_the_new_columns(workspace):
     reg = load_registry(ws["registry"])
     assert reg.ids[-1] == "my-note"
     assert reg.frame.loc["wikipedia", "url"] == "" and reg.rank("wikipedia") == 1
+
+
+def test_the_page_links_each_citation_to_the_version_read():
+    from aleppo_map.render import html as render_html
+
+    proj = load_project()
+    data = render_html.page_data(proj)
+    assert len(data["citeUrls"]) == len(data["cites"])
+    by_source = {}
+    for row in data["rows"]:
+        by_source.setdefault(row["src"], set()).add(data["citeUrls"][row["ci"]])
+    assert by_source["wikipedia"] == {proj.registry.frame.loc["wikipedia", "revision_url"]}
+    assert next(iter(by_source["wikipedia"])).startswith(
+        "https://en.wikipedia.org/w/index.php?title=Aleppo_offensive")
+    assert by_source.get("euronews", {""}) == {""}  # no URL recorded: no link
+    assert all(u == "" or u.startswith("https://") for u in data["citeUrls"])

@@ -450,6 +450,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
     cite_index: dict[tuple[str, int], int] = {}
     rows = _rows(project, index, cite_index)
     cites = [_citation(project, key) for key in cite_index]
+    cite_urls = [_citation_url(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
     area, east = _totals(project)
     minx, miny, maxx, maxy = (float(v) for v in sub.total_bounds)
@@ -466,6 +467,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
         "segs": _segments(project, index, day_index, row_index),
         "rows": rows,
         "cites": cites,
+        "citeUrls": cite_urls,
         "area": area,
         "east": east,
         "figures": [_figure_item(f) for f in figures],
@@ -482,6 +484,13 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
 def _citation(project: Project, key: tuple[str, int]) -> str:
     """Human citation of one (source id, line), from the project's registry."""
     return str(project.registry.citation(*key))
+
+
+def _citation_url(project: Project, key: tuple[str, int]) -> str:
+    """Link to the cited version of a source (``""`` when the registry records none)."""
+    record = getattr(project.registry, "citation_record", None)
+    url = str(record(*key).get("url", "")) if record is not None else ""
+    return url if url.startswith(("https://", "http://")) else ""
 
 
 #: Optional keys of a figure item shown by the page (see :func:`aleppo_map.analysis.claims.html_items`).

@@ -231,7 +231,17 @@ function aleppoExplorer(map, D) {
     card.appendChild(what);
     const meta = "basis: " + r.b + " · confidence: " + r.cf + " · " + r.id + (STATUS[r.st] ? " · " + STATUS[r.st] : "");
     card.appendChild(el("div", "am-meta", meta));
-    card.appendChild(el("div", "am-cite", "Source: " + D.cites[r.ci]));
+    const cite = el("div", "am-cite", "Source: " + D.cites[r.ci]);
+    const url = D.citeUrls ? D.citeUrls[r.ci] : "";
+    if (url && /^https?:\/\//.test(url)) {
+      cite.appendChild(document.createTextNode(" · "));
+      const a = el("a", null, "read the cited version");
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      cite.appendChild(a);
+    }
+    card.appendChild(cite);
     if (r.ag) card.appendChild(el("div", "am-meta", "applies a statement about a wider area: " + r.ag));
     if (r.note) card.appendChild(el("div", "am-note", r.note));
     return card;
