@@ -140,6 +140,15 @@ def test_a_sound_key_two_districts_share_is_ambiguous_not_chosen():
     assert gaz.explain("Hananou").district_id == "c"
 
 
+def test_a_partial_name_is_ambiguous_between_the_districts_it_begins(gaz):
+    res = gaz.explain("Hallak")
+    assert res.status == "ambiguous" and res.rule == "partial name"
+    assert set(res.candidates) == {"hallak-fuqani", "hallak-tahtani"}
+    assert gaz.lookup("Hallak") is None
+    # a name that begins one district's name only is not resolved either
+    assert gaz.explain("Qastal").district_id is None
+
+
 def test_fuzzy_below_the_threshold_is_not_resolved(gaz):
     res = gaz.explain("Hanamo")
     assert res.status == "unknown" and res.district_id is None

@@ -1,7 +1,7 @@
 """Resolve a place name in any spelling to one district, or say why it cannot.
 
 The :class:`NameIndex` holds every name of every district (id, English name,
-aliases, Arabic name) under four keys, tried in order:
+aliases, Arabic name) under several keys, tried in order:
 
 1. ``exact``: the name as written (case and Unicode form folded);
 2. ``name key``: :func:`~aleppo_map.gazetteer.normalise.normalise`;
@@ -15,7 +15,9 @@ aliases, Arabic name) under four keys, tried in order:
    districts of their own, so they never do;
 5. ``fuzzy``: :func:`rapidfuzz.fuzz.ratio` on name keys (after a first word both
    share, such as "Sheikh" or "Bab"); it resolves only at or above
-   :data:`FUZZY_RESOLVE` and :data:`FUZZY_MARGIN` points ahead of the next district.
+   :data:`FUZZY_RESOLVE` and :data:`FUZZY_MARGIN` points ahead of the next district;
+6. ``partial name``: a name that only begins the names of two or more districts
+   ("Hallak", "Bustan") is reported as ambiguous between them.
 
 At any step, a key that two districts share makes the name **ambiguous**: the
 result lists both and resolves to neither. Nothing below the fuzzy threshold is
@@ -67,9 +69,10 @@ RULES: dict[str, str] = {
                 "subdivision numerals folded",
     "sound key": "also articles of every form, Sheikh/Shaykh/Cheikh, generic words before "
                  "or after, q/k/g, p/b, dh/z, kh/h, doubled letters and vowels folded",
-    "landmark dropped": "the sound key without its landmark words (hill, factories, "
-                        "roundabout, bridge, industrial ...), for a district the gazetteer "
-                        "names after a landmark",
+    "landmark dropped": "the sound key without its landmark words: roundabouts, bridges "
+                        "and factories lie in the district they are named after, a hill only "
+                        "when the gazetteer names the district after it",
+    "partial name": "the first words of the names of two or more districts: never resolved",
     "fuzzy": f"a near spelling (score >= {FUZZY_RESOLVE:.0f}, {FUZZY_MARGIN:.0f} points "
              "ahead of any other district)",
 }
@@ -313,7 +316,8 @@ class NameIndex:
         Parameters
         ----------
         rule : str
-            ``exact``, ``name key``, ``sound key`` or ``landmark dropped``.
+            ``exact``, ``name key``, ``sound key``, ``landmark dropped`` or
+            ``partial name``.
 
         Returns
         -------
@@ -332,8 +336,16 @@ class NameIndex:
                 # a name is found without its landmark only when the landmark lies in it
                 if own <= _DROPPABLE:
                     _add(dropped, _landmark_dropped(key), did, name)
+            partial: dict[str, dict[str, list[str]]] = {}
+            for key, found in sound.items():
+                words = key.split()
+                for n in range(1, len(words)):
+                    for did, names in found.items():
+                        for name in names:
+                            _add(partial, " ".join(words[:n]), did, name)
             self.tables["sound key"] = sound
             self.tables["landmark dropped"] = dropped
+            self.tables["partial name"] = partial
         return self.tables[rule]
 
     @property
@@ -423,7 +435,16 @@ class NameIndex:
                 "not lie in it (the gazetteer does not name that district after one): "
                 "not resolved",
             )
-        return self._fuzzy(query, suggest)
+        fuzzy = self._fuzzy(query, suggest)
+        if fuzzy.district_id is None and sound:
+            # "Hallak" for Hallak Fuqani and Hallak Tahtani: say which, never choose
+            partial = self.table("partial name").get(sound, {})
+            if len(partial) > 1:
+                return Resolution(
+                    query, None, tuple(partial), "partial name", sound,
+                    tuple((d, n) for d, names in partial.items() for n in names[:1]),
+                    note="the name begins the names of several districts")
+        return fuzzy
 
     def _fuzzy(self, query: str, suggest: bool) -> Resolution:
         key = normalise(query)
