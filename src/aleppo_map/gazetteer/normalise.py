@@ -168,12 +168,12 @@ def normalise(name: str) -> str:
     text = "".join(
         c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
     ).lower()
-    text = re.sub(f"[{APOSTROPHES}]", "", text)
-    text = re.sub(r"\(.*?\)", " ", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = _APOS_RE.sub("", text)
+    text = _PAREN_RE.sub(" ", text)
+    text = _NON_ALNUM.sub(" ", text)
     text = _ARTICLE.sub("", text + " ").strip()
     text = _GENERIC.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())
     return _NUMERAL.sub("", text).strip()
 
 
@@ -214,6 +214,10 @@ _DIGRAPHS = (("ph", "f"), ("ch", "sh"), ("dj", "j"), ("kh", "h"), ("gh", "k"), (
              ("ck", "k"), ("q", "k"), ("g", "k"), ("c", "k"), ("p", "b"), ("v", "f"),
              ("x", "ks"))
 _VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLED = re.compile(r"([a-z])\1+")
+_APOS_RE = re.compile(f"[{APOSTROPHES}]")
+_PAREN_RE = re.compile(r"\(.*?\)")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ATTACHED = re.compile(r"^(?:[ae]l(?=[a-z]{3})|[ae](?=(sh|[tdrszlnj])\1))")
 
 
@@ -224,11 +228,10 @@ def _latin_words(name: str) -> list[str]:
         c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
     ).lower()
     text = text.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    text = re.sub(f"[{APOSTROPHES}]", "", text)
-    text = re.sub(r"\(.*?\)", " ", text)
+    text = _APOS_RE.sub("", text)
+    text = _PAREN_RE.sub(" ", text)
     text = _DIN.sub(" din", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return text.split()
+    return _NON_ALNUM.sub(" ", text).split()
 
 
 def _sound(word: str) -> str:
@@ -236,7 +239,7 @@ def _sound(word: str) -> str:
         return word
     for old, new in _DIGRAPHS:
         word = word.replace(old, new)
-    word = re.sub(r"([a-z])\1+", r"\1", word)
+    word = _DOUBLED.sub(r"\1", word)
     head, rest = (word[0], word[1:]) if word[:1] == "y" else ("", word)
     rest = _VOWELS.sub("a", rest)
     word = head + rest

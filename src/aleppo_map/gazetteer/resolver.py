@@ -328,6 +328,8 @@ class NameIndex:
             sound: dict[str, dict[str, list[str]]] = {}
             dropped: dict[str, dict[str, list[str]]] = {}
             for did, name in self.pairs:
+                if name in (did, did.replace("-", " ")):
+                    continue  # an id is found as written; its sound is its name's
                 key = phonetic_key(name)
                 own = _marks(key)
                 if own:
