@@ -1,7 +1,8 @@
 """Source registry and provenance: which text a row cites, and whether the citation holds.
 
 The project never ships the source texts. ``seeds/sources.csv`` registers each one
-(file name, title, publisher, date, kind, SHA-256, rank for the same-day rule) and
+(file name, title, publisher, date, kind, SHA-256, rank for the same-day rule, and
+where a reader finds the version read: URL, revision, date accessed, archived copy) and
 every row of the control table cites a source id and a 1-based line number. Given
 the folder holding the texts (``--seeds``), :func:`check_against_seeds` verifies
 every citation and :func:`cite` prints the cited lines.
@@ -196,7 +197,8 @@ class SourceRegistry:
     ----------
     frame : pandas.DataFrame
         Indexed by ``source_id``; columns ``file``, ``title``, ``publisher``,
-        ``published`` (:class:`datetime.date`), ``kind``, ``sha256``, ``rank`` (int).
+        ``published`` (:class:`datetime.date`), ``kind``, ``sha256``, ``rank`` (int), and
+        the optional :data:`OPTIONAL_REGISTRY_COLUMNS` as text (``""`` when absent).
     path : pathlib.Path or None
         Where the registry was read from.
     """
