@@ -192,7 +192,8 @@ _SHEIKH = frozenset({
 _GENERIC_WORDS = frozenset({
     "district", "districts", "neighbourhood", "neighborhood", "neighbourhoods",
     "neighborhoods", "quarter", "quarters", "housing", "housings", "residence",
-    "residences", "residential", "masakin", "masaken", "masakan", "maskan", "hay", "hayy",
+    "residences", "residential", "masakin", "masaken", "masakan", "massaken", "massakin",
+    "maskan", "hay", "hayy",
     "hai", "haiy", "area", "areas", "zone", "the", "of", "city", "suburb", "project",
     "projects", "apartments",
 })
@@ -205,6 +206,12 @@ _LANDMARKS: dict[str, str] = {
     **dict.fromkeys(("bridge", "jisr", "jesr"), "BRG"),
     **dict.fromkeys(("barrack", "barracks", "thakana", "thakanat"), "BRK"),
     **dict.fromkeys(("cemetery", "maqbara", "maqbarat"), "CEM"),
+}
+#: Words every transliteration of which is one word of Arabic: the key keeps one spelling.
+_CANON = {
+    **dict.fromkeys(("karam", "kerm", "karem", "kerem"), "karm"),
+    **dict.fromkeys(("jebel", "djebel", "jbel", "jebal", "gebel"), "jabal"),
+    **dict.fromkeys(("souq", "souk", "suq", "suk", "sooq"), "suq"),
 }
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
           "viii": "8", "ix": "9", "x": "10"}
@@ -250,7 +257,7 @@ def _sound(word: str) -> str:
 
 def _key_of_words(words: list[str]) -> str:
     words = [w for w in words if w not in _ARTICLE_WORDS] or words
-    words = ["SHK" if w in _SHEIKH else _LANDMARKS.get(w, w) for w in words]
+    words = ["SHK" if w in _SHEIKH else _LANDMARKS.get(w, _CANON.get(w, w)) for w in words]
     kept = [w for w in words if w not in _GENERIC_WORDS]
     words = kept or words
     words = [_ROMAN.get(w, w) for w in words]
