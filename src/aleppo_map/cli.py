@@ -218,11 +218,12 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_build_districts(args: argparse.Namespace) -> int:
-    """Write the embedded approximate district layer from the gazetteer."""
+    """Write the embedded district layer, derived from the CSR boundaries."""
     from aleppo_map.gazetteer import load_gazetteer
-    from aleppo_map.geometry import layer as districts
+    from aleppo_map.geometry import build
 
-    dest = districts.write_layer(districts.build_layer(load_gazetteer()), Path(args.out))
+    csr = Path(args.csr) if args.csr else build.default_csr_path()
+    dest = build.write_layer(build.build_layer(load_gazetteer(), csr), Path(args.out))
     _say(args, f"wrote {dest}")
     return 0
 
@@ -354,11 +355,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="+", metavar="NAME", help="district names in any spelling")
     p.set_defaults(func=cmd_resolve)
 
-    p = sub.add_parser("build-districts", help="write the embedded approximate district layer",
-                       description="Build data/districts.geojson from the gazetteer: area-matched "
-                                   "Voronoi cells around the district centres (approximate).")
+    p = sub.add_parser("build-districts", help="derive the embedded district layer from CSR",
+                       description="Build data/districts.geojson from the CSR neighbourhoods and "
+                                   "the gazetteer (estimated polygons where CSR has none).")
     p.add_argument("--out", default=str(DEFAULTS.districts_path), metavar="F",
                    help="output GeoJSON (default: the embedded data/districts.geojson)")
+    p.add_argument("--csr", metavar="F", help="CSR boundaries (default: $ALEPPO_MAP_SHARED/data/"
+                   "aleppo_neighborhoods_csr.geojson, else ../shared/data/...)")
     _add_quiet(p)
     p.set_defaults(func=cmd_build_districts)
 
