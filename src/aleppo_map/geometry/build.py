@@ -151,8 +151,8 @@ def _piece(cell: BaseGeometry, ground: BaseGeometry, seed: Point) -> BaseGeometr
     shape = cell.intersection(ground)
     if shape.is_empty:
         return Polygon()
-    opened = shape.buffer(-SLIVER_M, join_style="mitre").buffer(SLIVER_M, join_style="mitre")
-    opened = opened.intersection(shape)
+    opened = shape.buffer(-SLIVER_M, join_style="mitre").buffer(
+        SLIVER_M, join_style="mitre").intersection(shape)
     parts = [p for p in shapely.get_parts(opened) if isinstance(p, Polygon) and p.area > 0]
     if not parts:
         return Polygon()
@@ -358,8 +358,8 @@ def build_layer(gaz: Gazetteer, csr_path: Path) -> gpd.GeoDataFrame:
                                     repr(parent), hint=f"sub-area {did!r}"))
     for did in to_estimate:
         for col in ("lat", "lon", "area_km2"):
-            value = frame.at[did, col]
-            if pd.isna(value) or (col == "area_km2" and value <= 0):
+            value = float(frame[col].to_numpy(dtype=float)[frame.index.get_loc(did)])
+            if not np.isfinite(value) or (col == "area_km2" and value <= 0):
                 problems.append(Problem(gaz.source, col, "a number (area > 0) for a district "
                                         "the CSR file lacks", repr(value),
                                         hint=f"district {did!r}"))
@@ -371,7 +371,10 @@ def build_layer(gaz: Gazetteer, csr_path: Path) -> gpd.GeoDataFrame:
     shapes = estimated_polygons(csr, seeds, est["area_km2"].astype(float) * 1e6)
     ids = [d for d in gaz.ids if d in have or d in shapes.index]
     metric = pd.concat([csr, shapes]).reindex(ids)
-    simplified = shapely.coverage_simplify(metric.to_numpy(), SIMPLIFY_M)
+    if hasattr(shapely, "coverage_simplify"):  # shapely >= 2.1: shared borders stay shared
+        simplified = shapely.coverage_simplify(metric.to_numpy(), SIMPLIFY_M)
+    else:  # pragma: no cover - older shapely; snap_coverage below removes any overlap
+        simplified = shapely.simplify(metric.to_numpy(), SIMPLIFY_M / 2, preserve_topology=True)
     geo = gpd.GeoSeries(simplified, index=ids, crs=metric_crs).to_crs("EPSG:4326")
     snapped = snap_coverage(list(geo.to_numpy()), 10.0 ** -DEFAULTS.coord_decimals)
     final: list[BaseGeometry] = []

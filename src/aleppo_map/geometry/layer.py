@@ -139,7 +139,8 @@ class DistrictLayer:
         pandas.Series
             One of :data:`GEOM_BASES` per district id.
         """
-        return self.gdf["geom_basis"]
+        basis: pd.Series = self.gdf["geom_basis"]
+        return basis
 
     def coverage_line(self) -> str:
         """One line saying how many districts have a polygon, and which are points.
