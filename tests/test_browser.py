@@ -8,12 +8,15 @@ absent, except under ``CI=true`` where that is a failure.
 
 from __future__ import annotations
 
+import base64
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -63,8 +66,8 @@ class Opened:
 def open_page(browser) -> Iterator:
     pages = []
 
-    def _open(path: Path, fragment: str = "") -> Opened:
-        page = browser.new_page(viewport=VIEWPORT)
+    def _open(path: Path, fragment: str = "", viewport: dict[str, int] | None = None) -> Opened:
+        page = browser.new_page(viewport=viewport or VIEWPORT, accept_downloads=True)
         pages.append(page)
         opened = Opened(page)
 
@@ -104,8 +107,8 @@ def real_project():
 
 @pytest.fixture(scope="session")
 def real_page(tmp_path_factory, real_project) -> Path:
-    dest = tmp_path_factory.mktemp("real") / "aleppo_control.html"
-    return render_html.write_map(real_project, dest, offline=True)
+    dest = tmp_path_factory.mktemp("real") / "control_map.html"
+    return render_html.write_map(real_project, dest)
 
 
 @pytest.fixture(scope="session")
@@ -113,14 +116,14 @@ def csr_page(tmp_path_factory, csr_path: Path) -> Path:
     """The real map drawn on the CSR neighbourhood boundaries (read at test time)."""
     from aleppo_map.project import load_project
 
-    dest = tmp_path_factory.mktemp("csr") / "aleppo_control.html"
-    return render_html.write_map(load_project(districts=csr_path), dest, offline=True)
+    dest = tmp_path_factory.mktemp("csr") / "control_map.html"
+    return render_html.write_map(load_project(districts=csr_path), dest)
 
 
 @pytest.fixture(scope="session")
 def hostile_page(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("hostile") / "hostile.html"
-    return render_html.write_map(hostile_project(), dest, offline=True, figures=FIGURES)
+    return render_html.write_map(hostile_project(), dest, figures=FIGURES)
 
 
 @pytest.fixture(scope="session")
@@ -159,12 +162,20 @@ def _blend(fill: str, alpha: float, under: str = MAP_BACKGROUND) -> tuple[float,
 
 
 # ----------------------------------------------------------------------------- real data
-def test_offline_page_loads_clean_with_no_request_leaving(open_page, real_page, artifacts):
+def test_default_page_draws_every_district_with_no_request_leaving(open_page, real_page,
+                                                                   real_project, artifacts):
     opened = open_page(real_page, "2016-12-06")
     page = opened.page
     assert page.evaluate("aleppoMap.getDate()") == "2016-12-06"
-    n_paths = page.locator("path.am-district").count()
-    assert n_paths == len(page.evaluate("aleppoMap.districts()")) > 100
+    drawn = page.evaluate(
+        "Array.from(document.querySelectorAll('path.am-district'), p => p.dataset.district)")
+    layer = real_project.layer.gdf.index
+    expected = [d for d in real_project.timeline.district_ids if d in layer]
+    assert sorted(drawn) == sorted(expected)
+    assert len(drawn) > 100
+    # every district has a drawn outline and a fill
+    assert page.evaluate("""Array.from(document.querySelectorAll('path.am-district'))
+        .every(p => p.getAttribute('d').length > 10 && p.getAttribute('fill'))""")
     # the parts a reader needs are on screen
     for selector in ("#am-slider", "#am-date", "#am-totals", "#am-legend", "#am-chart svg",
                      "#am-play"):
@@ -421,3 +432,241 @@ def test_chart_switches_between_the_east_and_all_districts(open_page, hostile_pa
     page.click("#am-chart-east")
     assert page.locator('#am-chart path[data-controller="rebel"]').get_attribute("d") == east_top
     assert opened.console_errors == []
+
+
+# ----------------------------------------------------------------------------- phone
+PHONE = {"width": 390, "height": 844}
+_AT_OWN_CENTRE = """(sel) => {
+    const e = document.querySelector(sel);
+    const r = e.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return r.width > 0 && r.height > 0 && r.bottom <= innerHeight && r.right <= innerWidth
+        && (hit === e || e.contains(hit));
+}"""
+
+
+def test_phone_keeps_the_slider_and_buttons_reachable(open_page, real_page, artifacts):
+    opened = open_page(real_page, "2016-12-06", viewport=PHONE)
+    page = opened.page
+    controls = ("#am-slider", "#am-play", "#am-back", "#am-fwd", "#am-prev-change",
+                "#am-next-change", "#am-speed", "#am-details")
+    for selector in controls:
+        assert page.evaluate(_AT_OWN_CENTRE, selector), selector
+    # the panel is collapsed to its header: date and totals shown, the map below them
+    assert page.locator("#am-date").is_visible()
+    assert page.locator("#am-totals").is_visible()
+    assert page.locator("#am-legend").is_hidden()
+    head = page.locator(".am-head").bounding_box()
+    box = page.locator(".am-map").bounding_box()
+    assert box["y"] >= head["y"] + head["height"] - 1
+    assert box["height"] > 400
+    page.screenshot(path=str(artifacts / "explorer-390x844.png"))
+    # tapping the slider moves the day; "details" opens the panel, and the slider stays
+    page.locator("#am-slider").click(position={"x": 5, "y": 5})
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    page.click("#am-details")
+    assert page.locator("#am-legend").is_visible()
+    assert page.evaluate(_AT_OWN_CENTRE, "#am-slider")
+    # opening a district's history opens the panel too
+    page.click("#am-details")
+    assert page.locator("#am-legend").is_hidden()
+    page.evaluate("aleppoMap.openHistory('hanano')")
+    assert page.locator("#am-history").is_visible()
+    assert page.evaluate(_AT_OWN_CENTRE, "#am-slider")
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+# ----------------------------------------------------------------------------- keyboard
+def test_keyboard_from_tab_to_history(open_page, hostile_page):
+    opened = open_page(hostile_page, "2016-11-16")
+    page = opened.page
+    focused = ""
+    for _ in range(12):  # past the zoom buttons and the street-map box to the first district
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.dataset.district || ''")
+        if focused:
+            break
+    assert focused == "alpha"
+    tip = page.locator(".am-tip")
+    tip.wait_for(state="visible")
+    assert "Alpha" in tip.inner_text()
+    assert "since at least 15 November 2016" in tip.inner_text()
+    # End goes to the last day, and the focused district's tooltip follows
+    page.keyboard.press("End")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-24"
+    assert "since 21 November 2016" in tip.inner_text()
+    assert page.locator(".am-tip").count() == 1
+    assert page.evaluate("document.activeElement.dataset.district") == "alpha"
+    # Tab to the next district: the first tooltip goes, the next one shows
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.district") == "bravo"
+    page.wait_for_function("document.querySelectorAll('.am-tip').length === 1")  # after its fade
+    assert "Bravo" in page.locator(".am-tip").inner_text()
+    # Enter opens the history; focus moves into it; Escape closes it and comes back
+    page.keyboard.press("Enter")
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == "Bravo"
+    assert page.evaluate("document.activeElement.id") == "am-history-h"
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+    assert page.evaluate("document.activeElement.dataset.district") == "bravo"
+    assert opened.console_errors == []
+
+
+def test_focus_follows_the_date_and_never_traps_in_the_speed_box(open_page, hostile_page):
+    opened = open_page(hostile_page)
+    page = opened.page
+    # a day key with nothing focused moves the day and puts focus on the slider
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-16"
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    assert page.locator("#am-slider").get_attribute("aria-valuetext") == "16 November 2016"
+    # the speed box keeps its own keys, and Tab and Shift+Tab leave it
+    page.focus("#am-speed")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#am-speed").input_value() == "2"
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-16"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    page.focus("#am-speed")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "am-next-change"
+    page.focus("#am-speed")
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    # space on a focused button is that button's click, not play
+    page.focus("#am-fwd")
+    page.keyboard.press(" ")
+    assert page.evaluate("aleppoMap.getDate()") == "2016-11-17"
+    assert page.locator("#am-play").inner_text().endswith("play")
+    assert opened.console_errors == []
+
+
+# ----------------------------------------------------------------------------- tiles
+def test_street_map_without_network_says_so_and_leaves_the_map_usable(open_page, hostile_page):
+    opened = open_page(hostile_page)
+    page = opened.page
+    assert page.locator("#am-tiles").is_checked() is False
+    assert page.locator("img.leaflet-tile").count() == 0
+    assert opened.outside_requests == []
+    page.check("#am-tiles")
+    note = page.locator("#am-tiles-note")
+    note.wait_for(state="visible")
+    assert "could not be loaded" in note.inner_text()
+    assert "\n" not in note.inner_text()
+    assert note.bounding_box()["height"] < 30  # one line
+    assert opened.outside_requests  # the tiles were asked for, and refused
+    assert all("tile.openstreetmap.org" in u for u in opened.outside_requests)
+    # the map still works: days change, districts restyle, history opens
+    assert page.evaluate("aleppoMap.setDate('2016-11-19')") == "2016-11-19"
+    assert page.evaluate("aleppoMap.stateOf('bravo')")["controller"] == "government"
+    page.evaluate("aleppoMap.openHistory('bravo')")
+    assert page.locator("#am-history").is_visible()
+    page.uncheck("#am-tiles")
+    assert note.is_hidden()
+    errors = [e for e in opened.console_errors if "Failed to load resource" not in e]
+    assert errors == []
+
+
+# ----------------------------------------------------------------------------- save
+def _png(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _has_colour(img: Image.Image, colour: str, box: tuple[int, int, int, int], tol: int = 6) -> int:
+    """Count the pixels of *box* within *tol* of *colour*."""
+    arr = np.asarray(img.crop(box), dtype=int)
+    return int((np.abs(arr - np.array(_rgb(colour))).max(axis=2) <= tol).sum())
+
+
+def test_download_png_of_the_current_view(open_page, real_page, artifacts):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    with page.expect_download() as info:
+        page.click("#am-png")
+    download = info.value
+    assert download.suggested_filename == "aleppo-2016_2016-12-06.png"
+    path = artifacts / "explorer-download.png"
+    download.save_as(str(path))
+    img = _png(path.read_bytes())
+    size = page.evaluate("[aleppoMap.map.getSize().x, aleppoMap.map.getSize().y]")
+    width, height = img.size
+    assert width == 2 * max(560, size[0])
+    assert height > 2 * size[1] + 150  # title and date above the map, legend and sources below
+    # not blank: many colours, and the map part shows the sides' colours
+    assert len(img.getcolors(maxcolors=1 << 20) or []) > 50
+    # legend: every side's swatch is drawn in its exact colour below the map
+    footer = (0, height - 220, width, height)
+    for colour in DEFAULTS.colours.values():
+        assert _has_colour(img, colour, footer, tol=2) > 100, colour
+    # the map matches what the page shows, within a tolerance (controls masked)
+    shot = _png(page.locator(".am-map").screenshot())
+    png_map = img.resize((width // 2, height // 2), Image.Resampling.BILINEAR)
+    offset = (width // 2 - size[0]) // 2
+    # the map starts where the white header meets the map's background, down its left edge
+    bg = _rgb(MAP_BACKGROUND)
+    header_h = next(y for y in range(png_map.size[1]) if all(
+        abs(a - b) <= 3 for a, b in zip(png_map.getpixel((offset + 3, y)), bg, strict=True)))
+    assert 50 < header_h < 120
+    crop = png_map.crop((offset + 60, header_h + 60, offset + size[0] - 60, header_h + size[1] - 60))
+    ref = shot.crop((60, 60, size[0] - 60, size[1] - 60))
+    diff = float(np.abs(np.asarray(crop, dtype=float) - np.asarray(ref, dtype=float)).mean())
+    assert diff < 12, diff
+    # another day: the header (date) changes, the legend does not
+    page.evaluate("aleppoMap.setDate('2016-11-20')")
+    other = _png(base64.b64decode(page.evaluate("aleppoMap.snapshot()").split(",", 1)[1]))
+    strip = (0, 60, width, 110)  # the date line
+    changed = np.abs(np.asarray(other.crop(strip), dtype=int) - np.asarray(img.crop(strip), dtype=int))
+    assert (changed.max(axis=2) > 100).sum() > 200  # the date's letters moved
+    legend = (0, other.size[1] - 220, width, other.size[1] - 120)
+    if other.size == img.size:
+        assert np.abs(np.asarray(other.crop(legend), dtype=int)
+                      - np.asarray(img.crop(legend), dtype=int)).mean() < 2
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_embed_snippet_links_the_day(open_page, hostile_page):
+    opened = open_page(hostile_page, "2016-11-18")
+    page = opened.page
+    page.click("#am-embed")
+    code = page.locator("#am-embed-code").input_value()
+    assert code.startswith('<iframe src="file://')
+    assert hostile_page.name + '#2016-11-18"' in code
+    assert "</iframe>" in code
+    page.keyboard.press("Escape")
+    page.evaluate("aleppoMap.setDate('2016-11-20')")
+    assert "#2016-11-20" in page.locator("#am-embed-code").input_value()
+    assert opened.console_errors == []
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_print_fits_one_page(open_page, real_page, paper, artifacts):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    page.emulate_media(media="print")
+    page.wait_for_timeout(200)
+    for selector in (".am-map", "#am-date", "#am-legend", "#am-meta"):
+        assert page.locator(selector).is_visible(), selector
+    assert page.locator("#am-bar").is_hidden()
+    assert page.locator("#am-png").is_hidden()
+    # the districts are inside the printed map
+    box = page.locator(".am-map").bounding_box()
+    inside = page.evaluate("""() => {
+        const r = document.querySelector('.am-map').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('path.am-district')).filter(p => {
+            const b = p.getBoundingClientRect();
+            return b.left >= r.left - 1 && b.right <= r.right + 1
+                && b.top >= r.top - 1 && b.bottom <= r.bottom + 1;
+        }).length; }""")
+    assert inside == page.locator("path.am-district").count()
+    assert box["width"] > 500
+    pdf = page.pdf(format=paper, print_background=True)
+    (artifacts / f"explorer-print-{paper}.pdf").write_bytes(pdf)
+    pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
+    assert len(pages) == 1
+    page.emulate_media(media="screen")
+    assert opened.console_errors == []
+    assert opened.outside_requests == []

@@ -220,18 +220,26 @@ function explorerExport(X) {
   }
 
   // ---------------------------------------------------------------- print
-  // The print stylesheet gives the map a fixed size; fit the districts into it, and put
-  // the view back afterwards.
+  // The print stylesheet gives the map a fixed size (PRINT_SIZE, which fits A4 and Letter).
+  // The browser lays the page out for print only after "beforeprint", so the map takes
+  // that size at once, inline, fits the districts into it, and gets its view back after.
+  const PRINT_SIZE = ["180mm", "150mm"];
   let before = null;
   function toPrint() {
     if (before) return;
+    const c = map.getContainer();
     before = { center: map.getCenter(), zoom: map.getZoom() };
-    map.invalidateSize({ animate: false });
+    c.style.width = PRINT_SIZE[0];
+    c.style.height = PRINT_SIZE[1];
+    map.invalidateSize({ animate: false, pan: false });
     map.fitBounds(D.bounds, { padding: [6, 6], animate: false });
   }
   function fromPrint() {
     if (!before) return;
-    map.invalidateSize({ animate: false });
+    const c = map.getContainer();
+    c.style.width = "";
+    c.style.height = "";
+    map.invalidateSize({ animate: false, pan: false });
     map.setView(before.center, before.zoom, { animate: false });
     before = null;
   }

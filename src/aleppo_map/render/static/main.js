@@ -8,6 +8,8 @@
  */
 function startExplorer(map, D) {
   const X = { map: map, D: D };
+  // the view first, so that the districts are drawn once in it
+  map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
   explorerState(X);
   explorerMap(X);
   explorerPanel(X);
@@ -18,7 +20,6 @@ function startExplorer(map, D) {
   X.buildPanel();
   X.buildControls();
   X.buildExport();
-  map.fitBounds(D.bounds, { padding: [12, 12] });
   const first = X.hashDay();
   X.setDay(first >= 0 ? first : 0, false);
   X.setTiles(!!(D.tiles && D.tiles.on));
