@@ -481,6 +481,13 @@ def test_phone_keeps_the_slider_and_buttons_reachable(open_page, real_page, arti
 def test_keyboard_from_tab_to_history(open_page, hostile_page):
     opened = open_page(hostile_page, "2016-11-16")
     page = opened.page
+    # the first tab stop skips the districts to the timeline
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "am-skip"
+    assert page.locator(".am-skip").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    page.evaluate("document.activeElement.blur()")
     focused = ""
     for _ in range(12):  # past the zoom buttons and the street-map box to the first district
         page.keyboard.press("Tab")

@@ -127,7 +127,19 @@ function explorerControls(X) {
     if (!a || a === document.body || a === X.map.getContainer()) $("am-slider").focus();
   }
 
+  /** A first tab stop that skips the districts, visible when focused. */
+  function skipLink() {
+    const a = X.el("a", "am-skip", "Skip the districts: go to the timeline");
+    a.href = "#";
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      $("am-slider").focus();
+    });
+    document.body.insertBefore(a, document.body.firstChild);
+  }
+
   X.buildControls = function () {
+    skipLink();
     const slider = $("am-slider");
     slider.max = String(N - 1);
     slider.addEventListener("input", () => X.setDay(Number(slider.value), true));
