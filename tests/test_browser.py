@@ -90,7 +90,7 @@ def open_page(browser) -> Iterator:
 
         page.on("dialog", on_dialog)
         page.goto(path.resolve().as_uri() + (f"#{fragment}" if fragment else ""))
-        page.wait_for_function("window.aleppoMap && window.aleppoMap.ready", timeout=15000)
+        page.wait_for_function("window.controlMap && window.controlMap.ready", timeout=15000)
         return opened
 
     yield _open
@@ -137,9 +137,9 @@ def _screen_point(page, district: str) -> tuple[float, float]:
     """Where a point inside the district (its label point) is on the screen."""
     x, y = page.evaluate(
         """(id) => {
-            const ll = aleppoMap.labelPoint(id);
-            const p = aleppoMap.map.latLngToContainerPoint(ll);
-            const r = aleppoMap.map.getContainer().getBoundingClientRect();
+            const ll = controlMap.labelPoint(id);
+            const p = controlMap.map.latLngToContainerPoint(ll);
+            const r = controlMap.map.getContainer().getBoundingClientRect();
             return [p.x + r.left, p.y + r.top];
         }""",
         district,
@@ -166,7 +166,7 @@ def test_default_page_draws_every_district_with_no_request_leaving(open_page, re
                                                                    real_project, artifacts):
     opened = open_page(real_page, "2016-12-06")
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-06"
+    assert page.evaluate("controlMap.getDate()") == "2016-12-06"
     drawn = page.evaluate(
         "Array.from(document.querySelectorAll('path.am-district'), p => p.dataset.district)")
     layer = real_project.layer.gdf.index
@@ -193,8 +193,8 @@ def test_default_page_draws_every_district_with_no_request_leaving(open_page, re
 def test_hanano_is_government_on_26_november_and_drawn_so(open_page, layer, request):
     opened = open_page(request.getfixturevalue(layer))
     page = opened.page
-    assert page.evaluate("aleppoMap.setDate('2016-11-26')") == "2016-11-26"
-    state = page.evaluate("aleppoMap.stateOf('hanano')")
+    assert page.evaluate("controlMap.setDate('2016-11-26')") == "2016-11-26"
+    state = page.evaluate("controlMap.stateOf('hanano')")
     assert state["controller"] == "government"
     assert state["share"] == 1
     path = page.locator('path[data-district="hanano"]')
@@ -211,8 +211,8 @@ def test_hanano_is_government_on_26_november_and_drawn_so(open_page, layer, requ
     assert nearest == "government", (seen, candidates)
     assert all(abs(a - b) < 25 for a, b in zip(seen, candidates["government"], strict=True))
     # a day before Hanano fell it was not wholly government
-    page.evaluate("aleppoMap.setDate('2016-11-15')")
-    assert page.evaluate("aleppoMap.stateOf('hanano')")["controller"] == "rebel"
+    page.evaluate("controlMap.setDate('2016-11-15')")
+    assert page.evaluate("controlMap.stateOf('hanano')")["controller"] == "rebel"
     assert path.get_attribute("fill") == DEFAULTS.colours["rebel"]
     assert opened.console_errors == []
     assert opened.outside_requests == []
@@ -242,10 +242,10 @@ def test_every_state_in_the_browser_matches_the_timeline(open_page, real_page, r
     """stateOf, for every district on every day, agrees with Timeline.states."""
     opened = open_page(real_page)
     seen = opened.page.evaluate(
-        """() => aleppoMap.dates.map((d) => {
-            aleppoMap.setDate(d);
-            return aleppoMap.districts().map((id) => {
-                const s = aleppoMap.stateOf(id);
+        """() => controlMap.dates.map((d) => {
+            controlMap.setDate(d);
+            return controlMap.districts().map((id) => {
+                const s = controlMap.stateOf(id);
                 return [d, id, s.controller, s.share, s.remainder || "", s.since];
             });
         }).flat()"""
@@ -264,23 +264,23 @@ def test_every_state_in_the_browser_matches_the_timeline(open_page, real_page, r
 def test_deep_link_and_arrow_key(open_page, real_page):
     opened = open_page(real_page, "2016-12-13")
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-13"
+    assert page.evaluate("controlMap.getDate()") == "2016-12-13"
     assert page.locator("#am-date").inner_text() == "13 December 2016"
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-14"
+    assert page.evaluate("controlMap.getDate()") == "2016-12-14"
     assert page.evaluate("location.hash") == "#2016-12-14"
     assert page.locator("#am-slider").input_value() == str(
-        page.evaluate("aleppoMap.dates.indexOf('2016-12-14')"))
+        page.evaluate("controlMap.dates.indexOf('2016-12-14')"))
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("location.hash") == "#2016-12-12"
     page.keyboard.press("Home")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     page.keyboard.press("End")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-22"
+    assert page.evaluate("controlMap.getDate()") == "2016-12-22"
     # editing the hash moves the map too
     page.evaluate("location.hash = '#2016-11-30'")
-    page.wait_for_function("aleppoMap.getDate() === '2016-11-30'")
+    page.wait_for_function("controlMap.getDate() === '2016-11-30'")
     assert opened.console_errors == []
     assert opened.outside_requests == []
 
@@ -290,7 +290,7 @@ def test_totals_and_chart_follow_the_slider(open_page, real_page):
     page = opened.page
     first = page.locator("#am-totals").inner_text()
     x0 = page.locator("#am-chart-marker").get_attribute("x1")
-    page.evaluate("aleppoMap.setDate('2016-12-15')")
+    page.evaluate("controlMap.setDate('2016-12-15')")
     last = page.locator("#am-totals").inner_text()
     assert first != last
     assert page.locator("#am-chart-marker").get_attribute("x1") != x0
@@ -336,7 +336,7 @@ def test_hostile_names_render_as_text(open_page, hostile_page, artifacts):
 def test_conflicting_reports_side_by_side(open_page, hostile_page):
     opened = open_page(hostile_page, "2016-11-18")
     page = opened.page
-    page.evaluate("aleppoMap.openHistory('hostile')")
+    page.evaluate("controlMap.openHistory('hostile')")
     group = page.locator(".am-group", has_text="18 November 2016")
     assert "Conflicting reports (2)" in group.inner_text()
     cards = group.locator(".am-entry")
@@ -351,7 +351,7 @@ def test_conflicting_reports_side_by_side(open_page, hostile_page):
 def test_partial_control_is_hatched(open_page, hostile_page):
     opened = open_page(hostile_page, "2016-11-16")
     page = opened.page
-    assert page.evaluate("aleppoMap.stateOf('bravo')") == {
+    assert page.evaluate("controlMap.stateOf('bravo')") == {
         "controller": "government", "share": 0.4, "remainder": "rebel", "extent": "partial",
         "since": "2016-11-16", "changeId": "C0006",
     }
@@ -362,47 +362,47 @@ def test_partial_control_is_hatched(open_page, hostile_page):
     assert rects.nth(1).get_attribute("fill") == DEFAULTS.colours["government"]  # gaining side
     assert rects.nth(1).get_attribute("width") == "4"  # 40% of each 10-pixel period
     # a low-confidence state is outlined with dashes
-    page.evaluate("aleppoMap.setDate('2016-11-21')")
+    page.evaluate("controlMap.setDate('2016-11-21')")
     assert page.locator('path[data-district="alpha"]').get_attribute("stroke-dasharray")
 
 
 def test_controls_play_and_change_jumps(open_page, hostile_page):
     opened = open_page(hostile_page)
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     page.click("#am-next-change")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-16"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-16"
     page.click("#am-next-change")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-17"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-17"
     page.keyboard.press("PageDown")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-18"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-18"
     page.keyboard.press("PageDown")  # 19 Nov: bravo taken
     page.keyboard.press("PageDown")  # 21 Nov: alpha retaken; then no change until the end
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-21"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-21"
     page.keyboard.press("PageUp")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-19"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-19"
     page.click("#am-back")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-18"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-18"
     page.click("#am-fwd")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-19"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-19"
     # play at 4x runs to the last day and stops by itself
     page.select_option("#am-speed", "4")
     page.click("#am-play")
     assert page.locator("#am-play").inner_text().endswith("pause")
-    page.wait_for_function("aleppoMap.getDate() === '2016-11-24'", timeout=10000)
+    page.wait_for_function("controlMap.getDate() === '2016-11-24'", timeout=10000)
     page.wait_for_function("document.querySelector('#am-play').textContent.endsWith('play')")
     # space toggles play from the keyboard (restarting from the first day)
     page.keyboard.press(" ")
-    page.wait_for_function("aleppoMap.getDate() !== '2016-11-24'")
+    page.wait_for_function("controlMap.getDate() !== '2016-11-24'")
     page.keyboard.press(" ")
     assert page.locator("#am-play").inner_text().endswith("play")
     # the slider drives the day
     page.locator("#am-slider").fill("5")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-20"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-20"
     assert page.evaluate("location.hash") == "#2016-11-20"
     with pytest.raises(Exception, match="expected a day from 2016-11-15"):
-        page.evaluate("aleppoMap.setDate('2017-01-01')")
-    assert page.evaluate("aleppoMap.stateOf('no-such-district')") is None
+        page.evaluate("controlMap.setDate('2017-01-01')")
+    assert page.evaluate("controlMap.stateOf('no-such-district')") is None
     assert opened.console_errors == []
     assert opened.outside_requests == []
 
@@ -410,7 +410,7 @@ def test_controls_play_and_change_jumps(open_page, hostile_page):
 def test_unknown_day_in_link_is_explained(open_page, hostile_page):
     opened = open_page(hostile_page, "2017-02-30")
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     assert "No such day" in page.locator("#am-notice").inner_text()
 
 
@@ -463,14 +463,14 @@ def test_phone_keeps_the_slider_and_buttons_reachable(open_page, real_page, arti
     page.screenshot(path=str(artifacts / "explorer-390x844.png"))
     # tapping the slider moves the day; "details" opens the panel, and the slider stays
     page.locator("#am-slider").click(position={"x": 5, "y": 5})
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     page.click("#am-details")
     assert page.locator("#am-legend").is_visible()
     assert page.evaluate(_AT_OWN_CENTRE, "#am-slider")
     # opening a district's history opens the panel too
     page.click("#am-details")
     assert page.locator("#am-legend").is_hidden()
-    page.evaluate("aleppoMap.openHistory('hanano')")
+    page.evaluate("controlMap.openHistory('hanano')")
     assert page.locator("#am-history").is_visible()
     assert page.evaluate(_AT_OWN_CENTRE, "#am-slider")
     assert opened.console_errors == []
@@ -501,7 +501,7 @@ def test_keyboard_from_tab_to_history(open_page, hostile_page):
     assert "since at least 15 November 2016" in tip.inner_text()
     # End goes to the last day, and the focused district's tooltip follows
     page.keyboard.press("End")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-24"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-24"
     assert "since 21 November 2016" in tip.inner_text()
     assert page.locator(".am-tip").count() == 1
     assert page.evaluate("document.activeElement.dataset.district") == "alpha"
@@ -527,14 +527,14 @@ def test_focus_follows_the_date_and_never_traps_in_the_speed_box(open_page, host
     page = opened.page
     # a day key with nothing focused moves the day and puts focus on the slider
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-16"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-16"
     assert page.evaluate("document.activeElement.id") == "am-slider"
     assert page.locator("#am-slider").get_attribute("aria-valuetext") == "16 November 2016"
     # the speed box keeps its own keys, and Tab and Shift+Tab leave it
     page.focus("#am-speed")
     page.keyboard.press("ArrowDown")
     assert page.locator("#am-speed").input_value() == "2"
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-16"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-16"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "am-slider"
     page.focus("#am-speed")
@@ -546,7 +546,7 @@ def test_focus_follows_the_date_and_never_traps_in_the_speed_box(open_page, host
     # space on a focused button is that button's click, not play
     page.focus("#am-fwd")
     page.keyboard.press(" ")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-17"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-17"
     assert page.locator("#am-play").inner_text().endswith("play")
     assert opened.console_errors == []
 
@@ -567,9 +567,9 @@ def test_street_map_without_network_says_so_and_leaves_the_map_usable(open_page,
     assert opened.outside_requests  # the tiles were asked for, and refused
     assert all("tile.openstreetmap.org" in u for u in opened.outside_requests)
     # the map still works: days change, districts restyle, history opens
-    assert page.evaluate("aleppoMap.setDate('2016-11-19')") == "2016-11-19"
-    assert page.evaluate("aleppoMap.stateOf('bravo')")["controller"] == "government"
-    page.evaluate("aleppoMap.openHistory('bravo')")
+    assert page.evaluate("controlMap.setDate('2016-11-19')") == "2016-11-19"
+    assert page.evaluate("controlMap.stateOf('bravo')")["controller"] == "government"
+    page.evaluate("controlMap.openHistory('bravo')")
     assert page.locator("#am-history").is_visible()
     page.uncheck("#am-tiles")
     assert note.is_hidden()
@@ -598,7 +598,7 @@ def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     path = artifacts / "explorer-download.png"
     download.save_as(str(path))
     img = _png(path.read_bytes())
-    size = page.evaluate("[aleppoMap.map.getSize().x, aleppoMap.map.getSize().y]")
+    size = page.evaluate("[controlMap.map.getSize().x, controlMap.map.getSize().y]")
     width, height = img.size
     assert width == 2 * max(560, size[0])
     assert height > 2 * size[1] + 150  # title and date above the map, legend and sources below
@@ -622,8 +622,8 @@ def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     diff = float(np.abs(np.asarray(crop, dtype=float) - np.asarray(ref, dtype=float)).mean())
     assert diff < 12, diff
     # another day: the header (date) changes, the legend does not
-    page.evaluate("aleppoMap.setDate('2016-11-20')")
-    other = _png(base64.b64decode(page.evaluate("aleppoMap.snapshot()").split(",", 1)[1]))
+    page.evaluate("controlMap.setDate('2016-11-20')")
+    other = _png(base64.b64decode(page.evaluate("controlMap.snapshot()").split(",", 1)[1]))
     strip = (0, 60, width, 110)  # the date line
     changed = np.abs(np.asarray(other.crop(strip), dtype=int) - np.asarray(img.crop(strip), dtype=int))
     assert (changed.max(axis=2) > 100).sum() > 200  # the date's letters moved
@@ -644,7 +644,7 @@ def test_embed_snippet_links_the_day(open_page, hostile_page):
     assert hostile_page.name + '#2016-11-18"' in code
     assert "</iframe>" in code
     page.keyboard.press("Escape")
-    page.evaluate("aleppoMap.setDate('2016-11-20')")
+    page.evaluate("controlMap.setDate('2016-11-20')")
     assert "#2016-11-20" in page.locator("#am-embed-code").input_value()
     assert opened.console_errors == []
 

@@ -107,10 +107,11 @@ def test_segments_follow_the_timeline(project):
             assert seg["share"] == pytest.approx(state.loc[did, "share"], abs=1e-3)
 
 
-def test_sides_and_texts_come_from_the_battle(project):
+def test_sides_and_texts_come_from_the_battle(project, offline_html):
     data = render_html.page_data(project)
     battle = project.settings.battle
     assert data["title"] == battle.title
+    assert f"<title>{battle.title}</title>" in offline_html
     assert [s["id"] for s in data["sides"]] == list(battle.side_ids)
     assert {s["id"]: s["label"] for s in data["sides"]} == dict(battle.labels)
     assert data["reference"]["label"] == battle.reference.label
@@ -357,3 +358,30 @@ def test_real_page_dates_and_encoding(real_data):
     n_states = sum(len(s["day"]) for s in real_data["states"])
     # segments are changes, not days: far fewer than districts x days
     assert n_states < len(real_data["districts"]) * 38 / 4
+
+
+# ----------------------------------------------------------------------------- another battle
+def test_another_battle_page_says_nothing_of_aleppo():
+    """Title, side labels and the reference area follow the battle; no word of Aleppo."""
+    from dataclasses import replace
+
+    from aleppo_map.settings import Settings
+
+    project = hostile_project()
+    old = project.settings.battle
+    battle = replace(
+        old, id="testville-1999", name="Testville", title="Testville: the siege of the old town",
+        sides=tuple(replace(s, label=f"Faction {k + 1}", short=f"faction {k + 1}")
+                    for k, s in enumerate(old.sides)),
+        reference=replace(old.reference, label="old town", description="the walled quarter"),
+    )
+    settings = Settings.for_battle(battle, start=project.settings.start, end=project.settings.end,
+                                   data_dir=project.settings.data_dir)
+    other = replace(project, settings=settings)
+    html = render_html.render_page(other, figures=[])
+    assert "aleppo" not in html.lower()
+    assert "<title>Testville: the siege of the old town</title>" in html
+    data = payload_of(html)
+    assert [s["label"] for s in data["sides"]] == [f"Faction {k + 1}" for k in range(len(old.sides))]
+    assert data["reference"]["label"] == "old town"
+    assert data["slug"] == "testville-1999"

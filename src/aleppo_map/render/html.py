@@ -275,7 +275,7 @@ class ControlMap(folium.Map):
             "preferCanvas": False,  # SVG paths, so that hatch patterns are <pattern> fills
         }
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's returns None
         """Render the header (Leaflet), the map container and the map's creation."""
         _render_parts(self, kwargs)
 
@@ -290,7 +290,7 @@ class Explorer(folium.MacroElement):
     """
 
     def __init__(self, payload: Mapping[str, Any]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # folium is untyped
         self._name = "Explorer"
         self._id = MAP_ID
         self._template = _env().get_template("explorer.html.j2")
@@ -298,7 +298,7 @@ class Explorer(folium.MacroElement):
         self.css = Markup(_asset(CSS_FILE))
         self.js = Markup(explorer_script())
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's returns None
         """Render the stylesheet, the panels and the script, once."""
         _render_parts(self, kwargs)
 
@@ -593,7 +593,8 @@ def build_map(project: Project, *, cdn: bool = False,
         zoom_start=13,
     )
     figure = fmap.get_root()
-    figure.title = Markup.escape(payload["title"])
+    if isinstance(figure, Figure):
+        figure.title = Markup.escape(payload["title"])
     fmap.add_child(Explorer(payload), name="explorer")
     return fmap
 

@@ -25,7 +25,7 @@ function explorerControls(X) {
       X.notice("");
       writeHash(iso);
     }
-    document.dispatchEvent(new CustomEvent("aleppomap:date", { detail: { date: iso } }));
+    document.dispatchEvent(new CustomEvent("controlmap:date", { detail: { date: iso } }));
   };
 
   // ---------------------------------------------------------------- deep link

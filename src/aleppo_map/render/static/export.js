@@ -249,7 +249,7 @@ function explorerExport(X) {
     $("am-print").addEventListener("click", () => window.print());
     $("am-embed").addEventListener("click", () => showEmbed($("am-embed-box").hidden));
     $("am-embed-copy").addEventListener("click", copyEmbed);
-    document.addEventListener("aleppomap:date", () => {
+    document.addEventListener("controlmap:date", () => {
       if (!$("am-embed-box").hidden) $("am-embed-code").value = X.embedSnippet();
     });
     window.addEventListener("beforeprint", toPrint);

@@ -1,7 +1,7 @@
 /* main.js: start the explorer and publish its small scripting API.
  *
  * startExplorer(map, D) builds the shared object X, lets each module add its part, draws
- * the first day and sets window.aleppoMap:
+ * the first day and sets window.controlMap:
  *   setDate(iso), getDate(), stateOf(districtId), districts(), labelPoint(id),
  *   openHistory(id), play(), pause(), snapshot() (a PNG data: URL of the current view),
  *   embedSnippet().
@@ -28,14 +28,14 @@ function startExplorer(map, D) {
   }
 
   const dates = D.dates;
-  window.aleppoMap = {
+  window.controlMap = {
     ready: true,
     map: map,
     dates: dates.slice(),
     setDate(iso) {
       const k = dates.indexOf(String(iso));
       if (k < 0) {
-        throw new RangeError("aleppoMap.setDate: expected a day from " + dates[0] + " to " +
+        throw new RangeError("controlMap.setDate: expected a day from " + dates[0] + " to " +
           dates[dates.length - 1] + " (YYYY-MM-DD), got " + JSON.stringify(iso));
       }
       X.setDay(k, true);
@@ -67,5 +67,5 @@ function startExplorer(map, D) {
     snapshot() { return X.snapshot(2).toDataURL("image/png"); },
     embedSnippet: X.embedSnippet,
   };
-  document.dispatchEvent(new CustomEvent("aleppomap:ready"));
+  document.dispatchEvent(new CustomEvent("controlmap:ready"));
 }
