@@ -460,6 +460,14 @@ def test_phone_keeps_the_slider_and_buttons_reachable(open_page, real_page, arti
     box = page.locator(".am-map").bounding_box()
     assert box["y"] >= head["y"] + head["height"] - 1
     assert box["height"] > 400
+    # every district is drawn, inside the map
+    assert page.evaluate("""() => {
+        const r = document.querySelector('.am-map').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('path.am-district')).every(p => {
+            const b = p.getBoundingClientRect();
+            return p.getAttribute('d').length > 10 && b.left >= r.left && b.right <= r.right
+                && b.top >= r.top && b.bottom <= r.bottom;
+        }); }""")
     page.screenshot(path=str(artifacts / "explorer-390x844.png"))
     # tapping the slider moves the day; "details" opens the panel, and the slider stays
     page.locator("#am-slider").click(position={"x": 5, "y": 5})

@@ -21,7 +21,11 @@ function startExplorer(map, D) {
   X.buildControls();
   X.buildExport();
   const first = X.hashDay();
+  const size = map.getSize();
   X.setDay(first >= 0 ? first : 0, false);
+  // the panel's header (phone layout) now holds the day: fit the districts to the room left
+  map.invalidateSize({ animate: false, pan: false });
+  if (!map.getSize().equals(size)) map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
   X.setTiles(!!(D.tiles && D.tiles.on));
   if (typeof ResizeObserver !== "undefined") {
     new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
