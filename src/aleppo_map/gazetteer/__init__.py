@@ -53,8 +53,11 @@ __all__ = [
 #: Columns of ``gazetteer.csv``.
 GAZETTEER_COLUMNS: tuple[str, ...] = (
     "district_id", "name_en", "name_ar", "aliases", "lat", "lon", "area_km2", "sector",
-    "geom_basis",
+    "geom_basis", "parent_id", "geom_note",
 )
+#: ``geom_basis`` values: centre and area from the CSR polygons; an estimated polygon of
+#: the embedded layer; a part of another district (``parent_id``), drawn as a marker.
+GEOM_BASES: tuple[str, ...] = ("csr-derived", "estimated", "sub-area")
 
 @dataclass(frozen=True)
 class Gazetteer:
@@ -110,7 +113,17 @@ class Gazetteer:
         ]
         for col in ("lat", "lon", "area_km2"):
             frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce")
+        for col in ("parent_id", "geom_note"):
+            frame[col] = frame[col].fillna("").astype(str).str.strip()
         problems: list[Problem] = []
+        known = set(frame["district_id"])
+        parents = dict(zip(frame["district_id"], frame["parent_id"], strict=True))
+        for row, (did, parent) in enumerate(zip(frame["district_id"], frame["parent_id"],
+                                                strict=True), start=1):
+            if parent and (parent not in known or parent == did or parents.get(parent)):
+                problems.append(Problem(source, "parent_id", "the id of a district that is not "
+                                        "itself a sub-area", repr(parent), row=row,
+                                        hint=f"district {did!r}"))
         dup = frame["district_id"][frame["district_id"].duplicated()]
         for row, did in dup.items():
             problems.append(Problem(source, "district_id", "a unique id", repr(did),
@@ -316,6 +329,11 @@ class Gazetteer:
     def area_km2(self, district_id: str) -> float:
         """Gazetteer area of a district in km²."""
         return float(self.frame.at[district_id, "area_km2"])
+
+    def parent(self, district_id: str) -> str | None:
+        """Return the district a sub-area is part of (``None`` for a whole district)."""
+        value = str(self.frame.at[district_id, "parent_id"])
+        return value or None
 
     def sector(self, district_id: str) -> str:
         """Sector of the city (east, west, old-city, ...)."""
