@@ -147,7 +147,7 @@ def test_the_page_links_each_citation_to_the_version_read():
     assert len(data["citeUrls"]) == len(data["cites"])
     by_source = {}
     for row in data["rows"]:
-        by_source.setdefault(row["src"], set()).add(data["citeUrls"][row["ci"]])
+        by_source.setdefault(row["source"], set()).add(data["citeUrls"][row["cite"]])
     assert by_source["wikipedia"] == {proj.registry.frame.loc["wikipedia", "revision_url"]}
     assert next(iter(by_source["wikipedia"])).startswith(
         "https://en.wikipedia.org/w/index.php?title=Aleppo_offensive")

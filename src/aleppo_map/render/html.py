@@ -457,7 +457,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         ``day``, ``side`` (index of ``sides``), ``share``, ``rest`` (index, -1 when held
         whole) and ``row`` (history row, -1 when none) of each state it went through),
         ``rows`` (the history; keys :data:`ROW_KEYS`, ``cite`` indexing ``cites``), ``cites`` (each
-        citation once), ``area`` (km² per
+        citation once), ``citeUrls`` (for each citation the link to the version read, or
+        ""), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
         ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
         per side id per day, or ``None``), ``figures``, ``meta``, ``bounds``, ``tiles``
