@@ -103,7 +103,7 @@ def test_history_rows_carry_status_dispute_and_citation(project):
     assert rows["C0009"]["dp"] is True
     assert rows["C0010"]["st"] == "superseded"
     assert rows["C0010"]["dp"] is True
-    assert rows["C0010"]["cite"] == f'"{HOSTILE_TITLE}", line 3'
+    assert rows["C0010"]["cite"] == f'Testpedia, "{HOSTILE_TITLE}", line 3'
     assert rows["C0004"]["note"] == HOSTILE_NOTE
 
 

@@ -20,20 +20,21 @@ Rules
 Examples
 --------
 >>> import pandas as pd
+>>> from datetime import date
 >>> rows = pd.DataFrame({
-...     "change_id": ["C1", "C2", "C3"], "date": ["2016-11-15", "2016-11-20", "2016-11-22"],
-...     "district_id": ["a", "a", "a"], "controller": ["rebel", "government", "government"],
+...     "change_id": ["C1", "C2", "C3"], "date": ["2030-03-01", "2030-03-06", "2030-03-08"],
+...     "district_id": ["a", "a", "a"], "controller": ["blue", "red", "red"],
 ...     "extent": ["full", "partial", "full"], "share": ["", "0.5", ""],
 ...     "remainder": ["", "", ""], "event": ["baseline", "advance", "capture"],
 ...     "basis": ["stated"] * 3, "source_id": ["s"] * 3, "line": ["1", "2", "3"],
 ...     "confidence": ["high"] * 3, "aggregate": [""] * 3, "note": [""] * 3})
->>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1})
->>> tl = build_timeline(changes, ["a"])
->>> row = tl.state_on("2016-11-21").loc["a"]
+>>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1}, sides=("red", "blue"))
+>>> tl = build_timeline(changes, ["a"], date(2030, 3, 1), date(2030, 3, 10), sides=("red", "blue"))
+>>> row = tl.state_on("2030-03-07").loc["a"]
 >>> row["controller"], float(row["share"]), row["remainder"]
-('government', 0.5, 'rebel')
->>> tl.state_on("2016-11-22").loc["a", "since"].isoformat()
-'2016-11-22'
+('red', 0.5, 'blue')
+>>> tl.state_on("2030-03-08").loc["a", "since"].isoformat()
+'2030-03-08'
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ import numpy as np
 import pandas as pd
 
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, DEFAULTS, EVENTS, EXTENTS
+from aleppo_map.battle import default_battle
+from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, EVENTS, EXTENTS
 
 #: Columns of the control-change table, in file order.
 CHANGE_COLUMNS: tuple[str, ...] = (
@@ -59,6 +61,9 @@ CHANGE_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("remainder", "aggregate", "note", "change_id")
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Contested side of the embedded battle: the default for callers that pass no battle.
+_DEFAULT_CONTESTED: str | None = next(
+    (s.id for s in default_battle().sides if s.contested), None)
 
 
 def _choice(value: str, allowed: Sequence[str]) -> bool:
@@ -73,6 +78,7 @@ def validate_changes(
     *,
     aggregates: Sequence[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] = CONTROLLERS,
 ) -> pd.DataFrame:
     """Check every row of a control-change table and return it typed.
 
@@ -91,6 +97,9 @@ def validate_changes(
         Known aggregate keys; when ``None`` the column is not checked.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    sides : Sequence[str]
+        The battle's side ids (``battle.side_ids``): the allowed ``controller`` and
+        ``remainder`` values. The default is the embedded battle's, for old callers.
 
     Returns
     -------
@@ -147,8 +156,8 @@ def validate_changes(
                     hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
             bad("district_id", "a district id of the gazetteer", repr(did), hint)
         controller = rec["controller"].strip()
-        if not _choice(controller, CONTROLLERS):
-            bad("controller", "one of " + ", ".join(CONTROLLERS), repr(controller))
+        if not _choice(controller, sides):
+            bad("controller", "one of " + ", ".join(sides), repr(controller))
         extent = rec["extent"].strip()
         if not _choice(extent, EXTENTS):
             bad("extent", "one of " + ", ".join(EXTENTS), repr(extent))
@@ -169,8 +178,8 @@ def validate_changes(
         if remainder:
             if extent != "partial":
                 bad("remainder", "empty for a full row", repr(remainder))
-            elif not _choice(remainder, CONTROLLERS):
-                bad("remainder", "empty or one of " + ", ".join(CONTROLLERS), repr(remainder))
+            elif not _choice(remainder, sides):
+                bad("remainder", "empty or one of " + ", ".join(sides), repr(remainder))
             elif remainder == controller:
                 bad("remainder", "a side other than the controller", repr(remainder))
         event = rec["event"].strip()
@@ -244,16 +253,16 @@ class State:
         """``full`` or ``partial``."""
         return "full" if self.remainder is None else "partial"
 
-    def fractions(self) -> dict[str, float]:
-        """Share of the district held by each side, summing to 1."""
-        out = dict.fromkeys(CONTROLLERS, 0.0)
+    def fractions(self, sides: Sequence[str]) -> dict[str, float]:
+        """Share of the district held by each of *sides*, summing to 1."""
+        out = dict.fromkeys(sides, 0.0)
         out[self.controller] += self.share
         if self.remainder is not None:
             out[self.remainder] += 1.0 - self.share
         return out
 
 
-def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
+def _next_state(prev: State | None, row: Mapping[str, object], contested: str | None) -> State:
     controller = str(row["controller"])
     if row["extent"] == "full":
         return State(controller)
@@ -261,7 +270,7 @@ def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
     remainder = str(row["remainder"]) or None
     if remainder is None:
         if prev is None:
-            remainder = "contested"
+            remainder = contested if contested is not None else controller
         elif prev.remainder is None:
             remainder = prev.controller
         elif controller == prev.controller:
@@ -304,12 +313,15 @@ class Timeline:
         Every row of the change table with ``status``: ``applied``, ``superseded``
         (lost the same-day rule), ``repelled`` or ``after-end``; and ``disputed``
         (another source reported a different state for the same district and day).
+    sides : tuple of str
+        The battle's side ids, in legend order (the columns of :meth:`fractions`).
     """
 
     dates: list[date]
     district_ids: list[str]
     states: pd.DataFrame
     history: pd.DataFrame
+    sides: tuple[str, ...] = CONTROLLERS
 
     def _day(self, day: date | str) -> date:
         d = date.fromisoformat(day) if isinstance(day, str) else day
@@ -348,12 +360,12 @@ class Timeline:
         Returns
         -------
         pandas.DataFrame
-            Columns ``date``, ``district_id`` and one column per controller; the
-            four shares of a row sum to 1.
+            Columns ``date``, ``district_id`` and one column per side of
+            :attr:`sides`; the shares of a row sum to 1.
         """
         st = self.states
         out = st[["date", "district_id"]].copy()
-        for side in CONTROLLERS:
+        for side in self.sides:
             own = np.where(st["controller"] == side, st["share"], 0.0)
             rest = np.where(st["remainder"] == side, 1.0 - st["share"], 0.0)
             out[side] = own + rest
@@ -387,10 +399,12 @@ class Timeline:
 def build_timeline(
     changes: pd.DataFrame,
     district_ids: Sequence[str],
-    start: date = DEFAULTS.start,
-    end: date = DEFAULTS.end,
+    start: date,
+    end: date,
     *,
     file: str = "control table",
+    sides: Sequence[str] = CONTROLLERS,
+    contested: str | None = _DEFAULT_CONTESTED,
 ) -> Timeline:
     """Compute the daily state of every district.
 
@@ -404,6 +418,11 @@ def build_timeline(
         First and last day, inclusive.
     file : str
         File name for messages.
+    sides : Sequence[str]
+        The battle's side ids in legend order (``battle.side_ids``).
+    contested : str or None
+        The battle's contested side: it holds the rest of a district whose first row
+        is partial and names no remainder (``None``: the row's controller holds it all).
 
     Returns
     -------
@@ -453,7 +472,7 @@ def build_timeline(
         if seq is None:
             continue
         prev = prev_by.get(did)
-        new = _next_state(prev, rec)
+        new = _next_state(prev, rec, contested)
         if new != prev:
             seq.append((rec["date"], new, rec["change_id"]))
         prev_by[did] = new
@@ -490,4 +509,5 @@ def build_timeline(
     history = hist.drop(columns=list(prio.columns)).sort_values(
         ["date", "district_id", "order"], ignore_index=True
     )
-    return Timeline(dates=dates, district_ids=list(district_ids), states=states, history=history)
+    return Timeline(dates=dates, district_ids=list(district_ids), states=states, history=history,
+                    sides=tuple(sides))
