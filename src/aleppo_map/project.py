@@ -29,7 +29,7 @@ from aleppo_map._errors import Problem, ValidationError
 from aleppo_map.battle import UTM, Battle, load_battle
 from aleppo_map.gazetteer import Gazetteer
 from aleppo_map.settings import DEFAULTS, Settings
-from aleppo_map.sources import SourceRegistry, aggregates_from_frame, load_aggregates
+from aleppo_map.sources import SourceRegistry, aggregates_from_frame
 from aleppo_map.timeline import CHANGE_COLUMNS, OPTIONAL_COLUMNS, Timeline, build_timeline, validate_changes
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ class Project:
 
 
 def _metric_crs(battle: Battle, gaz: Gazetteer) -> str:
-    """The battle's metric CRS; for ``utm``, the zone of the gazetteer's centre."""
+    """Return the battle's metric CRS; for ``utm``, the zone of the gazetteer's centre."""
     if battle.metric_crs.lower() != UTM:
         return battle.metric_crs
     lon = pd.to_numeric(gaz.frame["lon"], errors="coerce").dropna()
@@ -204,7 +204,7 @@ def _opening(table: pd.DataFrame, ids: list[str], timeline: Timeline, battle: Ba
 
 def _layer_from(layer_gdf: gpd.GeoDataFrame, gaz: Gazetteer, ids: list[str],
                 name_field: str | None) -> DistrictLayer:
-    """A district layer from a GeoDataFrame: already joined, or checked as a boundary file."""
+    """Build a district layer from a GeoDataFrame: already joined, or checked as a boundary file."""
     from aleppo_map.geometry.layer import DistrictLayer, load_districts
 
     if {"geom_kind", "area_km2"} <= set(layer_gdf.columns) and layer_gdf.index.name == "district_id":
@@ -231,7 +231,7 @@ def _parse_day(value: str | date | None, option: str, default: date) -> date:
 
 
 def _settings_for(battle: Battle | Path | str | None, settings: Settings | None) -> Settings:
-    """Settings for *battle* (a folder or a Battle), else *settings*, else the defaults."""
+    """Return settings for *battle* (a folder or a Battle), else *settings*, else the defaults."""
     if battle is None:
         return settings if settings is not None else DEFAULTS
     b = battle if isinstance(battle, Battle) else load_battle(battle)

@@ -52,6 +52,7 @@ from aleppo_map.timeline import CHANGE_COLUMNS
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
 #: Where the tables of the testing battles point: a folder that does not exist.
 NOWHERE = Path(__file__).resolve().parent / "_testing_has_no_tables"
@@ -111,7 +112,7 @@ C0012,{d6},alpha,{B},full,,,recapture,stated,s2,4,low,,low confidence retake
 # ----------------------------------------------------------------------------- battles
 def battle_copy(battle: Battle | None = None, *, first_day: date | None = None,
                    n_days: int | None = None) -> Battle:
-    """A copy of *battle* (default the embedded one) whose tables point nowhere.
+    """Copy *battle* (default the embedded one) whose tables point nowhere.
 
     Parameters
     ----------
@@ -135,7 +136,7 @@ def battle_copy(battle: Battle | None = None, *, first_day: date | None = None,
 
 
 def other_battle() -> Battle:
-    """A second battle unlike the embedded one: other sides, colours, days and place.
+    """Build a second battle unlike the embedded one: other sides, colours, days and place.
 
     Veldora, a fictional river town (coordinates in Central Europe, UTM zone 33N, the
     metric CRS computed from the data), fought over by the Crown and the Guild for
@@ -207,7 +208,7 @@ def changes_frame(text: str) -> pd.DataFrame:
 
 def registry_frame(titles: dict[str, str], *, publishers: Sequence[str] | None = None,
                    published: Sequence[date] | None = None) -> pd.DataFrame:
-    """A source registry for sources that have no text file.
+    """Build a source registry for sources that have no text file.
 
     Parameters
     ----------
@@ -235,7 +236,7 @@ def registry_frame(titles: dict[str, str], *, publishers: Sequence[str] | None =
 
 
 def gazetteer_frame(layer: gpd.GeoDataFrame) -> pd.DataFrame:
-    """A gazetteer for a joined layer: names, sectors, centres and areas from its rows.
+    """Build a gazetteer for a joined layer: names, sectors, centres and areas from its rows.
 
     Parameters
     ----------
@@ -258,10 +259,10 @@ def gazetteer_frame(layer: gpd.GeoDataFrame) -> pd.DataFrame:
     })
 
 
-def layer_frame(geoms: dict[str, object], names: dict[str, tuple[str, str]],
+def layer_frame(geoms: dict[str, BaseGeometry], names: dict[str, tuple[str, str]],
                 sectors: Sequence[str], *, point_area: float = 0.6,
                 metric_crs: str | None = None) -> gpd.GeoDataFrame:
-    """A joined district layer from shapes in EPSG:4326.
+    """Build a joined district layer from shapes in EPSG:4326.
 
     Parameters
     ----------
@@ -288,7 +289,7 @@ def layer_frame(geoms: dict[str, object], names: dict[str, tuple[str, str]],
     gdf = gpd.GeoDataFrame(
         {"name_en": [names[i][0] for i in ids], "name_ar": [names[i][1] for i in ids],
          "sector": list(sectors),
-         "geom_kind": ["point" if getattr(geoms[i], "geom_type", "") == "Point" else "polygon"
+         "geom_kind": ["point" if geoms[i].geom_type == "Point" else "polygon"
                        for i in ids]},
         geometry=[geoms[i] for i in ids], index=pd.Index(ids, name="district_id"),
         crs="EPSG:4326")
@@ -301,7 +302,7 @@ def layer_frame(geoms: dict[str, object], names: dict[str, tuple[str, str]],
 # ----------------------------------------------------------------------------- projects
 def small_layer(battle: Battle | None = None, *, lon: float = 37.14, lat: float = 36.19,
                 ) -> gpd.GeoDataFrame:
-    """The small project's seven districts, each about 1 km wide, from (*lon*, *lat*).
+    """Draw the small project's seven districts, each about 1 km wide, from (*lon*, *lat*).
 
     Parameters
     ----------
@@ -337,7 +338,7 @@ def small_layer(battle: Battle | None = None, *, lon: float = 37.14, lat: float 
 
 
 def small_rows(battle: Battle | None = None) -> str:
-    """The small project's control-table rows (without header) for *battle*.
+    """Write the small project's control-table rows (without header) for *battle*.
 
     Parameters
     ----------
@@ -389,7 +390,7 @@ def _with_source(project: Project, source: str) -> Project:
 
 
 def hostile_layer(*, lon: float = 37.15, lat: float = 36.20) -> gpd.GeoDataFrame:
-    """The hostile project's five districts (four squares and a point).
+    """Draw the hostile project's five districts (four squares and a point).
 
     Parameters
     ----------
@@ -447,7 +448,7 @@ def hostile_project(battle: Battle | None = None) -> Project:
 
 def synthetic_project(n_districts: int, n_days: int, n_changes: int,
                       battle: Battle | None = None) -> Project:
-    """A grid of *n_districts* invented squares over *n_days*, with *n_changes* captures.
+    """Build a grid of *n_districts* invented squares over *n_days*, with *n_changes* captures.
 
     Used to show that the explorer page grows with geometry plus changes, not
     districts × days.
@@ -492,7 +493,7 @@ def synthetic_project(n_districts: int, n_days: int, n_changes: int,
 
 def frontline_project(n: int = 10_000, seed: int = 7, battle: Battle | None = None,
                       *, lon: float = 37.16, lat: float = 36.2) -> Project:
-    """A jittered grid of about *n* quadrilaterals and a front line over the battle's days.
+    """Build a jittered grid of about *n* quadrilaterals and a front line over the battle's days.
 
     Day 0: the west (columns < half) held by side A, the east by B, a northern block by
     C. Each day A takes the next column; the column at the front is split (A 0.5, B the
@@ -576,7 +577,7 @@ def frontline_project(n: int = 10_000, seed: int = 7, battle: Battle | None = No
 
 
 def other_project() -> Project:
-    """The small project for :func:`other_battle`, placed in Veldora (UTM zone 33N).
+    """Build the small project for :func:`other_battle`, placed in Veldora (UTM zone 33N).
 
     Returns
     -------
@@ -614,9 +615,25 @@ def skip_or_fail(reason: str) -> None:
 
 
 __all__ = [
-    "HOSTILE_AR", "HOSTILE_NAME", "HOSTILE_NOTE", "HOSTILE_TITLE", "NOWHERE", "SMALL_NAMES",
-    "changes_frame", "frontline_project", "gazetteer_frame",
-    "hostile_layer", "hostile_project", "layer_frame", "other_battle", "other_project",
-    "registry_frame", "skip_or_fail", "small_layer", "small_project", "small_rows",
-    "synthetic_project", "battle_copy",
+    "HOSTILE_AR",
+    "HOSTILE_NAME",
+    "HOSTILE_NOTE",
+    "HOSTILE_TITLE",
+    "NOWHERE",
+    "SMALL_NAMES",
+    "battle_copy",
+    "changes_frame",
+    "frontline_project",
+    "gazetteer_frame",
+    "hostile_layer",
+    "hostile_project",
+    "layer_frame",
+    "other_battle",
+    "other_project",
+    "registry_frame",
+    "skip_or_fail",
+    "small_layer",
+    "small_project",
+    "small_rows",
+    "synthetic_project",
 ]

@@ -116,7 +116,7 @@ def _layer(project: Project) -> DistrictLayer:
 
 
 def sides(project: Project) -> tuple[str, ...]:
-    """The battle's side ids in legend order (the columns of the timeline's fractions).
+    """Return the battle's side ids in legend order (the columns of the timeline's fractions).
 
     Parameters
     ----------
@@ -132,7 +132,7 @@ def sides(project: Project) -> tuple[str, ...]:
 
 
 def reference(project: Project) -> Reference | None:
-    """The battle's reference area (``battle.reference``), or ``None`` when it has none.
+    """Return the battle's reference area (``battle.reference``), or ``None`` when it has none.
 
     Parameters
     ----------
@@ -149,7 +149,7 @@ def reference(project: Project) -> Reference | None:
 
 
 def reference_side(project: Project) -> str | None:
-    """The side whose ground on the first day makes the reference area (``None``: no area).
+    """Return the side whose ground on the first day makes the reference area (``None``: no area).
 
     Parameters
     ----------
