@@ -22,8 +22,10 @@ def add_parser(sub: Any) -> None:
     """
     p = sub.add_parser(NAME, help="write the embedded district layer",
                        description="Build data/districts.geojson from the gazetteer.")
-    p.add_argument("--out", default=str(DEFAULTS.districts_path), metavar="F",
-                   help="output GeoJSON (default: the embedded data/districts.geojson)")
+    opt.add_battle(p)
+    p.add_argument("--out", metavar="F",
+                   help="output GeoJSON (default: the battle's districts.geojson, "
+                        f"for the embedded battle {DEFAULTS.districts_path})")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -44,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from aleppo_map.gazetteer import load_gazetteer
     from aleppo_map.geometry import layer
 
-    dest = layer.write_layer(layer.build_layer(load_gazetteer()), Path(args.out))
+    settings = opt.battle_settings(args)
+    out = Path(args.out) if args.out else settings.districts_path
+    dest = layer.write_layer(layer.build_layer(load_gazetteer(settings.gazetteer_path)), out)
     opt.say(args, f"wrote {dest}")
     return 0
