@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -222,6 +223,29 @@ def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
         end=getattr(args, "end", None),
         with_layer=with_layer,
     )
+
+
+def output_stem(project: Project) -> str:
+    """Stem of the files a command names after the battle: ``<name>_control``.
+
+    Parameters
+    ----------
+    project : Project
+        The loaded project.
+
+    Returns
+    -------
+    str
+        The battle's name in lower case, non-alphanumerics as ``_``, then ``_control``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> output_stem(SimpleNamespace(battle=SimpleNamespace(name="Saint-Lô")))
+    'saint_lô_control'
+    """
+    slug = re.sub(r"\W+", "_", project.battle.name.lower()).strip("_") or "battle"
+    return f"{slug}_control"
 
 
 def say(args: argparse.Namespace, text: str) -> None:

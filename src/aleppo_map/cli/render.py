@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> None:
         The subcommand registry.
     """
     p = sub.add_parser(NAME, help="write the interactive HTML map and daily PNG frames",
-                       description="Write DIR/aleppo_control.html (slider, legend, history "
+                       description="Write DIR/<battle>_control.html (slider, legend, history "
                                    "panels) and DIR/frames/YYYY-MM-DD.png, one per day.")
     opt.add_inputs(p)
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     project = opt.load(args)
     opt.coverage(args, project)
     out = Path(args.out)
-    page = html.write_map(project, out / "aleppo_control.html", offline=args.offline)
+    page = html.write_map(project, out / f"{opt.output_stem(project)}.html", offline=args.offline)
     opt.say(args, f"wrote {page}")
     written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet)
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
