@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
     project = opt.load(args)
     opt.coverage(args, project)
+    out = Path(args.out) if args.out else Path("out") / f"{opt.output_stem(project)}.{args.format}"
     dest = animation.write_animation(
-        project, Path(args.out) if args.out else
-        Path("out") / f"{opt.output_stem(project)}.{args.format}", fmt=args.format, fps=args.fps, hold_last=args.hold_last,
+        project, out, fmt=args.format, fps=args.fps, hold_last=args.hold_last,
         size=args.size, quiet=args.quiet,
     )
     opt.say(args, f"wrote {dest}")
