@@ -19,7 +19,7 @@ from PIL import Image
 
 from aleppo_map.render import html as render_html
 from aleppo_map.settings import DEFAULTS
-from conftest import skip_or_fail
+from aleppo_map.testing import skip_or_fail
 from html_fixtures import FIGURES, HOSTILE_AR, HOSTILE_NAME, HOSTILE_TITLE, hostile_project
 
 pytestmark = pytest.mark.browser
