@@ -249,3 +249,17 @@ def test_new_example_renders(example, tmp_path):
     assert page.is_file()
     assert len(list((out / "frames").glob("*.png"))) == load_battle(example).n_days
     _no_aleppo(page.read_text(encoding="utf-8"))
+
+
+def test_resolve_cite_and_build_districts_take_the_battle(example, tmp_path, capsys):
+    assert main(["resolve", "--battle", str(example), "the market", "Mill"]) == 0
+    assert capsys.readouterr().out == "the market\tmarket-square\nMill\tmill-hill\n"
+    assert main(["cite", "--battle", str(example), "--seeds", str(example / "seeds"), "S04"]) == 0
+    assert "took half of it by" in capsys.readouterr().out
+    polygons = (example / "districts.geojson").read_bytes()
+    assert main(["build-districts", "--battle", str(example), "--quiet"]) == 2
+    assert "never overwritten" in capsys.readouterr().err
+    assert (example / "districts.geojson").read_bytes() == polygons
+    out = tmp_path / "approx.geojson"
+    assert main(["build-districts", "--battle", str(example), "--out", str(out), "--quiet"]) == 0
+    assert '"market-square"' in out.read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from aleppo_map._errors import InputFileError
 from aleppo_map.cli import _options as opt
 from aleppo_map.settings import DEFAULTS
 
@@ -24,8 +25,9 @@ def add_parser(sub: Any) -> None:
                        description="Build data/districts.geojson from the gazetteer.")
     opt.add_battle(p)
     p.add_argument("--out", metavar="F",
-                   help="output GeoJSON (default: the battle's districts.geojson, "
-                        f"for the embedded battle {DEFAULTS.districts_path})")
+                   help="output GeoJSON (default: the embedded layer "
+                        f"{DEFAULTS.districts_path}; with --battle, the battle's "
+                        "districts.geojson if it does not exist yet)")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -48,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
     settings = opt.battle_settings(args)
     out = Path(args.out) if args.out else settings.districts_path
+    if not args.out and args.battle is not None and out.exists():
+        raise InputFileError(
+            f"{out}: expected no district file yet (the battle's own polygons are never "
+            "overwritten), got an existing file; pass --out F to write the approximate layer "
+            "elsewhere")
     dest = layer.write_layer(layer.build_layer(load_gazetteer(settings.gazetteer_path)), out)
     opt.say(args, f"wrote {dest}")
     return 0
