@@ -36,7 +36,7 @@ Examples
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -259,7 +259,7 @@ def gazetteer_frame(layer: gpd.GeoDataFrame) -> pd.DataFrame:
     })
 
 
-def layer_frame(geoms: dict[str, BaseGeometry], names: dict[str, tuple[str, str]],
+def layer_frame(geoms: Mapping[str, BaseGeometry], names: Mapping[str, tuple[str, str]],
                 sectors: Sequence[str], *, point_area: float = 0.6,
                 metric_crs: str | None = None) -> gpd.GeoDataFrame:
     """Build a joined district layer from shapes in EPSG:4326.
