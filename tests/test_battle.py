@@ -263,3 +263,21 @@ def test_resolve_cite_and_build_districts_take_the_battle(example, tmp_path, cap
     out = tmp_path / "approx.geojson"
     assert main(["build-districts", "--battle", str(example), "--out", str(out), "--quiet"]) == 0
     assert '"market-square"' in out.read_text(encoding="utf-8")
+
+
+def test_a_battle_without_a_reference_area(veldora):
+    from dataclasses import replace
+
+    battle = replace(veldora.battle, reference=None)
+    project = Project.from_tables(
+        battle, testing.gazetteer_frame(veldora.layer.gdf),
+        testing.changes_frame(testing.small_rows(veldora.battle)),
+        testing.registry_frame({"s1": "Chronicle", "s2": "Post"}), figures_df=_figures(veldora),
+        layer_gdf=veldora.layer.gdf)
+    table = areas.daily_stats(project)
+    assert table["east_km2"].eq(0).all()
+    assert table[[f"east_{s}_pct" for s in battle.side_ids]].isna().all().all()
+    checked = claims.check_figures(project).set_index("figure_id")
+    assert checked.loc["F02", "verdict"] == claims.NOT_COMPUTABLE
+    assert "the battle defines none" in checked.loc["F02", "reason"]
+    assert checked.loc["F01", "verdict"] == claims.CONSISTENT  # district shares need none
