@@ -20,20 +20,21 @@ Rules
 Examples
 --------
 >>> import pandas as pd
+>>> from datetime import date
 >>> rows = pd.DataFrame({
-...     "change_id": ["C1", "C2", "C3"], "date": ["2016-11-15", "2016-11-20", "2016-11-22"],
-...     "district_id": ["a", "a", "a"], "controller": ["rebel", "government", "government"],
+...     "change_id": ["C1", "C2", "C3"], "date": ["2030-03-01", "2030-03-06", "2030-03-08"],
+...     "district_id": ["a", "a", "a"], "controller": ["blue", "red", "red"],
 ...     "extent": ["full", "partial", "full"], "share": ["", "0.5", ""],
 ...     "remainder": ["", "", ""], "event": ["baseline", "advance", "capture"],
 ...     "basis": ["stated"] * 3, "source_id": ["s"] * 3, "line": ["1", "2", "3"],
 ...     "confidence": ["high"] * 3, "aggregate": [""] * 3, "note": [""] * 3})
->>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1})
->>> tl = build_timeline(changes, ["a"])
->>> row = tl.state_on("2016-11-21").loc["a"]
+>>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1}, sides=("red", "blue"))
+>>> tl = build_timeline(changes, ["a"], date(2030, 3, 1), date(2030, 3, 10), sides=("red", "blue"))
+>>> row = tl.state_on("2030-03-07").loc["a"]
 >>> row["controller"], float(row["share"]), row["remainder"]
-('government', 0.5, 'rebel')
->>> tl.state_on("2016-11-22").loc["a", "since"].isoformat()
-'2016-11-22'
+('red', 0.5, 'blue')
+>>> tl.state_on("2030-03-08").loc["a", "since"].isoformat()
+'2030-03-08'
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ import numpy as np
 import pandas as pd
 
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, DEFAULTS, EVENTS, EXTENTS
+from aleppo_map.battle import default_battle
+from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, EVENTS, EXTENTS
 
 #: Columns of the control-change table, in file order.
 CHANGE_COLUMNS: tuple[str, ...] = (
@@ -59,6 +61,9 @@ CHANGE_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("remainder", "aggregate", "note", "change_id")
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Contested side of the embedded battle: the default for callers that pass no battle.
+_DEFAULT_CONTESTED: str | None = next(
+    (s.id for s in default_battle().sides if s.contested), None)
 
 
 def _choice(value: str, allowed: Sequence[str]) -> bool:
@@ -80,6 +85,7 @@ def _fast_columns(
     known: set[str],
     source_ranks: Mapping[str, int],
     aggregates: Sequence[str] | None,
+    sides: Sequence[str],
 ) -> tuple[list[date | None], list[float], list[int]] | None:
     """Check a control table column by column; return its dates, shares and lines.
 
@@ -105,7 +111,7 @@ def _fast_columns(
     parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
     if parsed.isna().any():
         return None
-    if not (within("district_id", known) and within("controller", CONTROLLERS)
+    if not (within("district_id", known) and within("controller", sides)
             and within("extent", EXTENTS) and within("event", EVENTS)
             and within("basis", BASES) and within("confidence", CONFIDENCES)
             and within("source_id", set(source_ranks))):
@@ -121,7 +127,7 @@ def _fast_columns(
     remainder, controller = text("remainder"), text("controller")
     has_rem = (remainder != "").to_numpy()
     if has_rem.any() and not (
-        partial[has_rem].all() and remainder[has_rem].isin(list(CONTROLLERS)).all()
+        partial[has_rem].all() and remainder[has_rem].isin(list(sides)).all()
         and (remainder[has_rem] != controller[has_rem]).all()
     ):
         return None
@@ -149,6 +155,7 @@ def validate_changes(
     *,
     aggregates: Sequence[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] = CONTROLLERS,
 ) -> pd.DataFrame:
     """Check every row of a control-change table and return it typed.
 
@@ -167,6 +174,9 @@ def validate_changes(
         Known aggregate keys; when ``None`` the column is not checked.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    sides : Sequence[str]
+        The battle's side ids (``battle.side_ids``): the allowed ``controller`` and
+        ``remainder`` values. The default is the embedded battle's, for old callers.
 
     Returns
     -------
@@ -199,7 +209,7 @@ def validate_changes(
     seen_ids: dict[str, int] = {}
     # a table without a problem is checked column-wise; any doubt, and every row is
     # checked one by one below, which words the messages
-    fast = _fast_columns(frame, known, source_ranks, aggregates)
+    fast = _fast_columns(frame, known, source_ranks, aggregates, sides)
     for i, rec in enumerate(frame.to_dict("records") if fast is None else [], start=1):
 
         def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
@@ -226,8 +236,8 @@ def validate_changes(
                     hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
             bad("district_id", "a district id of the gazetteer", repr(did), hint)
         controller = rec["controller"].strip()
-        if not _choice(controller, CONTROLLERS):
-            bad("controller", "one of " + ", ".join(CONTROLLERS), repr(controller))
+        if not _choice(controller, sides):
+            bad("controller", "one of " + ", ".join(sides), repr(controller))
         extent = rec["extent"].strip()
         if not _choice(extent, EXTENTS):
             bad("extent", "one of " + ", ".join(EXTENTS), repr(extent))
@@ -248,8 +258,8 @@ def validate_changes(
         if remainder:
             if extent != "partial":
                 bad("remainder", "empty for a full row", repr(remainder))
-            elif not _choice(remainder, CONTROLLERS):
-                bad("remainder", "empty or one of " + ", ".join(CONTROLLERS), repr(remainder))
+            elif not _choice(remainder, sides):
+                bad("remainder", "empty or one of " + ", ".join(sides), repr(remainder))
             elif remainder == controller:
                 bad("remainder", "a side other than the controller", repr(remainder))
         event = rec["event"].strip()
@@ -325,16 +335,16 @@ class State:
         """``full`` or ``partial``."""
         return "full" if self.remainder is None else "partial"
 
-    def fractions(self) -> dict[str, float]:
-        """Share of the district held by each side, summing to 1."""
-        out = dict.fromkeys(CONTROLLERS, 0.0)
+    def fractions(self, sides: Sequence[str]) -> dict[str, float]:
+        """Share of the district held by each of *sides*, summing to 1."""
+        out = dict.fromkeys(sides, 0.0)
         out[self.controller] += self.share
         if self.remainder is not None:
             out[self.remainder] += 1.0 - self.share
         return out
 
 
-def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
+def _next_state(prev: State | None, row: Mapping[str, object], contested: str | None) -> State:
     controller = str(row["controller"])
     if row["extent"] == "full":
         return State(controller)
@@ -342,7 +352,7 @@ def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
     remainder = str(row["remainder"]) or None
     if remainder is None:
         if prev is None:
-            remainder = "contested"
+            remainder = contested if contested is not None else controller
         elif prev.remainder is None:
             remainder = prev.controller
         elif controller == prev.controller:
@@ -378,13 +388,15 @@ STATE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def side_fractions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = CONTROLLERS) -> dict[str, np.ndarray]:
     """Share of each district held by each side, for rows of states or intervals.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Rows with ``controller``, ``share`` and ``remainder`` (``""`` when full).
+    sides : Sequence[str]
+        The battle's side ids.
 
     Returns
     -------
@@ -396,7 +408,7 @@ def side_fractions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     share = frame["share"].to_numpy(dtype=float)
     return {
         side: np.where(ctrl == side, share, 0.0) + np.where(rem == side, 1.0 - share, 0.0)
-        for side in CONTROLLERS
+        for side in sides
     }
 
 
@@ -426,12 +438,15 @@ class Timeline:
         Every row of the change table with ``status``: ``applied``, ``superseded``
         (lost the same-day rule), ``repelled`` or ``after-end``; and ``disputed``
         (another source reported a different state for the same district and day).
+    sides : tuple of str
+        The battle's side ids, in legend order (the columns of :meth:`fractions`).
     """
 
     dates: list[date]
     district_ids: list[str]
     intervals: pd.DataFrame
     history: pd.DataFrame
+    sides: tuple[str, ...] = CONTROLLERS
 
     def _day(self, day: date | str) -> date:
         d = date.fromisoformat(day) if isinstance(day, str) else day
@@ -485,7 +500,7 @@ class Timeline:
             the four shares of a row sum to 1.
         """
         sub = self._in_force(day)
-        return pd.DataFrame(side_fractions(sub),
+        return pd.DataFrame(side_fractions(sub, self.sides),
                             index=pd.Index(sub["district_id"].to_numpy(), name="district_id"))
 
     @cached_property
@@ -519,12 +534,12 @@ class Timeline:
         Returns
         -------
         pandas.DataFrame
-            Columns ``date``, ``district_id`` and one column per controller; the
-            four shares of a row sum to 1.
+            Columns ``date``, ``district_id`` and one column per side of
+            :attr:`sides`; the shares of a row sum to 1.
         """
         st = self.states
         out = st[["date", "district_id"]].copy()
-        for side, values in side_fractions(st).items():
+        for side, values in side_fractions(st, self.sides).items():
             out[side] = values
         return out
 
@@ -553,10 +568,12 @@ class Timeline:
 def build_timeline(
     changes: pd.DataFrame,
     district_ids: Sequence[str],
-    start: date = DEFAULTS.start,
-    end: date = DEFAULTS.end,
+    start: date,
+    end: date,
     *,
     file: str = "control table",
+    sides: Sequence[str] = CONTROLLERS,
+    contested: str | None = _DEFAULT_CONTESTED,
 ) -> Timeline:
     """Compute the state of every district, as intervals of unchanged state.
 
@@ -570,6 +587,11 @@ def build_timeline(
         First and last day, inclusive.
     file : str
         File name for messages.
+    sides : Sequence[str]
+        The battle's side ids in legend order (``battle.side_ids``).
+    contested : str or None
+        The battle's contested side: it holds the rest of a district whose first row
+        is partial and names no remainder (``None``: the row's controller holds it all).
 
     Returns
     -------
@@ -622,7 +644,7 @@ def build_timeline(
         if seq is None:
             continue
         prev = prev_by.get(did)
-        new = _next_state(prev, rec)
+        new = _next_state(prev, rec, contested)
         if new != prev:
             seq.append((rec["date"], new, rec["change_id"]))
         prev_by[did] = new
@@ -658,4 +680,4 @@ def build_timeline(
         ["date", "district_id", "order"], ignore_index=True
     )
     return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
-                    history=history)
+                    history=history, sides=tuple(sides))

@@ -11,7 +11,6 @@ from aleppo_map.settings import DEFAULTS
 
 NAME = "render"
 #: File name of the interactive page inside the output folder.
-PAGE = "control_map.html"
 
 
 def add_parser(sub: Any) -> None:
@@ -23,8 +22,8 @@ def add_parser(sub: Any) -> None:
         The subcommand registry.
     """
     p = sub.add_parser(NAME, help="write the interactive HTML map and daily PNG frames",
-                       description=f"Write DIR/{PAGE} (slider, legend, history panels; one "
-                                   "self-contained file that works offline) and "
+                       description="Write DIR/<battle>_control.html (slider, legend, history "
+                                   "panels; one self-contained file that works offline) and "
                                    "DIR/frames/YYYY-MM-DD.png, one per day.")
     opt.add_inputs(p)
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
@@ -60,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     project = opt.load(args)
     opt.coverage(args, project)
     out = Path(args.out)
-    page = html.write_map(project, out / PAGE, cdn=args.cdn)
+    page = html.write_map(project, out / f"{opt.output_stem(project)}.html", cdn=args.cdn)
     opt.say(args, f"wrote {page}")
     written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet,
                                     jobs=args.jobs, scheduler=args.scheduler)

@@ -1,6 +1,6 @@
 """District names, aliases and matching: the one place where spellings are reconciled.
 
-The sources and boundary files spell Aleppo's districts many ways. :func:`normalise`
+The sources and boundary files spell a city's districts many ways. :func:`normalise`
 folds a name to a comparison key (case, diacritics, every apostrophe form, Arabic
 articles, subdivision numerals, generic words such as *district*); the
 :class:`Gazetteer` maps every key of every alias, and every Arabic name, to one
