@@ -8,8 +8,11 @@ run never leaves a partial or corrupted output, and inputs are never modified.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import csv
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -40,17 +43,58 @@ def _require_file(path: Path, what: str) -> Path:
     return path
 
 
-def read_csv(path: Path, what: str, required: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a UTF-8 CSV as strings, checking that the required columns are present.
+def _decode(data: bytes, path: Path, what: str) -> str:
+    """Decode UTF-8 (a byte-order mark is allowed), naming the line and byte of a bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+    line = data.count(b"\n", 0, start) + 1
+    col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    byte = data[start]
+    prefix = data[:start].decode("utf-8-sig", errors="replace")
+    row = max(len(list(csv.reader(io.StringIO(prefix + "x")))) - 1, 0)
+    where = f"line {line}" + (f" (data row {row})" if row >= 1 else " (the header)")
+    guess = ""
+    if byte >= 0x80:
+        guess = (f"; it looks like Latin-1 or Windows-1252 (0x{byte:02X} is "
+                 f"{bytes([byte]).decode('cp1252', errors='replace')!r} there): "
+                 "save the file as UTF-8")
+    raise InputFileError(
+        f"{path}: expected UTF-8 text ({what}), got the byte 0x{byte:02X} at {where}, "
+        f"byte {col} of the line{guess}"
+    ) from None
+
+
+def _check_delimiter(header: str, path: Path, what: str) -> None:
+    """Refuse a table whose header is separated by something other than commas."""
+    try:
+        found = csv.Sniffer().sniff(header, delimiters=",;\t|:").delimiter
+    except csv.Error:
+        return  # one column, or no separator the sniffer knows: pandas decides
+    if found != "," and header.count(found) > header.count(","):
+        name = {"\t": "tab"}.get(found, found)
+        raise InputFileError(
+            f"{path}: expected comma-separated values ({what}), got {name!r}-separated "
+            f"values (header: {header[:80]!r}); save the file as CSV with commas"
+        )
+
+
+def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
+             min_rows: int = 1) -> pd.DataFrame:
+    """Read a UTF-8, comma-separated table as strings.
 
     Parameters
     ----------
     path : pathlib.Path
-        The CSV file.
+        The CSV file; every message names it as given.
     what : str
         What the file is, for messages ("control table", "gazetteer").
     required : Sequence[str]
-        Column names that must be present.
+        Column names that must be present (tables with a schema check this in
+        :mod:`aleppo_map._validate` instead).
+    min_rows : int
+        Fewest data rows accepted (a header alone is an error when 1).
 
     Returns
     -------
@@ -60,15 +104,41 @@ def read_csv(path: Path, what: str, required: Sequence[str] = ()) -> pd.DataFram
     Raises
     ------
     InputFileError
-        When the file is missing, not UTF-8, not CSV, or lacks a required column.
+        When the file is missing, not UTF-8 (the line and byte are named), separated
+        by something other than commas, empty, not parseable as CSV, or lacks a
+        required column.
     """
     path = _require_file(path, what)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: expected a UTF-8 text CSV ({what}), got bytes: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{path}: could not read the {what}: {exc.strerror}") from None
+    text = _decode(data, path, what)
+    if not text.strip():
+        raise InputFileError(
+            f"{path}: the {what} is empty (expected a header line of comma-separated column "
+            "names, then one row per line)"
+        )
+    header = text.lstrip("\r\n").splitlines()[0]
+    _check_delimiter(header, path, what)
+    names = next(csv.reader([header]))
+    twice = sorted({n.strip() for n in names if [m.strip() for m in names].count(n.strip()) > 1})
+    if twice:
+        raise InputFileError(
+            f"{path}: expected each column once in the {what}'s header, got "
+            f"{', '.join(map(repr, twice))} more than once"
+        )
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                            skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(f"{path}: could not parse the {what} as CSV: {exc}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) < min_rows:
+        raise InputFileError(
+            f"{path}: the {what} has a header but no data rows (expected at least "
+            f"{min_rows} row{'s' if min_rows != 1 else ''} under the header)"
+        )
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputFileError(
