@@ -84,7 +84,7 @@ def test_registry_lists_every_bad_cell_at_once(tmp_path):
     assert all(p.file == str(bad) for p in problems)
     text = str(info.value)
     assert "7 problems found" in text
-    assert "already on row 1" in text
+    assert "already used on row 1" in text
 
 
 def test_registry_without_a_column_names_it(tmp_path):

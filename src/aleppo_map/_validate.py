@@ -16,8 +16,9 @@ Examples
 ...                     "members": ["a|b", "c"], "remainer": ["", ""]})
 >>> checked = check_table(raw, table("aggregates"), "aggs.csv")
 >>> for p in checked.problems:
-...     print(p)
-aggs.csv, column 'remainer': expected a column of the aggregate table (aggregate, phrases, members, note), got an unknown column
+...     print(p)  # doctest: +NORMALIZE_WHITESPACE
+aggs.csv, column 'remainer': expected a column of the aggregate table
+  (aggregate, phrases, members, note), got an unknown column
 aggs.csv, row 2, column 'aggregate': expected a lowercase slug such as 'north-east', got 'North'
 aggs.csv, row 2, column 'phrases': expected one or more '|'-separated values, got ''
 >>> checked.frame.loc[0, "members"]
@@ -106,7 +107,7 @@ def closest(value: str, choices: Iterable[str], *, cutoff: float = 60.0) -> str 
 
 
 def did_you_mean(value: str, choices: Iterable[str], *, cutoff: float = 60.0) -> str:
-    """The hint ``"did you mean 'x'?"`` for the closest choice, or ``""``.
+    """Return the hint ``"did you mean 'x'?"`` for the closest choice, or ``""``.
 
     Parameters
     ----------
@@ -227,7 +228,7 @@ class Checked:
         return out
 
     def sorted_problems(self, order: Sequence[str]) -> list[Problem]:
-        """The problems, header problems first, then by row and column order."""
+        """Return the problems, header problems first, then by row and column order."""
         pos = {c: i for i, c in enumerate(order)}
         return sorted(self.problems, key=lambda p: (
             -1 if p.row is None else p.row, pos.get(p.column, len(pos))))
@@ -357,7 +358,7 @@ def _check_unique(chk: Checked, col: Column, values: pd.Series) -> None:
         return
     firsts = key[usable].drop_duplicates(keep="first")
     first_row = dict(zip(firsts, firsts.index + 1, strict=True))
-    chk.bad(col.name, dup, "a unique id" if col.kind in ("id", "slug") else "a unique value",
+    chk.bad(col.name, dup, col.unique_text or "a unique id",
             got=lambda v: f"{v!r}, already used on row {first_row[str(v)]}")
 
 

@@ -139,6 +139,8 @@ class Column:
         Whether the bounds are excluded.
     unique : bool
         Whether each value may occur once in the table.
+    unique_text : str
+        What a repeated value should have been, for messages (default "a unique id").
     within_battle : bool
         Whether a ``date`` must be one of the battle's days.
     default : str
@@ -161,13 +163,14 @@ class Column:
     min_exclusive: bool = False
     max_exclusive: bool = False
     unique: bool = False
+    unique_text: str = ""
     within_battle: bool = False
     default: str = ""
     pattern: str = ""
     pattern_text: str = ""
 
     def allowed(self, ctx: Context) -> tuple[str, ...] | None:
-        """The allowed values of an enumerated column in *ctx*, or ``None`` when open.
+        """Return the allowed values of an enumerated column in *ctx*, or ``None`` when open.
 
         Parameters
         ----------
@@ -496,7 +499,8 @@ SOURCES: Final = Table(
         Column("published", "date", "publication day"),
         Column("kind", "enum", "`encyclopedia` or `news`", choices=KINDS),
         Column("sha256", "sha256", "SHA-256 of the text file, so that line numbers hold"),
-        Column("rank", "int", "rank for the same-day rule, 1 first", minimum=1, unique=True),
+        Column("rank", "int", "rank for the same-day rule, 1 first", minimum=1, unique=True,
+               unique_text="a rank no other source has"),
     ),
 )
 
@@ -595,7 +599,7 @@ def _cell(text: str) -> str:
 
 
 def markdown_table(name: str, ctx: Context | None = None) -> str:
-    """The column table of one schema, as Markdown.
+    """Return the column table of one schema, as Markdown.
 
     Parameters
     ----------
@@ -660,10 +664,10 @@ def regenerate(text: str, ctx: Context | None = None) -> str:
     str
         The document with fresh tables.
     """
-    return _MARKER.sub(
-        lambda m: f"<!-- schema:{m['name']} -->\n{markdown_table(m['name'], ctx)}\n<!-- /schema -->",
-        text,
-    )
+    def block(m: re.Match[str]) -> str:
+        return f"<!-- schema:{m['name']} -->\n{markdown_table(m['name'], ctx)}\n<!-- /schema -->"
+
+    return _MARKER.sub(block, text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +31,13 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from aleppo_map import _io as io
 from aleppo_map._errors import Problem, UnknownNameError, ValidationError
+from aleppo_map._validate import read_table
+from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
 
-#: Columns of ``gazetteer.csv``.
-GAZETTEER_COLUMNS: tuple[str, ...] = (
-    "district_id", "name_en", "name_ar", "aliases", "lat", "lon", "area_km2", "sector",
-    "geom_basis",
-)
+#: Columns of ``gazetteer.csv`` (from :data:`aleppo_map.schema.GAZETTEER`).
+GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
 
 _APOSTROPHES = "'’‘`´ʼʻʾʿ′\u02bc"
 _ARTICLE = re.compile(r"\b(?:al|el|ash|as|ad|aj|an|az|at|ar|ath|adh|ul)[\s-]+(?=\w)")
@@ -97,6 +96,35 @@ def normalise(name: str) -> str:
     return _NUMERAL.sub("", text).strip()
 
 
+def _name_keys(frame: pd.DataFrame, source: str) -> tuple[dict[str, str], list[Problem]]:
+    """Map every normalised name, alias and Arabic name to its district id.
+
+    Returns the keys and a problem for every name that points to two districts. An
+    Arabic name shared by two districts (boundary files reuse one name for an
+    industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
+    """
+    keys: dict[str, str] = {}
+    problems: list[Problem] = []
+    ar_counts = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+    for i, rec in enumerate(frame.to_dict("records"), start=1):
+        did = rec["district_id"]
+        names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
+        if rec["name_ar"] and ar_counts[normalise(rec["name_ar"])] < 2:
+            names.append(rec["name_ar"])
+        for name in names:
+            key = normalise(name)
+            if not key:
+                continue
+            other = keys.get(key)
+            if other is not None and other != did:
+                problems.append(
+                    Problem(source, "aliases", "each name to point to one district",
+                            f"{name!r} for both {other!r} and {did!r}", row=i)
+                )
+            keys.setdefault(key, did)
+    return keys, problems
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     """The districts, their names and aliases, centres and areas.
@@ -147,32 +175,14 @@ class Gazetteer:
         ]
         for col in ("lat", "lon", "area_km2"):
             frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce")
+        frame = frame.reset_index(drop=True)
         problems: list[Problem] = []
         dup = frame["district_id"][frame["district_id"].duplicated()]
         for row, did in dup.items():
             problems.append(Problem(source, "district_id", "a unique id", repr(did),
                                     row=int(row) + 1))
-        keys: dict[str, str] = {}
-        # An Arabic name shared by two districts (boundary files reuse one name for an
-        # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
-        ar_keys = [normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip()]
-        shared_ar = {k for k in ar_keys if ar_keys.count(k) > 1}
-        for i, rec in enumerate(frame.to_dict("records"), start=1):
-            did = rec["district_id"]
-            names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
-            if rec["name_ar"] and normalise(rec["name_ar"]) not in shared_ar:
-                names.append(rec["name_ar"])
-            for name in names:
-                key = normalise(name)
-                if not key:
-                    continue
-                other = keys.get(key)
-                if other is not None and other != did:
-                    problems.append(
-                        Problem(source, "aliases", "each name to point to one district",
-                                f"{name!r} for both {other!r} and {did!r}", row=i)
-                    )
-                keys.setdefault(key, did)
+        keys, clashes = _name_keys(frame, source)
+        problems.extend(clashes)
         if problems:
             raise ValidationError(problems)
         return cls(frame.set_index("district_id", drop=False), keys, source)
@@ -297,7 +307,7 @@ class Gazetteer:
 
 
 def load_gazetteer(path: Path | None = None) -> Gazetteer:
-    """Read and check a gazetteer CSV.
+    """Read and check a gazetteer CSV against :data:`aleppo_map.schema.GAZETTEER`.
 
     Parameters
     ----------
@@ -308,7 +318,20 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
     -------
     Gazetteer
         The gazetteer.
+
+    Raises
+    ------
+    InputFileError
+        When the file cannot be read as a UTF-8, comma-separated table with rows.
+    ValidationError
+        Listing every problem at once: unknown or missing columns, bad cells,
+        duplicate ids, a name that points to two districts.
     """
     path = Path(path) if path is not None else DEFAULTS.gazetteer_path
-    frame = io.read_csv(path, "gazetteer", required=("district_id", "name_en", "aliases"))
-    return Gazetteer.from_frame(frame, source=str(path))
+    chk = read_table(path, GAZETTEER)
+    keys: dict[str, str] = {}
+    if not chk.missing:
+        keys, clashes = _name_keys(chk.frame[chk.valid("district_id")], str(path))
+        chk.problems.extend(clashes)
+    chk.raise_if_any(GAZETTEER.names)
+    return Gazetteer(chk.frame.set_index("district_id", drop=False), keys, str(path))
