@@ -28,6 +28,7 @@ aggs.csv, row 2, column 'phrases': expected one or more '|'-separated values, go
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,7 +41,7 @@ from rapidfuzz import fuzz, process
 
 from aleppo_map import _io as io
 from aleppo_map._errors import InputFileError, Problem, ValidationError
-from aleppo_map.schema import LIST_SEPARATOR, Column, Context, Table
+from aleppo_map.schema import LIST_SEPARATOR, MANIFEST, Column, Context, Table
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Battle
@@ -511,3 +512,113 @@ def unknown_values(
         return did_you_mean(str(value), known_set)
 
     chk.bad(column, mask, expected, hint=hint)
+
+
+# --------------------------------------------------------------------------- the manifest
+_MANIFEST_REQUIRED = ("battle", "sides")
+
+
+def _manifest_value_ok(col: Column, value: Any) -> bool:
+    kind = col.kind
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "list":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "date":
+        if isinstance(value, date):
+            return not hasattr(value, "hour")
+        return isinstance(value, str) and re.fullmatch(_ISO, value) is not None and _iso(value)
+    if not isinstance(value, str):
+        return False
+    if kind == "colour":
+        return re.fullmatch(_COLOUR, value) is not None
+    if kind == "crs":
+        return value.lower() == "utm" or re.fullmatch(r"EPSG:\d{4,5}", value) is not None
+    if kind in ("slug", "id"):
+        return re.fullmatch(col.pattern or r"[a-z0-9][a-z0-9_-]*", value) is not None
+    return value.strip() != ""
+
+
+def _iso(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_manifest(data: Mapping[str, Any], origin: str) -> list[Problem]:
+    """Check a parsed battle manifest against :data:`aleppo_map.schema.MANIFEST`.
+
+    Unknown sections and keys are errors with the closest known name; required keys
+    must be present; every value must be of its key's kind. Rules that relate keys
+    (last day after first day, side ids unique, the reference side one of them) are
+    checked by :meth:`aleppo_map.battle.Battle.from_dict`.
+
+    Parameters
+    ----------
+    data : Mapping
+        The manifest as parsed by :mod:`tomllib`.
+    origin : str
+        Its path, for messages.
+
+    Returns
+    -------
+    list of Problem
+        Every problem (empty when the manifest is well formed).
+
+    Examples
+    --------
+    >>> for p in check_manifest({"battle": {"name": "X", "first_day": "2020-01-01",
+    ...                                     "last_dya": "2020-01-02"},
+    ...                          "sides": [{"id": "a", "colour": "red"}]}, "m.toml"):
+    ...     print(p)  # doctest: +NORMALIZE_WHITESPACE
+    m.toml, column 'battle.last_dya': expected a key of the [battle] section
+      (id, name, title, first_day, last_day, metric_crs), got an unknown key
+      (did you mean 'last_day'?)
+    m.toml, column 'battle.last_day': expected an ISO date YYYY-MM-DD, got no such key
+    m.toml, column 'sides[1].colour': expected a colour #rrggbb, got 'red'
+    """
+    problems: list[Problem] = []
+    sections = MANIFEST
+    for key in data:
+        if key not in sections:
+            problems.append(Problem(origin, key, "a section of the manifest ("
+                                    + ", ".join(sections) + ")", "an unknown section",
+                                    hint=did_you_mean(key, sections, cutoff=70)))
+    for name, spec in sections.items():
+        if name not in data:
+            if name in _MANIFEST_REQUIRED:
+                problems.append(Problem(origin, name, f"a {spec.what}", "none"))
+            continue
+        value = data[name]
+        if name == "sides":
+            if not isinstance(value, list) or not value:
+                problems.append(Problem(origin, name, "at least one [[sides]] entry",
+                                        repr(value)))
+                continue
+            entries = [(f"sides[{i}].", v) for i, v in enumerate(value, start=1)]
+        else:
+            entries = [(f"{name}.", value)]
+        for prefix, entry in entries:
+            if not isinstance(entry, Mapping):
+                problems.append(Problem(origin, prefix.rstrip("."), f"a {spec.what}",
+                                        repr(entry)))
+                continue
+            for key in entry:
+                if key not in spec:
+                    problems.append(Problem(
+                        origin, prefix + key,
+                        f"a key of the {spec.what} ({', '.join(spec.names)})", "an unknown key",
+                        hint=did_you_mean(key, [c for c in spec.names if c not in entry],
+                                          cutoff=70)))
+            for col in spec.columns:
+                if col.name not in entry:
+                    if col.required:
+                        problems.append(Problem(origin, prefix + col.name, col.expected(),
+                                                "no such key"))
+                    continue
+                if not _manifest_value_ok(col, entry[col.name]):
+                    problems.append(Problem(origin, prefix + col.name, col.expected(),
+                                            repr(entry[col.name])))
+    return problems

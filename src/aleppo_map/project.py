@@ -25,7 +25,7 @@ from aleppo_map.battle import Battle
 from aleppo_map.gazetteer import Gazetteer, load_gazetteer
 from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.sources import SourceRegistry, load_aggregates, load_registry
-from aleppo_map.timeline import CHANGE_COLUMNS, OPTIONAL_COLUMNS, Timeline, build_timeline, validate_changes
+from aleppo_map.timeline import Timeline, build_timeline, validate_changes
 
 if TYPE_CHECKING:
     from aleppo_map.geometry.layer import DistrictLayer
@@ -134,15 +134,12 @@ def load_project(
     registry = load_registry(settings.registry_path)
     aggregates = load_aggregates(settings.aggregates_path)
     changes_path = Path(changes) if changes is not None else settings.changes_path
-    raw = io.read_csv(
-        changes_path, "control table",
-        required=[c for c in CHANGE_COLUMNS if c not in OPTIONAL_COLUMNS],
-    )
+    raw = io.read_csv(changes_path, "control table")  # columns: checked by the schema
     table = validate_changes(
         raw, str(changes_path), gaz.ids,
         {sid: registry.rank(sid) for sid in registry.ids},
         aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
-        suggest=gaz.suggest,
+        suggest=gaz.suggest, battle=settings.battle,
     )
     ids = [d for d in gaz.ids if d in set(table["district_id"])]
     timeline = build_timeline(table, ids, first, last, file=str(changes_path))
@@ -216,6 +213,7 @@ def validate_all(
         if seeds is not None:
             problems.extend(
                 check_against_seeds(project.changes, project.registry, project.gazetteer,
-                                    load_aggregates(settings.aggregates_path), Path(seeds))
+                                    load_aggregates(settings.aggregates_path), Path(seeds),
+                                    file=str(project.changes_path))
             )
     return problems
