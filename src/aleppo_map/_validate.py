@@ -404,11 +404,16 @@ def check_table(
     for col in schema.columns:
         if col.name in chk.missing:
             continue
-        text = _as_text(raw[col.name]) if col.name in raw else pd.Series(
+        present = col.name in raw
+        text = _as_text(raw[col.name]) if present else pd.Series(
             col.default, index=raw.index, dtype=object)
         text = text.astype(object)
         chk.text[col.name] = text
         chk.ok[col.name] = pd.Series(True, index=raw.index)
+        if not present:  # an absent optional column: its default, unchecked
+            chk.frame[col.name] = _check_column(Checked(typed.copy(), [], {}, file), col,
+                                                text, ctx)
+            continue
         chk.frame[col.name] = _check_column(chk, col, text, ctx)
         if col.unique:
             _check_unique(chk, col, chk.frame[col.name])
