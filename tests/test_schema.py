@@ -206,8 +206,8 @@ def test_a_latin1_byte_after_a_quoted_line_break_counts_rows(tmp_path):
 def test_an_empty_file_is_a_clear_error(tmp_path, content):
     path = tmp_path / "mine.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"mine\.csv: the control table is empty \(expected "
-                                             r"a header line"):
+    with pytest.raises(InputFileError, match=r"mine\.csv: expected a control table: a header "
+                                             r"line .*, got an empty file"):
         _load(path)
 
 
@@ -216,7 +216,8 @@ def test_a_header_without_rows_is_a_clear_error(tmp_path, name):
     src, load = LOADERS[name]
     path = tmp_path / src.name
     path.write_text(src.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="has a header but no data rows"):
+    with pytest.raises(InputFileError, match=r"under the header of the .*, got a header and no "
+                                             r"data rows"):
         load(path)
 
 
@@ -293,7 +294,8 @@ def test_the_cli_prints_an_empty_table_and_exits_2(tmp_path, capsys):
     path.write_text("", encoding="utf-8")
     assert cli_main(["validate", "--changes", str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}: the control table is empty" in err
+    assert f"{path}: expected a control table" in err and "got an empty file" in err
+    assert "a valid input" not in err
     assert "Traceback" not in err
 
 

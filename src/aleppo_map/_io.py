@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from aleppo_map._errors import InputFileError
+from aleppo_map._errors import InputFileError, Problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -43,6 +43,14 @@ def _require_file(path: Path, what: str) -> Path:
     return path
 
 
+def _fail(path: Path, expected: str, got: str, hint: str = "") -> InputFileError:
+    """Build an :class:`InputFileError` that also carries its :class:`Problem`."""
+    problem = Problem(str(path), "", expected, got, hint=hint)
+    exc = InputFileError(str(problem))
+    exc.problem = problem  # type: ignore[attr-defined]
+    return exc
+
+
 def _decode(data: bytes, path: Path, what: str) -> str:
     """Decode UTF-8 (a byte-order mark is allowed), naming the line and byte of a bad byte."""
     try:
@@ -55,15 +63,12 @@ def _decode(data: bytes, path: Path, what: str) -> str:
     prefix = data[:start].decode("utf-8-sig", errors="replace")
     row = max(len(list(csv.reader(io.StringIO(prefix + "x")))) - 1, 0)
     where = f"line {line}" + (f" (data row {row})" if row >= 1 else " (the header)")
-    guess = ""
+    guess = "save the file as UTF-8"
     if byte >= 0x80:
-        guess = (f"; it looks like Latin-1 or Windows-1252 (0x{byte:02X} is "
-                 f"{bytes([byte]).decode('cp1252', errors='replace')!r} there): "
-                 "save the file as UTF-8")
-    raise InputFileError(
-        f"{path}: expected UTF-8 text ({what}), got the byte 0x{byte:02X} at {where}, "
-        f"byte {col} of the line{guess}"
-    ) from None
+        guess = (f"it looks like Latin-1 or Windows-1252, where 0x{byte:02X} is "
+                 f"{bytes([byte]).decode('cp1252', errors='replace')!r}: " + guess)
+    raise _fail(path, f"UTF-8 text ({what})",
+                f"the byte 0x{byte:02X} at {where}, byte {col} of the line", guess)
 
 
 def _check_delimiter(header: str, path: Path, what: str) -> None:
@@ -74,10 +79,9 @@ def _check_delimiter(header: str, path: Path, what: str) -> None:
         return  # one column, or no separator the sniffer knows: pandas decides
     if found != "," and header.count(found) > header.count(","):
         name = {"\t": "tab"}.get(found, found)
-        raise InputFileError(
-            f"{path}: expected comma-separated values ({what}), got {name!r}-separated "
-            f"values (header: {header[:80]!r}); save the file as CSV with commas"
-        )
+        raise _fail(path, f"comma-separated values ({what})",
+                    f"{name!r}-separated values (header: {header[:80]!r})",
+                    "save the file as CSV with commas")
 
 
 def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
@@ -112,33 +116,27 @@ def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputFileError(f"{path}: could not read the {what}: {exc.strerror}") from None
+        raise _fail(path, f"a readable {what}", str(exc.strerror)) from None
     text = _decode(data, path, what)
     if not text.strip():
-        raise InputFileError(
-            f"{path}: the {what} is empty (expected a header line of comma-separated column "
-            "names, then one row per line)"
-        )
+        raise _fail(path, f"a {what}: a header line of comma-separated column names, then "
+                    "one row per line", "an empty file")
     header = text.lstrip("\r\n").splitlines()[0]
     _check_delimiter(header, path, what)
     names = next(csv.reader([header]))
     twice = sorted({n.strip() for n in names if [m.strip() for m in names].count(n.strip()) > 1})
     if twice:
-        raise InputFileError(
-            f"{path}: expected each column once in the {what}'s header, got "
-            f"{', '.join(map(repr, twice))} more than once"
-        )
+        raise _fail(path, f"each column once in the {what}'s header",
+                    f"{', '.join(map(repr, twice))} more than once")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                             skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputFileError(f"{path}: could not parse the {what} as CSV: {exc}") from None
+        raise _fail(path, f"a {what} in CSV", f"a parse error: {exc}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame) < min_rows:
-        raise InputFileError(
-            f"{path}: the {what} has a header but no data rows (expected at least "
-            f"{min_rows} row{'s' if min_rows != 1 else ''} under the header)"
-        )
+        raise _fail(path, f"at least {min_rows} data row{'s' if min_rows != 1 else ''} "
+                    f"under the header of the {what}", "a header and no data rows")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputFileError(

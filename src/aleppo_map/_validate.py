@@ -258,7 +258,8 @@ class Checked:
 def _as_text(series: pd.Series) -> pd.Series:
     """Cells as stripped strings (``""`` for missing), whatever their dtype."""
     if pd.api.types.infer_dtype(series, skipna=False) in ("string", "empty"):
-        return series.astype(object).str.strip()
+        # the string dtype (Arrow-backed where available) strips and matches in C
+        return series.astype("str").str.strip()
 
     def one(v: Any) -> str:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -269,7 +270,7 @@ def _as_text(series: pd.Series) -> pd.Series:
             return LIST_SEPARATOR.join(map(str, v))
         return str(v).strip()
 
-    return series.map(one).astype(object)
+    return series.map(one).astype("str")
 
 
 def _check_header(chk: Checked, raw: pd.DataFrame, schema: Table) -> None:
@@ -335,7 +336,8 @@ def _check_column(chk: Checked, col: Column, text: pd.Series, ctx: Context) -> p
                     hint=lambda v: "the battle's days are set in its manifest (battle.toml)")
         return days
     if kind == "list":
-        items = text.map(lambda v: [p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()])
+        items = text.astype(object).map(
+            lambda v: [p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()])
         if col.nonempty:
             chk.bad(name, items.map(len) == 0, expected)
         return items
@@ -406,8 +408,7 @@ def check_table(
             continue
         present = col.name in raw
         text = _as_text(raw[col.name]) if present else pd.Series(
-            col.default, index=raw.index, dtype=object)
-        text = text.astype(object)
+            col.default, index=raw.index, dtype="str")
         chk.text[col.name] = text
         chk.ok[col.name] = pd.Series(True, index=raw.index)
         if not present:  # an absent optional column: its default, unchecked

@@ -163,6 +163,9 @@ def load_project(
 def _problems_of(exc: Exception, origin: str) -> list[Problem]:
     if isinstance(exc, ValidationError):
         return list(exc.problems)
+    problem = getattr(exc, "problem", None)  # an input file error names its own file
+    if isinstance(problem, Problem):
+        return [problem]
     return [Problem(origin, "", "a valid input", str(exc))]
 
 

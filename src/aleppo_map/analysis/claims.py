@@ -216,7 +216,7 @@ def load_figures(
     if district_ids is not None:
         unknown_values(chk, "district_id", district_ids, "a district id of the gazetteer",
                        suggest=suggest, only=ok("district_id"))
-    limit = out["unit"].map({"fraction": 1.0, "percent": 100.0}).fillna(math.inf)
+    limit = out["unit"].map({"fraction": 1.0, "percent": 100.0}).astype(float).fillna(math.inf)
     chk.bad("value", ok("value", "unit") & (out["value"] > limit),
             "a number >= 0 (at most 1 for a fraction, 100 for a percent)")
     if source_ids is not None:
