@@ -422,7 +422,8 @@ def test_cli_check_figures_bad_table_exits_2(tmp_path, monkeypatch):
     bad.mkdir()
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "sources.csv").write_bytes(DEFAULTS.registry_path.read_bytes())
-    for name in ("battle.toml", "gazetteer.csv", "control_changes.csv", "aggregates.csv", "districts.geojson"):
+    for name in ("battle.toml", "gazetteer.csv", "control_changes.csv", "aggregates.csv",
+                 "districts.geojson"):
         src = DEFAULTS.data_dir / name
         if src.exists():
             (bad / name).write_bytes(src.read_bytes())

@@ -97,13 +97,17 @@ def test_segments_follow_the_timeline(project):
 
 
 def test_history_rows_carry_status_dispute_and_citation(project):
-    rows = {r["id"]: r for r in render_html.page_data(project)["rows"]}
+    data = render_html.page_data(project)
+    rows = {r["id"]: r for r in data["rows"]}
     assert rows["C0008"]["st"] == "repelled"
     assert rows["C0009"]["st"] == "applied"
     assert rows["C0009"]["dp"] is True
     assert rows["C0010"]["st"] == "superseded"
     assert rows["C0010"]["dp"] is True
-    assert rows["C0010"]["cite"] == f'"{HOSTILE_TITLE}", line 3'
+    assert data["cites"][rows["C0010"]["ci"]] == f'"{HOSTILE_TITLE}", line 3'
+    # each citation is stored once, and rows citing the same line share it
+    assert len(set(data["cites"])) == len(data["cites"])
+    assert rows["C0001"]["ci"] == rows["C0002"]["ci"]
     assert rows["C0004"]["note"] == HOSTILE_NOTE
 
 
@@ -295,7 +299,7 @@ def test_real_sheikh_saeed_history_has_the_1_december_recapture(real_data):
     rows = [r for r in real_data["rows"] if r["d"] == i and r["date"] == "2016-12-01"]
     assert any(r["c"] == "rebel" and r["st"] == "applied" for r in rows)
     for r in rows:
-        assert re.search(r"line \d+", r["cite"])
+        assert re.search(r"line \d+", real_data["cites"][r["ci"]])
 
 
 def test_real_page_dates_and_encoding(real_data):

@@ -742,7 +742,8 @@ def load_districts(
                 shapely.union_all([g for g, _ in parts]))) or parts[0][0]
         else:
             shapes[did] = parts[0][0]
-    extra = [d for d in shapes if d not in set(wanted)]
+    wanted_set = set(wanted)  # once: a set per district was quadratic
+    extra = [d for d in shapes if d not in wanted_set]
     if extra:
         warnings.append(f"{where}: {len(extra)} district(s) not in the control table, not "
                         "drawn: " + ", ".join(extra))
@@ -752,12 +753,13 @@ def load_districts(
     metric = gpd.GeoSeries([shapes[d] for d in present], index=present,
                            crs="EPSG:4326").to_crs(DEFAULTS.metric_crs)
     left, right = metric.sindex.query(metric.values, predicate="intersects")
-    for i, j in zip(left, right, strict=True):
-        if i < j:
-            area = metric.iloc[i].intersection(metric.iloc[j]).area
-            if area > _OVERLAP_WARN_M2:
-                warnings.append(f"{where}: {present[i]!r} and {present[j]!r} overlap by "
-                                f"{area:,.0f} m²")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    shared = shapely.area(shapely.intersection(metric.values[left], metric.values[right]))
+    for i, j, area in zip(left, right, shared, strict=True):
+        if area > _OVERLAP_WARN_M2:
+            warnings.append(f"{where}: {present[i]!r} and {present[j]!r} overlap by "
+                            f"{area:,.0f} m²")
 
     # --- sanity: the file lies over Aleppo (a wrong --assume-crs puts it elsewhere)
     if present:
@@ -779,15 +781,20 @@ def load_districts(
     # --- one row per required district: the polygon, or a point at its centre
     missing = [d for d in wanted if d not in shapes]
     rows = []
-    for did in wanted:
+    info = gaz.frame.loc[wanted]  # column-wise: a lookup per district and column was slow
+    polygon_m2 = dict(zip(present, metric.area.to_numpy(), strict=True))
+    for did, name_en, name_ar, sector, lon, lat, gaz_km2 in zip(
+        wanted, info["name_en"], info["name_ar"], info["sector"], info["lon"], info["lat"],
+        info["area_km2"], strict=True,
+    ):
         if did in shapes:
             kind, geom = "polygon", shapes[did]
-            area = float(metric.loc[did].area) / 1e6
+            area = float(polygon_m2[did]) / 1e6
         else:
-            kind, geom = "point", Point(*gaz.centre(did))
-            area = gaz.area_km2(did)
-        rows.append({"district_id": did, "name_en": gaz.name_en(did),
-                     "name_ar": gaz.name_ar(did), "sector": gaz.sector(did),
+            kind, geom = "point", Point(float(lon), float(lat))
+            area = float(gaz_km2)
+        rows.append({"district_id": did, "name_en": str(name_en),
+                     "name_ar": "" if pd.isna(name_ar) else str(name_ar), "sector": str(sector),
                      "geom_kind": kind, "area_km2": area, "geometry": geom})
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").set_index("district_id")
     return DistrictLayer(gdf=gdf, source=label, warnings=warnings, missing=missing)

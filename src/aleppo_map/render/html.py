@@ -298,62 +298,70 @@ def _num(x: float, nd: int = 4) -> float | int:
 
 def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[date, int],
               row_index: Mapping[str, int]) -> list[list[list[Any]]]:
-    """Per district, the days on which its state changed and the state from then on."""
-    st = project.timeline.states
-    st = st[st["district_id"].isin(index.keys())]
+    """Per district, the days on which its state changed and the state from then on.
+
+    Read from the timeline's intervals (one per district and state), never from a
+    table of every district on every day. *day_index* is kept for callers; the
+    intervals already carry day numbers.
+    """
+    iv = project.timeline.intervals
     code = {c: i for i, c in enumerate(CONTROLLERS)}
-    di = st["district_id"].map(index).to_numpy()
-    day = st["date"].map(day_index).to_numpy()
-    order = np.lexsort((day, di))
-    di, day = di[order], day[order]
-    ctrl = st["controller"].to_numpy()[order]
-    share = st["share"].to_numpy(dtype=float)[order]
-    rem = st["remainder"].fillna("").to_numpy()[order]
-    cid = st["change_id"].to_numpy()[order]
-    new = np.ones(len(di), dtype=bool)
-    if len(di) > 1:
-        new[1:] = (
-            (di[1:] != di[:-1]) | (ctrl[1:] != ctrl[:-1]) | (share[1:] != share[:-1])
-            | (rem[1:] != rem[:-1]) | (cid[1:] != cid[:-1])
-        )
+    di = iv["district_id"].map(index)
+    keep = di.notna().to_numpy()
+    di = di.to_numpy()[keep].astype(int)
+    first = iv["first"].to_numpy()[keep]
+    ctrl = iv["controller"].to_numpy()[keep]
+    share = iv["share"].to_numpy(dtype=float)[keep]
+    rem = iv["remainder"].fillna("").to_numpy()[keep]
+    cid = iv["change_id"].to_numpy()[keep]
     out: list[list[list[Any]]] = [[] for _ in index]
-    for k in np.flatnonzero(new):
+    for k in np.lexsort((first, di)):
         out[int(di[k])].append([
-            int(day[k]), code[ctrl[k]], _num(share[k], 3),
+            int(first[k]), code[ctrl[k]], _num(share[k], 3),
             code[rem[k]] if rem[k] else -1, row_index.get(cid[k], -1),
         ])
     return out
 
 
-def _rows(project: Project, index: Mapping[str, int]) -> list[dict[str, Any]]:
-    """List the rows of the history panel, with their citation and fate."""
+def _rows(project: Project, index: Mapping[str, int],
+          cites: dict[tuple[str, int], int] | None = None) -> list[dict[str, Any]]:
+    """List the rows of the history panel, with their citation and fate.
+
+    Each citation is written once: a row's ``ci`` is its index in *cites* (filled
+    here, in order of first use; its keys are ``(source id, line)``), whose texts
+    :func:`page_data` sends as ``cites``.
+    """
     hist = project.timeline.history
     hist = hist[hist["district_id"].isin(index.keys())]
-    registry = project.registry
-    cites: dict[tuple[str, int], str] = {}
+    cites = {} if cites is None else cites
+    cols = {c: hist[c].to_numpy() if c in hist.columns else np.full(len(hist), "", dtype=object)
+            for c in ("change_id", "date", "district_id", "controller", "extent", "share",
+                      "remainder", "event", "basis", "confidence", "source_id", "line",
+                      "status", "disputed", "aggregate", "note")}
     rows = []
-    for rec in hist.to_dict("records"):
-        key = (str(rec["source_id"]), int(rec["line"]))
-        if key not in cites:
-            cites[key] = registry.citation(*key)
+    for k in range(len(hist)):
+        key = (str(cols["source_id"][k]), int(cols["line"][k]))
+        ci = cites.get(key)
+        if ci is None:
+            ci = cites[key] = len(cites)
         rows.append({
-            "id": str(rec["change_id"]),
-            "date": rec["date"].isoformat(),
-            "d": index[rec["district_id"]],
-            "c": str(rec["controller"]),
-            "x": str(rec["extent"]),
-            "s": _num(rec["share"], 3),
-            "r": str(rec.get("remainder") or ""),
-            "ev": str(rec["event"]),
-            "b": str(rec["basis"]),
-            "cf": str(rec["confidence"]),
+            "id": str(cols["change_id"][k]),
+            "date": cols["date"][k].isoformat(),
+            "d": index[cols["district_id"][k]],
+            "c": str(cols["controller"][k]),
+            "x": str(cols["extent"][k]),
+            "s": _num(cols["share"][k], 3),
+            "r": str(cols["remainder"][k] or ""),
+            "ev": str(cols["event"][k]),
+            "b": str(cols["basis"][k]),
+            "cf": str(cols["confidence"][k]),
             "src": key[0],
             "ln": key[1],
-            "cite": cites[key],
-            "st": str(rec["status"]),
-            "dp": bool(rec["disputed"]),
-            "ag": str(rec.get("aggregate") or ""),
-            "note": str(rec.get("note") or ""),
+            "ci": ci,
+            "st": str(cols["status"][k]),
+            "dp": bool(cols["disputed"][k]),
+            "ag": str(cols["aggregate"][k] or ""),
+            "note": str(cols["note"][k] or ""),
         })
     return rows
 
@@ -393,7 +401,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
         (id, names, sector, kind, area, label point, geometry rounded to
         ``settings.coord_decimals``), ``segs`` (per district: ``[first day, controller,
         share, remainder or -1, history row or -1]`` for each state it went through),
-        ``rows`` (the history, with citations), ``area`` (km² per controller per day),
+        ``rows`` (the history; each row's ``ci`` indexes ``cites``), ``cites`` (each
+        citation once), ``area`` (km² per controller per day),
         ``east`` (shares of the formerly rebel-held east per day), ``figures``,
         ``meta`` and ``bounds``.
 
@@ -417,21 +426,30 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
     points = shapely.get_coordinates(
         _round_geoms(shapely.point_on_surface(sub.geometry.to_numpy()), settings.coord_decimals)
     )
-    areas = stats.district_areas(project).reindex(ids).fillna(0.0)
+    areas = stats.district_areas(project).reindex(ids).fillna(0.0).to_numpy()
+
+    def column(name: str, default: str) -> list[Any]:
+        if name not in sub.columns:
+            return [default] * len(ids)
+        return sub[name].tolist()
+
+    en, ar = column("name_en", ""), column("name_ar", "")
+    sector, kind = column("sector", ""), column("geom_kind", "polygon")
     districts = []
     for k, did in enumerate(ids):
-        rec = sub.iloc[k]
         districts.append({
             "id": did,
-            "en": str(rec.get("name_en", "") or did),
-            "ar": str(rec.get("name_ar", "") or ""),
-            "sector": str(rec.get("sector", "") or ""),
-            "kind": str(rec.get("geom_kind", "polygon") or "polygon"),
-            "area": _num(areas.iloc[k], 3),
+            "en": str(en[k] or did),
+            "ar": str(ar[k] or ""),
+            "sector": str(sector[k] or ""),
+            "kind": str(kind[k] or "polygon"),
+            "area": _num(areas[k], 3),
             "pt": [_num(points[k][1], 6), _num(points[k][0], 6)],
             "g": shapely.geometry.mapping(geoms[k]),
         })
-    rows = _rows(project, index)
+    cite_index: dict[tuple[str, int], int] = {}
+    rows = _rows(project, index, cite_index)
+    cites = [_citation(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
     area, east = _totals(project)
     minx, miny, maxx, maxy = (float(v) for v in sub.total_bounds)
@@ -447,6 +465,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
         "districts": districts,
         "segs": _segments(project, index, day_index, row_index),
         "rows": rows,
+        "cites": cites,
         "area": area,
         "east": east,
         "figures": [_figure_item(f) for f in figures],
@@ -458,6 +477,11 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
         },
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
     }
+
+
+def _citation(project: Project, key: tuple[str, int]) -> str:
+    """Human citation of one (source id, line), from the project's registry."""
+    return str(project.registry.citation(*key))
 
 
 #: Optional keys of a figure item shown by the page (see :func:`aleppo_map.analysis.claims.html_items`).

@@ -3,6 +3,7 @@
  * aleppoExplorer(map, D) draws the districts once, then on every change of day restyles
  * only the districts whose state changed. D comes from render_html.page_data():
  *   D.segs[i] = [[firstDay, controller, share, remainder (-1 when full), historyRow], ...]
+ *   D.rows[k].ci indexes D.cites, where each citation is stored once
  * Every name, note and citation is inserted with textContent (never as HTML).
  * Public API: window.aleppoMap.setDate(iso), getDate(), stateOf(districtId), ...
  */
@@ -230,7 +231,7 @@ function aleppoExplorer(map, D) {
     card.appendChild(what);
     const meta = "basis: " + r.b + " · confidence: " + r.cf + " · " + r.id + (STATUS[r.st] ? " · " + STATUS[r.st] : "");
     card.appendChild(el("div", "am-meta", meta));
-    card.appendChild(el("div", "am-cite", "Source: " + r.cite));
+    card.appendChild(el("div", "am-cite", "Source: " + D.cites[r.ci]));
     if (r.ag) card.appendChild(el("div", "am-meta", "applies a statement about a wider area: " + r.ag));
     if (r.note) card.appendChild(el("div", "am-note", r.note));
     return card;
