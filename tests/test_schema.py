@@ -249,6 +249,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path):
 @pytest.mark.parametrize(("name", "column", "typo"), [
     ("gazetteer", "aliases", "alias"),
     ("gazetteer", "geom_basis", "geombasis"),
+    ("gazetteer", "area_km2", "area_km"),
     ("aggregates", "members", "member"),
     ("reported_figures", "date_latest", "date_lastest"),
     ("sources", "published", "publihsed"),
@@ -270,14 +271,14 @@ def test_gazetteer_cells_are_typed_and_ids_unique(tmp_path):
     raw.loc[3, "lat"] = "north"
     raw.loc[4, "area_km2"] = "-1"
     raw.loc[5, "district_id"] = raw.loc[0, "district_id"]
-    raw.loc[6, "geom_basis"] = "estimate"
+    raw.loc[6, "geom_basis"] = "Estimated"
     path = tmp_path / "gaz.csv"
     raw.to_csv(path, index=False)
     with pytest.raises(ValidationError) as info:
         load_gazetteer(path)
     cells = sorted((p.row, p.column) for p in info.value.problems)
     assert cells == [(4, "lat"), (5, "area_km2"), (6, "district_id"), (7, "geom_basis")]
-    assert "did you mean 'estimated'?" in str(info.value)
+    assert "row 7, column 'geom_basis': expected empty or a lowercase slug" in str(info.value)
 
 
 # ------------------------------------------------------------------ the user's file is named

@@ -129,6 +129,9 @@ def load_project(
     if first > last:
         raise ValidationError([Problem("--start/--end", "", "start on or before end",
                                        f"{first} after {last}")])
+    # rows must fall on the battle's days (base settings may widen them, never --start/--end)
+    days = (min(settings.battle.first_day, settings.start), max(settings.battle.last_day,
+                                                                 settings.end))
     settings = replace(settings, start=first, end=last)
     gaz = load_gazetteer(settings.gazetteer_path)
     registry = load_registry(settings.registry_path)
@@ -139,7 +142,7 @@ def load_project(
         raw, str(changes_path), gaz.ids,
         {sid: registry.rank(sid) for sid in registry.ids},
         aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
-        suggest=gaz.suggest, battle=settings.battle,
+        suggest=gaz.suggest, battle=settings.battle, days=days,
     )
     present = set(table["district_id"])  # once: a set per gazetteer id was quadratic
     ids = [d for d in gaz.ids if d in present]

@@ -357,8 +357,6 @@ BASES: Final[tuple[str, ...]] = ("stated", "inferred", "background")
 CONFIDENCES: Final[tuple[str, ...]] = ("high", "medium", "low")
 #: Kinds of source text.
 KINDS: Final[tuple[str, ...]] = ("encyclopedia", "news")
-#: How a gazetteer row's centre and area were obtained.
-GEOM_BASES: Final[tuple[str, ...]] = ("csr-derived", "estimated")
 #: Comparisons of a reported figure.
 COMPARISONS: Final[tuple[str, ...]] = ("=", "about", ">", ">=", "<", "<=")
 #: When in its day a figure holds.
@@ -434,9 +432,10 @@ GAZETTEER: Final = Table(
         Column("sector", "slug", "coarse part of the city (the battle's reference area may leave "
                "some sectors out)", required=False, nonempty=False, pattern=_SLUG,
                pattern_text=_SLUG_TEXT),
-        Column("geom_basis", "enum", "`csr-derived`: centre and area computed from a boundary "
-               "file; `estimated`: placed by geographic knowledge", required=False,
-               nonempty=False, choices=GEOM_BASES),
+        Column("geom_basis", "slug", "how the centre and area were obtained; for example "
+               "`csr-derived` (computed from a boundary file) or `estimated` (placed by "
+               "geographic knowledge)", required=False, nonempty=False, pattern=_SLUG,
+               pattern_text=_SLUG_TEXT),
     ),
 )
 
