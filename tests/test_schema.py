@@ -7,6 +7,8 @@ sees (they name the user's file, the row and the column).
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -236,6 +238,46 @@ def test_a_column_given_twice_is_named(tmp_path):
                     encoding="utf-8")
     with pytest.raises(InputFileError, match=r"expected each column once .* got 'note' more "
                                              r"than once"):
+        _load(path)
+
+
+def test_rows_with_extra_or_missing_fields_are_not_shifted(tmp_path):
+    lines = DEFAULTS.changes_path.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "mine.csv"
+    # every row one field too many: pandas alone would take the first column as an index
+    path.write_text("\n".join([lines[0], *(ln + ",x" for ln in lines[1:])]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputFileError) as info:
+        _load(path)
+    width = len(lines[0].split(","))
+    text = str(info.value)
+    assert f"expected {width} fields on every row of the control table, as in its header" in text
+    assert f"got {width + 1} on line 2 (data row 1)" in text and "more rows" in text
+    assert "must be quoted" in text
+    short = io.StringIO()
+    csv.writer(short, lineterminator="").writerow(next(csv.reader([lines[2]]))[:-1])
+    path.write_text("\n".join([lines[0], lines[1], short.getvalue(), lines[3]]),
+                    encoding="utf-8")
+    with pytest.raises(InputFileError, match=rf"got {width - 1} on line 3 \(data row 2\) "
+                                             r"\(a field is missing\)"):
+        _load(path)
+
+
+def test_an_unclosed_quote_is_named_with_its_line(tmp_path):
+    lines = DEFAULTS.changes_path.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "mine.csv"
+    path.write_text("\n".join([lines[0], lines[1], lines[2] + ',"x"y', lines[3]]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"got a parse error on line 3: .*must be quoted"):
+        _load(path)
+
+
+def test_a_trailing_comma_in_the_header_is_named(tmp_path):
+    lines = DEFAULTS.changes_path.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "mine.csv"
+    path.write_text("\n".join([lines[0] + ",", *(ln + "," for ln in lines[1:])]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"got no name for column 15 \(a trailing comma"):
         _load(path)
 
 

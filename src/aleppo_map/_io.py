@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from aleppo_map._errors import InputFileError, Problem
@@ -84,6 +85,35 @@ def _check_delimiter(header: str, path: Path, what: str) -> None:
                     "save the file as CSV with commas")
 
 
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield the records of a CSV text with the line each ends on, blank lines left out."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    for rec in reader:
+        if rec:
+            yield reader.line_num, rec
+
+
+def _check_widths(text: str, width: int, path: Path, what: str) -> None:
+    """Refuse rows with more or fewer fields than the header (pandas would shift or pad)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        widths = np.fromiter((len(rec) for rec in reader if rec), dtype=np.int64)
+    except csv.Error as exc:
+        raise _fail(path, f"a {what} in CSV", f"a parse error on line {reader.line_num}: {exc}",
+                    'a value holding a comma or a quote must be quoted ("...") with quotes '
+                    "doubled inside") from None
+    uneven = np.flatnonzero(widths != width)
+    if not len(uneven):
+        return
+    where = dict(enumerate(line for line, _ in _rows(text)))
+    shown = ", ".join(f"{widths[i]} on line {where[int(i)]} (data row {i})" for i in uneven[:3])
+    more = f" and {len(uneven) - 3} more rows" if len(uneven) > 3 else ""
+    raise _fail(path, f"{width} fields on every row of the {what}, as in its header",
+                shown + more,
+                'a value holding a comma must be quoted ("...")'
+                if (widths[uneven] > width).any() else "a field is missing")
+
+
 def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
              min_rows: int = 1) -> pd.DataFrame:
     """Read a UTF-8, comma-separated table as strings.
@@ -123,17 +153,23 @@ def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
                     "one row per line", "an empty file")
     header = text.lstrip("\r\n").splitlines()[0]
     _check_delimiter(header, path, what)
-    names = next(csv.reader([header]))
-    twice = sorted({n.strip() for n in names if [m.strip() for m in names].count(n.strip()) > 1})
+    names = [n.strip() for n in next(csv.reader([header]))]
+    blank = [i for i, n in enumerate(names, start=1) if not n]
+    if blank:
+        raise _fail(path, f"a name for every column of the {what}'s header",
+                    f"no name for column {', '.join(map(str, blank))}",
+                    "a trailing comma at the end of the header?")
+    twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise _fail(path, f"each column once in the {what}'s header",
                     f"{', '.join(map(repr, twice))} more than once")
+    _check_widths(text, len(names), path, what)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            skip_blank_lines=True)
+                            index_col=False, skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise _fail(path, f"a {what} in CSV", f"a parse error: {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = names
     if len(frame) < min_rows:
         raise _fail(path, f"at least {min_rows} data row{'s' if min_rows != 1 else ''} "
                     f"under the header of the {what}", "a header and no data rows")
