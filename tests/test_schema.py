@@ -364,8 +364,15 @@ def test_the_validator_uses_the_battles_sides_and_days():
     ]
 
 
-def test_the_scopes_of_the_schema_are_those_of_the_claims():
-    assert table("reported_figures").column("scope").choices == tuple(claims.SCOPES)
+def test_an_unknown_scope_gets_the_closest_one(tmp_path):
+    raw = pd.read_csv(DEFAULTS.figures_path, dtype=str, keep_default_na=False)
+    raw.loc[1, "scope"] = "district_shares"
+    path = tmp_path / "figures.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(ValidationError, match=r"row 2, column 'scope': expected one of "
+                                              r".*district_share.*did you mean "
+                                              r"'district_share'\?"):
+        claims.load_figures(path)
 
 
 def test_every_table_has_described_columns():

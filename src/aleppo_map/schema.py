@@ -363,13 +363,6 @@ COMPARISONS: Final[tuple[str, ...]] = ("=", "about", ">", ">=", "<", "<=")
 AS_OF: Final[tuple[str, ...]] = ("end-of-day", "start-of-day")
 #: Units of a reported figure.
 UNITS: Final[tuple[str, ...]] = ("percent", "fraction", "km2", "count")
-#: Scopes of a reported figure (what it measures; see :mod:`aleppo_map.analysis.claims`).
-SCOPES: Final[tuple[str, ...]] = (
-    "east_share_government", "east_share_rebel", "rebel_area_km2", "government_gain_km2",
-    "district_share", "district_of_rebel_area", "east_count_share_government",
-    "rebel_district_count", "city_share",
-)
-
 _ROW_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _SLUG = r"[a-z0-9][a-z0-9-]*"
 _SLUG_TEXT = "a lowercase slug such as 'north-east'"
@@ -467,8 +460,9 @@ REPORTED_FIGURES: Final = Table(
                required=False, nonempty=False),
         Column("as_of", "enum", "when in the day the figure holds", required=False,
                nonempty=False, choices=AS_OF, default="end-of-day"),
-        Column("scope", "enum", "what the figure measures (see \"Checking the map against the "
-               "sources' own numbers\")", choices=SCOPES),
+        Column("scope", "slug", "what the figure measures: one of the scopes of "
+               "`check-figures` (see \"Checking the map against the sources' own numbers\")",
+               pattern=r"[a-z0-9_]+", pattern_text="a scope such as 'district_share'"),
         Column("district_id", "id", "the district, for district scopes; empty otherwise",
                required=False, nonempty=False),
         Column("side", "enum", "the side the figure is about", choices_from="sides"),

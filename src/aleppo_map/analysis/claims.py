@@ -48,7 +48,7 @@ claimed value for areas, :data:`COUNT_TOLERANCE` for counts of districts):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -58,8 +58,9 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from aleppo_map import _io as io
 from aleppo_map import schema
-from aleppo_map._validate import read_table, unknown_values
+from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.schema import REPORTED_FIGURES
 from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
@@ -158,6 +159,7 @@ def load_figures(
     source_ids: Iterable[str] | None = None,
     district_ids: Iterable[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a table of reported figures.
 
@@ -171,6 +173,8 @@ def load_figures(
         Known district ids; when given, every ``district_id`` must be one.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    sides : Sequence[str], optional
+        The battle's side ids (default: the default battle's).
 
     Returns
     -------
@@ -181,6 +185,8 @@ def load_figures(
 
     Raises
     ------
+    InputFileError
+        When the file cannot be read as a UTF-8, comma-separated table.
     ValidationError
         Listing every problem in the file.
 
@@ -191,7 +197,47 @@ def load_figures(
     [['east_share_government', 60.0, 'percent']]
     """
     path = Path(path) if path is not None else DEFAULTS.figures_path
-    chk = read_table(path, REPORTED_FIGURES, sides=CONTROLLERS)
+    raw = io.read_csv(path, REPORTED_FIGURES.what, min_rows=REPORTED_FIGURES.min_rows)
+    return figures_from_frame(raw, str(path), source_ids=source_ids,
+                              district_ids=district_ids, suggest=suggest, sides=sides)
+
+
+def figures_from_frame(
+    frame: pd.DataFrame,
+    file: str = "table of reported figures",
+    *,
+    source_ids: Iterable[str] | None = None,
+    district_ids: Iterable[str] | None = None,
+    suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Validate a table of reported figures held in memory (as :func:`load_figures`).
+
+    The table is checked against :data:`aleppo_map.schema.REPORTED_FIGURES`, then
+    the rules that relate its columns (the scope fixes the side, the units and
+    whether a district is named) and the other tables.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (strings), in the columns of :data:`FIGURE_COLUMNS`.
+    file : str
+        Where it came from, for messages.
+    source_ids, district_ids, suggest, sides
+        As for :func:`load_figures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_figures`.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem at once.
+    """
+    chk = check_table(frame, REPORTED_FIGURES, file,
+                      sides=CONTROLLERS if sides is None else sides)
     if chk.missing:
         chk.raise_if_any(FIGURE_COLUMNS)
     out, ok = chk.frame, chk.valid
@@ -200,6 +246,7 @@ def load_figures(
     chk.bad("date_latest", window & (out["date_latest"] < out["date"]),
             "empty or a day on or after the date", hint=lambda v: "")
     # the scope decides the side, whether a district is named, and the units
+    unknown_values(chk, "scope", SCOPES, "one of " + ", ".join(SCOPES))
     scoped = ok("scope")
     for name, sc in SCOPES.items():
         rows = scoped & (out["scope"] == name)

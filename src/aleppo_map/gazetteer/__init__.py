@@ -31,8 +31,9 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from aleppo_map._errors import Problem, UnknownNameError, ValidationError
-from aleppo_map._validate import read_table
+from aleppo_map import _io as io
+from aleppo_map._errors import Problem, UnknownNameError
+from aleppo_map._validate import check_table
 from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
 
@@ -163,29 +164,17 @@ class Gazetteer:
         Raises
         ------
         ValidationError
-            On duplicate ids, or an alias that points to two districts.
+            Listing every problem at once: unknown or missing columns, bad cells
+            (checked against :data:`aleppo_map.schema.GAZETTEER`), duplicate ids, a
+            name that points to two districts.
         """
-        frame = df.copy()
-        for col in GAZETTEER_COLUMNS:
-            if col not in frame.columns:
-                frame[col] = ""
-        frame["aliases"] = [
-            [a.strip() for a in str(v).split("|") if a.strip()] if not isinstance(v, list) else v
-            for v in frame["aliases"]
-        ]
-        for col in ("lat", "lon", "area_km2"):
-            frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce")
-        frame = frame.reset_index(drop=True)
-        problems: list[Problem] = []
-        dup = frame["district_id"][frame["district_id"].duplicated()]
-        for row, did in dup.items():
-            problems.append(Problem(source, "district_id", "a unique id", repr(did),
-                                    row=int(row) + 1))
-        keys, clashes = _name_keys(frame, source)
-        problems.extend(clashes)
-        if problems:
-            raise ValidationError(problems)
-        return cls(frame.set_index("district_id", drop=False), keys, source)
+        chk = check_table(df, GAZETTEER, source)
+        keys: dict[str, str] = {}
+        if not chk.missing:
+            keys, clashes = _name_keys(chk.frame[chk.valid("district_id")], source)
+            chk.problems.extend(clashes)
+        chk.raise_if_any(GAZETTEER.names)
+        return cls(chk.frame.set_index("district_id", drop=False), keys, source)
 
     @property
     def ids(self) -> list[str]:
@@ -328,10 +317,4 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
         duplicate ids, a name that points to two districts.
     """
     path = Path(path) if path is not None else DEFAULTS.gazetteer_path
-    chk = read_table(path, GAZETTEER)
-    keys: dict[str, str] = {}
-    if not chk.missing:
-        keys, clashes = _name_keys(chk.frame[chk.valid("district_id")], str(path))
-        chk.problems.extend(clashes)
-    chk.raise_if_any(GAZETTEER.names)
-    return Gazetteer(chk.frame.set_index("district_id", drop=False), keys, str(path))
+    return Gazetteer.from_frame(io.read_csv(path, GAZETTEER.what), source=str(path))

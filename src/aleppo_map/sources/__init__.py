@@ -39,7 +39,7 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError, InputFileError, Problem, ValidationError
-from aleppo_map._validate import read_table
+from aleppo_map._validate import check_table
 from aleppo_map.schema import AGGREGATES, SOURCES
 from aleppo_map.settings import DEFAULTS
 
@@ -323,7 +323,30 @@ def load_registry(path: Path | None = None) -> SourceRegistry:
         When the file is missing or lacks a column.
     """
     path = Path(path) if path is not None else DEFAULTS.registry_path
-    chk = read_table(path, SOURCES)
+    return registry_from_frame(io.read_csv(path, SOURCES.what), path)
+
+
+def registry_from_frame(raw: pd.DataFrame, path: Path | None = None) -> SourceRegistry:
+    """Check a source registry held in memory against :data:`aleppo_map.schema.SOURCES`.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table (strings as read from CSV), with the columns of :data:`REGISTRY_COLUMNS`.
+    path : pathlib.Path, optional
+        Where it came from, for messages (``None``: built in memory).
+
+    Returns
+    -------
+    SourceRegistry
+        The registry, indexed by source id.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem (unknown or missing column, bad or repeated cell).
+    """
+    chk = check_table(raw, SOURCES, str(path or SOURCES.what))
     chk.raise_if_any(SOURCES.names)
     return SourceRegistry(chk.frame.set_index("source_id"), path)
 
@@ -355,9 +378,37 @@ def load_aggregates(path: Path | None = None) -> pd.DataFrame:
         When the file is missing or lacks a column.
     """
     path = Path(path) if path is not None else DEFAULTS.aggregates_path
-    chk = read_table(path, AGGREGATES)
+    raw = io.read_csv(path, AGGREGATES.what, min_rows=AGGREGATES.min_rows)
+    return aggregates_from_frame(raw, str(path))
+
+
+def aggregates_from_frame(raw: pd.DataFrame, file: str = "aggregate table") -> pd.DataFrame:
+    """Check an aggregate table held in memory against :data:`aleppo_map.schema.AGGREGATES`.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table (strings), with the columns of :data:`AGGREGATE_COLUMNS` (``note``
+        optional).
+    file : str
+        Where it came from, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``aggregate`` (slug), ``phrases`` and ``members`` (lists of str),
+        ``note``; one row per aggregate, in file order. ``attrs["file"]`` is *file*.
+
+    Raises
+    ------
+    ValidationError
+        Listing every bad row (bad or duplicate slug, no phrase, no member).
+    """
+    chk = check_table(raw, AGGREGATES, file)
     chk.raise_if_any(AGGREGATES.names)
-    return chk.frame[list(AGGREGATE_COLUMNS)].reset_index(drop=True)
+    out = chk.frame[list(AGGREGATE_COLUMNS)].reset_index(drop=True)
+    out.attrs["file"] = file
+    return out
 
 
 # ---------------------------------------------------------------- checks
@@ -478,10 +529,11 @@ def check_against_seeds(
         for r in aggregates.to_dict("records")
     }
     known_ids = set(gazetteer.ids)
+    agg_file = str(aggregates.attrs.get("file", "aggregates.csv"))
     for key, (_, members) in aggs.items():
         bad = [m for m in members if m not in known_ids]
         if bad:
-            problems.append(Problem("data/aggregates.csv", "members", "gazetteer district ids",
+            problems.append(Problem(agg_file, "members", "gazetteer district ids",
                                     ", ".join(map(repr, bad)), hint=f"aggregate {key!r}"))
 
     for i, rec in enumerate(changes.to_dict("records"), start=1):
@@ -512,7 +564,7 @@ def check_against_seeds(
         named = bool(names_in(text, names))
         if agg:
             if agg not in aggs:
-                bad("aggregate", "a key of data/aggregates.csv", repr(agg), where)
+                bad("aggregate", f"a key of {agg_file}", repr(agg), where)
                 continue
             phrases, members = aggs[agg]
             if did not in members:
