@@ -242,13 +242,15 @@ class Column:
             "table": "a table",
         }[self.kind]
 
-    def type_text(self, ctx: Context | None = None) -> str:
+    def type_text(self, ctx: Context | None = None, *, manifest: bool = False) -> str:
         """Short type description for the docs ("date, required", "one of ...").
 
         Parameters
         ----------
         ctx : Context, optional
             The battle's sides and days.
+        manifest : bool
+            Describe a key of the TOML manifest rather than a CSV column.
 
         Returns
         -------
@@ -265,13 +267,15 @@ class Column:
             kind = self._range_text().removeprefix("a ")
         elif self.kind == "date" and self.within_battle:
             kind = "date YYYY-MM-DD, a day of the battle"
+        elif manifest and self.kind == "list":
+            kind = "list of strings"
         else:
             kind = _KIND_TEXT[self.kind]
         parts = [kind]
         if self.unique:
             parts.append("unique")
         if not self.required:
-            parts.append("optional column")
+            parts.append("optional" if manifest else "optional column")
         elif self.nonempty:
             parts.append("required")
         else:
@@ -617,10 +621,11 @@ def markdown_table(name: str, ctx: Context | None = None) -> str:
 
         ctx = Context.of(default_battle())
     t = table(name)
-    head = "key" if t.file.endswith(".toml") else "column"
-    lines = [f"| {head} | type | meaning |", "|---|---|---|"]
+    manifest = t.file.endswith(".toml")
+    lines = [f"| {'key' if manifest else 'column'} | type | meaning |", "|---|---|---|"]
     for c in t.columns:
-        lines.append(f"| `{c.name}` | {_cell(c.type_text(ctx))} | {_cell(c.description)} |")
+        kind = c.type_text(ctx, manifest=manifest)
+        lines.append(f"| `{c.name}` | {_cell(kind)} | {_cell(c.description)} |")
     return "\n".join(lines)
 
 
