@@ -431,8 +431,15 @@ GAZETTEER: Final = Table(
                pattern_text=_SLUG_TEXT),
         Column("geom_basis", "slug", "how the centre and area were obtained; for example "
                "`csr-derived` (computed from a boundary file) or `estimated` (placed by "
-               "geographic knowledge)", required=False, nonempty=False, pattern=_SLUG,
+               "geographic knowledge) or `sub-area` (a part of the district `parent_id`, drawn "
+               "as a marker)", required=False, nonempty=False, pattern=_SLUG,
                pattern_text=_SLUG_TEXT),
+        Column("parent_id", "slug", "for a sub-area: the district it is part of (not itself a "
+               "sub-area); empty otherwise", required=False, nonempty=False,
+               pattern=r"[a-z0-9]+(?:-[a-z0-9]+)*",
+               pattern_text="the id of another district"),
+        Column("geom_note", "text", "why the district's shape or centre is what it is",
+               required=False, nonempty=False),
     ),
 )
 

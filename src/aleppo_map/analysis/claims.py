@@ -363,13 +363,16 @@ def _prepare(project: Project) -> _Map:
     area, east_pct, east_km2, note = None, None, 0.0, ""
     if layer is not None:
         area = stats.district_areas(project).reindex(tl.district_ids)
-        area = area.where(area > 0)
+        # a sub-area's ground is its parent's: it counts 0 km², not "unknown"
+        sub = (layer.gdf["geom_basis"] == "sub-area" if "geom_basis" in layer.gdf.columns
+               else pd.Series(False, index=layer.gdf.index)).reindex(area.index, fill_value=False)
+        area = area.where((area > 0) | sub)
         east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
                                 columns=list(CONTROLLERS))
         east_km2 = stats.east_km2(project)
         kind = layer.gdf["geom_kind"].reindex(area.index)
         points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
-                                 & city.to_numpy()])
+                                 & city.to_numpy() & ~sub.to_numpy()])
         if points:
             note = (f"{len(points)} district(s) without a polygon in this layer counted with "
                     f"the gazetteer's estimated area: {', '.join(points)}")

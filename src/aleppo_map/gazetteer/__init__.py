@@ -39,6 +39,10 @@ from aleppo_map.settings import DEFAULTS
 
 #: Columns of ``gazetteer.csv`` (from :data:`aleppo_map.schema.GAZETTEER`).
 GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
+#: ``geom_basis`` values of the embedded gazetteer: centre and area from the CSR polygons;
+#: an estimated polygon of the embedded layer; a part of another district (``parent_id``),
+#: drawn as a marker. (Another battle may use its own values.)
+GEOM_BASES: tuple[str, ...] = ("csr-derived", "estimated", "sub-area")
 
 _APOSTROPHES = "'’‘`´ʼʻʾʿ′\u02bc"
 _ARTICLE = re.compile(r"\b(?:al|el|ash|as|ad|aj|an|az|at|ar|ath|adh|ul)[\s-]+(?=\w)")
@@ -171,7 +175,16 @@ class Gazetteer:
         chk = check_table(df, GAZETTEER, source)
         keys: dict[str, str] = {}
         if not chk.missing:
-            keys, clashes = _name_keys(chk.frame[chk.valid("district_id")], source)
+            frame = chk.frame
+            # a sub-area's parent is a district of the table that is not itself a sub-area
+            parent = frame["parent_id"]
+            parent_of = pd.Series(parent.to_numpy(), index=frame["district_id"].to_numpy())
+            parent_of = parent_of[~parent_of.index.duplicated()]
+            chk.bad("parent_id", chk.valid("parent_id") & (parent != "") & (
+                ~parent.isin(frame["district_id"]) | (parent == frame["district_id"])
+                | (parent.map(parent_of).fillna("") != "")),
+                "the id of a district that is not itself a sub-area")
+            keys, clashes = _name_keys(frame[chk.valid("district_id")], source)
             chk.problems.extend(clashes)
         chk.raise_if_any(GAZETTEER.names)
         return cls(chk.frame.set_index("district_id", drop=False), keys, source)
@@ -281,6 +294,11 @@ class Gazetteer:
     def area_km2(self, district_id: str) -> float:
         """Gazetteer area of a district in km²."""
         return float(self.frame.at[district_id, "area_km2"])
+
+    def parent(self, district_id: str) -> str | None:
+        """Return the district a sub-area is part of (``None`` for a whole district)."""
+        value = str(self.frame.at[district_id, "parent_id"])
+        return value or None
 
     def sector(self, district_id: str) -> str:
         """Sector of the city (east, west, old-city, ...)."""
