@@ -430,3 +430,17 @@ def test_a_drifted_readme_is_detected():
 
 def test_library_errors_are_value_errors():
     assert issubclass(InputFileError, AleppoMapError) and issubclass(AleppoMapError, ValueError)
+
+
+def test_the_schema_module_prints_and_rewrites_the_tables(tmp_path, capsys):
+    from aleppo_map.schema import main
+
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for name in [*TABLES, *MANIFEST]:
+        assert f"<!-- schema:{name} -->\n{markdown_table(name)}\n<!-- /schema -->" in out
+    doc = tmp_path / "doc.md"
+    doc.write_text("# x\n\n<!-- schema:sources -->\nold\n<!-- /schema -->\n", encoding="utf-8")
+    assert main(["--readme", str(doc)]) == 0
+    assert doc.read_text(encoding="utf-8") == (
+        f"# x\n\n<!-- schema:sources -->\n{markdown_table('sources')}\n<!-- /schema -->\n")

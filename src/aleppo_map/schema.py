@@ -687,8 +687,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Parameters
     ----------
     argv : Sequence[str], optional
-        Table names (default: every table); ``--readme FILE`` rewrites the
-        generated blocks of a Markdown file in place instead.
+        Table names (default: every table, then the manifest's sections);
+        ``--readme FILE`` rewrites the generated blocks of a Markdown file instead
+        (atomically).
 
     Returns
     -------
@@ -704,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = Path(args[1])
         atomic_write_text(path, regenerate(path.read_text(encoding="utf-8")))
         return 0
-    names = args or list(TABLES)
+    names = args or [*TABLES, *MANIFEST]
     for name in names:
         t = table(name)
         print(f"<!-- schema:{t.name} -->\n{markdown_table(t.name)}\n<!-- /schema -->\n")
