@@ -19,7 +19,7 @@ Examples
 ...     print(p)  # doctest: +NORMALIZE_WHITESPACE
 aggs.csv, column 'remainer': expected a column of the aggregate table
   (aggregate, phrases, members, note), got an unknown column
-aggs.csv, row 2, column 'aggregate': expected a lowercase slug such as 'north-east', got 'North'
+aggs.csv, row 2, column 'aggregate': expected a lowercase slug such as 'old-town', got 'North'
 aggs.csv, row 2, column 'phrases': expected one or more '|'-separated values, got ''
 >>> checked.frame.loc[0, "members"]
 ['a', 'b']
@@ -92,9 +92,9 @@ def closest(value: str, choices: Iterable[str], *, cutoff: float = 60.0) -> str 
     --------
     >>> closest("remainer", ["remainder", "aggregate", "note"])
     'remainder'
-    >>> closest("governmnt", ["government", "rebel"])
-    'government'
-    >>> closest("zzz", ["government", "rebel"]) is None
+    >>> closest("garison", ["garrison", "levies"])
+    'garrison'
+    >>> closest("zzz", ["garrison", "levies"]) is None
     True
     """
     options = [c for c in choices if c != value]

@@ -238,7 +238,7 @@ class Column:
             "filename": "a bare file name (no folder)",
             "colour": "a colour #rrggbb",
             "bool": "true or false",
-            "crs": '"utm" or an EPSG code such as "EPSG:32637"',
+            "crs": '"utm" or an EPSG code such as "EPSG:32633"',
             "table": "a table",
         }[self.kind]
 
@@ -369,7 +369,7 @@ AS_OF: Final[tuple[str, ...]] = ("end-of-day", "start-of-day")
 UNITS: Final[tuple[str, ...]] = ("percent", "fraction", "km2", "count")
 _ROW_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _SLUG = r"[a-z0-9][a-z0-9-]*"
-_SLUG_TEXT = "a lowercase slug such as 'north-east'"
+_SLUG_TEXT = "a lowercase slug such as 'old-town'"
 
 # --------------------------------------------------------------------------- tables
 CONTROL_CHANGES: Final = Table(
@@ -415,7 +415,7 @@ GAZETTEER: Final = Table(
     columns=(
         Column("district_id", "slug", "stable ASCII slug that every other table uses",
                unique=True, pattern=r"[a-z0-9]+(?:-[a-z0-9]+)*",
-               pattern_text="a lowercase slug such as 'sheikh-saeed'"),
+               pattern_text="a lowercase slug such as 'market-square'"),
         Column("name_en", "text", "English name"),
         Column("name_ar", "text", "Arabic name", required=False, nonempty=False),
         Column("aliases", "list", "every other spelling in the sources and the boundary files",
@@ -445,7 +445,7 @@ GAZETTEER: Final = Table(
 
 AGGREGATES: Final = Table(
     name="aggregates", what="aggregate table", file="aggregates.csv",
-    description="The sources' statements about several districts at once (\"the north-east\").",
+    description="The sources' statements about several districts at once (\"the lower town\").",
     min_rows=0,
     columns=(
         Column("aggregate", "slug", "the key rows of the control table cite in their "
@@ -495,7 +495,7 @@ SOURCES: Final = Table(
     description="The registered source texts that every row cites by id and line.",
     columns=(
         Column("source_id", "slug", "the id rows cite", unique=True, pattern=_SLUG,
-               pattern_text="a lowercase slug such as 'wikipedia'"),
+               pattern_text="a lowercase slug such as 'town-chronicle'"),
         Column("file", "filename", "the text's file name inside the seeds folder",
                pattern_text="a bare file name inside the seeds folder"),
         Column("title", "text", "title of the document"),
@@ -536,7 +536,7 @@ MANIFEST: Final[Mapping[str, Table]] = MappingProxyType({
         columns=(
             Column("id", "slug", "the value of `controller` in the control table", unique=True,
                    pattern=r"[a-z][a-z0-9_-]*",
-                   pattern_text="a lower-case id such as 'government'"),
+                   pattern_text="a lower-case id such as 'garrison'"),
             Column("label", "text", "legend label (default: the id)", required=False),
             Column("short", "text", "short name for running text (default: the label)",
                    required=False),
