@@ -294,63 +294,83 @@ def _check_header(chk: Checked, raw: pd.DataFrame, schema: Table) -> None:
                     f"{', '.join(present) or 'none'}")
 
 
+# Each checker marks the bad cells of one column (``filled``: the non-empty ones) and
+# returns the column typed.
+_Checker = Callable[[Checked, Column, pd.Series, pd.Series, Context], pd.Series]
+
+
+def _numbers(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
+             ctx: Context) -> pd.Series:
+    num = pd.to_numeric(text.where(filled), errors="coerce")
+    bad = filled & (num.isna() | ~np.isfinite(num.fillna(0)))
+    if col.kind == "int":
+        bad |= filled & ~text.str.fullmatch(r"[+-]?\d+")
+    lo, hi = col.minimum, col.maximum
+    if lo is not None:
+        bad |= filled & ((num <= lo) if col.min_exclusive else (num < lo))
+    if hi is not None:
+        bad |= filled & ((num >= hi) if col.max_exclusive else (num > hi))
+    chk.bad(col.name, bad, col.expected(ctx))
+    if col.kind == "int":
+        return num.where(~bad & filled, 0).astype("int64")
+    return num.where(~bad).astype(float)
+
+
+def _dates(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
+           ctx: Context) -> pd.Series:
+    parsed = pd.to_datetime(text.where(text.str.fullmatch(_ISO)), format="%Y-%m-%d",
+                            errors="coerce")
+    bad = filled & parsed.isna()
+    chk.bad(col.name, bad, col.expected(Context()))
+    if col.within_battle and ctx.days is not None:
+        first, last = ctx.days
+        outside = ~bad & filled & ((parsed < pd.Timestamp(first))
+                                   | (parsed > pd.Timestamp(last)))
+        chk.bad(col.name, outside, col.expected(ctx),
+                hint=lambda v: "the battle's days are set in its manifest (battle.toml)")
+    return parsed.dt.date.astype(object).where(parsed.notna(), None)
+
+
+def _lists(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
+           ctx: Context) -> pd.Series:
+    items = text.astype(object).map(
+        lambda v: [p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()])
+    if col.nonempty:
+        chk.bad(col.name, items.map(len) == 0, col.expected(ctx))
+    return items
+
+
+def _texts(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
+           ctx: Context) -> pd.Series:
+    allowed = col.allowed(ctx)
+    value = text.str.lower() if col.kind == "sha256" else text
+    pattern = {"sha256": _SHA, "colour": _COLOUR}.get(col.kind, col.pattern)
+    if allowed is not None:
+        chk.bad(col.name, filled & ~text.isin(allowed), col.expected(ctx),
+                hint=lambda v: did_you_mean(str(v), allowed))
+    elif pattern:
+        chk.bad(col.name, filled & ~value.str.fullmatch(pattern), col.expected(ctx))
+    elif col.kind == "slug":
+        chk.bad(col.name, filled & ~value.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*"),
+                "an id of letters, digits, '-', '_' or '.'")
+    elif col.kind == "filename":
+        chk.bad(col.name, filled & value.str.contains(r"[/\\]"), col.expected(ctx))
+    return value.where(filled, col.default) if col.default else value
+
+
+_CHECKERS: Mapping[str, _Checker] = {
+    "int": _numbers, "float": _numbers, "date": _dates, "list": _lists,
+}
+
+
 def _check_column(chk: Checked, col: Column, text: pd.Series, ctx: Context) -> pd.Series:
     """Check one column's cells; return its typed values."""
-    name = col.name
     empty = text == ""
-    expected = col.expected(ctx)
     if col.nonempty and col.kind != "list":
-        chk.bad(name, empty, expected, got=lambda v: repr(v) if v != "" else "empty")
-    filled = ~empty
-    kind = col.kind
-    allowed = col.allowed(ctx)
-    if allowed is not None:
-        chk.bad(name, filled & ~text.isin(allowed), expected,
-                hint=lambda v: did_you_mean(str(v), allowed))
-        return text.where(filled, col.default) if col.default else text
-    if kind in ("int", "float"):
-        num = pd.to_numeric(text.where(filled), errors="coerce")
-        bad = filled & (num.isna() | ~np.isfinite(num.fillna(0)))
-        if kind == "int":
-            bad |= filled & ~text.str.fullmatch(r"[+-]?\d+")
-        lo, hi = col.minimum, col.maximum
-        if lo is not None:
-            bad |= filled & ((num <= lo) if col.min_exclusive else (num < lo))
-        if hi is not None:
-            bad |= filled & ((num >= hi) if col.max_exclusive else (num > hi))
-        chk.bad(name, bad, expected)
-        if kind == "int":
-            return num.where(~bad & filled, 0).astype("int64")
-        return num.where(~bad).astype(float)
-    if kind == "date":
-        parsed = pd.to_datetime(text.where(text.str.fullmatch(_ISO)), format="%Y-%m-%d",
-                                errors="coerce")
-        bad = filled & parsed.isna()
-        chk.bad(name, bad, col.expected(Context()))
-        days = parsed.dt.date.astype(object).where(parsed.notna(), None)
-        if col.within_battle and ctx.days is not None:
-            first, last = ctx.days
-            outside = ~bad & filled & ((parsed < pd.Timestamp(first))
-                                       | (parsed > pd.Timestamp(last)))
-            chk.bad(name, outside, expected,
-                    hint=lambda v: "the battle's days are set in its manifest (battle.toml)")
-        return days
-    if kind == "list":
-        items = text.astype(object).map(
-            lambda v: [p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()])
-        if col.nonempty:
-            chk.bad(name, items.map(len) == 0, expected)
-        return items
-    pattern = {"sha256": _SHA, "colour": _COLOUR}.get(kind, col.pattern)
-    value = text.str.lower() if kind == "sha256" else text
-    if pattern:
-        chk.bad(name, filled & ~value.str.fullmatch(pattern), expected)
-    elif kind == "slug":
-        chk.bad(name, filled & ~value.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*"),
-                "an id of letters, digits, '-', '_' or '.'")
-    elif kind == "filename":
-        chk.bad(name, filled & value.str.contains(r"[/\\]"), expected)
-    return value.where(filled, col.default) if col.default else value
+        chk.bad(col.name, empty, col.expected(ctx),
+                got=lambda v: repr(v) if v != "" else "empty")
+    checker = _texts if col.allowed(ctx) is not None else _CHECKERS.get(col.kind, _texts)
+    return checker(chk, col, text, ~empty, ctx)
 
 
 def _check_unique(chk: Checked, col: Column, values: pd.Series) -> None:
@@ -607,24 +627,26 @@ def check_manifest(data: Mapping[str, Any], origin: str) -> list[Problem]:
         else:
             entries = [(f"{name}.", value)]
         for prefix, entry in entries:
-            if not isinstance(entry, Mapping):
-                problems.append(Problem(origin, prefix.rstrip("."), f"a {spec.what}",
-                                        repr(entry)))
-                continue
-            for key in entry:
-                if key not in spec:
-                    problems.append(Problem(
-                        origin, prefix + key,
-                        f"a key of the {spec.what} ({', '.join(spec.names)})", "an unknown key",
-                        hint=did_you_mean(key, [c for c in spec.names if c not in entry],
-                                          cutoff=70)))
-            for col in spec.columns:
-                if col.name not in entry:
-                    if col.required:
-                        problems.append(Problem(origin, prefix + col.name, col.expected(),
-                                                "no such key"))
-                    continue
-                if not _manifest_value_ok(col, entry[col.name]):
-                    problems.append(Problem(origin, prefix + col.name, col.expected(),
-                                            repr(entry[col.name])))
+            problems.extend(_check_entry(entry, spec, origin, prefix))
+    return problems
+
+
+def _check_entry(entry: Any, spec: Table, origin: str, prefix: str) -> list[Problem]:
+    """Check one section (or one ``[[sides]]`` table) of the manifest."""
+    if not isinstance(entry, Mapping):
+        return [Problem(origin, prefix.rstrip("."), f"a {spec.what}", repr(entry))]
+    problems = [
+        Problem(origin, prefix + key, f"a key of the {spec.what} ({', '.join(spec.names)})",
+                "an unknown key",
+                hint=did_you_mean(key, [c for c in spec.names if c not in entry], cutoff=70))
+        for key in entry if key not in spec
+    ]
+    for col in spec.columns:
+        if col.name not in entry:
+            if col.required:
+                problems.append(Problem(origin, prefix + col.name, col.expected(),
+                                        "no such key"))
+        elif not _manifest_value_ok(col, entry[col.name]):
+            problems.append(Problem(origin, prefix + col.name, col.expected(),
+                                    repr(entry[col.name])))
     return problems
