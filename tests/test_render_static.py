@@ -171,9 +171,9 @@ def test_frame_shows_states_legend_date_and_source_line(project, tmp_path):
     texts = " ".join(t.get_text() for t in scene.fig.findobj(
         lambda a: hasattr(a, "get_text") and a.get_visible()))
     assert "Aleppo, 18 November 2016" in texts
-    assert "Day 4 of 6" in texts
+    assert "Day 4 of 38" in texts  # numbered from the battle's first day
     assert "Sources: Testpedia, “First test source”" in texts
-    assert "Boundaries: approximate (aleppo-map gazetteer)" in texts
+    assert "Boundaries: approximate (built-in gazetteer)" in texts
     assert "km" in texts
     assert "N" in texts
     legend = [t.get_text() for t in scene.fig.legends[0].get_texts()]
@@ -197,23 +197,31 @@ def test_static_layer_of_png_frames_matches_drawing_everything(project, tmp_path
     assert diff.max() <= 4
 
 
-def test_partial_district_is_hatched_in_the_advancing_sides_colour(project):
+def test_partial_district_is_striped_in_the_gaining_sides_colour(project):
     data = render_scene.scene_data(project, size=(400, 300), dpi=100)
     scene = render_scene.FrameScene(data)
     a = data.ids.index("a")
     scene.show(1)  # 16 Nov: government holds 0.4 of a, rebels the rest
     assert data.days[1].fill[a] == 1
     assert data.days[1].gain[a] == 0
-    gov = scene.hatches[0]
-    assert gov.get_visible()
-    assert len(gov.get_paths()) == 1
-    assert gov.get_hatch() == render_style.HATCH
-    np.testing.assert_allclose(gov.get_edgecolor()[0][:3], _hex(HATCH_COLOURS[
-        "government"]) / 255, atol=1e-6)
+    assert data.days[1].tenth[a] == 4
+    stripes = scene.artists.stripes
+    assert stripes.get_visible()
+    assert len(stripes.get_paths()) == 1
+    # the stripes are filled in the gaining side's own colour, edged in its darker colour
+    np.testing.assert_allclose(stripes.get_facecolor()[0][:3], _hex(COLOURS["government"]) / 255,
+                               atol=1e-6)
+    np.testing.assert_allclose(stripes.get_edgecolor()[0][:3],
+                               _hex(HATCH_COLOURS["government"]) / 255, atol=1e-6)
     np.testing.assert_allclose(scene.main.get_facecolor()[a][:3],
                                _hex(COLOURS["rebel"]) / 255, atol=1e-6)
+    scene.show(2)  # 17 Nov: sdf holds 0.3 of f: yellow stripes, not an olive hatch
+    f = data.ids.index("f")
+    np.testing.assert_allclose(scene.artists.stripes.get_facecolor()[0][:3],
+                               _hex(COLOURS["sdf"]) / 255, atol=1e-6)
+    assert data.days[2].tenth[f] == 3
     scene.show(0)
-    assert not any(h.get_visible() for h in scene.hatches)
+    assert not scene.artists.stripes.get_visible()
 
 
 def test_point_district_is_drawn_not_dropped(project):
@@ -375,7 +383,7 @@ def test_contact_sheet_png_size_grows_with_rows(project, tmp_path):
         width = round(render_style.SHEET_WIDTH_IN * render_style.SHEET_DPI)
         assert a.size[0] == b.size[0] == width  # A4 width at 200 dpi
         assert b.size[1] > a.size[1]  # two rows of four against one row of two
-    assert render_sheet.sheet_grid(6) == (4, 2)
+    assert render_sheet.sheet_grid(6) == (3, 2)
     assert render_sheet.sheet_grid(2) == (2, 1)
 
 
@@ -412,7 +420,7 @@ def test_cli_frames_on_the_embedded_data(tmp_path):
     assert [f.stem for f in files] == [d.isoformat() for d in days]
     with Image.open(files[-1]) as img:
         assert img.size == (400, 300)
-        assert "Boundaries: approximate (aleppo-map gazetteer)" in img.info["Source"]
+        assert "Boundaries: approximate (built-in gazetteer)" in img.info["Source"]
         assert "Wikipedia" in img.info["Source"]
 
 

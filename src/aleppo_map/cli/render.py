@@ -31,6 +31,7 @@ def add_parser(sub: Any) -> None:
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
                    help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
+    opt.add_texts(p)
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     page = html.write_map(project, out / "aleppo_control.html", offline=args.offline)
     opt.say(args, f"wrote {page}")
-    written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet)
+    written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi,
+                                    quiet=args.quiet, **opt.texts(args))
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0

@@ -1,4 +1,10 @@
-"""Animations of the daily frames: GIF (Pillow) and MP4 (the ffmpeg of imageio-ffmpeg)."""
+"""Animations of the daily frames: GIF (Pillow) and MP4 (the ffmpeg of imageio-ffmpeg).
+
+GIF holds 256 colours per frame. Every frame is mapped onto one shared palette that
+holds the sides' fill and stripe colours exactly (the rest of the palette is fitted
+to the frames' other colours), so a side's colour is the same in the GIF as in the
+PNG frames and the contact sheet, on every frame.
+"""
 
 from __future__ import annotations
 
@@ -83,6 +89,10 @@ def write_animation(
     size: tuple[int, int] = (1000, 750),
     quiet: bool = False,
     dpi: int = 100,
+    title: str | None = None,
+    subtitle: str | None = None,
+    byline: str = "",
+    note: str = "",
 ) -> Path:
     """Write an animation of the daily frames, as GIF (Pillow) or MP4 (H.264, imageio-ffmpeg).
 
@@ -104,6 +114,8 @@ def write_animation(
         No progress bar.
     dpi : int
         Dots per inch of the frames (the layout scales with the size).
+    title, subtitle, byline, note : str, optional
+        Texts of the frames (see :func:`~aleppo_map.render.scene.scene_data`).
 
     Returns
     -------
@@ -132,24 +144,62 @@ def write_animation(
     if fmt == "mp4":
         exe = _ffmpeg_exe()
         w, h = w - w % 2, h - h % 2
-    scene = FrameScene(scene_data(project, size=(w, h), dpi=dpi))
+    scene = FrameScene(scene_data(project, size=(w, h), dpi=dpi, title=title,
+                                  subtitle=subtitle, byline=byline, note=note))
     n = len(scene.data.days)
     frames = (scene.rgb(i) for i in progress(range(n), desc="animation", quiet=quiet))
     with io.atomic_path(dest) as tmp:
         if fmt == "gif":
-            _write_gif(tmp, frames, gif_durations(n, fps, hold_last))
+            fixed = [*scene.data.colours, *scene.data.hatch_colours]
+            _write_gif(tmp, frames, gif_durations(n, fps, hold_last), fixed)
         else:
             _write_mp4(tmp, frames, (w, h), fps, hold_last, exe)
     return dest
 
 
-def _write_gif(path: Path, frames: Any, durations: list[int]) -> None:
+def gif_palette(frames: list[np.ndarray], fixed: list[str]) -> Any:
+    """One 256-colour palette for every frame: the *fixed* colours exactly, the rest fitted.
+
+    Parameters
+    ----------
+    frames : list of numpy.ndarray
+        ``(h, w, 3)`` uint8 frames (a sample is enough).
+    fixed : list of str
+        ``#rrggbb`` colours that must be kept exactly (the sides' fills and stripes,
+        white).
+
+    Returns
+    -------
+    PIL.Image.Image
+        A ``P`` image carrying the palette, for :meth:`PIL.Image.Image.quantize`.
+    """
     from PIL import Image
 
-    images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT,
-                                          dither=Image.Dither.NONE) for f in frames]
+    exact = []
+    for c in [*fixed, "#ffffff"]:
+        rgb = tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
+        if rgb not in exact:
+            exact.append(rgb)
+    sample = np.concatenate([f.reshape(-1, 3) for f in frames])[::3]
+    rest = Image.fromarray(sample.reshape(1, -1, 3)).quantize(
+        colors=256 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    fitted = rest.getpalette()[: 3 * (256 - len(exact))]
+    palette = [v for rgb in exact for v in rgb] + fitted
+    palette += [0] * (768 - len(palette))
+    holder = Image.new("P", (1, 1))
+    holder.putpalette(palette)
+    return holder
+
+
+def _write_gif(path: Path, frames: Any, durations: list[int], fixed: list[str]) -> None:
+    from PIL import Image
+
+    rgb = list(frames)
+    palette = gif_palette([rgb[0], rgb[len(rgb) // 2], rgb[-1]], fixed)
+    images = [Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE)
+              for f in rgb]
     images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
-                   duration=durations, loop=0, disposal=1)
+                   duration=durations, loop=0, disposal=1, optimize=False)
 
 
 def _write_mp4(path: Path, frames: Any, size: tuple[int, int], fps: float, hold_last: float,

@@ -14,10 +14,7 @@ from aleppo_map._progress import progress
 from aleppo_map.render.scene import FrameScene, SceneData, scene_data
 
 if TYPE_CHECKING:
-
     from aleppo_map.project import Project
-
-
 
 _WORKER_SCENE: FrameScene | None = None
 
@@ -55,6 +52,10 @@ def render_frames(
     jobs: int = 1,
     quiet: bool = False,
     hide_text: bool = False,
+    title: str | None = None,
+    subtitle: str | None = None,
+    byline: str = "",
+    note: str = "",
 ) -> list[Path]:
     """Write one image per day, named ``YYYY-MM-DD.<fmt>``, into *out_dir*.
 
@@ -81,6 +82,13 @@ def render_frames(
         No progress bar.
     hide_text : bool
         Draw no text (image comparison tests).
+    title : str, optional
+        Title of every frame; ``{date}`` in it is replaced by the day, else the day
+        follows after a comma. Default: the battle's name and the day.
+    subtitle : str, optional
+        Replaces the day line under the title ("Day 22 of 38 · ...").
+    byline, note : str
+        Optional footer lines (a credit, a note).
 
     Returns
     -------
@@ -89,7 +97,8 @@ def render_frames(
     """
     if jobs < 1:
         raise ValidationError([Problem("--jobs", "", "a whole number >= 1", repr(jobs))])
-    data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text)
+    data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text,
+                      title=title, subtitle=subtitle, byline=byline, note=note)
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
     jobs = min(jobs, len(names))
@@ -108,5 +117,3 @@ def render_frames(
                     fut.result()
     return [out_dir / name for name in names]
 
-
-# ----------------------------------------------------------------------------- animation
