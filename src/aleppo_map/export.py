@@ -183,7 +183,7 @@ def long_table(project: Project) -> pd.DataFrame:
 
 
 def export_path(fmt: str, out: Path | str | None = None, *, long: bool = False) -> Path:
-    """The output file: *out*, or ``control_intervals.<ext>`` (``control_daily.csv`` for long).
+    """Return the output file: *out*, or ``control_intervals.<ext>`` (``control_daily.csv`` for long).
 
     Parameters
     ----------

@@ -191,13 +191,46 @@ def gif_palette(frames: list[np.ndarray], fixed: list[str]) -> Any:
     return holder
 
 
-def _write_gif(path: Path, frames: Any, durations: list[int], fixed: list[str]) -> None:
+def to_palette(frame: np.ndarray, palette: Any) -> Any:
+    """Map a frame onto *palette*, each colour to its exact nearest entry (no dithering).
+
+    Pillow's own palette lookup is approximate and may pick a near-duplicate of a side's
+    colour; here the nearest entry is found exactly, per distinct colour of the frame,
+    so a colour that is in the palette is kept as is.
+
+    Parameters
+    ----------
+    frame : numpy.ndarray
+        ``(h, w, 3)`` uint8 image.
+    palette : PIL.Image.Image
+        A ``P`` image from :func:`gif_palette`.
+
+    Returns
+    -------
+    PIL.Image.Image
+        The ``P`` image.
+    """
     from PIL import Image
 
+    pal = np.asarray(palette.getpalette()[:768], dtype=np.int32).reshape(-1, 3)
+    f = frame.astype(np.int32)
+    packed = (f[..., 0] << 16) | (f[..., 1] << 8) | f[..., 2]
+    uniq, inverse = np.unique(packed.ravel(), return_inverse=True)
+    rgb = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
+    index = np.empty(len(uniq), dtype=np.uint8)
+    for lo in range(0, len(uniq), 4096):
+        chunk = rgb[lo:lo + 4096]
+        dist = ((chunk[:, None, :] - pal[None, :, :]) ** 2).sum(axis=2)
+        index[lo:lo + 4096] = dist.argmin(axis=1)
+    out = Image.fromarray(index[inverse].reshape(frame.shape[:2]), mode="P")
+    out.putpalette(palette.getpalette()[:768])
+    return out
+
+
+def _write_gif(path: Path, frames: Any, durations: list[int], fixed: list[str]) -> None:
     rgb = list(frames)
     palette = gif_palette([rgb[0], rgb[len(rgb) // 2], rgb[-1]], fixed)
-    images = [Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE)
-              for f in rgb]
+    images = [to_palette(f, palette) for f in rgb]
     images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
                    duration=durations, loop=0, disposal=1, optimize=False)
 

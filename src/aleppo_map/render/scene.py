@@ -545,7 +545,7 @@ def scene_data(
         Optional footer lines: a credit (``"Graphic: ..."``) and a note.
     stripes_across : int
         Stripe periods across the width of the map's extent (fewer on small frames: at
-        least 8 pixels per period).
+        least 10 pixels per period).
 
     Returns
     -------
@@ -588,8 +588,8 @@ def scene_data(
         codes.append(c)
     specs = day_specs(project, ids, title=title, subtitle=subtitle)
     hatched = sorted({int(s) for spec in specs for s in spec.gain[spec.gain >= 0]})
-    # no denser than one period per 8 pixels of the map (about 62% of the frame's width)
-    across = min(max(int(stripes_across), 1), max(int(0.62 * size[0] / 8), 4))
+    # no denser than one period per 10 pixels of the map (about 62% of the frame's width)
+    across = min(max(int(stripes_across), 1), max(int(0.62 * size[0] / 10), 4))
     period = (extent[1] - extent[0]) / across
     stripes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for spec in specs:
@@ -709,7 +709,7 @@ def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float) -> MapArtist
     main = PathCollection(paths, facecolors="#cccccc", edgecolors=edge, linewidths=widths,
                           zorder=1)
     ax.add_collection(main, autolim=False)
-    stripes = PathCollection([], linewidths=0.25 * k, zorder=2)
+    stripes = PathCollection([], linewidths=0.15 * k, zorder=2)
     ax.add_collection(stripes, autolim=False)
     low = PathCollection([], facecolors="none", edgecolors=_LOW_EDGE, linewidths=0.8 * k,
                          linestyles=(0, (4, 3)), zorder=3)
