@@ -626,7 +626,7 @@ def test_low_confidence_state_has_a_dashed_outline_in_frame_and_legend(project):
     scene.show(3)
     assert scene.artists.low.get_visible()
     assert len(scene.artists.low.get_paths()) == 1
-    offset, dashes = scene.artists.low.get_linestyle()[0]
+    _, dashes = scene.artists.low.get_linestyle()[0]
     assert dashes is not None and len(dashes) == 2
     assert data.any_low
     legend = [t.get_text() for t in scene.fig.legends[0].get_texts()]
