@@ -195,3 +195,17 @@ def test_explore_returns_a_folium_map_without_network(project):
     m = project.state_on("2016-12-06").explore(column="majority", tiles=None)
     assert isinstance(m, folium.Map)
     assert "hanano" in m.get_root().render()
+
+
+def test_readme_python_example_runs_as_a_doctest(repo_root):
+    import doctest
+    import re
+
+    text = (repo_root / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len([ln for ln in block.splitlines() if ln.startswith(">>> ")]) >= 5
+    test = doctest.DocTestParser().get_doctest(block, {}, "README Python", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 6
