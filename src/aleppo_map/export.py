@@ -282,7 +282,8 @@ def write_export(project: Project, fmt: str, out: Path | str | None = None, *,
 
 
 def _iso(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out: pd.Series = ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return out
 
 
 def _write_intervals(gdf: gpd.GeoDataFrame, fmt: str, path: Path) -> None:

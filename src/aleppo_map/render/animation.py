@@ -183,7 +183,7 @@ def gif_palette(frames: list[np.ndarray], fixed: list[str]) -> Any:
     sample = np.concatenate([f.reshape(-1, 3) for f in frames])[::3]
     rest = Image.fromarray(sample.reshape(1, -1, 3)).quantize(
         colors=256 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    fitted = rest.getpalette()[: 3 * (256 - len(exact))]
+    fitted = (rest.getpalette() or [])[: 3 * (256 - len(exact))]
     palette = [v for rgb in exact for v in rgb] + fitted
     palette += [0] * (768 - len(palette))
     holder = Image.new("P", (1, 1))
@@ -212,7 +212,8 @@ def to_palette(frame: np.ndarray, palette: Any) -> Any:
     """
     from PIL import Image
 
-    pal = np.asarray(palette.getpalette()[:768], dtype=np.int32).reshape(-1, 3)
+    values = list(palette.getpalette() or [])[:768]
+    pal = np.asarray(values, dtype=np.int32).reshape(-1, 3)
     f = frame.astype(np.int32)
     packed = (f[..., 0] << 16) | (f[..., 1] << 8) | f[..., 2]
     uniq, inverse = np.unique(packed.ravel(), return_inverse=True)
@@ -223,7 +224,7 @@ def to_palette(frame: np.ndarray, palette: Any) -> Any:
         dist = ((chunk[:, None, :] - pal[None, :, :]) ** 2).sum(axis=2)
         index[lo:lo + 4096] = dist.argmin(axis=1)
     out = Image.fromarray(index[inverse].reshape(frame.shape[:2]), mode="P")
-    out.putpalette(palette.getpalette()[:768])
+    out.putpalette(values)
     return out
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
 from aleppo_map.analysis import areas
-from aleppo_map.render.style import VECTOR_RC
+from aleppo_map.render.style import vector_text
 from aleppo_map.render.text import crs_name, metric_crs
 
 if TYPE_CHECKING:
@@ -92,9 +92,7 @@ def write_chart(project: Project, dest: Path) -> Path:
     fig.supxlabel(f"One step per day. Areas in {crs_name(metric_crs(project))} from {basis}; "
                   "a split district counts by each side's share.",
                   fontsize=6, color="#555555", x=0.01, ha="left")
-    from matplotlib import rc_context
-
-    with io.atomic_path(dest) as tmp, rc_context(VECTOR_RC):
+    with io.atomic_path(dest) as tmp, vector_text():
         fig.savefig(tmp, format=fmt)
     return dest
 

@@ -70,8 +70,8 @@ from aleppo_map.render.style import (
     N_KEY_LABELS,
     POINT_RADIUS,
     STRIPES_ACROSS,
-    VECTOR_RC,
     share_tenth,
+    vector_text,
 )
 from aleppo_map.render.text import arabic_label, attribution, east_line, metric_crs, nice_length
 
@@ -746,8 +746,9 @@ def paint(artists: MapArtists, data: SceneData, paths: list[Any], fill_rgba: np.
     artists.stripes.set_paths(stripe_paths)
     gains = spec.gain[idx]
     artists.stripes.set_facecolor(fill_rgba[gains] if idx.size else "none")
-    artists.stripes.set_edgecolor(to_rgba_array([data.hatch_colours[g] for g in gains])
-                                  if idx.size else "none")
+    edges: Any = (to_rgba_array([data.hatch_colours[g] for g in gains]) if idx.size
+                  else "none")
+    artists.stripes.set_edgecolor(edges)
     artists.stripes.set_visible(idx.size > 0)
     low = np.flatnonzero(spec.low) if spec.low.size else np.zeros(0, dtype=int)
     artists.low.set_paths([paths[i] for i in low])
@@ -799,7 +800,7 @@ class FrameScene:
         w_in, h_in = w_px / data.dpi, h_px / data.dpi
         self.k = k = w_in / DESIGN_WIDTH_IN
         fig = Figure(figsize=(w_in, h_in), dpi=data.dpi, facecolor="white")
-        FigureCanvasAgg(fig)
+        self.canvas = FigureCanvasAgg(fig)
         self.fig: Figure = fig
         self.paths = [MplPath(v, c) for v, c in zip(data.vertices, data.codes, strict=True)]
         self.fill_rgba = to_rgba_array(data.colours)
@@ -837,7 +838,7 @@ class FrameScene:
             spine.set_linewidth(0.5 * k)
         self.artists = draw_map(ax, data, self.paths, k)
         self.main = self.artists.main
-        text = {"family": FONT, "color": _INK}
+        text: dict[str, Any] = {"family": FONT, "color": _INK}
         self.title = fig.text(margin / w_in, 1 - 0.14 * k / h_in, "", fontsize=15 * k,
                               fontweight="bold", va="top", ha="left", **text)
         self.subtitle = fig.text(margin / w_in, 1 - 0.45 * k / h_in, "", fontsize=7.5 * k,
@@ -887,7 +888,7 @@ class FrameScene:
         for a in keep:
             a.set_visible(False)
         self.fig.canvas.draw()
-        self.overlay = np.asarray(self.fig.canvas.buffer_rgba()).copy()
+        self.overlay = np.asarray(self.canvas.buffer_rgba()).copy()
         for a, v in zip(keep, shown, strict=True):
             a.set_visible(v)
         for a in static:
@@ -912,7 +913,7 @@ class FrameScene:
             legend = self.fig.legend(loc="lower left", ncols=2,
                                      bbox_to_anchor=(margin / w_in, (bottom + 0.05 * k) / h_in),
                                      **common)
-        extent = legend.get_window_extent(self.fig.canvas.get_renderer())
+        extent = legend.get_window_extent(self.canvas.get_renderer())
         if side_panel:
             return extent.width / self.data.dpi + 0.3 * k, 0.0
         return 0.0, extent.height / self.data.dpi + 0.2 * k
@@ -964,7 +965,7 @@ class FrameScene:
 
     def _declutter(self) -> None:
         """Hide each label that overlaps a label placed before it (labels come best first)."""
-        renderer = self.fig.canvas.get_renderer()
+        renderer = self.canvas.get_renderer()
         placed: list[Any] = []
         for t in self.labels:
             box = t.get_window_extent(renderer).expanded(1.05, 1.1)
@@ -1001,10 +1002,8 @@ class FrameScene:
         pathlib.Path
             *dest*.
         """
-        from matplotlib import rc_context
-
         self.show(i)
-        with rc_context(VECTOR_RC):
+        with vector_text():
             self.fig.savefig(dest, **self.savefig_kwargs(i))
         return dest
 
@@ -1066,7 +1065,7 @@ class FrameScene:
         """
         self.show(i)
         self.fig.canvas.draw()
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
 
 # ----------------------------------------------------------------------------- frames

@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
@@ -28,7 +28,7 @@ from aleppo_map.render.style import (
     SHEET_FORMATS,
     SHEET_STRIPES_ACROSS,
     SHEET_WIDTH_IN,
-    VECTOR_RC,
+    vector_text,
 )
 from aleppo_map.render.text import nice_length
 
@@ -68,9 +68,10 @@ def contact_sheet_days(project: Project, every: int = 4, busiest: int = 3,
     chosen = set(tl.dates[::every]) | {tl.dates[-1]}
     per_day = changes_per_day(project).iloc[1:]
     top = sorted(per_day[per_day > 0].items(), key=lambda kv: (-kv[1], kv[0]))[:busiest]
-    chosen |= {d for d, _ in top}
+    chosen |= {cast(date, d) for d, _ in top}
     if fill_rows:
-        ranked = [d for d, _ in sorted(per_day.items(), key=lambda kv: (-kv[1], kv[0]))]
+        ranked = [cast(date, d)
+                  for d, _ in sorted(per_day.items(), key=lambda kv: (-kv[1], kv[0]))]
         ranked += [d for d in tl.dates if d not in ranked]
         for d in ranked:
             cols, rows = sheet_grid(len(chosen))
@@ -193,9 +194,7 @@ def write_contact_sheet(project: Project, dest: Path, *,
     meta_title = f"{project.battle.name} contact sheet from {first.isoformat()}"
     meta = ({"Title": meta_title, "Subject": fig.get_label(), "CreationDate": None}
             if fmt == "pdf" else {"Title": meta_title, "Source": fig.get_label()})
-    from matplotlib import rc_context
-
-    with io.atomic_path(dest) as tmp, rc_context(VECTOR_RC):
+    with io.atomic_path(dest) as tmp, vector_text():
         fig.savefig(tmp, format=fmt, dpi=SHEET_DPI, metadata=meta)
     return dest
 
@@ -344,7 +343,7 @@ def _legend_size(handles: list[Any], size: float, ncols: int) -> tuple[float, fl
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(SHEET_WIDTH_IN, 4), dpi=SHEET_DPI)
-    canvas = FigureCanvasAgg(fig)
+    FigureCanvasAgg(fig)
     legend = fig.legend(loc="upper left", **_legend_kw(handles, size, ncols))
-    box = legend.get_window_extent(canvas.get_renderer())
+    box = legend.get_window_extent()
     return box.width / SHEET_DPI, box.height / SHEET_DPI

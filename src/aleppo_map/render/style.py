@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any, Final
 
 #: Image formats of :func:`render_frames`.
@@ -42,6 +43,19 @@ SHEET_STRIPES_ACROSS: Final = 45
 #: elements, PDF (and PS) with embedded TrueType (Type 42) fonts instead of Type 3.
 VECTOR_RC: Final[dict[str, Any]] = {"svg.fonttype": "none", "pdf.fonttype": 42,
                                     "ps.fonttype": 42}
+
+
+def vector_text() -> AbstractContextManager[None]:
+    """Return a context in which :data:`VECTOR_RC` is in force (around ``savefig``).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        :func:`matplotlib.rc_context` of :data:`VECTOR_RC`.
+    """
+    from matplotlib import rc_context
+
+    return rc_context(dict(VECTOR_RC))  # type: ignore[arg-type]  # typed keys only
 
 
 def share_tenth(share: float) -> int:
