@@ -728,3 +728,21 @@ def test_cli_frames_take_the_designer_texts(tmp_path):
     assert "Day 22 of 38" in text
     assert "Day 1 of 1" not in text and "opening state" not in text
     assert "Graphic: Desk" in text and "Sources cited below" in text
+
+
+def test_mp4_keeps_the_side_colours_within_a_few_levels(project, tmp_path):
+    import imageio_ffmpeg
+
+    dest = render_animation.write_animation(project, tmp_path / "a.mp4", fmt="mp4",
+                                           size=(400, 300), quiet=True)
+    reader = imageio_ffmpeg.read_frames(str(dest))
+    next(reader)  # metadata
+    frame = np.frombuffer(next(reader), np.uint8).reshape(300, 400, 3)
+    ref = render_scene.FrameScene(render_scene.scene_data(project, size=(400, 300),
+                                                          dpi=100)).rgb(0)
+    for side, colour in COLOURS.items():
+        flat = np.all(ref == _hex(colour), axis=2)
+        if flat.sum() > 500:  # large flat areas (edges blur in H.264)
+            drift = np.abs(frame[flat].astype(int).mean(axis=0) - _hex(colour))
+            assert drift.max() <= 6, (side, drift)
+    reader.close()
