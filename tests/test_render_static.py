@@ -746,3 +746,27 @@ def test_mp4_keeps_the_side_colours_within_a_few_levels(project, tmp_path):
             drift = np.abs(frame[flat].astype(int).mean(axis=0) - _hex(colour))
             assert drift.max() <= 6, (side, drift)
     reader.close()
+
+
+@pytest.mark.parametrize("size", [(800, 600), (600, 800)])
+def test_long_designer_texts_wrap_and_never_cover_the_map(project, size):
+    title = "A very long headline a newsroom might write about the fighting, {date}"
+    subtitle = ("A long standfirst that explains what the reader sees on this map, which "
+                "side holds which district, and where the numbers come from")
+    data = render_scene.scene_data(project, size=size, dpi=100, fmt="svg", title=title,
+                                   subtitle=subtitle, byline="Graphic: A. Designer",
+                                   note="A note " * 30)
+    scene = render_scene.FrameScene(data)
+    scene.show(1)
+    renderer = scene.canvas.get_renderer()
+    page = scene.fig.bbox
+    map_box = scene.ax.get_window_extent(renderer)
+    assert "\n" in scene.title.get_text()  # wrapped
+    for t in scene.fig.texts:
+        if not t.get_text():
+            continue
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= -1 and box.x1 <= page.x1 + 1, t.get_text()[:30]
+        assert box.y0 >= -1 and box.y1 <= page.y1 + 1, t.get_text()[:30]
+        assert not (box.y0 < map_box.y1 - 1 and box.y1 > map_box.y0 + 1
+                    and box.x0 < map_box.x1 - 1 and box.x1 > map_box.x0 + 1), t.get_text()[:30]

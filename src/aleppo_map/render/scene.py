@@ -805,8 +805,17 @@ class FrameScene:
         self.paths = [MplPath(v, c) for v, c in zip(data.vertices, data.codes, strict=True)]
         self.fill_rgba = to_rgba_array(data.colours)
         # layout, in inches, then figure fractions
-        top = 0.78 * k
         chars = int(170 * w_in / (DESIGN_WIDTH_IN * k))
+        # long titles and subtitles (a designer's) wrap; the map moves down to make room
+        self._title_chars = int(60 * w_in / (DESIGN_WIDTH_IN * k))
+        self._sub_chars = int(135 * w_in / (DESIGN_WIDTH_IN * k))
+        n_title = max((self._wrap(sp.title, self._title_chars).count("\n") + 1
+                       for sp in data.days), default=1)
+        n_sub = max((self._wrap(sp.subtitle, self._sub_chars).count("\n") + 1
+                     for sp in data.days if sp.subtitle), default=0)
+        self._sub_y = 0.45 + 0.27 * (n_title - 1)
+        top = (0.78 + 0.27 * (n_title - 1) + 0.14 * (n_sub - 2 if n_sub > 2 else 0)
+               - (0.14 * (2 - n_sub) if n_sub < 2 else 0.0)) * k
         lines = textwrap.wrap(data.attribution, width=chars)
         self.attribution_lines = lines
         note_lines = textwrap.wrap(data.note, width=int(chars * 5.2 / 6.2)) if data.note else []
@@ -841,7 +850,8 @@ class FrameScene:
         text: dict[str, Any] = {"family": FONT, "color": _INK}
         self.title = fig.text(margin / w_in, 1 - 0.14 * k / h_in, "", fontsize=15 * k,
                               fontweight="bold", va="top", ha="left", **text)
-        self.subtitle = fig.text(margin / w_in, 1 - 0.45 * k / h_in, "", fontsize=7.5 * k,
+        self.subtitle = fig.text(margin / w_in, 1 - self._sub_y * k / h_in, "",
+                                 fontsize=7.5 * k,
                                  va="top", ha="left", linespacing=1.35,
                                  **{**text, "color": _MUTED})
         fig.text(margin / w_in, 0.1 * k / h_in, "\n".join(lines), fontsize=5.2 * k,
@@ -868,6 +878,12 @@ class FrameScene:
         self.overlay: np.ndarray | None = None
         if data.fmt == "png":
             self._flatten_static()
+
+    @staticmethod
+    def _wrap(text: str, width: int) -> str:
+        """Wrap each line of *text* at *width* characters (words kept whole)."""
+        return "\n".join(textwrap.fill(line, width, break_long_words=False) or line
+                         for line in text.split("\n"))
 
     def _flatten_static(self) -> None:
         """Rasterise every artist that is the same on all days into one pixel-aligned image.
@@ -984,8 +1000,8 @@ class FrameScene:
         """
         spec = self.data.days[i]
         paint(self.artists, self.data, self.paths, self.fill_rgba, spec)
-        self.title.set_text(spec.title)
-        self.subtitle.set_text(spec.subtitle)
+        self.title.set_text(self._wrap(spec.title, self._title_chars))
+        self.subtitle.set_text(self._wrap(spec.subtitle, self._sub_chars))
 
     def save(self, i: int, dest: Path) -> Path:
         """Repaint for day *i* and write the frame.
