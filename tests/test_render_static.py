@@ -420,7 +420,8 @@ def test_cli_frames_on_the_embedded_data(tmp_path):
     assert [f.stem for f in files] == [d.isoformat() for d in days]
     with Image.open(files[-1]) as img:
         assert img.size == (400, 300)
-        assert "Boundaries: approximate (built-in gazetteer)" in img.info["Source"]
+        assert "Neighbourhood boundaries: Columbia Center for Spatial Research (MIT)" \
+            in img.info["Source"]
         assert "Wikipedia" in img.info["Source"]
 
 

@@ -18,7 +18,8 @@ district's state does not change), with:
     The row behind the state and every source line that reports the same state for
     that district on that day (``source_id:line`` separated by ``"; "``).
 
-Geometry is in EPSG:4326; a district the boundary file lacks is a point.
+Geometry is in EPSG:4326; a district the boundary file lacks is a point, and
+``geom_basis`` (when the layer has it) says where each shape comes from.
 Intervals of a district tile the timeline's days exactly, with no gap or overlap.
 
 Examples
@@ -149,6 +150,8 @@ def control_intervals(project: Project) -> gpd.GeoDataFrame:
     })
     for side in project.battle.side_ids:
         out[f"share_{side}"] = rows[f"share_{side}"].to_numpy()
+    if "geom_basis" in project.layer.gdf:  # csr, estimated, sub-area, file, missing
+        out["geom_basis"] = project.layer.gdf["geom_basis"].reindex(ids).astype(str).to_numpy()
     geom = project.layer.gdf.to_crs("EPSG:4326").geometry.reindex(ids).to_numpy()
     return gpd.GeoDataFrame(out, geometry=geom, crs="EPSG:4326")
 

@@ -184,15 +184,15 @@ def load_project(
         aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
         suggest=gaz.suggest,
     )
-    ids = [d for d in gaz.ids if d in set(table["district_id"])]
+    present = set(table["district_id"])  # once: a set per gazetteer id was quadratic
+    ids = [d for d in gaz.ids if d in present]
     timeline = build_timeline(table, ids, first, last, file=str(changes_path))
     reference = (
         timeline
         if first == DEFAULTS.start
         else build_timeline(table, ids, DEFAULTS.start, DEFAULTS.start, file=str(changes_path))
     )
-    fr = reference.fractions()
-    opening = fr[fr["date"] == reference.dates[0]].drop(columns="date").set_index("district_id")
+    opening = reference.fractions_on(reference.dates[0])
     layer = None
     if with_layer:
         from aleppo_map.geometry.layer import load_districts

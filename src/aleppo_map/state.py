@@ -137,8 +137,9 @@ def state_on(project: Project, day: date | str) -> gpd.GeoDataFrame:
     -------
     geopandas.GeoDataFrame
         Indexed by ``district_id`` in EPSG:4326, columns :data:`STATE_COLUMNS`, then
-        ``share_<side>`` for every side of the battle, then ``geometry`` (a point for
-        a district the boundary file lacks). ``since`` is a :class:`datetime.date`.
+        ``share_<side>`` for every side of the battle, ``geom_basis`` (where the
+        layer says its shape comes from, when it says so), then ``geometry`` (a point
+        for a district the boundary file lacks). ``since`` is a :class:`datetime.date`.
 
     Raises
     ------
@@ -164,6 +165,9 @@ def state_on(project: Project, day: date | str) -> gpd.GeoDataFrame:
                            crs=project.layer.gdf.crs)
     gdf.index = pd.Index(ids, name="district_id")
     gdf["share"] = gdf["share"].astype(float)
+    if "geom_basis" in project.layer.gdf:  # csr, estimated, sub-area, file, missing
+        gdf.insert(len(gdf.columns) - 1, "geom_basis",
+                   project.layer.gdf["geom_basis"].reindex(ids).astype(str).to_numpy())
     return gdf.to_crs("EPSG:4326")
 
 

@@ -65,6 +65,82 @@ def _choice(value: str, allowed: Sequence[str]) -> bool:
     return value in allowed
 
 
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _fast_columns(
+    frame: pd.DataFrame,
+    known: set[str],
+    source_ranks: Mapping[str, int],
+    aggregates: Sequence[str] | None,
+) -> tuple[list[date | None], list[float], list[int]] | None:
+    """Check a control table column by column; return its dates, shares and lines.
+
+    Returns ``None`` as soon as a cell might be wrong (or merely unusual, such as a
+    date not written YYYY-MM-DD): the row-by-row check of :func:`validate_changes`
+    then decides and words the problems. Accepting is conservative: whatever passes
+    here passes there with the same values.
+    """
+    def text(col: str) -> pd.Series:
+        return frame[col].astype(str).str.strip()
+
+    def within(col: str, allowed: Sequence[str] | set[str]) -> bool:
+        return bool(text(col).isin(list(allowed)).all())
+
+    if len(frame) == 0:
+        return [], [], []
+    cid = text("change_id")
+    if not cid.str.fullmatch(_ID_RE.pattern.strip("^$")).all() or cid.duplicated().any():
+        return None
+    day = text("date")
+    if not day.str.fullmatch(_ISO_DAY).all():
+        return None
+    parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
+    if parsed.isna().any():
+        return None
+    if not (within("district_id", known) and within("controller", CONTROLLERS)
+            and within("extent", EXTENTS) and within("event", EVENTS)
+            and within("basis", BASES) and within("confidence", CONFIDENCES)
+            and within("source_id", set(source_ranks))):
+        return None
+    extent, raw_share = text("extent"), text("share")
+    partial = (extent == "partial").to_numpy()
+    share = np.ones(len(frame))
+    share[partial] = [_float_or_nan(v) for v in raw_share[partial]]
+    if not ((share[partial] > 0.0) & (share[partial] < 1.0)).all():
+        return None
+    if not raw_share[~partial].isin(["", "1", "1.0"]).all():
+        return None
+    remainder, controller = text("remainder"), text("controller")
+    has_rem = (remainder != "").to_numpy()
+    if has_rem.any() and not (
+        partial[has_rem].all() and remainder[has_rem].isin(list(CONTROLLERS)).all()
+        and (remainder[has_rem] != controller[has_rem]).all()
+    ):
+        return None
+    line = frame["line"].astype(str)
+    if not line.str.fullmatch(r"[0-9]+").all():
+        return None
+    line_no = [int(v) for v in line]
+    if min(line_no) < 1:
+        return None
+    agg = text("aggregate")
+    has_agg = (agg != "").to_numpy()
+    if has_agg.any():
+        if aggregates is not None and not agg[has_agg].isin(list(aggregates)).all():
+            return None
+        if (text("basis")[has_agg] == "stated").any():
+            return None
+    return list(parsed.dt.date), [float(v) for v in share], line_no
+
+
 def validate_changes(
     frame: pd.DataFrame,
     file: str,
@@ -121,7 +197,10 @@ def validate_changes(
     shares: list[float] = []
     lines: list[int] = []
     seen_ids: dict[str, int] = {}
-    for i, rec in enumerate(frame.to_dict("records"), start=1):
+    # a table without a problem is checked column-wise; any doubt, and every row is
+    # checked one by one below, which words the messages
+    fast = _fast_columns(frame, known, source_ranks, aggregates)
+    for i, rec in enumerate(frame.to_dict("records") if fast is None else [], start=1):
 
         def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
             problems.append(Problem(file, col, expected, got, row=_i, hint=hint))
@@ -200,6 +279,8 @@ def validate_changes(
                 "'stated'")
     if problems:
         raise ValidationError(problems)
+    if fast is not None:
+        dates, shares, lines = fast
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
@@ -286,9 +367,47 @@ def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
     return State(controller, share, remainder)
 
 
+#: Columns of :attr:`Timeline.intervals`.
+INTERVAL_COLUMNS: tuple[str, ...] = (
+    "district_id", "first", "stop", "controller", "share", "remainder", "extent", "since",
+    "change_id",
+)
+#: Columns of :attr:`Timeline.states`, after ``date``.
+STATE_COLUMNS: tuple[str, ...] = (
+    "district_id", "controller", "share", "remainder", "extent", "since", "change_id",
+)
+
+
+def side_fractions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Share of each district held by each side, for rows of states or intervals.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with ``controller``, ``share`` and ``remainder`` (``""`` when full).
+
+    Returns
+    -------
+    dict
+        Side -> float array, one value per row; the four values of a row sum to 1.
+    """
+    ctrl = frame["controller"].to_numpy()
+    rem = frame["remainder"].to_numpy()
+    share = frame["share"].to_numpy(dtype=float)
+    return {
+        side: np.where(ctrl == side, share, 0.0) + np.where(rem == side, 1.0 - share, 0.0)
+        for side in CONTROLLERS
+    }
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Daily state of every district, and every row's fate.
+
+    The states are kept as *intervals*: one row per district and run of days over
+    which its state does not change, so that the size grows with the rows of the
+    control table, not with districts times days. :attr:`states`, the long table of
+    every district on every day, is built from them on first use only.
 
     Attributes
     ----------
@@ -296,10 +415,13 @@ class Timeline:
         Every day from start to end, inclusive.
     district_ids : list of str
         Districts covered, in gazetteer order.
-    states : pandas.DataFrame
-        Long table, one row per (date, district): ``controller``, ``share``,
-        ``remainder`` (``""`` when full), ``extent``, ``since`` (first day of the
-        current unchanged state) and ``change_id`` (the row that set it).
+    intervals : pandas.DataFrame
+        One row per district and state, in district order then time:
+        ``district_id``, ``first`` and ``stop`` (indices into :attr:`dates` of the
+        first day of the state and of the day after its last), ``controller``,
+        ``share``, ``remainder`` (``""`` when full), ``extent``, ``since`` (first
+        day of the state, not before the first day) and ``change_id`` (the row
+        that set it). Two successive intervals of a district differ in state.
     history : pandas.DataFrame
         Every row of the change table with ``status``: ``applied``, ``superseded``
         (lost the same-day rule), ``repelled`` or ``after-end``; and ``disputed``
@@ -308,7 +430,7 @@ class Timeline:
 
     dates: list[date]
     district_ids: list[str]
-    states: pd.DataFrame
+    intervals: pd.DataFrame
     history: pd.DataFrame
 
     def _day(self, day: date | str) -> date:
@@ -324,6 +446,13 @@ class Timeline:
             )
         return d
 
+    def _in_force(self, day: date | str) -> pd.DataFrame:
+        k = (self._day(day) - self.dates[0]).days
+        iv = self.intervals
+        first = iv["first"].to_numpy()
+        stop = iv["stop"].to_numpy()
+        return iv[(first <= k) & (stop > k)]
+
     def state_on(self, day: date | str) -> pd.DataFrame:
         """Every district's state on *day*, indexed by ``district_id``.
 
@@ -338,12 +467,54 @@ class Timeline:
             Columns ``controller``, ``share``, ``remainder``, ``extent``, ``since``,
             ``change_id``, in gazetteer order.
         """
-        d = self._day(day)
-        sub = self.states[self.states["date"] == d]
-        return sub.drop(columns="date").set_index("district_id")
+        sub = self._in_force(day)
+        return sub[list(STATE_COLUMNS)].set_index("district_id")
+
+    def fractions_on(self, day: date | str) -> pd.DataFrame:
+        """Share of each district held by each side on one day.
+
+        Parameters
+        ----------
+        day : datetime.date or str
+            The day (ISO string accepted).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``district_id`` (gazetteer order), one column per controller;
+            the four shares of a row sum to 1.
+        """
+        sub = self._in_force(day)
+        return pd.DataFrame(side_fractions(sub),
+                            index=pd.Index(sub["district_id"].to_numpy(), name="district_id"))
+
+    @cached_property
+    def states(self) -> pd.DataFrame:
+        """Long table, one row per (date, district), sorted by date then district order.
+
+        Columns ``date``, ``district_id``, ``controller``, ``share``, ``remainder``
+        (``""`` when full), ``extent``, ``since`` and ``change_id``. Built from
+        :attr:`intervals` on first use: its size is districts times days, so the
+        package's own commands never ask for it.
+        """
+        iv = self.intervals
+        first = iv["first"].to_numpy(dtype=np.int64)
+        stop = iv["stop"].to_numpy(dtype=np.int64)
+        span = stop - first
+        which = np.repeat(np.arange(len(iv)), span)
+        # day of each (interval, day) pair: first + offset within the interval
+        offset = np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span)
+        day = first[which] + offset
+        pos = pd.Index(self.district_ids).get_indexer(iv["district_id"])[which]
+        order = np.lexsort((pos, day))
+        which, day = which[order], day[order]
+        out = {"date": np.asarray(self.dates, dtype=object)[day]}
+        for col in STATE_COLUMNS:
+            out[col] = iv[col].to_numpy()[which]
+        return pd.DataFrame(out)
 
     def fractions(self) -> pd.DataFrame:
-        """Share of each district held by each side, per day.
+        """Share of each district held by each side, per day (a districts x days table).
 
         Returns
         -------
@@ -353,20 +524,15 @@ class Timeline:
         """
         st = self.states
         out = st[["date", "district_id"]].copy()
-        for side in CONTROLLERS:
-            own = np.where(st["controller"] == side, st["share"], 0.0)
-            rest = np.where(st["remainder"] == side, 1.0 - st["share"], 0.0)
-            out[side] = own + rest
+        for side, values in side_fractions(st).items():
+            out[side] = values
         return out
 
     @cached_property
     def change_days(self) -> list[date]:
         """Days (after the first) on which at least one district's state differs from the day before."""
-        key = self.states[["date", "district_id", "controller", "share", "remainder"]].copy()
-        wide = key.pivot(index="date", columns="district_id",
-                         values=["controller", "share", "remainder"])
-        changed = (wide != wide.shift()).any(axis=1)
-        return [d for d, c in zip(wide.index, changed, strict=True) if c and d != self.dates[0]]
+        starts = np.unique(self.intervals["first"].to_numpy(dtype=np.int64))
+        return [self.dates[int(k)] for k in starts if k > 0]
 
     def district_history(self, district_id: str) -> pd.DataFrame:
         """Every row about one district, oldest first, with its status.
@@ -392,7 +558,7 @@ def build_timeline(
     *,
     file: str = "control table",
 ) -> Timeline:
-    """Compute the daily state of every district.
+    """Compute the state of every district, as intervals of unchanged state.
 
     Parameters
     ----------
@@ -408,7 +574,8 @@ def build_timeline(
     Returns
     -------
     Timeline
-        The daily states and the history.
+        The states and the history. Time and memory grow with the rows of
+        *changes* plus the districts plus the days, not with districts times days.
 
     Raises
     ------
@@ -419,7 +586,8 @@ def build_timeline(
     if end < start:
         raise ValidationError([Problem("--start/--end", "", "start on or before end",
                                        f"{start} > {end}")])
-    dates = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    n_days = (end - start).days + 1
+    dates = [start + timedelta(days=i) for i in range(n_days)]
     hist = changes.copy()
     hist["status"] = "applied"
     hist.loc[hist["event"] == "repelled", "status"] = "repelled"
@@ -447,7 +615,8 @@ def build_timeline(
             "change_id"]
     prev_by: dict[str, State] = {}
     # rows are sorted by district then date: one pass, no per-group conversion
-    for rec in applied[cols].to_dict("records"):
+    for values in zip(*(applied[c].to_numpy() for c in cols), strict=True):
+        rec = dict(zip(cols, values, strict=True))
         did = rec["district_id"]
         seq = per_district.get(did)
         if seq is None:
@@ -474,20 +643,19 @@ def build_timeline(
     records = []
     for did in district_ids:
         seq = per_district[did]
+        # the state in force on the first day: the last one dated on or before it
         k = 0
-        for d in dates:
-            while k + 1 < len(seq) and seq[k + 1][0] <= d:
-                k += 1
-            eff, st, cid = seq[k]
-            since = max(eff, start)
-            records.append((d, did, st.controller, st.share, st.remainder or "", st.extent, since,
-                            cid))
-    states = pd.DataFrame(
-        records,
-        columns=["date", "district_id", "controller", "share", "remainder", "extent", "since",
-                 "change_id"],
-    ).sort_values(["date"], kind="stable", ignore_index=True)
+        while k + 1 < len(seq) and seq[k + 1][0] <= start:
+            k += 1
+        for j in range(k, len(seq)):
+            eff, st, cid = seq[j]
+            first = max((eff - start).days, 0)
+            stop = (seq[j + 1][0] - start).days if j + 1 < len(seq) else n_days
+            records.append((did, first, min(stop, n_days), st.controller, st.share,
+                            st.remainder or "", st.extent, max(eff, start), cid))
+    intervals = pd.DataFrame(records, columns=list(INTERVAL_COLUMNS))
     history = hist.drop(columns=list(prio.columns)).sort_values(
         ["date", "district_id", "order"], ignore_index=True
     )
-    return Timeline(dates=dates, district_ids=list(district_ids), states=states, history=history)
+    return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
+                    history=history)

@@ -52,7 +52,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "district_id": st["district_id"],
-            "name_en": [gaz.name_en(d) for d in st["district_id"]],
+            "name_en": gaz.frame["name_en"].reindex(st["district_id"]).astype(str).to_numpy(),
             "controller": st["controller"],
             "extent": st["extent"],
             "share": st["share"].round(3),
@@ -153,29 +153,73 @@ def east_km2(project: Project) -> float:
     float
         km² (0 when the rebels held nothing on 15 November (day one)).
     """
-    a, _ = _wide(project)
+    a = _areas(project)
     return float((a * _opening(project)["rebel"] * _in_city(project)).sum())
 
 
-def _wide(project: Project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Areas per district and, per side, its shares as a (day x district) array."""
+def _areas(project: Project) -> np.ndarray:
+    """Area (km²) of every timeline district, in timeline order."""
+    return district_areas(project).reindex(project.timeline.district_ids).to_numpy(dtype=float)
+
+
+def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]:
+    """Return the intervals, the timeline position of each one's district, and its fractions."""
+    from aleppo_map.timeline import side_fractions
+
     tl = project.timeline
-    ids = tl.district_ids
-    fr = tl.fractions()
-    shares = {
-        side: fr.pivot(index="date", columns="district_id", values=side)
-        .reindex(index=tl.dates, columns=ids).to_numpy(dtype=float)
-        for side in CONTROLLERS
-    }
-    return district_areas(project).reindex(ids).to_numpy(dtype=float), shares
+    iv = tl.intervals
+    pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+    return iv, pos, side_fractions(iv)
+
+
+def _daily(iv: pd.DataFrame, n_days: int, weights: np.ndarray) -> np.ndarray:
+    """Sum per day of per-interval *weights*, from the change intervals.
+
+    A difference array over days: each interval adds its weight on its first day and
+    takes it away on the day after its last; a cumulative sum then gives every day's
+    total. Time O(intervals + days), whatever the number of districts. Sums are carried
+    in extended precision so that the totals match a direct sum to the last printed digit.
+
+    Parameters
+    ----------
+    iv : pandas.DataFrame
+        Intervals (``first`` and ``stop`` day indices).
+    n_days : int
+        Days of the timeline.
+    weights : numpy.ndarray
+        ``(intervals,)`` or ``(intervals, k)`` values.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(days,)`` or ``(days, k)`` float64 totals.
+    """
+    w = np.asarray(weights, dtype=np.longdouble)
+    diff = np.zeros((n_days + 1, *w.shape[1:]), dtype=np.longdouble)
+    np.add.at(diff, iv["first"].to_numpy(dtype=np.int64), w)
+    np.add.at(diff, iv["stop"].to_numpy(dtype=np.int64), -w)
+    return np.cumsum(diff[:-1], axis=0).astype(float)
+
+
+def _nonneg(values: np.ndarray) -> np.ndarray:
+    """Clear the rounding residue of sums that cannot be negative (no ``-0.0`` printed)."""
+    out = np.where(values < 0, 0.0, values)
+    return out + 0.0
+
+
+def _daily_counts(iv: pd.DataFrame, n_days: int, flags: np.ndarray) -> np.ndarray:
+    """Count the intervals flagged on each day, exactly (integer difference array)."""
+    f = np.asarray(flags, dtype=bool)
+    diff = (np.bincount(iv["first"].to_numpy(dtype=np.int64)[f], minlength=n_days + 1)
+            - np.bincount(iv["stop"].to_numpy(dtype=np.int64)[f], minlength=n_days + 1))
+    return np.cumsum(diff[:-1]).astype(int)
 
 
 def _opening(project: Project) -> dict[str, np.ndarray]:
     """Per side, its share of each timeline district on the offensive's first day."""
     ref = getattr(project, "opening", None)  # duck-typed projects may lack it
     if ref is None:
-        fr = project.timeline.fractions()
-        ref = fr[fr["date"] == project.timeline.dates[0]].set_index("district_id")
+        ref = project.timeline.fractions_on(project.timeline.dates[0])
     ref = ref.reindex(project.timeline.district_ids).fillna(0.0)
     return {side: ref[side].to_numpy(dtype=float) for side in CONTROLLERS}
 
@@ -198,22 +242,27 @@ def east_shares(project: Project) -> np.ndarray:
         ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
         all NaN when the rebels held nothing on 15 November (day one).
     """
-    a, f = _wide(project)
-    a = a * _in_city(project)
+    a = _areas(project) * _in_city(project)
     f0 = _opening(project)
     r1 = f0["rebel"]
     total = float((a * r1).sum())
-    out = np.full((len(project.timeline.dates), len(CONTROLLERS)), np.nan)
+    n_days = len(project.timeline.dates)
+    out = np.full((n_days, len(CONTROLLERS)), np.nan)
     if total <= 0:
         return out
-    kept = np.minimum(f["rebel"], r1)
-    lost = r1 - kept
-    gains = {s: np.clip(f[s] - f0[s], 0, None) for s in CONTROLLERS if s != "rebel"}
+    # per interval of unchanged state, then summed per day from the intervals
+    iv, pos, f = _intervals(project)
+    a_i, r1_i = a[pos], r1[pos]
+    kept = np.minimum(f["rebel"], r1_i)
+    lost = r1_i - kept
+    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in CONTROLLERS if s != "rebel"}
     gained = sum(gains.values())
+    parts = []
     with np.errstate(invalid="ignore", divide="ignore"):
-        for k, side in enumerate(CONTROLLERS):
+        for side in CONTROLLERS:
             part = kept if side == "rebel" else lost * np.where(gained > 0, gains[side] / gained, 0)
-            out[:, k] = (a * part).sum(axis=1) / total * 100
+            parts.append(a_i * part)
+    out[:, :] = _nonneg(_daily(iv, n_days, np.stack(parts, axis=1))) / total * 100
     return out
 
 
@@ -269,22 +318,21 @@ def daily_stats(project: Project) -> pd.DataFrame:
         One row per day, ``date`` as ISO text first.
     """
     tl = project.timeline
-    a, f = _wide(project)
-    st = tl.states
-    holder = majority_holder(st)
-    split = st["remainder"].astype(str) != ""
-    day_of_st = st["date"].to_numpy()
+    n_days = len(tl.dates)
+    a = _areas(project)
+    # every daily total at once, from the change intervals (never a districts x days table)
+    iv, pos, f = _intervals(project)
+    km2 = _nonneg(_daily(iv, n_days, np.stack([f[side] * a[pos] for side in CONTROLLERS],
+                                               axis=1)))
+    holder = majority_holder(iv).to_numpy()
     out = pd.DataFrame({"date": [d.isoformat() for d in tl.dates]})
-    for side in CONTROLLERS:
-        out[f"{side}_km2"] = (f[side] * a).sum(axis=1).round(4)
+    for k, side in enumerate(CONTROLLERS):
+        out[f"{side}_km2"] = km2[:, k].round(4)
     out["total_km2"] = round(float(a.sum()), 4)
     for side in CONTROLLERS:
-        n = pd.Series((holder == side).to_numpy()).groupby(day_of_st).sum()
-        out[f"{side}_districts"] = n.reindex(tl.dates).to_numpy().astype(int)
-    out["split_districts"] = (
-        pd.Series(split.to_numpy()).groupby(day_of_st).sum().reindex(tl.dates).to_numpy()
-        .astype(int)
-    )
+        out[f"{side}_districts"] = _daily_counts(iv, n_days, holder == side)
+    out["split_districts"] = _daily_counts(iv, n_days, iv["remainder"].astype(str).to_numpy()
+                                           != "")
     out["east_km2"] = round(east_km2(project), 4)
     pct = east_shares(project)
     for k, side in enumerate(CONTROLLERS):

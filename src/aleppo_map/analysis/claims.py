@@ -50,8 +50,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -64,6 +65,7 @@ from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
+    from aleppo_map.timeline import Timeline
 
 # ----------------------------------------------------------------------------- settings
 #: First day of the offensive: the state on this day defines the formerly rebel-held east.
@@ -297,26 +299,74 @@ def _parse_date(text: str, bad: Callable[..., None], col: str) -> date | None:
 # ----------------------------------------------------------------------------- computing
 @dataclass(frozen=True)
 class _Map:
-    """The map's quantities, prepared once per check."""
+    """The map's quantities, prepared once per check; a day's shares on first use."""
 
     dates: list[date]
-    fractions: Mapping[str, pd.DataFrame]  # side -> (date x district) share of the district
+    timeline: Timeline
+    basis: pd.Series  # basis of each row of the control table, by change id
     city: pd.Series  # bool per district: inside the city (not an excluded sector)
     east: pd.Index  # the formerly rebel-held east (stats.east_ids)
     area: pd.Series | None  # km² per district, None when no geometry is loaded
     east_pct: pd.DataFrame | None  # (date x side) % of the east, from stats.east_shares
     east_km2: float
     area_note: str
-    inferred: pd.DataFrame  # (date x district) True when the day's state rests on a row
-    # whose basis is not 'stated' (inferred from an aggregate statement, or background)
+    _days: dict[date, tuple[dict[str, pd.Series], pd.Series]] = field(default_factory=dict)
+
+    def has_day(self, day: date) -> bool:
+        """Whether *day* is a day of the timeline."""
+        return self.dates[0] <= day <= self.dates[-1]
+
+    def has_district(self, district: str) -> bool:
+        """Whether *district* is a district of the timeline."""
+        return district in self._ids
+
+    @cached_property
+    def _ids(self) -> frozenset[str]:
+        return frozenset(self.timeline.district_ids)
+
+    @cached_property
+    def _per_interval(self) -> dict[str, np.ndarray]:
+        """Per interval of the timeline: days, district position, shares, inferred flag."""
+        from aleppo_map.timeline import side_fractions
+
+        tl = self.timeline
+        iv = tl.intervals
+        out = {f"share:{side}": v for side, v in side_fractions(iv).items()}
+        out["first"] = iv["first"].to_numpy(dtype=np.int64)
+        out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
+        out["pos"] = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+        out["inferred"] = iv["change_id"].map(self.basis).ne("stated").to_numpy(dtype=bool)
+        return out
+
+    def _load(self, day: date) -> tuple[dict[str, pd.Series], pd.Series]:
+        if day not in self._days:
+            arr = self._per_interval
+            k = (day - self.dates[0]).days
+            now = (arr["first"] <= k) & (arr["stop"] > k)
+            pos = arr["pos"][now]
+            index = pd.Index(self.timeline.district_ids, name="district_id")
+
+            def spread(values: np.ndarray, dtype: type) -> pd.Series:
+                full = np.zeros(len(index), dtype=dtype)
+                full[pos] = values[now]
+                return pd.Series(full, index=index, name=day)
+
+            shares = {side: spread(arr[f"share:{side}"], float) for side in CONTROLLERS}
+            self._days[day] = (shares, spread(arr["inferred"], bool))
+        return self._days[day]
+
+    def fractions(self, day: date) -> dict[str, pd.Series]:
+        """Side -> share of each district on *day* (indexed by district, timeline order)."""
+        return self._load(day)[0]
+
+    def inferred(self, day: date) -> pd.Series:
+        """Flag each district whose state on *day* rests on a row that is not ``stated``."""
+        return self._load(day)[1]
 
 
 def _prepare(project: Project) -> _Map:
     from aleppo_map.analysis import areas as stats
     tl = project.timeline
-    fr = tl.fractions()
-    wide = {side: fr.pivot(index="date", columns="district_id", values=side)
-            .reindex(index=tl.dates, columns=tl.district_ids) for side in CONTROLLERS}
     layer = project.layer
     if layer is not None and "sector" in layer.gdf.columns:
         sector = layer.gdf["sector"].reindex(tl.district_ids).fillna("")
@@ -325,27 +375,28 @@ def _prepare(project: Project) -> _Map:
                            index=tl.district_ids)
     city = ~sector.isin(stats.EAST_EXCLUDED_SECTORS)
     # the districts of stats.east_ids, also when no layer gives the sectors
-    east = pd.Index([d for d in tl.district_ids
-                     if city[d] and wide["rebel"].loc[tl.dates[0], d] > 0])
+    day_one = tl.fractions_on(tl.dates[0])["rebel"].reindex(tl.district_ids)
+    east = pd.Index([d for d, in_city, r in zip(tl.district_ids, city.to_numpy(),
+                                                day_one.to_numpy(), strict=True)
+                     if in_city and r > 0])
     area, east_pct, east_km2, note = None, None, 0.0, ""
     if layer is not None:
         area = stats.district_areas(project).reindex(tl.district_ids)
-        area = area.where(area > 0)
+        # a sub-area's ground is its parent's: it counts 0 km², not "unknown"
+        sub = (layer.gdf["geom_basis"] == "sub-area" if "geom_basis" in layer.gdf.columns
+               else pd.Series(False, index=layer.gdf.index)).reindex(area.index, fill_value=False)
+        area = area.where((area > 0) | sub)
         east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
                                 columns=list(CONTROLLERS))
         east_km2 = stats.east_km2(project)
         kind = layer.gdf["geom_kind"].reindex(area.index)
         points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
-                                 & city.to_numpy()])
+                                 & city.to_numpy() & ~sub.to_numpy()])
         if points:
             note = (f"{len(points)} district(s) without a polygon in this layer counted with "
                     f"the gazetteer's estimated area: {', '.join(points)}")
     basis = project.changes.set_index("change_id")["basis"]
-    st = tl.states
-    inferred = (st.assign(inf=st["change_id"].map(basis).ne("stated").to_numpy())
-                .pivot(index="date", columns="district_id", values="inf")
-                .reindex(index=tl.dates, columns=tl.district_ids))
-    return _Map(list(tl.dates), wide, city, east, area, east_pct, east_km2, note, inferred)
+    return _Map(list(tl.dates), tl, basis, city, east, area, east_pct, east_km2, note)
 
 
 def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
@@ -355,14 +406,14 @@ def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
     city for the rebel-held area and count; the formerly rebel-held east for shares
     of it; the city for shares of the city. Areas weigh when loaded, else districts.
     """
-    if day not in m.inferred.index:
+    if not m.has_day(day):
         return float("nan")
-    flags = m.inferred.loc[day].astype(float)
+    flags = m.inferred(day).astype(float)
     area = m.area.fillna(0.0) if m.area is not None else pd.Series(1.0, index=flags.index)
     if SCOPES[scope_name].district:
         return 100.0 * float(flags[district]) if district in flags.index else float("nan")
     if scope_name in ("rebel_area_km2", "rebel_district_count"):
-        weight = area * m.fractions["rebel"].loc[day] * m.city
+        weight = area * m.fractions(day)["rebel"] * m.city
     elif scope_name == "city_share":
         weight = area * m.city
     else:
@@ -374,24 +425,24 @@ def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
 def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> float | str:
     """Compute *scope_name* on *day* (percent, km² or count); return why not if impossible."""
     scope = SCOPES[scope_name]
-    if day not in m.fractions["rebel"].index:
+    if not m.has_day(day):
         return f"{day} is outside the timeline ({m.dates[0]} to {m.dates[-1]})"
     if scope.east and m.dates[0] != EAST_BASELINE:
         return (f"the timeline starts on {m.dates[0]}, not on {EAST_BASELINE}, the day that "
                 "defines the formerly rebel-held east")
     if scope.needs_area and m.area is None:
         return "no district geometry loaded, so no areas"
-    if district and district not in m.fractions["rebel"].columns:
+    if district and not m.has_district(district):
         return f"district {district!r} is not in the control table"
     if scope.east and len(m.east) == 0:
         return f"no district is rebel-held on {EAST_BASELINE}, so there is no rebel-held east"
-    fr = {s: f.loc[day] for s, f in m.fractions.items()}
+    fr = m.fractions(day)
     if scope_name == "district_share":
         return 100.0 * float(fr[side][district])
     if scope_name == "rebel_district_count":
         return float(((fr["rebel"] > 1e-9) & m.city).sum())
     if scope_name == "east_count_share_government":
-        base = {s: f.loc[m.dates[0], m.east] for s, f in m.fractions.items()}
+        base = {s: f[m.east] for s, f in m.fractions(m.dates[0]).items()}
         gain = (fr["government"][m.east] - base["government"]).clip(lower=0).sum()
         return 100.0 * float(gain) / float(base["rebel"].sum())
     if m.area is None or m.east_pct is None:  # every scope left needs areas

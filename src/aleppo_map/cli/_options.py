@@ -269,3 +269,22 @@ def print_frame(frame: pd.DataFrame, fmt: str) -> None:
         sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
     else:
         print(frame.to_string(index=False))
+
+
+def add_parallel(p: argparse.ArgumentParser) -> None:
+    """Add ``--jobs`` and ``--scheduler``: where the days are drawn.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        A command's parser.
+    """
+    from aleppo_map.render.parallel import BACKENDS
+
+    p.add_argument("--jobs", type=JOBS, default=1, metavar="N",
+                   help="local worker processes, 1 to 64 (default: 1); with --scheduler local, "
+                        "the workers of a local Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="draw the days on a Dask cluster: a scheduler address such as "
+                        "tcp://127.0.0.1:8786 (see `dask scheduler`, `dask worker`), or 'local'. "
+                        f"Backends: {'; '.join(f'{b.name}: {b.description}' for b in BACKENDS.values())}")

@@ -34,6 +34,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--size", type=opt.size, default=(1000, 750), metavar="WxH",
                    help="frame size in pixels (default: 1000x750)")
     opt.add_texts(p)
+    opt.add_parallel(p)
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     opt.coverage(args, project)
     dest = animation.write_animation(
         project, Path(args.out), fmt=args.format, fps=args.fps, hold_last=args.hold_last,
-        size=args.size, quiet=args.quiet, **opt.texts(args),
+        size=args.size, quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler,
+        **opt.texts(args),
     )
     opt.say(args, f"wrote {dest}")
     return 0

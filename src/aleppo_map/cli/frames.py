@@ -35,9 +35,8 @@ def add_parser(sub: Any) -> None:
                    help=f"image format (default: {FRAME_FORMATS[0]})")
     p.add_argument("--labels", choices=LABEL_MODES, default="none",
                    help="district labels: none, key districts, or all (default: none)")
-    p.add_argument("--jobs", type=opt.JOBS, default=1, metavar="N",
-                   help="worker processes, 1 to 64 (default: 1)")
     opt.add_texts(p)
+    opt.add_parallel(p)
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -61,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     opt.coverage(args, project)
     written = frames.render_frames(
         project, Path(args.out), size=args.size, dpi=args.dpi, fmt=args.format,
-        labels=args.labels, jobs=args.jobs, quiet=args.quiet, **opt.texts(args),
+        labels=args.labels, jobs=args.jobs, scheduler=args.scheduler, quiet=args.quiet,
+        **opt.texts(args),
     )
     opt.say(args, f"wrote {len(written)} frames to {args.out}")
     return 0

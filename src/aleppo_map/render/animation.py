@@ -16,8 +16,8 @@ import numpy as np
 
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError, Problem, ValidationError
-from aleppo_map._progress import progress
-from aleppo_map.render.scene import FrameScene, scene_data
+from aleppo_map.render.parallel import render_rgb
+from aleppo_map.render.scene import scene_data
 from aleppo_map.render.style import ANIMATION_FORMATS
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ def write_animation(
     size: tuple[int, int] = (1000, 750),
     quiet: bool = False,
     dpi: int = 100,
+    jobs: int = 1,
+    scheduler: str | None = None,
     title: str | None = None,
     subtitle: str | None = None,
     byline: str = "",
@@ -114,6 +116,8 @@ def write_animation(
         No progress bar.
     dpi : int
         Dots per inch of the frames (the layout scales with the size).
+    jobs, scheduler
+        Where the frames are drawn, as for :func:`~aleppo_map.render.frames.render_frames`.
     title, subtitle, byline, note : str, optional
         Texts of the frames (see :func:`~aleppo_map.render.scene.scene_data`).
 
@@ -144,13 +148,13 @@ def write_animation(
     if fmt == "mp4":
         exe = _ffmpeg_exe()
         w, h = w - w % 2, h - h % 2
-    scene = FrameScene(scene_data(project, size=(w, h), dpi=dpi, title=title,
-                                  subtitle=subtitle, byline=byline, note=note))
-    n = len(scene.data.days)
-    frames = (scene.rgb(i) for i in progress(range(n), desc="animation", quiet=quiet))
+    data = scene_data(project, size=(w, h), dpi=dpi, title=title, subtitle=subtitle,
+                      byline=byline, note=note)
+    n = len(data.days)
+    frames = render_rgb(data, jobs=jobs, scheduler=scheduler, quiet=quiet)
     with io.atomic_path(dest) as tmp:
         if fmt == "gif":
-            fixed = [*scene.data.colours, *scene.data.hatch_colours]
+            fixed = [*data.colours, *data.hatch_colours]
             _write_gif(tmp, frames, gif_durations(n, fps, hold_last), fixed)
         else:
             _write_mp4(tmp, frames, (w, h), fps, hold_last, exe)

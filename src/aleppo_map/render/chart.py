@@ -87,7 +87,9 @@ def write_chart(project: Project, dest: Path) -> Path:
     axes[-1].xaxis.set_minor_locator(DayLocator())
     axes[-1].xaxis.set_major_formatter(DateFormatter("%-d %b"))
     source = project.layer.source if project.layer is not None else "embedded"
-    basis = ("approximate boundaries (built-in gazetteer)" if str(source) == "embedded"
+    credit = getattr(project.layer, "attribution", "") if project.layer is not None else ""
+    basis = (f"the embedded district layer ({credit})" if credit and str(source) == "embedded"
+             else "approximate boundaries (built-in gazetteer)" if str(source) == "embedded"
              else f"boundaries: {Path(str(source)).name}")
     fig.supxlabel(f"One step per day. Areas in {crs_name(metric_crs(project))} from {basis}; "
                   "a split district counts by each side's share.",

@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map._progress import progress
-from aleppo_map.render.scene import FrameScene, SceneData, scene_data
+from aleppo_map.render.parallel import render_days
+from aleppo_map.render.scene import scene_data
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
 
-_WORKER_SCENE: FrameScene | None = None
-
-
-def _init_worker(data: SceneData) -> None:
-    global _WORKER_SCENE  # one figure per worker process
-    _WORKER_SCENE = FrameScene(data)
-
-
-def _render_in_worker(i: int, dest: str) -> str:
-    assert _WORKER_SCENE is not None
-    return str(_WORKER_SCENE.save(i, Path(dest)))
-
-
-def _mp_context() -> multiprocessing.context.BaseContext:
-    """Fork where it is safe and cheap (workers inherit the loaded modules), else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.version_info < (3, 12):
-        return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["aleppo_map.render.frames", "matplotlib.figure"])
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 def render_frames(
@@ -50,6 +24,7 @@ def render_frames(
     fmt: str = "png",
     labels: str = "none",
     jobs: int = 1,
+    scheduler: str | None = None,
     quiet: bool = False,
     hide_text: bool = False,
     title: str | None = None,
@@ -77,7 +52,10 @@ def render_frames(
     labels : str
         ``none``, ``key`` (see :func:`key_districts`) or ``all``.
     jobs : int
-        Worker processes.
+        Local worker processes (a process pool; with ``scheduler="local"``, a local Dask cluster).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``) or ``local``: the days are
+        rendered on that cluster's workers, which return the files' bytes.
     quiet : bool
         No progress bar.
     hide_text : bool
@@ -101,19 +79,8 @@ def render_frames(
                       title=title, subtitle=subtitle, byline=byline, note=note)
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
-    jobs = min(jobs, len(names))
     with io.atomic_dir(out_dir) as tmp:
-        if jobs == 1:
-            scene = FrameScene(data)
-            for i in progress(range(len(names)), desc="frames", quiet=quiet):
-                scene.save(i, tmp / names[i])
-        else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
-                                     initializer=_init_worker, initargs=(data,)) as pool:
-                futures = [pool.submit(_render_in_worker, i, str(tmp / name))
-                           for i, name in enumerate(names)]
-                for fut in progress(as_completed(futures), total=len(futures), desc="frames",
-                                    quiet=quiet):
-                    fut.result()
+        for i, payload in render_days(data, kind="file", jobs=jobs, scheduler=scheduler, quiet=quiet):
+            (tmp / names[i]).write_bytes(payload)
     return [out_dir / name for name in names]
 

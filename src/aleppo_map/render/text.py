@@ -240,12 +240,14 @@ def boundary_line(project: Project) -> str:
     Returns
     -------
     str
-        ``"Boundaries: approximate (built-in gazetteer)"`` for the embedded layer,
+        The embedded layer's own attribution (or ``"Boundaries: approximate (built-in
+        gazetteer)"`` for a layer without one),
         else the file's name (with the CSR licence for the Columbia file).
     """
     source = str(project.layer.source) if project.layer is not None else "embedded"
     if source == "embedded":
-        return "Boundaries: approximate (built-in gazetteer)"
+        credit = str(getattr(project.layer, "attribution", "") or "")
+        return credit or "Boundaries: approximate (built-in gazetteer)"
     name = Path(source).name
     text = f"Boundaries: {name}"
     if "csr" in name.lower():
