@@ -166,6 +166,8 @@ class SceneData:
         Optional texts of the footer (empty: none).
     any_low : bool
         Whether some day shows a low-confidence state (a legend entry).
+    point_label : str
+        Legend text of the circles, when the layer says why they are circles.
     """
 
     ids: list[str]
@@ -192,6 +194,7 @@ class SceneData:
     byline: str = ""
     note: str = ""
     any_low: bool = False
+    point_label: str = ""
 
 
 def _ring_path(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -629,7 +632,18 @@ def scene_data(
         metadata={"title": f"Control of the districts of {battle.name}", "source": line},
         side_labels=[battle.labels[s] for s in battle.side_ids], stripes=stripes,
         byline=byline.strip(), note=note.strip(), any_low=any(bool(sp.low.any()) for sp in specs),
+        point_label=_point_label(gdf, is_point),
     )
+
+
+def _point_label(gdf: Any, is_point: np.ndarray) -> str:
+    """Legend text of the circles when the layer marks them all as sub-areas of a district."""
+    if "geom_basis" not in gdf or not is_point.any():
+        return ""
+    kinds = set(gdf["geom_basis"].astype(str).to_numpy()[is_point])
+    if kinds == {"sub-area"}:
+        return "Part of a larger district: circle at its centre"
+    return ""
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -658,9 +672,9 @@ def _legend_handles(data: SceneData, k: float, wrap: int = 30) -> list[Any]:
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=7 * k,
                               markerfacecolor="#dddddd", markeredgecolor=_POINT_EDGE,
                               markeredgewidth=0.9 * k,
-                              label=textwrap.fill(f"Not in {data.boundary_name}: circle at "
-                                                  "the district's centre", wrap,
-                                                  break_long_words=False)))
+                              label=textwrap.fill(data.point_label or (
+                                  f"Not in {data.boundary_name}: circle at the district's "
+                                  "centre"), wrap, break_long_words=False)))
     return handles
 
 
