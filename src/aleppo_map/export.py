@@ -25,10 +25,15 @@ Intervals of a district tile the timeline's days exactly, with no gap or overlap
 Examples
 --------
 >>> from aleppo_map.project import load_project
->>> iv = control_intervals(load_project())
->>> row = iv[iv["district_id"] == "hanano"].iloc[0]
->>> row["first_day"], row["valid_from"].isoformat(), row["controller"]
-('2016-11-15', '2016-11-15T00:00:00+00:00', 'rebel')
+>>> project = load_project()
+>>> iv = control_intervals(project)
+>>> row = iv.iloc[0]
+>>> row["first_day"] == project.battle.first_day.isoformat()
+True
+>>> row["valid_from"].isoformat() == row["first_day"] + "T00:00:00+00:00"
+True
+>>> int(iv.groupby("district_id")["days"].sum().max()) == len(project.timeline.dates)
+True
 """
 
 from __future__ import annotations

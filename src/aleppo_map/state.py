@@ -13,12 +13,13 @@ the side that *gained* its ``share`` of the district, which may be the smaller p
 Examples
 --------
 >>> from aleppo_map.project import load_project
->>> project = load_project()                      # the embedded battle, Aleppo 2016
->>> gdf = project.state_on("2016-12-06")          # one row per district, EPSG:4326
->>> ax = project.plot("2016-12-06")               # a matplotlib Axes, as the frames draw
+>>> project = load_project()                        # the embedded battle
+>>> day = project.battle.first_day                  # a date, or "YYYY-MM-DD"
+>>> gdf = project.state_on(day)                     # one row per district, EPSG:4326
+>>> ax = project.plot(day)                          # a matplotlib Axes, as the frames draw
 >>> m = gdf.explore(column="majority", tiles=None)  # a folium map, no network needed
->>> gdf.loc["hanano", "majority"], len(gdf)
-('government', 135)
+>>> len(gdf) == len(project.timeline.district_ids), type(m).__name__
+(True, 'Map')
 """
 
 from __future__ import annotations

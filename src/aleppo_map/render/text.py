@@ -136,7 +136,7 @@ def metric_crs(project: Project) -> str:
 
 
 def crs_name(crs: str) -> str:
-    """Short name of a CRS for running text, e.g. ``"UTM zone 37N"``.
+    """Short name of a CRS for running text, e.g. ``"UTM zone 38N"``.
 
     Parameters
     ----------
@@ -146,13 +146,13 @@ def crs_name(crs: str) -> str:
     Returns
     -------
     str
-        The part of the CRS's name after its datum (``"WGS 84 / UTM zone 37N"`` gives
-        ``"UTM zone 37N"``).
+        The part of the CRS's name after its datum (``"WGS 84 / UTM zone 38N"`` gives
+        ``"UTM zone 38N"``).
 
     Examples
     --------
-    >>> crs_name("EPSG:32637"), crs_name("EPSG:3857")
-    ('UTM zone 37N', 'Pseudo-Mercator')
+    >>> crs_name("EPSG:32638"), crs_name("EPSG:3857")
+    ('UTM zone 38N', 'Pseudo-Mercator')
     """
     from pyproj import CRS
 
