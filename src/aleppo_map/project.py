@@ -34,8 +34,10 @@ from aleppo_map.timeline import Timeline, build_timeline, validate_changes
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from matplotlib.axes import Axes
 
     from aleppo_map.geometry.layer import DistrictLayer
+
 
 @dataclass(frozen=True)
 class Project:
@@ -81,6 +83,43 @@ class Project:
     opening: pd.DataFrame | None = None
     aggregates: pd.DataFrame | None = None
     figures: pd.DataFrame | None = None
+
+    def state_on(self, day: date | str) -> gpd.GeoDataFrame:
+        """Every district on *day* as a GeoDataFrame (see :func:`aleppo_map.state.state_on`).
+
+        Parameters
+        ----------
+        day : datetime.date or str
+            The day (ISO string accepted).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per district: names, controller, majority holder, every side's
+            share, the row behind the state, geometry in EPSG:4326.
+        """
+        from aleppo_map.state import state_on
+
+        return state_on(self, day)
+
+    def plot(self, day: date | str, ax: Axes | None = None) -> Axes:
+        """Draw *day* with the frames' colours and stripes (see :func:`aleppo_map.state.plot`).
+
+        Parameters
+        ----------
+        day : datetime.date or str
+            The day.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (default: a new figure).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes.
+        """
+        from aleppo_map.state import plot
+
+        return plot(self, day, ax)
 
     @property
     def battle(self) -> Battle:

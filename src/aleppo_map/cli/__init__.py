@@ -21,6 +21,7 @@ from aleppo_map.cli import (
     check_figures,
     cite,
     contact_sheet,
+    export,
     frames,
     new,
     render,
@@ -33,7 +34,7 @@ from aleppo_map.cli import (
 #: Every command, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
     render, frames, animate, contact_sheet, stats, state, validate, resolve,
-    build_districts, cite, check_figures, new,
+    build_districts, cite, check_figures, export, new,
 )
 
 

@@ -36,6 +36,7 @@ def add_parser(sub: Any) -> None:
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
                    help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
+    opt.add_texts(p)
     opt.add_parallel(p)
     opt.add_quiet(p)
     p.set_defaults(func=run)
@@ -62,6 +63,6 @@ def run(args: argparse.Namespace) -> int:
     page = html.write_map(project, out / f"{opt.output_stem(project)}.html", cdn=args.cdn)
     opt.say(args, f"wrote {page}")
     written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet,
-                                    jobs=args.jobs, scheduler=args.scheduler)
+                                    jobs=args.jobs, scheduler=args.scheduler, **opt.texts(args))
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0
