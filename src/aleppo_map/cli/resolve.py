@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from aleppo_map._errors import Problem, ValidationError
+from aleppo_map.cli import _options as opt
 
 NAME = "resolve"
 
@@ -23,6 +24,7 @@ def add_parser(sub: Any) -> None:
         description="Print NAME<TAB>district_id per name; exit 2 if any is unknown or fits "
                     "two districts (ambiguous). Names may be in any transliteration or in "
                     "Arabic script; a near spelling resolves only when it is safely close.")
+    opt.add_battle(p)
     p.add_argument("names", nargs="+", metavar="NAME", help="district names in any spelling")
     p.add_argument("--explain", action="store_true",
                    help="for each name, print the rule that matched (exact alias, name key, "
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from aleppo_map.gazetteer import load_gazetteer
 
-    gaz = load_gazetteer()
+    gaz = load_gazetteer(opt.battle_settings(args).gazetteer_path)
     names = {d: gaz.name_en(d) for d in gaz.ids}
     problems: list[Problem] = []
     for name in args.names:

@@ -39,34 +39,35 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from aleppo_map import _io as io
-from aleppo_map._errors import AleppoMapError, InputFileError, Problem, ValidationError
+from aleppo_map._errors import (
+    AleppoMapError,
+    InputFileError,
+    Problem,
+    ValidationError,
+    raise_if_any,
+)
+from aleppo_map._validate import check_table
+from aleppo_map.schema import AGGREGATES, SOURCES
 from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.gazetteer import Gazetteer
     from aleppo_map.timeline import Timeline
 
-#: Columns of ``seeds/sources.csv``, in file order.
-REGISTRY_COLUMNS: tuple[str, ...] = (
-    "source_id", "file", "title", "publisher", "published", "kind", "sha256", "rank",
-)
+#: Columns every ``sources.csv`` has, in file order (from :data:`aleppo_map.schema.SOURCES`).
+REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.required
 #: Columns a registry may leave out (they default to empty): where a reader finds the
 #: source (``url``), which version was read (``revision``, and ``revision_url`` that shows
 #: it), when (``accessed``), an archived copy (``archive_url``), the text's line count
 #: (``lines``) and how each fact was established (``note``).
-OPTIONAL_REGISTRY_COLUMNS: tuple[str, ...] = (
-    "url", "revision", "revision_url", "accessed", "archive_url", "lines", "note",
-)
+OPTIONAL_REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.optional
 #: What the ``publisher`` column says when a text does not name its publisher.
 PUBLISHER_NOT_STATED = "publisher not stated"
 #: Allowed values of the ``kind`` column.
-KINDS: tuple[str, ...] = ("encyclopedia", "news")
-#: Columns of ``data/aggregates.csv``, in file order.
-AGGREGATE_COLUMNS: tuple[str, ...] = ("aggregate", "phrases", "members", "note")
+KINDS: tuple[str, ...] = SOURCES.column("kind").choices
+#: Columns of ``data/aggregates.csv``, in file order (from :data:`aleppo_map.schema.AGGREGATES`).
+AGGREGATE_COLUMNS: tuple[str, ...] = AGGREGATES.names
 
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-_URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
 _CHANGE_ID_RE = re.compile(r"^[A-Za-z]\d+$")
 #: Arabic articles as they are transliterated in the sources and the gazetteer.
 _ARTICLES = frozenset(
@@ -179,12 +180,12 @@ def quote_title(title: str, marks: str = '""') -> str:
 
     Examples
     --------
-    >>> quote_title("Aleppo offensive")
-    '"Aleppo offensive"'
-    >>> quote_title("Aleppo offensive", "“”")
-    '“Aleppo offensive”'
-    >>> quote_title("“The End of Aleppo”… The Reasons")
-    '“The End of Aleppo”… The Reasons'
+    >>> quote_title("Siege of Veldora")
+    '"Siege of Veldora"'
+    >>> quote_title("Siege of Veldora", "“”")
+    '“Siege of Veldora”'
+    >>> quote_title("“The End of Veldora”… The Reasons")
+    '“The End of Veldora”… The Reasons'
     """
     return title if title[:1] in "\"“'‘«" else f"{marks[0]}{title}{marks[1]}"
 
@@ -267,7 +268,7 @@ class SourceRegistry:
         Returns
         -------
         str
-            Such as ``Wikipedia, "Aleppo offensive (November–December 2016)", line 169``.
+            Such as ``Testpedia, "Siege of Veldora", line 12``.
         """
         rec = self._row(source_id)
         return f'{rec["publisher"]}, {quote_title(str(rec["title"]))}, line {int(line)}'
@@ -393,28 +394,12 @@ class SourceRegistry:
         return self._cache[key]
 
 
-def _check_optional(rec: Mapping[Any, Any], file: str, row: int) -> list[Problem]:
-    problems = []
-    for col in ("url", "revision_url", "archive_url"):
-        value = str(rec.get(col, "") or "").strip()
-        if value and not _URL_RE.match(value):
-            problems.append(Problem(file, col, "an http(s) URL or nothing", repr(value), row=row))
-    accessed = str(rec.get("accessed", "") or "").strip()
-    if accessed:
-        try:
-            date.fromisoformat(accessed)
-        except ValueError:
-            problems.append(Problem(file, "accessed", "an ISO date YYYY-MM-DD or nothing",
-                                    repr(accessed), row=row))
-    lines = str(rec.get("lines", "") or "").strip()
-    if lines and not (lines.isdigit() and int(lines) > 0):
-        problems.append(Problem(file, "lines", "a whole number > 0 or nothing", repr(lines),
-                                row=row))
+def _check_publisher(rec: Mapping[Any, Any], file: str, row: int) -> list[Problem]:
+    """Require a reason in ``note`` when the publisher is not stated."""
     if str(rec.get("publisher", "")).strip() == PUBLISHER_NOT_STATED and not str(
             rec.get("note", "") or "").strip():
-        problems.append(Problem(file, "note", "the reason the publisher is not stated",
-                                "''", row=row))
-    return problems
+        return [Problem(file, "note", "the reason the publisher is not stated", "''", row=row)]
+    return []
 
 
 def load_registry(path: Path | None = None) -> SourceRegistry:
@@ -438,69 +423,35 @@ def load_registry(path: Path | None = None) -> SourceRegistry:
         When the file is missing or lacks a column.
     """
     path = Path(path) if path is not None else DEFAULTS.registry_path
-    raw = io.read_csv(path, "source registry", required=REGISTRY_COLUMNS)
-    for col in OPTIONAL_REGISTRY_COLUMNS:
-        if col not in raw.columns:
-            raw[col] = ""
-    raw = raw.fillna("")
-    file = str(path)
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    ranks: dict[int, str] = {}
-    published: list[date | None] = []
-    rank_values: list[int] = []
-    for i, rec in enumerate(raw.to_dict("records"), start=1):
-        sid = rec["source_id"].strip()
-        if not _SLUG_RE.match(sid):
-            problems.append(Problem(file, "source_id", "a lowercase slug such as 'wikipedia'",
-                                    repr(sid), row=i))
-        elif sid in seen:
-            problems.append(Problem(file, "source_id", "a unique id",
-                                    f"{sid!r}, already on row {seen[sid]}", row=i))
-        else:
-            seen[sid] = i
-        if not rec["file"].strip() or "/" in rec["file"] or "\\" in rec["file"]:
-            problems.append(Problem(file, "file", "a bare file name inside the seeds folder",
-                                    repr(rec["file"]), row=i))
-        for col in ("title", "publisher"):
-            if not rec[col].strip():
-                problems.append(Problem(file, col, "a non-empty text", "''", row=i))
-        try:
-            published.append(date.fromisoformat(rec["published"].strip()))
-        except ValueError:
-            published.append(None)
-            problems.append(Problem(file, "published", "an ISO date YYYY-MM-DD",
-                                    repr(rec["published"]), row=i))
-        if rec["kind"].strip() not in KINDS:
-            problems.append(Problem(file, "kind", "one of " + ", ".join(KINDS),
-                                    repr(rec["kind"]), row=i))
-        if not _SHA_RE.match(rec["sha256"].strip().lower()):
-            problems.append(Problem(file, "sha256", "64 hexadecimal digits",
-                                    repr(rec["sha256"]), row=i))
-        try:
-            rank = int(rec["rank"])
-            if rank < 1:
-                raise ValueError
-        except ValueError:
-            problems.append(Problem(file, "rank", "a whole number >= 1", repr(rec["rank"]),
-                                    row=i))
-            rank = 0
-        else:
-            if rank in ranks:
-                problems.append(Problem(file, "rank", "a rank no other source has",
-                                        f"{rank}, also given to {ranks[rank]!r}", row=i))
-            ranks[rank] = sid
-        rank_values.append(rank)
-        problems.extend(_check_optional(rec, file, i))
-    if problems:
-        raise ValidationError(problems)
-    frame = raw.copy()
-    for col in frame.columns:
-        frame[col] = frame[col].str.strip()
-    frame["sha256"] = frame["sha256"].str.lower()
-    frame["published"] = published
-    frame["rank"] = rank_values
-    return SourceRegistry(frame.set_index("source_id"), path)
+    return registry_from_frame(io.read_csv(path, SOURCES.what), path)
+
+
+def registry_from_frame(raw: pd.DataFrame, path: Path | None = None) -> SourceRegistry:
+    """Check a source registry held in memory against :data:`aleppo_map.schema.SOURCES`.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table (strings as read from CSV), with the columns of :data:`REGISTRY_COLUMNS`.
+    path : pathlib.Path, optional
+        Where it came from, for messages (``None``: built in memory).
+
+    Returns
+    -------
+    SourceRegistry
+        The registry, indexed by source id.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem (unknown or missing column, bad or repeated cell).
+    """
+    file = str(path or SOURCES.what)
+    chk = check_table(raw, SOURCES, file)
+    chk.raise_if_any(SOURCES.names)
+    raise_if_any([p for i, rec in enumerate(chk.frame.to_dict("records"), start=1)
+                  for p in _check_publisher(rec, file, i)])
+    return SourceRegistry(chk.frame.set_index("source_id"), path)
 
 
 # ---------------------------------------------------------------- aggregates
@@ -530,38 +481,37 @@ def load_aggregates(path: Path | None = None) -> pd.DataFrame:
         When the file is missing or lacks a column.
     """
     path = Path(path) if path is not None else DEFAULTS.aggregates_path
-    raw = io.read_csv(path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
-    if "note" not in raw.columns:
-        raw["note"] = ""
-    file = str(path)
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for i, rec in enumerate(raw.to_dict("records"), start=1):
-        key = rec["aggregate"].strip()
-        if not _SLUG_RE.match(key):
-            problems.append(Problem(file, "aggregate", "a lowercase slug such as 'north-east'",
-                                    repr(key), row=i))
-        elif key in seen:
-            problems.append(Problem(file, "aggregate", "a unique key",
-                                    f"{key!r}, already on row {seen[key]}", row=i))
-        else:
-            seen[key] = i
-        if not _split(rec["phrases"]):
-            problems.append(Problem(file, "phrases", "one or more '|'-separated phrases", "''",
-                                    row=i))
-        if not _split(rec["members"]):
-            problems.append(Problem(file, "members", "one or more '|'-separated district ids",
-                                    "''", row=i))
-    if problems:
-        raise ValidationError(problems)
-    return pd.DataFrame(
-        {
-            "aggregate": raw["aggregate"].str.strip(),
-            "phrases": [_split(v) for v in raw["phrases"]],
-            "members": [_split(v) for v in raw["members"]],
-            "note": raw["note"].str.strip(),
-        }
-    )
+    raw = io.read_csv(path, AGGREGATES.what, min_rows=AGGREGATES.min_rows)
+    return aggregates_from_frame(raw, str(path))
+
+
+def aggregates_from_frame(raw: pd.DataFrame, file: str = "aggregate table") -> pd.DataFrame:
+    """Check an aggregate table held in memory against :data:`aleppo_map.schema.AGGREGATES`.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table (strings), with the columns of :data:`AGGREGATE_COLUMNS` (``note``
+        optional).
+    file : str
+        Where it came from, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``aggregate`` (slug), ``phrases`` and ``members`` (lists of str),
+        ``note``; one row per aggregate, in file order. ``attrs["file"]`` is *file*.
+
+    Raises
+    ------
+    ValidationError
+        Listing every bad row (bad or duplicate slug, no phrase, no member).
+    """
+    chk = check_table(raw, AGGREGATES, file)
+    chk.raise_if_any(AGGREGATES.names)
+    out = chk.frame[list(AGGREGATE_COLUMNS)].reset_index(drop=True)
+    out.attrs["file"] = file
+    return out
 
 
 # ---------------------------------------------------------------- checks
@@ -688,10 +638,11 @@ def check_against_seeds(
         for r in aggregates.to_dict("records")
     }
     known_ids = set(gazetteer.ids)
+    agg_file = str(aggregates.attrs.get("file", "aggregates.csv"))
     for key, (_, members) in aggs.items():
         bad = [m for m in members if m not in known_ids]
         if bad:
-            problems.append(Problem("data/aggregates.csv", "members", "gazetteer district ids",
+            problems.append(Problem(agg_file, "members", "gazetteer district ids",
                                     ", ".join(map(repr, bad)), hint=f"aggregate {key!r}"))
 
     for i, rec in enumerate(changes.to_dict("records"), start=1):
@@ -722,7 +673,7 @@ def check_against_seeds(
         named = bool(names_in(text, names))
         if agg:
             if agg not in aggs:
-                bad("aggregate", "a key of data/aggregates.csv", repr(agg), where)
+                bad("aggregate", f"a key of {agg_file}", repr(agg), where)
                 continue
             phrases, members = aggs[agg]
             if did not in members:
