@@ -51,8 +51,9 @@ from shapely.geometry.base import BaseGeometry
 
 from aleppo_map import _io as io
 from aleppo_map._errors import InputFileError, Problem, ValidationError
+from aleppo_map.battle import UTM
 from aleppo_map.gazetteer import Gazetteer
-from aleppo_map.settings import DEFAULTS
+from aleppo_map.settings import DEFAULTS, Settings
 
 #: Fields tried, in this order, when no ``name_field`` is given.
 NAME_FIELDS: tuple[str, ...] = (
@@ -62,7 +63,7 @@ NAME_FIELDS: tuple[str, ...] = (
 #: Fields tried for an Arabic name when the main name does not resolve.
 ARABIC_FIELDS: tuple[str, ...] = ("NAME_A", "NAME_AR", "name_ar", "Name_Ar", "NAME_ARABIC",
                                   "name_arabic", "arabic")
-#: Attribution of the embedded layer's boundaries (see ``data/aleppo_neighborhoods_csr.LICENSE``).
+#: Attribution of the embedded layer's boundaries (see the CSR licence in ``data/``).
 ATTRIBUTION = "Neighbourhood boundaries: Columbia Center for Spatial Research (MIT)"
 #: Values of the ``geom_basis`` column of :attr:`DistrictLayer.gdf`.
 GEOM_BASES: tuple[str, ...] = ("csr", "estimated", "file", "sub-area", "missing")
@@ -208,6 +209,31 @@ def _feature_label(idx: int, name: object) -> str:
     return f"feature {idx} ({name!r})" if isinstance(name, str) and name else f"feature {idx}"
 
 
+def resolve_metric_crs(settings: Settings, gaz: Gazetteer) -> str:
+    """Return the settings' metric CRS; for ``utm``, the UTM zone of the gazetteer's centre.
+
+    Parameters
+    ----------
+    settings : Settings
+        The battle's settings.
+    gaz : Gazetteer
+        Its gazetteer (district centres).
+
+    Returns
+    -------
+    str
+        A CRS string such as ``'EPSG:32633'``.
+    """
+    if settings.metric_crs.lower() != UTM:
+        return settings.metric_crs
+    lon = pd.to_numeric(gaz.frame["lon"], errors="coerce").dropna()
+    lat = pd.to_numeric(gaz.frame["lat"], errors="coerce").dropna()
+    if lon.empty or lat.empty:
+        raise ValidationError([Problem(gaz.source, "lon/lat", "district centres, to find the "
+                                       "UTM zone the battle's metric_crs asks for", "none")])
+    return settings.battle.metric_crs_for(float(lon.mean()), float(lat.mean()))
+
+
 def load_districts(
     path: Path | None,
     gaz: Gazetteer,
@@ -215,6 +241,7 @@ def load_districts(
     name_field: str | None = None,
     assume_crs: str | None = None,
     required_ids: Sequence[str] | None = None,
+    settings: Settings | None = None,
 ) -> DistrictLayer:
     """Read district polygons and join them to the gazetteer by name.
 
@@ -231,11 +258,15 @@ def load_districts(
         Arabic attribute (:data:`ARABIC_FIELDS`) is tried for features whose name does
         not resolve.
     assume_crs : str, optional
-        CRS to use when the file declares none (e.g. ``'EPSG:32637'``). Ignored, with a
+        CRS to use when the file declares none (e.g. ``'EPSG:4326'``). Ignored, with a
         warning, when the file declares one.
     required_ids : Sequence[str], optional
         Districts the layer must have a row for (the control table's); default every
         gazetteer district.
+    settings : Settings, optional
+        The battle's settings (default :data:`~aleppo_map.settings.DEFAULTS`): where the
+        embedded layer is, the battle's name and its metric CRS (for areas, overlaps and
+        the check that the file lies over the battle's place).
 
     Returns
     -------
@@ -254,8 +285,10 @@ def load_districts(
         whose geometry is not a polygon or cannot be repaired, and every required id
         the gazetteer does not know.
     """
+    settings = DEFAULTS if settings is None else settings
+    metric_crs = resolve_metric_crs(settings, gaz)
     embedded = path is None
-    file = Path(path) if path is not None else DEFAULTS.districts_path
+    file = Path(path) if path is not None else settings.districts_path
     label = "embedded" if embedded else str(file)
     if embedded and not file.exists():
         raise InputFileError(f"{file}: embedded district layer not found (expected the file "
@@ -388,7 +421,7 @@ def load_districts(
     # --- overlaps between districts (reported, not altered)
     present = [d for d in wanted if d in shapes]
     metric = gpd.GeoSeries([shapes[d] for d in present], index=present,
-                           crs="EPSG:4326").to_crs(DEFAULTS.metric_crs)
+                           crs="EPSG:4326").to_crs(metric_crs)
     left, right = metric.sindex.query(metric.values, predicate="intersects")
     pair = left < right
     left, right = left[pair], right[pair]
@@ -398,17 +431,17 @@ def load_districts(
             warnings.append(f"{where}: {present[i]!r} and {present[j]!r} overlap by "
                             f"{area:,.0f} m²")
 
-    # --- sanity: the file lies over Aleppo (a wrong --assume-crs puts it elsewhere)
+    # --- sanity: the file lies over the battle's place (a wrong --assume-crs puts it elsewhere)
     if present:
         centres = gpd.GeoSeries(gpd.points_from_xy(gaz.frame["lon"], gaz.frame["lat"]),
-                                crs="EPSG:4326").dropna().to_crs(DEFAULTS.metric_crs)
+                                crs="EPSG:4326").dropna().to_crs(metric_crs)
         hull = shapely.union_all(centres.values).convex_hull
         reps = metric.representative_point()
         far = [(d, hull.distance(p) / 1000.0) for d, p in zip(present, reps, strict=True)
                if hull.distance(p) > _FAR_FROM_CITY_KM * 1000.0]
         if far:
             raise ValidationError([
-                Problem(where, "geometry", f"features over Aleppo (within "
+                Problem(where, "geometry", f"features over {settings.battle.name} (within "
                         f"{_FAR_FROM_CITY_KM:.0f} km of the gazetteer's centres)",
                         f"{d!r} {km:,.0f} km away",
                         hint="wrong CRS? check the file's CRS or --assume-crs")
