@@ -32,14 +32,8 @@ from aleppo_map.schema import CONFIDENCES as CONFIDENCES
 from aleppo_map.schema import EVENTS as EVENTS
 from aleppo_map.schema import EXTENTS as EXTENTS
 
-#: Side ids of the default battle, in legend order (read from its manifest, not written here).
-#: Code that handles any battle takes the sides from ``project.battle`` instead.
-CONTROLLERS: Final[tuple[str, ...]] = default_battle().side_ids
 # The vocabularies of the control table (EXTENTS, EVENTS, BASES, CONFIDENCES) are defined
 # once, in the schema, and re-exported here.
-
-#: Legend labels of the default battle's sides.
-LABELS: Final = default_battle().labels
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ from aleppo_map import schema
 from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.battle import Battle, default_battle
 from aleppo_map.schema import REPORTED_FIGURES
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
+from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
@@ -247,7 +247,7 @@ def figures_from_frame(
         Listing every problem at once.
     """
     chk = check_table(frame, REPORTED_FIGURES, file,
-                      sides=CONTROLLERS if sides is None else sides)
+                      sides=default_battle().side_ids if sides is None else sides)
     if chk.missing:
         chk.raise_if_any(FIGURE_COLUMNS)
     out, ok = chk.frame, chk.valid

@@ -345,7 +345,10 @@ def _changed_before_first(project: Project) -> int:
     tl = project.timeline
     before = tl.dates[0] - timedelta(days=1)
     try:
-        prev = build_timeline(project.changes, tl.district_ids, before, before).state_on(before)
+        prev = build_timeline(project.changes, tl.district_ids, before, before,
+                              sides=project.battle.side_ids,
+                              contested=next((s.id for s in project.battle.sides if s.contested),
+                                             None)).state_on(before)
     except (AleppoMapError, KeyError, ValueError):
         return -1
     now = tl.state_on(tl.dates[0])
