@@ -37,7 +37,7 @@ from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.timeline import CHANGE_COLUMNS
 
 #: First day of every synthetic city: the offensive's first day, so that the
-#: "formerly rebel-held east" is defined (see ``aleppo_map.analysis.claims.EAST_BASELINE``).
+#: battle's reference area (the ground one side held on its first day) is defined.
 START: date = DEFAULTS.start
 #: Cell size in degrees (about 110 m north-south).
 CELL: float = 0.001

@@ -10,27 +10,15 @@ the short name ``east`` (``east_km2``, ``east_<side>_pct``) for compatibility.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-
-from aleppo_map.battle import default_battle
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Reference
     from aleppo_map.geometry.layer import DistrictLayer
     from aleppo_map.project import Project
-
-
-def _default_excluded() -> tuple[str, ...]:
-    ref = default_battle().reference
-    return tuple(ref.exclude_sectors) if ref is not None else ()
-
-
-#: Sectors the embedded battle leaves out of its reference area (transitional: code
-#: takes them from ``project.battle.reference.exclude_sectors``).
-EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = _default_excluded()
 
 
 def state_table(project: Project, day: str | date) -> pd.DataFrame:

@@ -70,9 +70,6 @@ if TYPE_CHECKING:
     from aleppo_map.timeline import Timeline
 
 # ----------------------------------------------------------------------------- settings
-#: First day of the embedded battle (transitional: the code uses ``battle.first_day``,
-#: the day whose state defines a battle's reference area).
-EAST_BASELINE: Final[date] = default_battle().first_day
 #: Tolerance for shares, in percentage points (rounded figures, coarse partial shares).
 SHARE_TOLERANCE_PP: Final[float] = 10.0
 #: Relative tolerance for areas in km²: boundaries are approximate and whole districts
