@@ -283,17 +283,16 @@ class Gazetteer:
 
     def name_ar(self, district_id: str) -> str:
         """Arabic name of a district ('' when unknown)."""
-        value = self.frame.at[district_id, "name_ar"]
+        value = self.frame["name_ar"].loc[district_id]
         return "" if pd.isna(value) else str(value)
 
     def centre(self, district_id: str) -> tuple[float, float]:
         """Centre of a district as (lon, lat)."""
-        row = self.frame.loc[district_id]
-        return float(row["lon"]), float(row["lat"])
+        return float(self.frame["lon"].loc[district_id]), float(self.frame["lat"].loc[district_id])
 
     def area_km2(self, district_id: str) -> float:
         """Gazetteer area of a district in km²."""
-        return float(self.frame.at[district_id, "area_km2"])
+        return float(self.frame["area_km2"].loc[district_id])
 
     def parent(self, district_id: str) -> str | None:
         """Return the district a sub-area is part of (``None`` for a whole district)."""
