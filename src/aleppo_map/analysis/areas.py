@@ -68,7 +68,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
     )
 
 
-def district_areas(project: Project) -> pd.Series:
+def district_areas(project: Project) -> pd.Series[float]:
     """Area of every district in km², computed in the metric CRS.
 
     Polygons are measured in ``settings.metric_crs``. A district the
@@ -91,7 +91,7 @@ def district_areas(project: Project) -> pd.Series:
     metric = gdf.geometry.to_crs(project.settings.metric_crs).area / 1e6
     is_point = gdf["geom_kind"] == "point"
     fallback = pd.to_numeric(gdf["area_km2"], errors="coerce").fillna(0.0)
-    areas = metric.where(~is_point, fallback).astype(float)
+    areas: pd.Series[float] = metric.where(~is_point, fallback).astype(float)  # geopandas: untyped
     return areas.reindex(project.timeline.district_ids).fillna(0.0).rename("area_km2")
 
 
@@ -203,7 +203,7 @@ def _in_city(project: Project) -> np.ndarray:
     gdf = project.layer.gdf if project.layer is not None else None
     if gdf is None or "sector" not in gdf.columns:
         return np.ones(len(ids), dtype=bool)
-    sector = gdf["sector"].reindex(ids).fillna("").astype(str)
+    sector: pd.Series[str] = gdf["sector"].reindex(ids).fillna("").astype(str)
     return ~sector.isin(excluded_sectors(project)).to_numpy()
 
 
@@ -242,7 +242,7 @@ def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np
 
     tl = project.timeline
     iv = tl.intervals
-    pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+    pos = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
     return iv, pos, side_fractions(iv, sides(project))
 
 
