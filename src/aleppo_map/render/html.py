@@ -325,9 +325,9 @@ def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[dat
     """
     iv = project.timeline.intervals
     code = {c: i for i, c in enumerate(project.battle.side_ids)}
-    di = iv["district_id"].map(index)
-    keep = di.notna().to_numpy()
-    di = di.to_numpy()[keep].astype(int)
+    mapped = iv["district_id"].map(index)
+    keep = mapped.notna().to_numpy()
+    di = mapped.to_numpy()[keep].astype(int)
     first = iv["first"].to_numpy()[keep]
     ctrl = iv["controller"].to_numpy()[keep]
     share = iv["share"].to_numpy(dtype=float)[keep]
@@ -489,7 +489,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     def column(name: str, default: str) -> list[Any]:
         if name not in sub.columns:
             return [default] * len(ids)
-        return sub[name].tolist()
+        values: list[Any] = sub[name].tolist()  # geopandas: untyped
+        return values
 
     en, ar = column("name_en", ""), column("name_ar", "")
     sector, kind = column("sector", ""), column("geom_kind", "polygon")
