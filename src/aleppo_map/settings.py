@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from aleppo_map.battle import Battle, default_battle
-from aleppo_map.schema import BASES as BASES
-from aleppo_map.schema import CONFIDENCES as CONFIDENCES
-from aleppo_map.schema import EVENTS as EVENTS
-from aleppo_map.schema import EXTENTS as EXTENTS
+from aleppo_map.schema import BASES, CONFIDENCES, EVENTS, EXTENTS
+
+__all__ = ["BASES", "CONFIDENCES", "DEFAULTS", "EVENTS", "EXTENTS", "Settings"]
 
 # The vocabularies of the control table (EXTENTS, EVENTS, BASES, CONFIDENCES) are defined
 # once, in the schema, and re-exported here.
