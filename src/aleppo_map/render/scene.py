@@ -225,10 +225,10 @@ def geometry_path(geom: Any) -> tuple[np.ndarray, np.ndarray]:
     parts = list(getattr(geom, "geoms", [geom]))
     verts: list[np.ndarray] = []
     codes: list[np.ndarray] = []
-    for poly in parts:
-        if poly.is_empty or poly.geom_type != "Polygon":
+    for part in parts:
+        if part.is_empty or part.geom_type != "Polygon":
             continue
-        poly = orient(poly, 1.0)
+        poly = orient(part, 1.0)
         for ring in (poly.exterior, *poly.interiors):
             v, c = _ring_path(np.asarray(ring.coords, dtype=float)[:, :2])
             verts.append(v)
