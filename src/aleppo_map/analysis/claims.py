@@ -251,7 +251,7 @@ def figures_from_frame(
     # the window: date_latest on or after date
     window = ok("date", "date_latest") & out["date_latest"].notna() & out["date"].notna()
     chk.bad("date_latest", window & (out["date_latest"] < out["date"]),
-            "empty or a day on or after the date", hint=lambda v: "")
+            "empty or a day on or after the date", hint=lambda _: "")
     # the scope decides the side, whether a district is named, and the units
     renamed = out["scope"].isin(list(RENAMED_SCOPES))
     chk.bad("scope", renamed, "one of " + ", ".join(SCOPES),
@@ -262,7 +262,7 @@ def figures_from_frame(
         rows = scoped & (out["scope"] == name)
         if sc.district:
             chk.bad("district_id", rows & (out["district_id"] == ""),
-                    f"a district id for scope {name!r}", got=lambda v: "empty")
+                    f"a district id for scope {name!r}", got=lambda _: "empty")
         else:
             chk.bad("district_id", rows & (out["district_id"] != ""),
                     f"empty for scope {name!r}")
