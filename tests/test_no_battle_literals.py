@@ -30,17 +30,17 @@ _ANYWHERE = [
 _SIDE = re.compile(r"(?<![\w-])(government|rebels?|sdf)(?![\w-])", re.IGNORECASE)
 
 
-def _offences(path: Path) -> list[str]:
+def _offences(path: Path, root: Path = SRC) -> list[str]:
     text = path.read_text(encoding="utf-8")
     found = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         cleaned = _ALLOWED_ALEPPO.sub("", line)
         for pattern, what in _ANYWHERE:
             if pattern.search(cleaned):
-                found.append(f"{path.relative_to(SRC.parent)}:{lineno}: {what}: {line.strip()}")
+                found.append(f"{path.relative_to(root.parent)}:{lineno}: {what}: {line.strip()}")
         stripped = line.strip()
         if stripped.startswith((">>>", "...")) and _SIDE.search(stripped):
-            found.append(f"{path.relative_to(SRC.parent)}:{lineno}: a side name in a doctest: "
+            found.append(f"{path.relative_to(root.parent)}:{lineno}: a side name in a doctest: "
                          f"{stripped}")
     docstring_lines: set[int] = set()
     previous = None
@@ -52,7 +52,7 @@ def _offences(path: Path) -> list[str]:
             if is_docstring:
                 docstring_lines.update(range(tok.start[0], tok.end[0] + 1))
             elif _SIDE.search(tok.string):
-                found.append(f"{path.relative_to(SRC.parent)}:{tok.start[0]}: a side name in a "
+                found.append(f"{path.relative_to(root.parent)}:{tok.start[0]}: a side name in a "
                              f"string literal: {tok.string[:80]}")
         if tok.type not in (tokenize.COMMENT, tokenize.NL):
             previous = tok.type
@@ -71,15 +71,10 @@ def test_the_scanner_finds_what_it_looks_for(tmp_path):
         'X = "government"\nY = "2016-11-15"  # the first day\nZ = "EPSG:32637"\n'
         'OK = "rebel_area_km2"\n# Aleppo in a comment\n',
         encoding="utf-8")
-    global SRC
-    saved, SRC = SRC, tmp_path
-    try:
-        found = _offences(sample)
-    finally:
-        SRC = saved
+    found = _offences(sample, root=tmp_path)
     kinds = " | ".join(found)
     assert "a side name in a doctest" in kinds
-    assert "a side name in a string literal: \"government\"" in kinds
+    assert 'a side name in a string literal: "government"' in kinds
     assert "a date of 2016" in kinds
     assert "Aleppo's EPSG code" in kinds
     assert "the word Aleppo" in kinds
