@@ -157,7 +157,7 @@ def test_the_page_links_each_citation_to_the_version_read():
     from aleppo_map.render.text import attribution
 
     line = attribution(proj)
-    assert "at en.wikipedia.org/wiki/Aleppo_offensive_(November–December_2016), revision as " \
-           "of 2023-12-27 13:00 UTC" in line
-    assert "Euronews, “Syria's battle for Aleppo over, the evacuation begins in earnest” " \
-           "(2016-12-15);" in line  # no address recorded, none shown
+    assert ("at en.wikipedia.org/wiki/Aleppo_offensive_(November–December_2016), revision as "
+            "of 2023-12-27 13:00 UTC") in line
+    assert ("Euronews, “Syria's battle for Aleppo over, the evacuation begins in earnest” "
+            "(2016-12-15);") in line  # no address recorded, none shown

@@ -12,11 +12,12 @@ from PIL import Image
 
 from aleppo_map._errors import ValidationError
 from aleppo_map.analysis import areas as stats
+from aleppo_map.battle import default_battle
 from aleppo_map.cli import main
 from aleppo_map.render import chart as render_chart
-from aleppo_map.settings import CONTROLLERS
 from static_fixtures import ROWS, small_project
 
+CONTROLLERS = default_battle().side_ids
 KM2 = [f"{s}_km2" for s in CONTROLLERS]
 N = [f"{s}_districts" for s in CONTROLLERS]
 EAST = [f"east_{s}_pct" for s in CONTROLLERS]

@@ -219,7 +219,8 @@ class Project:
             figures = figures_from_frame(
                 figures_df, str(settings.figures_path), source_ids=registry.ids,
                 district_ids=gaz.ids, suggest=gaz.suggest, sides=b.side_ids)
-        layer = _layer_from(layer_gdf, gaz, ids, name_field) if layer_gdf is not None else None
+        layer = (_layer_from(layer_gdf, gaz, ids, name_field, settings) if layer_gdf is not None
+                 else None)
         return cls(settings, gaz, registry, table, path, timeline, layer, opening, aggregates,
                    figures)
 
@@ -248,7 +249,7 @@ def _opening(table: pd.DataFrame, ids: list[str], timeline: Timeline, battle: Ba
 
 
 def _layer_from(layer_gdf: gpd.GeoDataFrame, gaz: Gazetteer, ids: list[str],
-                name_field: str | None) -> DistrictLayer:
+                name_field: str | None, settings: Settings) -> DistrictLayer:
     """Build a district layer from a GeoDataFrame: already joined, or checked as a boundary file."""
     from aleppo_map.geometry.layer import DistrictLayer, load_districts
 
@@ -259,7 +260,8 @@ def _layer_from(layer_gdf: gpd.GeoDataFrame, gaz: Gazetteer, ids: list[str],
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "districts.gpkg"
         layer_gdf.to_file(path, driver="GPKG")
-        layer = load_districts(path, gaz, name_field=name_field, required_ids=ids)
+        layer = load_districts(path, gaz, name_field=name_field, required_ids=ids,
+                               settings=settings)
     return replace(layer, source="in memory",
                    warnings=[w.replace(str(path), "layer") for w in layer.warnings])
 
@@ -366,7 +368,8 @@ def load_project(
         if districts is None and settings.districts_path != DEFAULTS.districts_path:
             districts = settings.districts_path  # another battle's own layer
         layer = load_districts(districts, project.gazetteer, name_field=name_field,
-                               assume_crs=assume_crs, required_ids=project.timeline.district_ids)
+                               assume_crs=assume_crs, required_ids=project.timeline.district_ids,
+                               settings=project.settings)
         project = replace(project, layer=layer)
     return project
 
@@ -434,7 +437,8 @@ def validate_all(
             districts = settings.districts_path
         try:
             load_districts(districts, project.gazetteer, name_field=name_field,
-                           assume_crs=assume_crs, required_ids=project.timeline.district_ids)
+                           assume_crs=assume_crs, required_ids=project.timeline.district_ids,
+                           settings=project.settings)
         except AleppoMapError as exc:
             problems.extend(_problems_of(exc, str(districts or settings.districts_path)))
         if settings.figures_path.is_file():

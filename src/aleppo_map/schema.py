@@ -382,7 +382,7 @@ CONTROL_CHANGES: Final = Table(
                pattern=_ROW_ID,
                pattern_text="a non-empty id of letters, digits, '-', '_' or '.'"),
         Column("date", "date", "the day the change took effect, resolved from the text "
-               "(\"the next day\", weekdays of news reports, \"as of\")", within_battle=True),
+               '("the next day", weekdays of news reports, "as of")', within_battle=True),
         Column("district_id", "id", "a gazetteer id"),
         Column("controller", "enum", "the side that holds the district (or the share); for a "
                "`repelled` row, the side that attacked", choices_from="sides"),
@@ -393,7 +393,7 @@ CONTROL_CHANGES: Final = Table(
                "district before the row", required=False, nonempty=False, choices_from="sides"),
         Column("event", "enum", "`baseline` (the state on the first day), `capture`, `advance` "
                "(partial gain), `recapture`, `repelled` (recorded, changes nothing), `state` "
-               "(\"as of\" statement)", choices=EVENTS),
+               '("as of" statement)', choices=EVENTS),
         Column("basis", "enum", "`stated` (the line says it of this district), `inferred` (from "
                "an aggregate statement or a later line; the reasoning is in `note`), "
                "`background` (general knowledge of the front line, never above medium "
@@ -651,7 +651,7 @@ def markdown_table(name: str, ctx: Context | None = None) -> str:
     return "\n".join(lines)
 
 
-_MARKER = re.compile(r"<!-- schema:(?P<name>[a-z_]+) -->\n(?P<body>.*?)<!-- /schema -->", re.S)
+_MARKER = re.compile(r"<!-- schema:(?P<name>[a-z_]+) -->\n(?P<body>.*?)<!-- /schema -->", re.DOTALL)
 
 
 def generated_sections(text: str, ctx: Context | None = None) -> dict[str, tuple[str, str]]:
@@ -723,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args or [*TABLES, *MANIFEST]
     for name in names:
         t = table(name)
-        print(f"<!-- schema:{t.name} -->\n{markdown_table(t.name)}\n<!-- /schema -->\n")
+        sys.stdout.write(f"<!-- schema:{t.name} -->\n{markdown_table(t.name)}\n<!-- /schema -->\n\n")
     return 0
 
 

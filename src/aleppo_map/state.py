@@ -62,11 +62,8 @@ def _names(project: Project, ids: list[str]) -> tuple[list[str], list[str]]:
             en.append(str(gdf.at[did, "name_en"]))
             raw = gdf.at[did, "name_ar"] if "name_ar" in gdf else ""
             ar.append(raw if isinstance(raw, str) else "")
-        elif project.gazetteer is not None:
-            en.append(project.gazetteer.name_en(did))
-            ar.append("")
         else:
-            en.append(did)
+            en.append(project.gazetteer.name_en(did))
             ar.append("")
     return en, ar
 

@@ -52,7 +52,6 @@ from aleppo_map._errors import Problem, ValidationError
 from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.battle import default_battle
 from aleppo_map.schema import BASES, CONFIDENCES, CONTROL_CHANGES
-from aleppo_map.settings import CONTROLLERS
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Battle
@@ -61,6 +60,8 @@ if TYPE_CHECKING:
 CHANGE_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.names
 #: Columns that may be absent from a user's table (they default to empty).
 OPTIONAL_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.optional
+#: Sides of the embedded battle, in legend order: the default for callers that pass no battle.
+_DEFAULT_SIDES: tuple[str, ...] = default_battle().side_ids
 #: Contested side of the embedded battle: the default for callers that pass no battle.
 _DEFAULT_CONTESTED: str | None = next(
     (s.id for s in default_battle().sides if s.contested), None)
@@ -122,7 +123,7 @@ def validate_changes(
         Listing every problem found.
     """
     if battle is None and sides is None:
-        sides = CONTROLLERS
+        sides = _DEFAULT_SIDES
     chk = check_table(frame, CONTROL_CHANGES, file, battle=battle, sides=sides, days=days)
     if chk.missing:
         chk.raise_if_any(CHANGE_COLUMNS)
@@ -247,7 +248,7 @@ STATE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = CONTROLLERS) -> dict[str, np.ndarray]:
+def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = _DEFAULT_SIDES) -> dict[str, np.ndarray]:
     """Share of each district held by each side, for rows of states or intervals.
 
     Parameters
@@ -305,7 +306,7 @@ class Timeline:
     district_ids: list[str]
     intervals: pd.DataFrame
     history: pd.DataFrame
-    sides: tuple[str, ...] = CONTROLLERS
+    sides: tuple[str, ...] = _DEFAULT_SIDES
 
     def _day(self, day: date | str) -> date:
         d = date.fromisoformat(day) if isinstance(day, str) else day
@@ -379,7 +380,7 @@ class Timeline:
         # day of each (interval, day) pair: first + offset within the interval
         offset = np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span)
         day = first[which] + offset
-        pos = pd.Index(self.district_ids).get_indexer(iv["district_id"])[which]
+        pos = pd.Index(self.district_ids).get_indexer(pd.Index(iv["district_id"]))[which]
         order = np.lexsort((pos, day))
         which, day = which[order], day[order]
         out = {"date": np.asarray(self.dates, dtype=object)[day]}
@@ -431,7 +432,7 @@ def build_timeline(
     end: date,
     *,
     file: str = "control table",
-    sides: Sequence[str] = CONTROLLERS,
+    sides: Sequence[str] = _DEFAULT_SIDES,
     contested: str | None = _DEFAULT_CONTESTED,
 ) -> Timeline:
     """Compute the state of every district, as intervals of unchanged state.

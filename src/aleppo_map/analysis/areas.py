@@ -10,27 +10,15 @@ the short name ``east`` (``east_km2``, ``east_<side>_pct``) for compatibility.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-
-from aleppo_map.battle import default_battle
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Reference
     from aleppo_map.geometry.layer import DistrictLayer
     from aleppo_map.project import Project
-
-
-def _default_excluded() -> tuple[str, ...]:
-    ref = default_battle().reference
-    return tuple(ref.exclude_sectors) if ref is not None else ()
-
-
-#: Sectors the embedded battle leaves out of its reference area (transitional: code
-#: takes them from ``project.battle.reference.exclude_sectors``).
-EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = _default_excluded()
 
 
 def state_table(project: Project, day: str | date) -> pd.DataFrame:
@@ -80,7 +68,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
     )
 
 
-def district_areas(project: Project) -> pd.Series:
+def district_areas(project: Project) -> pd.Series[float]:
     """Area of every district in km², computed in the metric CRS.
 
     Polygons are measured in ``settings.metric_crs``. A district the
@@ -103,7 +91,7 @@ def district_areas(project: Project) -> pd.Series:
     metric = gdf.geometry.to_crs(project.settings.metric_crs).area / 1e6
     is_point = gdf["geom_kind"] == "point"
     fallback = pd.to_numeric(gdf["area_km2"], errors="coerce").fillna(0.0)
-    areas = metric.where(~is_point, fallback).astype(float)
+    areas: pd.Series[float] = metric.where(~is_point, fallback).astype(float)  # geopandas: untyped
     return areas.reindex(project.timeline.district_ids).fillna(0.0).rename("area_km2")
 
 
@@ -215,7 +203,7 @@ def _in_city(project: Project) -> np.ndarray:
     gdf = project.layer.gdf if project.layer is not None else None
     if gdf is None or "sector" not in gdf.columns:
         return np.ones(len(ids), dtype=bool)
-    sector = gdf["sector"].reindex(ids).fillna("").astype(str)
+    sector: pd.Series[str] = gdf["sector"].reindex(ids).fillna("").astype(str)
     return ~sector.isin(excluded_sectors(project)).to_numpy()
 
 
@@ -254,7 +242,7 @@ def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np
 
     tl = project.timeline
     iv = tl.intervals
-    pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+    pos = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
     return iv, pos, side_fractions(iv, sides(project))
 
 

@@ -48,12 +48,12 @@ claimed value for areas, :data:`COUNT_TOLERANCE` for counts of districts):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -63,16 +63,13 @@ from aleppo_map import schema
 from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.battle import Battle, default_battle
 from aleppo_map.schema import REPORTED_FIGURES
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
+from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
     from aleppo_map.timeline import Timeline
 
 # ----------------------------------------------------------------------------- settings
-#: First day of the embedded battle (transitional: the code uses ``battle.first_day``,
-#: the day whose state defines a battle's reference area).
-EAST_BASELINE: Final[date] = default_battle().first_day
 #: Tolerance for shares, in percentage points (rounded figures, coarse partial shares).
 SHARE_TOLERANCE_PP: Final[float] = 10.0
 #: Relative tolerance for areas in km²: boundaries are approximate and whole districts
@@ -247,14 +244,14 @@ def figures_from_frame(
         Listing every problem at once.
     """
     chk = check_table(frame, REPORTED_FIGURES, file,
-                      sides=CONTROLLERS if sides is None else sides)
+                      sides=default_battle().side_ids if sides is None else sides)
     if chk.missing:
         chk.raise_if_any(FIGURE_COLUMNS)
     out, ok = chk.frame, chk.valid
     # the window: date_latest on or after date
     window = ok("date", "date_latest") & out["date_latest"].notna() & out["date"].notna()
     chk.bad("date_latest", window & (out["date_latest"] < out["date"]),
-            "empty or a day on or after the date", hint=lambda v: "")
+            "empty or a day on or after the date", hint=lambda _: "")
     # the scope decides the side, whether a district is named, and the units
     renamed = out["scope"].isin(list(RENAMED_SCOPES))
     chk.bad("scope", renamed, "one of " + ", ".join(SCOPES),
@@ -265,7 +262,7 @@ def figures_from_frame(
         rows = scoped & (out["scope"] == name)
         if sc.district:
             chk.bad("district_id", rows & (out["district_id"] == ""),
-                    f"a district id for scope {name!r}", got=lambda v: "empty")
+                    f"a district id for scope {name!r}", got=lambda _: "empty")
         else:
             chk.bad("district_id", rows & (out["district_id"] != ""),
                     f"empty for scope {name!r}")
@@ -329,7 +326,7 @@ class _Map:
         out = {f"share:{side}": v for side, v in side_fractions(iv, self.sides).items()}
         out["first"] = iv["first"].to_numpy(dtype=np.int64)
         out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
-        out["pos"] = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+        out["pos"] = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
         out["inferred"] = iv["change_id"].map(self.basis).ne("stated").to_numpy(dtype=bool)
         return out
 
@@ -342,7 +339,7 @@ class _Map:
             index = pd.Index(self.timeline.district_ids, name="district_id")
 
             def spread(values: np.ndarray, dtype: type) -> pd.Series:
-                full = np.zeros(len(index), dtype=dtype)
+                full: np.ndarray = np.zeros(len(index), dtype=dtype)
                 full[pos] = values[now]
                 return pd.Series(full, index=index, name=day)
 
@@ -466,7 +463,7 @@ def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> f
         return float((area * fr[side]).sum())
     if scope_name == "city_share":
         return 100.0 * float((area * fr[side]).sum() / area.sum())
-    pct = float(m.east_pct.loc[day, side])
+    pct = float(m.east_pct[side].loc[day])
     if scope_name == "side_gain_km2":
         return pct / 100.0 * m.east_km2
     return pct  # reference_share
@@ -583,7 +580,7 @@ def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
     return {k: ", ".join(v) for k, v in out.items()}
 
 
-def _reason(kind: str, tol: float, ok: bool, rec: Mapping[str, object], day: date,
+def _reason(kind: str, tol: float, ok: bool, rec: Mapping[Hashable, Any], day: date,
             clipped: bool, area_note: str, encoded_by: str = "") -> str:
     band = f"±{tol:.0f} pp" if kind == "share" else (
         f"±{tol:.2g} km²" if kind == "area" else f"±{tol:.0f}")
@@ -601,8 +598,8 @@ def _reason(kind: str, tol: float, ok: bool, rec: Mapping[str, object], day: dat
     return "; ".join(parts)
 
 
-def _quantity(rec: Mapping[str, object]) -> str:
-    value = float(rec["value"])  # type: ignore[arg-type]
+def _quantity(rec: Mapping[Hashable, Any]) -> str:
+    value = float(rec["value"])
     unit = rec["unit"]
     if unit == "fraction":
         word = _FRACTION_WORD.get(round(value, 4))
@@ -614,7 +611,7 @@ def _quantity(rec: Mapping[str, object]) -> str:
     return _CMP_WORD[str(rec["comparison"])] + number
 
 
-def claim_text(project: Project | None, rec: Mapping[str, object], *,
+def claim_text(project: Project | None, rec: Mapping[Hashable, Any], *,
                battle: Battle | None = None) -> str:
     """Say what a figure claims, in our own words (the battle's side names and reference).
 
@@ -670,7 +667,7 @@ def claim_text(project: Project | None, rec: Mapping[str, object], *,
         reference=ref.label if ref is not None else "reference area")
 
 
-def _citation(project: Project, rec: Mapping[str, object]) -> str:
+def _citation(project: Project, rec: Mapping[Hashable, Any]) -> str:
     try:
         return str(project.registry.citation(rec["source_id"], rec["line"]))
     except KeyError:
@@ -691,10 +688,10 @@ def _fmt(value: float, measure: str, *, signed: bool = False) -> str:
     return f"{sign}{value:.0f}"
 
 
-def _when(rec: Mapping[str, object]) -> str:
-    first = rec["date"].isoformat()  # type: ignore[union-attr]
+def _when(rec: Mapping[Hashable, Any]) -> str:
+    first: str = rec["date"].isoformat()
     if rec["date_latest"]:
-        return f"{first}..{rec['date_latest'].isoformat()}"  # type: ignore[union-attr]
+        return f"{first}..{rec['date_latest'].isoformat()}"
     return first + (" (start)" if rec["as_of"] == "start-of-day" else "")
 
 
@@ -735,7 +732,7 @@ def printable(table: pd.DataFrame) -> pd.DataFrame:
                                        "diff", "inferred", "verdict", "why"])
 
 
-def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[str, list[dict]]:
+def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[str, list[dict[str, Any]]]:
     """List the figures to show beside each day's totals in the HTML explorer.
 
     Parameters
@@ -755,7 +752,7 @@ def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[s
     if table is None:
         table = check_figures(project)
     days = {d.isoformat() for d in project.timeline.dates}
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for rec in table.to_dict("records"):
         key = (rec["date_latest"] or rec["date"]).isoformat()
         if key not in days:

@@ -1,6 +1,6 @@
 """District names, aliases and matching: the one place where spellings are reconciled.
 
-The sources and boundary files spell Aleppo's districts many ways. :func:`normalise`
+The sources and boundary files spell a city's districts many ways. :func:`normalise`
 folds a name to a comparison key (case, diacritics, every apostrophe form, Arabic
 articles, subdivision numerals, generic words such as *district*) and
 :func:`phonetic_key` to a sound key (vowels, consonant pairs, Sheikh/Shaykh/Cheikh,
@@ -180,9 +180,9 @@ class Gazetteer:
             return self.index
         pairs: list[tuple[str, str]] = []
         f = self.frame
-        for did, en, aliases, ar in zip(f.index, f["name_en"], f["aliases"], f["name_ar"],
+        for key, en, aliases, ar in zip(f.index, f["name_en"], f["aliases"], f["name_ar"],
                                         strict=True):
-            did = str(did)
+            did = str(key)
             pairs += [(did, did), (did, did.replace("-", " ")), (did, str(en))]
             pairs += [(did, str(a)) for a in aliases]
             if isinstance(ar, str) and ar.strip():
@@ -311,17 +311,16 @@ class Gazetteer:
 
     def name_ar(self, district_id: str) -> str:
         """Arabic name of a district ('' when unknown)."""
-        value = self.frame.at[district_id, "name_ar"]
+        value = self.frame["name_ar"].loc[district_id]
         return "" if pd.isna(value) else str(value)
 
     def centre(self, district_id: str) -> tuple[float, float]:
         """Centre of a district as (lon, lat)."""
-        row = self.frame.loc[district_id]
-        return float(row["lon"]), float(row["lat"])
+        return float(self.frame["lon"].loc[district_id]), float(self.frame["lat"].loc[district_id])
 
     def area_km2(self, district_id: str) -> float:
         """Gazetteer area of a district in km²."""
-        return float(self.frame.at[district_id, "area_km2"])
+        return float(self.frame["area_km2"].loc[district_id])
 
     def parent(self, district_id: str) -> str | None:
         """Return the district a sub-area is part of (``None`` for a whole district)."""

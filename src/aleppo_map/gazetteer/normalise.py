@@ -1,4 +1,4 @@
-"""Fold the many spellings of an Aleppo place name to comparison keys.
+"""Fold the many spellings of a place name (Arabic, or transliterated from it) to keys.
 
 Arabic names reach English (and French) in many transliterations. Two folds are
 provided, from light to strong:

@@ -56,7 +56,6 @@ from markupsafe import Markup
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError
 from aleppo_map.analysis import areas as stats
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Battle
@@ -325,10 +324,10 @@ def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[dat
     intervals already carry day numbers.
     """
     iv = project.timeline.intervals
-    code = {c: i for i, c in enumerate(CONTROLLERS)}
-    di = iv["district_id"].map(index)
-    keep = di.notna().to_numpy()
-    di = di.to_numpy()[keep].astype(int)
+    code = {c: i for i, c in enumerate(project.battle.side_ids)}
+    mapped = iv["district_id"].map(index)
+    keep = mapped.notna().to_numpy()
+    di = mapped.to_numpy()[keep].astype(int)
     first = iv["first"].to_numpy()[keep]
     ctrl = iv["controller"].to_numpy()[keep]
     share = iv["share"].to_numpy(dtype=float)[keep]
@@ -387,19 +386,20 @@ def _rows(project: Project, index: Mapping[str, int],
 
 
 def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
-    """km² per side per day, and shares of the formerly rebel-held east, from :mod:`.stats`.
+    """km² per side per day, and shares of the battle's reference area, from :mod:`.stats`.
 
     The page shows the very numbers ``aleppo-map stats`` prints.
     """
     table = stats.daily_stats(project)
-    km2 = table[[f"{side}_km2" for side in CONTROLLERS]].to_numpy(dtype=float)
-    pct = table[[f"east_{side}_pct" for side in CONTROLLERS]].to_numpy(dtype=float)
+    sides = project.battle.side_ids
+    km2 = table[[f"{side}_km2" for side in sides]].to_numpy(dtype=float)
+    pct = table[[f"east_{side}_pct" for side in sides]].to_numpy(dtype=float)
     east = stats.east_ids(project)
     share = None if np.isnan(pct).all() else [[_num(v / 100, 4) for v in row] for row in pct]
     return (
         [[_num(v, 3) for v in row] for row in km2],
         {"km2": _num(stats.east_km2(project) if east else 0.0, 2), "n": len(east),
-         "share": share, "day": DEFAULTS.start.isoformat()},
+         "share": share, "day": project.battle.first_day.isoformat()},
     )
 
 
@@ -490,7 +490,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     def column(name: str, default: str) -> list[Any]:
         if name not in sub.columns:
             return [default] * len(ids)
-        return sub[name].tolist()
+        values: list[Any] = sub[name].tolist()  # geopandas: untyped
+        return values
 
     en, ar = column("name_en", ""), column("name_ar", "")
     sector, kind = column("sector", ""), column("geom_kind", "polygon")
@@ -511,8 +512,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     cites = [_citation(project, key) for key in cite_index]
     cite_urls = [_citation_url(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
-    # _segments and _totals number the sides in CONTROLLERS order; name them by id here
-    order = list(CONTROLLERS)
+    # _segments and _totals number the sides in the battle's order; name them by id here
+    order = list(battle.side_ids)
     area, east = _totals(project)
     minx, miny, maxx, maxy = (float(v) for v in sub.total_bounds)
     layer = project.layer

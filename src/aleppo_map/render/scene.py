@@ -225,10 +225,10 @@ def geometry_path(geom: Any) -> tuple[np.ndarray, np.ndarray]:
     parts = list(getattr(geom, "geoms", [geom]))
     verts: list[np.ndarray] = []
     codes: list[np.ndarray] = []
-    for poly in parts:
-        if poly.is_empty or poly.geom_type != "Polygon":
+    for part in parts:
+        if part.is_empty or part.geom_type != "Polygon":
             continue
-        poly = orient(poly, 1.0)
+        poly = orient(part, 1.0)
         for ring in (poly.exterior, *poly.interiors):
             v, c = _ring_path(np.asarray(ring.coords, dtype=float)[:, :2])
             verts.append(v)
@@ -345,7 +345,10 @@ def _changed_before_first(project: Project) -> int:
     tl = project.timeline
     before = tl.dates[0] - timedelta(days=1)
     try:
-        prev = build_timeline(project.changes, tl.district_ids, before, before).state_on(before)
+        prev = build_timeline(project.changes, tl.district_ids, before, before,
+                              sides=project.battle.side_ids,
+                              contested=next((s.id for s in project.battle.sides if s.contested),
+                                             None)).state_on(before)
     except (AleppoMapError, KeyError, ValueError):
         return -1
     now = tl.state_on(tl.dates[0])

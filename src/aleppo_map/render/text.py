@@ -71,7 +71,7 @@ def matplotlib_shapes_text() -> bool:
     if not hasattr(font, "_layout"):
         return False
     by_glyph = {g: c for c, g in font.get_charmap().items()}
-    items = list(font._layout("حلب", LoadFlags.NO_HINTING))
+    items = list(font._layout("حلب", LoadFlags.NO_HINTING))  # noqa: SLF001  # probed above
     return bool(items) and by_glyph.get(items[0].glyph_index) == 0xFE90
 
 
@@ -239,8 +239,8 @@ def attribution(project: Project) -> str:
                          .lstrip(", ") + _where_to_read(registry, sid))
         else:
             parts.append(title)
-    return f"Sources: {'; '.join(parts)}. {boundary_line(project)}. " \
-           "Every state is traced to a source line."
+    return (f"Sources: {'; '.join(parts)}. {boundary_line(project)}. "
+            "Every state is traced to a source line.")
 
 
 def boundary_line(project: Project) -> str:

@@ -27,14 +27,15 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -223,7 +224,7 @@ class SourceRegistry:
                     )
                 ]
             )
-        return self.frame.loc[source_id]
+        return cast("pd.Series[Any]", self.frame.loc[source_id])  # the index is unique
 
     def title(self, source_id: str) -> str:
         """Title of a source.
@@ -302,7 +303,7 @@ class SourceRegistry:
 
         def get(col: str) -> str:
             value = row.get(col, "")
-            return "" if value is None or (isinstance(value, float) and value != value) \
+            return "" if value is None or (isinstance(value, float) and math.isnan(value)) \
                 else str(value)
 
         published = row["published"]
@@ -533,9 +534,9 @@ def district_names(gazetteer: Gazetteer, district_id: str) -> list[str]:
     frame = gazetteer.frame
     if district_id not in frame.index:
         return []
-    rec = frame.loc[district_id]
+    rec = cast("pd.Series[Any]", frame.loc[district_id])  # the index is unique
     names: list[str] = [str(rec.get("name_en", "") or "")]
-    aliases = rec.get("aliases", [])
+    aliases: str | list[str] = rec.get("aliases", [])
     if isinstance(aliases, str):
         aliases = _split(aliases)
     names.extend(str(a) for a in aliases)
@@ -546,7 +547,7 @@ def district_names(gazetteer: Gazetteer, district_id: str) -> list[str]:
     return out
 
 
-def _row_number(rec: Mapping[str, Any], fallback: int) -> int:
+def _row_number(rec: Mapping[Hashable, Any], fallback: int) -> int:
     value = rec.get("row")
     try:
         return int(value) if value is not None and not pd.isna(value) else fallback
@@ -559,6 +560,36 @@ def _line_number(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _read_seed_texts(registry: SourceRegistry, seeds_dir: Path, reg_file: str,
+                     problems: list[Problem]) -> dict[str, list[str]]:
+    """Read every registered text, adding a problem for a missing, changed or unreadable one."""
+    texts: dict[str, list[str]] = {}
+    for sid in registry.ids:
+        path = registry.text_path(sid, seeds_dir)
+        if not path.is_file():
+            problems.append(Problem(str(path), "", f"the text of source {sid!r}", "no such file",
+                                    hint=f"--seeds must point at the folder holding "
+                                         f"{registry.frame.loc[sid, 'file']!s}"))
+            continue
+        digest = io.sha256_of(path)
+        expected = registry.frame.loc[sid, "sha256"]
+        if digest != expected:
+            problems.append(Problem(str(path), "sha256", f"{expected!s} (as in {reg_file})", digest,
+                                    hint="the text differs from the registered version, so "
+                                         "line numbers may not match"))
+        try:
+            texts[sid] = registry.lines(sid, seeds_dir)
+        except InputFileError as exc:
+            problems.append(Problem(str(path), "", "a UTF-8 text file", str(exc)))
+            continue
+        counted = str(registry.frame.loc[sid].get("lines", "") or "")
+        if digest != expected and counted.isdigit() and int(counted) != len(texts[sid]):
+            last = problems[-1]
+            problems[-1] = replace(last, hint=last.hint + f"; registered with {counted} lines, "
+                                   f"this copy has {len(texts[sid])}")
+    return texts
 
 
 def check_against_seeds(
@@ -608,30 +639,7 @@ def check_against_seeds(
             Problem(str(seeds_dir), "--seeds", "a folder holding the source texts named in "
                     f"{reg_file}", "no such folder" if not seeds_dir.exists() else "a file")
         ]
-    texts: dict[str, list[str]] = {}
-    for sid in registry.ids:
-        path = registry.text_path(sid, seeds_dir)
-        if not path.is_file():
-            problems.append(Problem(str(path), "", f"the text of source {sid!r}", "no such file",
-                                    hint=f"--seeds must point at the folder holding "
-                                         f"{registry.frame.loc[sid, 'file']}"))
-            continue
-        digest = io.sha256_of(path)
-        expected = registry.frame.loc[sid, "sha256"]
-        if digest != expected:
-            problems.append(Problem(str(path), "sha256", f"{expected} (as in {reg_file})", digest,
-                                    hint="the text differs from the registered version, so "
-                                         "line numbers may not match"))
-        try:
-            texts[sid] = registry.lines(sid, seeds_dir)
-        except InputFileError as exc:
-            problems.append(Problem(str(path), "", "a UTF-8 text file", str(exc)))
-            continue
-        counted = str(registry.frame.loc[sid].get("lines", "") or "")
-        if digest != expected and counted.isdigit() and int(counted) != len(texts[sid]):
-            last = problems[-1]
-            problems[-1] = replace(last, hint=last.hint + f"; registered with {counted} lines, "
-                                   f"this copy has {len(texts[sid])}")
+    texts = _read_seed_texts(registry, seeds_dir, reg_file, problems)
 
     aggs: dict[str, tuple[list[str], list[str]]] = {
         str(r["aggregate"]): (list(r["phrases"]), list(r["members"]))
@@ -640,10 +648,10 @@ def check_against_seeds(
     known_ids = set(gazetteer.ids)
     agg_file = str(aggregates.attrs.get("file", "aggregates.csv"))
     for key, (_, members) in aggs.items():
-        bad = [m for m in members if m not in known_ids]
-        if bad:
+        unknown = [m for m in members if m not in known_ids]
+        if unknown:
             problems.append(Problem(agg_file, "members", "gazetteer district ids",
-                                    ", ".join(map(repr, bad)), hint=f"aggregate {key!r}"))
+                                    ", ".join(map(repr, unknown)), hint=f"aggregate {key!r}"))
 
     for i, rec in enumerate(changes.to_dict("records"), start=1):
         row = _row_number(rec, i)
@@ -666,7 +674,7 @@ def check_against_seeds(
             continue  # the missing or unreadable text is already reported once
         if line_no is None or not 1 <= line_no <= len(lines):
             bad("line", f"a line number from 1 to {len(lines)} of "
-                f"{registry.frame.loc[sid, 'file']}", repr(rec.get("line")), where)
+                f"{registry.frame.loc[sid, 'file']!s}", repr(rec.get("line")), where)
             continue
         text = lines[line_no - 1]
         names = district_names(gazetteer, did)
@@ -682,12 +690,12 @@ def check_against_seeds(
             if not named and not names_in(text, phrases):
                 bad("line", f"a line containing one of the phrases of aggregate {agg!r} ("
                     + "; ".join(repr(p) for p in phrases) + ") or naming " + repr(did),
-                    f"{registry.frame.loc[sid, 'file']} line {line_no}, which has neither",
+                    f"{registry.frame.loc[sid, 'file']!s} line {line_no}, which has neither",
                     _hint_other_lines(lines, phrases + names, line_no, where))
         elif not named:
             shown = "; ".join(repr(n) for n in names) if names else "(no names: unknown id)"
             bad("line", f"a line naming {did!r} by one of its names ({shown})",
-                f"{registry.frame.loc[sid, 'file']} line {line_no}, which names none of them",
+                f"{registry.frame.loc[sid, 'file']!s} line {line_no}, which names none of them",
                 _hint_other_lines(lines, names, line_no, where,
                                   extra="or add the source's spelling to the gazetteer aliases"))
     return problems
@@ -728,7 +736,7 @@ def _wrap(text: str, indent: str = "    > ") -> str:
     ) or indent.rstrip()
 
 
-def _state_text(rec: Mapping[str, Any]) -> str:
+def _state_text(rec: Mapping[Hashable, Any]) -> str:
     ctrl = rec["controller"]
     if rec["extent"] == "partial":
         share = float(rec["share"])
@@ -737,7 +745,7 @@ def _state_text(rec: Mapping[str, Any]) -> str:
     return f"{ctrl}, whole district"
 
 
-def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
+def _block(rec: Mapping[Hashable, Any], registry: SourceRegistry, seeds_dir: Path,
            names: Sequence[str], status: str | None, *, excerpt: bool) -> str:
     day = rec["date"]
     day = day.isoformat() if isinstance(day, date) else str(day)
@@ -876,8 +884,8 @@ def cite(
             title += f" ({rec0['name_ar']})"
     out = [f"{title} — {len(rows)} row{'s' if len(rows) != 1 else ''}"]
     if timeline is not None and did in timeline.district_ids:
-        first = timeline.state_on(timeline.dates[0]).loc[did]
-        last = timeline.state_on(timeline.dates[-1]).loc[did]
+        first = timeline.state_on(timeline.dates[0]).loc[did].to_dict()
+        last = timeline.state_on(timeline.dates[-1]).loc[did].to_dict()
         out.append(
             f"state on {timeline.dates[0]}: {_state_text(first)}; "
             f"on {timeline.dates[-1]}: {_state_text(last)}"

@@ -15,9 +15,9 @@ Examples
 >>> from aleppo_map.settings import DEFAULTS
 >>> tmp = Path(tempfile.mkdtemp())
 >>> reg = Path(shutil.copy(DEFAULTS.registry_path, tmp / "sources.csv"))
->>> _ = (tmp / "note.txt").write_text("My notes.\nSakhour was quiet.\n", encoding="utf-8")
+>>> _ = (tmp / "note.txt").write_text("My notes.\nThe market was quiet.\n", encoding="utf-8")
 >>> row = add_source(reg, tmp / "note.txt", source_id="my-notes", title="Notes",
-...                  url="", published="2016-12-20", publisher="Me", kind="news")
+...                  url="", published=DEFAULTS.end.isoformat(), publisher="Me", kind="news")
 >>> row["lines"], row["rank"]
 ('2', '5')
 """
@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io as _stdio
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aleppo_map import _io as io
@@ -141,7 +141,7 @@ def add_source(
         "revision": revision,
         "revision_url": "",
         "accessed": (accessed.isoformat() if isinstance(accessed, date)
-                     else str(accessed) if accessed else date.today().isoformat()),
+                     else str(accessed) if accessed else datetime.now(UTC).date().isoformat()),
         "archive_url": archive_url,
         "lines": str(len(lines)),
         "note": note,
