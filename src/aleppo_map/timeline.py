@@ -113,7 +113,7 @@ def _fast_columns(
     extent, raw_share = text("extent"), text("share")
     partial = (extent == "partial").to_numpy()
     share = np.ones(len(frame))
-    share[partial] = [_float_or_nan(v) for v in raw_share[partial]]
+    share[partial] = [_float_or_nan(v) for v in raw_share[partial].tolist()]
     if not ((share[partial] > 0.0) & (share[partial] < 1.0)).all():
         return None
     if not raw_share[~partial].isin(["", "1", "1.0"]).all():
@@ -128,7 +128,7 @@ def _fast_columns(
     line = frame["line"].astype(str)
     if not line.str.fullmatch(r"[0-9]+").all():
         return None
-    line_no = [int(v) for v in line]
+    line_no = [int(v) for v in line.tolist()]
     if min(line_no) < 1:
         return None
     agg = text("aggregate")
@@ -138,7 +138,7 @@ def _fast_columns(
             return None
         if (text("basis")[has_agg] == "stated").any():
             return None
-    return list(parsed.dt.date), [float(v) for v in share], line_no
+    return list(parsed.dt.date), share.tolist(), line_no
 
 
 def validate_changes(
@@ -290,7 +290,7 @@ def validate_changes(
     out["line"] = lines
     out["row"] = np.arange(1, len(out) + 1)
     out["order"] = np.arange(len(out))
-    out["source_rank"] = [source_ranks[s] for s in out["source_id"]]
+    out["source_rank"] = [source_ranks[s] for s in out["source_id"].tolist()]
     return out
 
 
@@ -615,16 +615,17 @@ def build_timeline(
             "change_id"]
     prev_by: dict[str, State] = {}
     # rows are sorted by district then date: one pass, no per-group conversion
-    for values in zip(*(applied[c].to_numpy() for c in cols), strict=True):
-        rec = dict(zip(cols, values, strict=True))
-        did = rec["district_id"]
+    for values in zip(*(applied[c].tolist() for c in cols), strict=True):
+        did, day, controller, extent, cid = values[0], values[1], values[2], values[3], values[7]
         seq = per_district.get(did)
         if seq is None:
             continue
         prev = prev_by.get(did)
-        new = _next_state(prev, rec)
+        # a full row's state does not depend on the one before
+        new = (State(str(controller)) if extent == "full"
+               else _next_state(prev, dict(zip(cols, values, strict=True))))
         if new != prev:
-            seq.append((rec["date"], new, rec["change_id"]))
+            seq.append((day, new, cid))
         prev_by[did] = new
     for did in district_ids:
         seq = per_district[did]

@@ -297,6 +297,10 @@ def _parse_date(text: str, bad: Callable[..., None], col: str) -> date | None:
 
 
 # ----------------------------------------------------------------------------- computing
+#: Days whose per-district shares :class:`_Map` keeps at once (memory O(districts)).
+_DAYS_KEPT: Final[int] = 4
+
+
 @dataclass(frozen=True)
 class _Map:
     """The map's quantities, prepared once per check; a day's shares on first use."""
@@ -352,6 +356,8 @@ class _Map:
                 return pd.Series(full, index=index, name=day)
 
             shares = {side: spread(arr[f"share:{side}"], float) for side in CONTROLLERS}
+            if len(self._days) >= _DAYS_KEPT:  # a window of days: keep the last few only
+                del self._days[next(iter(self._days))]
             self._days[day] = (shares, spread(arr["inferred"], bool))
         return self._days[day]
 

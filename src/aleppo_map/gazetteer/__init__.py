@@ -26,6 +26,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +52,14 @@ _GENERIC = re.compile(
 # digits or more are a name ("Hill 420"), not a subdivision.
 _NUMERAL = re.compile(r"(?:\s+(?:i{1,3}|iv|vi{0,3}|ix|x|[0-9]{1,2}))+$")
 _AR_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+# compiled once: normalise runs for every name of every district
+_AR_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+_AR_ALEF = re.compile("[أإآ]")
+_AR_ARTICLE = re.compile(r"(^|\s)ال")
+_SPACES = re.compile(r"\s+")
+_APOSTROPHE = re.compile(f"[{_APOSTROPHES}]")
+_BRACKETS = re.compile(r"\(.*?\)")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def normalise(name: str) -> str:
@@ -80,21 +89,23 @@ def normalise(name: str) -> str:
     True
     """
     text = unicodedata.normalize("NFKC", str(name)).strip()
-    if re.search(r"[\u0600-\u06ff]", text):
+    if _AR_SCRIPT.search(text):
         text = _AR_DIACRITICS.sub("", text)
-        text = re.sub("[أإآ]", "ا", text)
+        text = _AR_ALEF.sub("ا", text)
         text = text.replace("ة", "ه").replace("ى", "ي")
-        text = re.sub(r"(^|\s)ال", r"\1", text)
-        return re.sub(r"\s+", " ", text).strip()
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).lower()
-    text = re.sub(f"[{_APOSTROPHES}]", "", text)
-    text = re.sub(r"\(.*?\)", " ", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
+        text = _AR_ARTICLE.sub(r"\1", text)
+        return _SPACES.sub(" ", text).strip()
+    if not text.isascii():  # ASCII has no accent to take off
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
+    text = text.lower()
+    text = _APOSTROPHE.sub("", text)
+    text = _BRACKETS.sub(" ", text)
+    text = _NON_ALNUM.sub(" ", text)
     text = _ARTICLE.sub("", text + " ").strip()
     text = _GENERIC.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     return _NUMERAL.sub("", text).strip()
 
 
@@ -156,15 +167,16 @@ class Gazetteer:
         keys: dict[str, str] = {}
         # An Arabic name shared by two districts (boundary files reuse one name for an
         # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
-        ar_keys = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+        norm = lru_cache(maxsize=None)(normalise)  # a name repeated in a row: folded once
+        ar_keys = Counter(norm(v) for v in frame["name_ar"].fillna("") if str(v).strip())
         shared_ar = {k for k, n in ar_keys.items() if n > 1}  # a count per name was quadratic
         for i, rec in enumerate(frame.to_dict("records"), start=1):
             did = rec["district_id"]
             names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
-            if rec["name_ar"] and normalise(rec["name_ar"]) not in shared_ar:
+            if rec["name_ar"] and norm(rec["name_ar"]) not in shared_ar:
                 names.append(rec["name_ar"])
             for name in names:
-                key = normalise(name)
+                key = norm(name)
                 if not key:
                     continue
                 other = keys.get(key)
