@@ -323,6 +323,16 @@ def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[dat
     return out
 
 
+def _shared(column: Any) -> list[Any]:
+    """List the values of a column (a pandas Series), equal values as one object.
+
+    The history repeats a few words (sides, events, statuses) in every row; one
+    string object per distinct value keeps the page data O(rows) small.
+    """
+    seen: dict[Any, Any] = {}
+    return [seen.setdefault(v, v) for v in column.tolist()]
+
+
 def _rows(project: Project, index: Mapping[str, int],
           cites: dict[tuple[str, int], int] | None = None) -> list[dict[str, Any]]:
     """List the rows of the history panel, with their citation and fate.
@@ -334,10 +344,11 @@ def _rows(project: Project, index: Mapping[str, int],
     hist = project.timeline.history
     hist = hist[hist["district_id"].isin(index.keys())]
     cites = {} if cites is None else cites
-    cols = {c: hist[c].to_numpy() if c in hist.columns else np.full(len(hist), "", dtype=object)
+    cols = {c: _shared(hist[c]) if c in hist.columns else [""] * len(hist)
             for c in ("change_id", "date", "district_id", "controller", "extent", "share",
                       "remainder", "event", "basis", "confidence", "source_id", "line",
                       "status", "disputed", "aggregate", "note")}
+    iso = {d: d.isoformat() for d in set(cols["date"])}
     rows = []
     for k in range(len(hist)):
         key = (str(cols["source_id"][k]), int(cols["line"][k]))
@@ -346,7 +357,7 @@ def _rows(project: Project, index: Mapping[str, int],
             ci = cites[key] = len(cites)
         rows.append({
             "id": str(cols["change_id"][k]),
-            "date": cols["date"][k].isoformat(),
+            "date": iso[cols["date"][k]],
             "d": index[cols["district_id"][k]],
             "c": str(cols["controller"][k]),
             "x": str(cols["extent"][k]),
