@@ -156,7 +156,11 @@ def east_km2(project: Project) -> float:
     float
         km² (0 when the rebels held nothing on 15 November (day one)).
     """
-    a = _areas(project)
+    return _east_km2(project, _areas(project))
+
+
+def _east_km2(project: Project, a: np.ndarray) -> float:
+    """:func:`east_km2` with the district areas *a* (timeline order) already measured."""
     return float((a * _opening(project)["rebel"] * _in_city(project)).sum())
 
 
@@ -245,7 +249,12 @@ def east_shares(project: Project) -> np.ndarray:
         ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
         all NaN when the rebels held nothing on 15 November (day one).
     """
-    a = _areas(project) * _in_city(project)
+    return _east_shares(project, _areas(project))
+
+
+def _east_shares(project: Project, areas: np.ndarray) -> np.ndarray:
+    """:func:`east_shares` with the district areas (timeline order) already measured."""
+    a = areas * _in_city(project)
     f0 = _opening(project)
     r1 = f0["rebel"]
     total = float((a * r1).sum())
@@ -336,8 +345,8 @@ def daily_stats(project: Project) -> pd.DataFrame:
         out[f"{side}_districts"] = _daily_counts(iv, n_days, holder == side)
     out["split_districts"] = _daily_counts(iv, n_days, iv["remainder"].astype(str).to_numpy()
                                            != "")
-    out["east_km2"] = round(east_km2(project), 4)
-    pct = east_shares(project)
+    out["east_km2"] = round(_east_km2(project, a), 4)
+    pct = _east_shares(project, a)
     for k, side in enumerate(CONTROLLERS):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
     return out

@@ -329,6 +329,10 @@ class _Map:
         return frozenset(self.timeline.district_ids)
 
     @cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(self.timeline.district_ids, name="district_id")
+
+    @cached_property
     def _per_interval(self) -> dict[str, np.ndarray]:
         """Per interval of the timeline: days, district position, shares, inferred flag."""
         from aleppo_map.timeline import side_fractions
@@ -348,7 +352,7 @@ class _Map:
             k = (day - self.dates[0]).days
             now = (arr["first"] <= k) & (arr["stop"] > k)
             pos = arr["pos"][now]
-            index = pd.Index(self.timeline.district_ids, name="district_id")
+            index = self._index
 
             def spread(values: np.ndarray, dtype: type) -> pd.Series:
                 full = np.zeros(len(index), dtype=dtype)
@@ -387,11 +391,12 @@ def _prepare(project: Project) -> _Map:
                      if in_city and r > 0])
     area, east_pct, east_km2, note = None, None, 0.0, ""
     if layer is not None:
-        area = stats.district_areas(project).reindex(tl.district_ids)
-        area = area.where(area > 0)
-        east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
+        measured = stats.district_areas(project).reindex(tl.district_ids)
+        area = measured.where(measured > 0)
+        a = measured.to_numpy(dtype=float)  # measured once, for the east too
+        east_pct = pd.DataFrame(stats._east_shares(project, a), index=tl.dates,
                                 columns=list(CONTROLLERS))
-        east_km2 = stats.east_km2(project)
+        east_km2 = stats._east_km2(project, a)
         kind = layer.gdf["geom_kind"].reindex(area.index)
         points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
                                  & city.to_numpy()])
@@ -569,10 +574,10 @@ def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
     changes = getattr(project, "changes", None)
     if changes is None or changes.empty:
         return {}
-    keys = zip(changes["source_id"], changes["line"].astype(int), changes["district_id"],
-               strict=True)
+    keys = zip(changes["source_id"].tolist(), changes["line"].astype(int).tolist(),
+               changes["district_id"].tolist(), strict=True)
     out: dict[tuple[str, int, str], list[str]] = {}
-    for key, cid in zip(keys, changes["change_id"], strict=True):
+    for key, cid in zip(keys, changes["change_id"].tolist(), strict=True):
         out.setdefault(key, []).append(str(cid))
     return {k: ", ".join(v) for k, v in out.items()}
 
