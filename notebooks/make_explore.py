@@ -42,10 +42,11 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, display
 
-from aleppo_map.analysis import claims as figures
-from aleppo_map.render import frames as render_static
 from aleppo_map.analysis import areas as stats
+from aleppo_map.analysis import claims as figures
 from aleppo_map.project import load_project
+from aleppo_map.render import chart as render_chart
+from aleppo_map.render import frames as render_frames
 
 pd.set_option("display.max_colwidth", 70)
 pd.set_option("display.width", 160)
@@ -93,7 +94,7 @@ district's area times the rebels' share that day; the outskirts left out)."""),
 daily = stats.daily_stats(project)
 display(daily[["date", "government_km2", "rebel_km2", "sdf_km2", "east_government_pct",
                "east_rebel_pct"]].iloc[::5])
-chart = stats.write_chart(project, OUT / "stats.png")
+chart = render_chart.write_chart(project, OUT / "stats.png")
 Image(filename=str(chart))"""),
     ("md", """\
 ## Does the map agree with the sources' own numbers?
@@ -119,12 +120,12 @@ figures.printable(check)[["figure", "source", "verdict", "why"]]"""),
     ("md", """\
 ## One frame
 
-`render_static.render_frames` writes one image per day of the project's
+`render_frames.render_frames` writes one image per day of the project's
 timeline, so loading the project for a single day gives a single frame. Frames
 carry their own legend, scale bar, north arrow and attribution."""),
     ("code", """\
 one_day = load_project(districts=DISTRICTS, start=DAY, end=DAY)
-(frame,) = render_static.render_frames(one_day, OUT / "frames", size=(1000, 750), dpi=100,
+(frame,) = render_frames.render_frames(one_day, OUT / "frames", size=(1000, 750), dpi=100,
                                        quiet=True)
 Image(filename=str(frame))"""),
     ("md", """\

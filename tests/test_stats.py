@@ -13,6 +13,7 @@ from PIL import Image
 from aleppo_map._errors import ValidationError
 from aleppo_map.analysis import areas as stats
 from aleppo_map.cli import main
+from aleppo_map.render import chart as render_chart
 from aleppo_map.settings import CONTROLLERS
 from static_fixtures import ROWS, small_project
 
@@ -104,12 +105,12 @@ def test_majority_holder_of_full_partial_and_even_states():
 
 
 def test_chart_is_written_atomically_and_bad_suffix_is_a_user_error(small, tmp_path):
-    dest = stats.write_chart(small, tmp_path / "chart.png")
+    dest = render_chart.write_chart(small, tmp_path / "chart.png")
     with Image.open(dest) as img:
         assert img.size[0] == 1200  # 8 in at 150 dpi
         assert img.size[1] > 600
     with pytest.raises(ValidationError, match=r"\.png, \.pdf, \.svg"):
-        stats.write_chart(small, tmp_path / "chart.xlsx")
+        render_chart.write_chart(small, tmp_path / "chart.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png"]
 
 

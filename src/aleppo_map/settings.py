@@ -1,98 +1,74 @@
 """Typed settings with documented defaults, in one place.
 
 Every tunable the package uses lives here, in the spirit of ``osmnx.settings``.
-Read them from :data:`DEFAULTS`; commands that accept options build a modified
-copy with :func:`dataclasses.replace` rather than mutating module state.
+Read them from :data:`DEFAULTS` (the embedded battle) or build them for another
+battle with :meth:`Settings.for_battle`; commands that accept options build a modified
+copy with :func:`dataclasses.replace` rather than mutating module state. Nothing here
+is specific to one battle: that lives in the battle's manifest (:mod:`aleppo_map.battle`).
 
 Examples
 --------
+>>> from aleppo_map.battle import default_battle
 >>> from aleppo_map.settings import DEFAULTS
->>> DEFAULTS.start.isoformat(), DEFAULTS.end.isoformat()
-('2016-11-15', '2016-12-22')
->>> DEFAULTS.n_days
-38
->>> DEFAULTS.colours["government"]
-'#b30000'
+>>> (DEFAULTS.start, DEFAULTS.end) == (default_battle().first_day, default_battle().last_day)
+True
+>>> DEFAULTS.n_days == default_battle().n_days
+True
+>>> dict(DEFAULTS.colours) == dict(default_battle().colours)
+True
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
-#: The four controller values the control table may use, in legend order.
-CONTROLLERS: Final[tuple[str, ...]] = ("government", "rebel", "sdf", "contested")
-#: Extent values: the whole district, or a share of it.
-EXTENTS: Final[tuple[str, ...]] = ("full", "partial")
-#: Kinds of row in the control table. Only ``repelled`` leaves the state unchanged.
-EVENTS: Final[tuple[str, ...]] = ("baseline", "capture", "advance", "recapture", "repelled", "state")
-#: How a row is supported by its source.
-BASES: Final[tuple[str, ...]] = ("stated", "inferred", "background")
-#: Confidence levels, strongest first.
-CONFIDENCES: Final[tuple[str, ...]] = ("high", "medium", "low")
+from aleppo_map.battle import Battle, default_battle
+from aleppo_map.schema import BASES as BASES
+from aleppo_map.schema import CONFIDENCES as CONFIDENCES
+from aleppo_map.schema import EVENTS as EVENTS
+from aleppo_map.schema import EXTENTS as EXTENTS
 
-#: Human labels for the legend.
-LABELS: Final = MappingProxyType(
-    {
-        "government": "Government and allies",
-        "rebel": "Rebels",
-        "sdf": "SDF / Kurdish YPG",
-        "contested": "Contested",
-    }
-)
+#: Side ids of the default battle, in legend order (read from its manifest, not written here).
+#: Code that handles any battle takes the sides from ``project.battle`` instead.
+CONTROLLERS: Final[tuple[str, ...]] = default_battle().side_ids
+# The vocabularies of the control table (EXTENTS, EVENTS, BASES, CONFIDENCES) are defined
+# once, in the schema, and re-exported here.
 
-
-def _package_root() -> Path:
-    return Path(__file__).resolve().parent
-
-
-def _default_data_dir() -> Path:
-    """Find the embedded data: ``$ALEPPO_MAP_DATA``, the checkout, or the wheel copy."""
-    env = os.environ.get("ALEPPO_MAP_DATA")
-    if env:
-        return Path(env)
-    checkout = _package_root().parents[1] / "data"
-    if checkout.is_dir():
-        return checkout
-    return _package_root() / "_data" / "data"
-
-
-def _default_seeds_dir() -> Path:
-    """Find the source registry folder (``seeds/``) next to the data folder."""
-    return _default_data_dir().parent / "seeds"
+#: Legend labels of the default battle's sides.
+LABELS: Final = default_battle().labels
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Defaults for every command.
+    """Defaults for every command: the battle, and how outputs are written.
+
+    What is specific to a battle (days, sides and colours, metric CRS, table paths)
+    comes from its :class:`~aleppo_map.battle.Battle`; the fields below that mirror it
+    are filled from the battle when left ``None``, and ``start``/``end`` may narrow the
+    days. Build settings for another battle with :meth:`for_battle`.
 
     Attributes
     ----------
+    battle : Battle
+        The battle (default: the embedded one).
     start, end : datetime.date
-        First and last day of the timeline (inclusive): 15 November to 22 December 2016.
+        First and last day of the timeline (inclusive); default the battle's days.
     data_dir : pathlib.Path
-        Folder of the embedded data (``gazetteer.csv``, ``districts.geojson``,
-        ``control_changes.csv``, ``aggregates.csv``, ``reported_figures.csv``).
+        Folder of the battle's tables.
     registry_dir : pathlib.Path
-        Folder of the source registry ``sources.csv`` (the project's ``seeds/``).
+        Folder of the source registry ``sources.csv``.
     metric_crs : str
-        Projected CRS used for every area and distance: UTM zone 37N.
+        Projected CRS used for every area and distance (the battle's).
     geographic_crs : str
         CRS of every file the package writes.
     coord_decimals : int
         Decimals kept for written coordinates; 5 decimals of a degree is about 1 m.
-    colours : Mapping[str, str]
-        Fill colour per controller, following the convention of Syrian war maps
-        (government red, rebels green, SDF yellow); contested is a purple. Reds and
-        greens differ in lightness so that every pair stays at least 20 CIEDE2000 apart
-        under simulated protanopia, deuteranopia and tritanopia (tested in
-        ``tests/test_render_html.py``).
-    hatch_colours : Mapping[str, str]
-        Darker line colour per controller, for the hatching of partial control.
+    colours, hatch_colours : Mapping[str, str]
+        Fill and hatch colour per side (the battle's).
     frame_size : tuple[int, int]
         Default PNG frame size in pixels (width, height).
     frame_dpi : int
@@ -101,36 +77,48 @@ class Settings:
         Attribution shown with the OpenStreetMap base layer.
     """
 
-    start: date = date(2016, 11, 15)
-    end: date = date(2016, 12, 22)
-    data_dir: Path = field(default_factory=_default_data_dir)
-    registry_dir: Path = field(default_factory=_default_seeds_dir)
-    metric_crs: str = "EPSG:32637"
+    battle: Battle = field(default_factory=default_battle)
+    start: date = None  # type: ignore[assignment]  # filled from the battle
+    end: date = None  # type: ignore[assignment]
+    data_dir: Path = None  # type: ignore[assignment]
+    registry_dir: Path = None  # type: ignore[assignment]
+    metric_crs: str = None  # type: ignore[assignment]
     geographic_crs: str = "EPSG:4326"
     coord_decimals: int = 5
-    colours: MappingProxyType[str, str] = field(
-        default_factory=lambda: MappingProxyType(
-            {
-                "government": "#b30000",
-                "rebel": "#5aae61",
-                "sdf": "#ffe600",
-                "contested": "#6a3d9a",
-            }
-        )
-    )
-    hatch_colours: MappingProxyType[str, str] = field(
-        default_factory=lambda: MappingProxyType(
-            {
-                "government": "#7f0000",
-                "rebel": "#00441b",
-                "sdf": "#8a6d00",
-                "contested": "#3f007d",
-            }
-        )
-    )
+    colours: Mapping[str, str] = None  # type: ignore[assignment]
+    hatch_colours: Mapping[str, str] = None  # type: ignore[assignment]
     frame_size: tuple[int, int] = (1600, 1200)
     frame_dpi: int = 200
     tiles_attribution: str = "© OpenStreetMap contributors"
+
+    def __post_init__(self) -> None:
+        b = self.battle
+        filled = {
+            "start": b.first_day, "end": b.last_day,
+            "data_dir": b.table("changes").parent, "registry_dir": b.table("sources").parent,
+            "metric_crs": b.metric_crs, "colours": b.colours, "hatch_colours": b.hatch_colours,
+        }
+        for name, value in filled.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+
+    @classmethod
+    def for_battle(cls, battle: Battle, **changes: Any) -> Settings:
+        """Build settings for *battle*, every battle-specific field taken from it.
+
+        Parameters
+        ----------
+        battle : Battle
+            The battle.
+        **changes
+            Other fields to set (``start``, ``frame_dpi``, ...).
+
+        Returns
+        -------
+        Settings
+            The settings.
+        """
+        return cls(battle=battle, **changes)
 
     @property
     def n_days(self) -> int:
@@ -139,33 +127,33 @@ class Settings:
 
     @property
     def gazetteer_path(self) -> Path:
-        """Path of the embedded gazetteer."""
-        return self.data_dir / "gazetteer.csv"
+        """Path of the battle's gazetteer."""
+        return self.data_dir / self.battle.table("gazetteer").name
 
     @property
     def districts_path(self) -> Path:
-        """Path of the embedded (approximate) district layer."""
-        return self.data_dir / "districts.geojson"
+        """Path of the battle's district layer."""
+        return self.data_dir / self.battle.table("districts").name
 
     @property
     def changes_path(self) -> Path:
-        """Path of the embedded control-change table."""
-        return self.data_dir / "control_changes.csv"
+        """Path of the battle's control-change table."""
+        return self.data_dir / self.battle.table("changes").name
 
     @property
     def aggregates_path(self) -> Path:
         """Path of the table of aggregate statements (e.g. "the north-east")."""
-        return self.data_dir / "aggregates.csv"
+        return self.data_dir / self.battle.table("aggregates").name
 
     @property
     def figures_path(self) -> Path:
         """Path of the table of numeric claims made by the sources."""
-        return self.data_dir / "reported_figures.csv"
+        return self.data_dir / self.battle.table("figures").name
 
     @property
     def registry_path(self) -> Path:
         """Path of the source registry."""
-        return self.registry_dir / "sources.csv"
+        return self.registry_dir / self.battle.table("sources").name
 
 
 #: The settings every command starts from.

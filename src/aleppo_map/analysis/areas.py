@@ -1,26 +1,36 @@
 """Areas and shares: who held how much, per district and per day.
 
-Every area is computed in a metric CRS (UTM zone 37N), never in degrees.
+Every area is computed in the battle's metric CRS (``settings.metric_crs``), never in
+degrees. Shares are also measured against the battle's *reference area*
+(``battle.reference``): the ground one side held on the battle's first day, districts
+of some sectors (suburbs, outskirts) left out. The functions and columns about it keep
+the short name ``east`` (``east_km2``, ``east_<side>_pct``) for compatibility.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
 
-from aleppo_map.settings import CONTROLLERS
+from aleppo_map.battle import default_battle
 
 if TYPE_CHECKING:
+    from aleppo_map.battle import Reference
+    from aleppo_map.geometry.layer import DistrictLayer
     from aleppo_map.project import Project
 
-#: Sectors left out of the formerly rebel-held east: districts outside the city proper.
-EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = ("outskirts",)
-#: Image formats :func:`write_chart` writes, chosen by the file's suffix.
-CHART_FORMATS: Final[tuple[str, ...]] = ("png", "pdf", "svg")
+
+def _default_excluded() -> tuple[str, ...]:
+    ref = default_battle().reference
+    return tuple(ref.exclude_sectors) if ref is not None else ()
+
+
+#: Sectors the embedded battle leaves out of its reference area (transitional: code
+#: takes them from ``project.battle.reference.exclude_sectors``).
+EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = _default_excluded()
 
 
 def state_table(project: Project, day: str | date) -> pd.DataFrame:
@@ -73,7 +83,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
 def district_areas(project: Project) -> pd.Series:
     """Area of every district in km², computed in the metric CRS.
 
-    Polygons are measured in ``settings.metric_crs`` (UTM zone 37N). A district the
+    Polygons are measured in ``settings.metric_crs``. A district the
     boundary file lacks (drawn as a point) has no polygon to measure: it counts with
     the area the layer gives it (the gazetteer's estimate), so that it is never
     silently dropped from the totals.
@@ -97,7 +107,7 @@ def district_areas(project: Project) -> pd.Series:
     return areas.reindex(project.timeline.district_ids).fillna(0.0).rename("area_km2")
 
 
-def _layer(project: Project):
+def _layer(project: Project) -> DistrictLayer:
     from aleppo_map._errors import AleppoMapError
 
     if project.layer is None:
@@ -105,11 +115,61 @@ def _layer(project: Project):
     return project.layer
 
 
-def east_ids(project: Project) -> list[str]:
-    """List the districts of the formerly rebel-held east: any rebel share on 15 November (day one).
+def sides(project: Project) -> tuple[str, ...]:
+    """Return the battle's side ids in legend order (the columns of the timeline's fractions).
 
-    Districts of the sectors in :data:`EAST_EXCLUDED_SECTORS` (outside the city) are
-    left out.
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    tuple of str
+        Side ids.
+    """
+    return tuple(project.timeline.sides)
+
+
+def reference(project: Project) -> Reference | None:
+    """Return the battle's reference area (``battle.reference``), or ``None`` when it has none.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    Reference or None
+        Its side, excluded sectors and label.
+    """
+    ref = project.battle.reference
+    return ref if ref is not None and ref.side in sides(project) else None
+
+
+def reference_side(project: Project) -> str | None:
+    """Return the side whose ground on the first day makes the reference area (``None``: no area).
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    str or None
+        A side id.
+    """
+    ref = reference(project)
+    return ref.side if ref is not None else None
+
+
+def east_ids(project: Project) -> list[str]:
+    """List the districts of the reference area: any share of its side on the first day.
+
+    Districts of the sectors the reference leaves out (``exclude_sectors``, outside
+    the city) are left out.
 
     Parameters
     ----------
@@ -119,32 +179,53 @@ def east_ids(project: Project) -> list[str]:
     Returns
     -------
     list of str
-        District ids in timeline order (empty when the rebels held nothing on 15 November (day one)).
+        District ids in timeline order (empty when the side held nothing on the first
+        day, or the battle has no reference area).
     """
-    first = _opening(project)["rebel"]
+    side = reference_side(project)
+    if side is None:
+        return []
+    first = _opening(project)[side]
     held = {d for d, r in zip(project.timeline.district_ids, first, strict=True) if r > 0}
     inside = _in_city(project)
     return [d for d, ok in zip(project.timeline.district_ids, inside, strict=True)
             if ok and d in held]
 
 
+def excluded_sectors(project: Project) -> tuple[str, ...]:
+    """Sectors outside the city, left out of the reference area and of city totals.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    tuple of str
+        ``battle.reference.exclude_sectors`` (empty without a reference).
+    """
+    ref = project.battle.reference
+    return tuple(ref.exclude_sectors) if ref is not None else ()
+
+
 def _in_city(project: Project) -> np.ndarray:
-    """Per timeline district, whether its sector counts for the east (not outskirts)."""
+    """Per timeline district, whether its sector counts for the city (not excluded)."""
     ids = project.timeline.district_ids
     gdf = project.layer.gdf if project.layer is not None else None
     if gdf is None or "sector" not in gdf.columns:
         return np.ones(len(ids), dtype=bool)
     sector = gdf["sector"].reindex(ids).fillna("").astype(str)
-    return ~sector.isin(EAST_EXCLUDED_SECTORS).to_numpy()
+    return ~sector.isin(excluded_sectors(project)).to_numpy()
 
 
 def east_km2(project: Project) -> float:
-    """Measure the formerly rebel-held east: the area the rebels held on 15 November (day one).
+    """Measure the reference area: the area its side held on the battle's first day.
 
-    Each district counts with its area times the rebels' share of it on the first
-    day (a district 5% rebel-held adds 5% of its area), so that a large district
-    the rebels barely held does not pass for rebel territory. Districts outside the
-    city (:data:`EAST_EXCLUDED_SECTORS`) are left out.
+    Each district counts with its area times the side's share of it on the first
+    day (a district 5% held adds 5% of its area), so that a large district the side
+    barely held does not pass for its territory. Districts outside the city (the
+    reference's ``exclude_sectors``) are left out.
 
     Parameters
     ----------
@@ -154,14 +235,17 @@ def east_km2(project: Project) -> float:
     Returns
     -------
     float
-        km² (0 when the rebels held nothing on 15 November (day one)).
+        km² (0 when the side held nothing on the first day, or there is no reference).
     """
     return _east_km2(project, _areas(project))
 
 
 def _east_km2(project: Project, a: np.ndarray) -> float:
     """:func:`east_km2` with the district areas *a* (timeline order) already measured."""
-    return float((a * _opening(project)["rebel"] * _in_city(project)).sum())
+    side = reference_side(project)
+    if side is None:
+        return 0.0
+    return float((a * _opening(project)[side] * _in_city(project)).sum())
 
 
 def _areas(project: Project) -> np.ndarray:
@@ -176,7 +260,7 @@ def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np
     tl = project.timeline
     iv = tl.intervals
     pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
-    return iv, pos, side_fractions(iv)
+    return iv, pos, side_fractions(iv, sides(project))
 
 
 def _daily(iv: pd.DataFrame, n_days: int, weights: np.ndarray) -> np.ndarray:
@@ -223,20 +307,21 @@ def _daily_counts(iv: pd.DataFrame, n_days: int, flags: np.ndarray) -> np.ndarra
 
 
 def _opening(project: Project) -> dict[str, np.ndarray]:
-    """Per side, its share of each timeline district on the offensive's first day."""
-    ref = getattr(project, "opening", None)  # duck-typed projects may lack it
+    """Per side, its share of each timeline district on the battle's first day."""
+    ref = project.opening
     if ref is None:
         ref = project.timeline.fractions_on(project.timeline.dates[0])
     ref = ref.reindex(project.timeline.district_ids).fillna(0.0)
-    return {side: ref[side].to_numpy(dtype=float) for side in CONTROLLERS}
+    return {side: ref[side].to_numpy(dtype=float) for side in sides(project)}
 
 
 def east_shares(project: Project) -> np.ndarray:
-    """Share of the formerly rebel-held east (see :func:`east_km2`) held by each side, per day.
+    """Share of the reference area (see :func:`east_km2`) held by each side, per day.
 
-    Within a district, the rebels keep what they still hold, up to their day-one
-    share; what they lost goes to the sides that gained ground in the district since
-    15 November, in proportion to their gains. On 15 November the rebels hold all of it.
+    Within a district, the reference side keeps what it still holds, up to its
+    first-day share; what it lost goes to the sides that gained ground in the district
+    since the first day, in proportion to their gains. On the first day the reference
+    side holds all of it.
 
     Parameters
     ----------
@@ -246,33 +331,38 @@ def east_shares(project: Project) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
-        all NaN when the rebels held nothing on 15 November (day one).
+        ``(days, sides)`` percentages in the order of :func:`sides` (each row sums to
+        100), all NaN when the side held nothing on the first day or there is no
+        reference area.
     """
     return _east_shares(project, _areas(project))
 
 
 def _east_shares(project: Project, areas: np.ndarray) -> np.ndarray:
     """:func:`east_shares` with the district areas (timeline order) already measured."""
+    order = sides(project)
+    n_days = len(project.timeline.dates)
+    out = np.full((n_days, len(order)), np.nan)
+    ref_side = reference_side(project)
+    if ref_side is None:
+        return out
     a = areas * _in_city(project)
     f0 = _opening(project)
-    r1 = f0["rebel"]
+    r1 = f0[ref_side]
     total = float((a * r1).sum())
-    n_days = len(project.timeline.dates)
-    out = np.full((n_days, len(CONTROLLERS)), np.nan)
     if total <= 0:
         return out
     # per interval of unchanged state, then summed per day from the intervals
     iv, pos, f = _intervals(project)
     a_i, r1_i = a[pos], r1[pos]
-    kept = np.minimum(f["rebel"], r1_i)
+    kept = np.minimum(f[ref_side], r1_i)
     lost = r1_i - kept
-    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in CONTROLLERS if s != "rebel"}
+    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in order if s != ref_side}
     gained = sum(gains.values())
     parts = []
     with np.errstate(invalid="ignore", divide="ignore"):
-        for side in CONTROLLERS:
-            part = kept if side == "rebel" else lost * np.where(gained > 0, gains[side] / gained, 0)
+        for side in order:
+            part = kept if side == ref_side else lost * np.where(gained > 0, gains[side] / gained, 0)
             parts.append(a_i * part)
     out[:, :] = _nonneg(_daily(iv, n_days, np.stack(parts, axis=1))) / total * 100
     return out
@@ -301,28 +391,28 @@ def majority_holder(states: pd.DataFrame) -> pd.Series:
 
 
 def daily_stats(project: Project) -> pd.DataFrame:
-    """Tabulate per day what each side held: km², districts, share of the formerly rebel-held east.
+    """Tabulate per day what each side held: km², districts, share of the reference area.
 
     Notes
     -----
     ``<side>_km2``
         Sum over districts of area × the side's share of the district (a district
         split 0.4/0.6 adds 40% of its area to one side and 60% to the other). The
-        four columns sum to ``total_km2``, the area of the whole layer.
+        side columns sum to ``total_km2``, the area of the whole layer.
     ``<side>_districts``
         Districts whose majority holder (see :func:`majority_holder`) is the side;
         they sum to the number of districts. ``split_districts`` counts those of
         them that are shared between two sides that day.
     ``east_<side>_pct``
-        Percentage of the formerly rebel-held east (the area of the city the rebels
-        held on the first day, ``east_km2``; see :func:`east_km2` and
-        :func:`east_shares`) held by the side. Empty when the rebels held nothing
-        on 15 November (day one).
+        Percentage of the battle's reference area (the area of the city the
+        reference side held on the first day, ``east_km2``; see :func:`east_km2` and
+        :func:`east_shares`) held by the side. Empty when that side held nothing
+        on the first day, or the battle has no reference area.
 
     Parameters
     ----------
     project : Project
-        Loaded inputs, with a layer (areas are measured in UTM zone 37N).
+        Loaded inputs, with a layer (areas are measured in ``settings.metric_crs``).
 
     Returns
     -------
@@ -333,104 +423,20 @@ def daily_stats(project: Project) -> pd.DataFrame:
     n_days = len(tl.dates)
     a = _areas(project)
     # every daily total at once, from the change intervals (never a districts x days table)
+    order = sides(project)
     iv, pos, f = _intervals(project)
-    km2 = _nonneg(_daily(iv, n_days, np.stack([f[side] * a[pos] for side in CONTROLLERS],
-                                               axis=1)))
+    km2 = _nonneg(_daily(iv, n_days, np.stack([f[side] * a[pos] for side in order], axis=1)))
     holder = majority_holder(iv).to_numpy()
     out = pd.DataFrame({"date": [d.isoformat() for d in tl.dates]})
-    for k, side in enumerate(CONTROLLERS):
+    for k, side in enumerate(order):
         out[f"{side}_km2"] = km2[:, k].round(4)
     out["total_km2"] = round(float(a.sum()), 4)
-    for side in CONTROLLERS:
+    for side in order:
         out[f"{side}_districts"] = _daily_counts(iv, n_days, holder == side)
     out["split_districts"] = _daily_counts(iv, n_days, iv["remainder"].astype(str).to_numpy()
                                            != "")
     out["east_km2"] = round(_east_km2(project, a), 4)
     pct = _east_shares(project, a)
-    for k, side in enumerate(CONTROLLERS):
+    for k, side in enumerate(order):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
     return out
-
-
-def write_chart(project: Project, dest: Path) -> Path:
-    """Write a stacked-area chart of the km² held by each side, with the east's shares below.
-
-    Parameters
-    ----------
-    project : Project
-        Loaded inputs, with a layer.
-    dest : pathlib.Path
-        Output image; the format follows the suffix (``.png``, ``.pdf`` or ``.svg``).
-
-    Returns
-    -------
-    pathlib.Path
-        *dest*, written atomically.
-
-    Raises
-    ------
-    ValidationError
-        When the suffix is not one of those formats.
-    """
-    from matplotlib.dates import DateFormatter, DayLocator
-    from matplotlib.figure import Figure
-
-    from aleppo_map import _io as io
-    from aleppo_map._errors import Problem, ValidationError
-    from aleppo_map.settings import LABELS
-
-    dest = Path(dest)
-    fmt = dest.suffix.lower().lstrip(".")
-    if fmt not in CHART_FORMATS:
-        raise ValidationError([Problem("--chart", "", "a file name ending in "
-                                       + ", ".join("." + f for f in CHART_FORMATS),
-                                       repr(dest.name))])
-    table = daily_stats(project)
-    days = list(project.timeline.dates)
-    colours = [project.settings.colours[s] for s in CONTROLLERS]
-    labels = [LABELS[s] for s in CONTROLLERS]
-    has_east = not table["east_rebel_pct"].isna().all()
-    fig = Figure(figsize=(8, 6.5 if has_east else 4.5), dpi=150, layout="constrained")
-    axes = fig.subplots(2 if has_east else 1, 1, sharex=True, squeeze=False)[:, 0]
-    ax = axes[0]
-    _stack_steps(ax, days, [table[f"{s}_km2"] for s in CONTROLLERS], colours, labels)
-    ax.set_ylabel("km² held")
-    ax.set_ylim(0, float(table["total_km2"].iloc[0]) * 1.001 or 1)
-    ax.set_title(f"Area held by each side, {days[0]:%-d %B %Y} to {days[-1]:%-d %B %Y}",
-                 loc="left", fontsize=11)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    if has_east:
-        ex = axes[1]
-        _stack_steps(ex, days, [table[f"east_{s}_pct"] for s in CONTROLLERS], colours, labels)
-        ex.set_ylim(0, 100)
-        ex.set_ylabel("% of the area")
-        ex.set_title("Formerly rebel-held east (city area the rebels held on 15 November (day one))",
-                     loc="left", fontsize=10)
-    for a in axes:
-        a.set_xlim(days[0], days[-1] + timedelta(days=1))
-        a.margins(x=0)
-        a.grid(axis="y", linewidth=0.4, alpha=0.5)
-    axes[-1].xaxis.set_major_locator(DayLocator(interval=7))
-    axes[-1].xaxis.set_minor_locator(DayLocator())
-    axes[-1].xaxis.set_major_formatter(DateFormatter("%-d %b"))
-    source = project.layer.source if project.layer is not None else "embedded"
-    basis = ("approximate boundaries (aleppo-map gazetteer)" if str(source) == "embedded"
-             else f"boundaries: {Path(str(source)).name}")
-    fig.supxlabel(f"One step per day. Areas in UTM zone 37N from {basis}; a split district "
-                  "counts by each side's share. aleppo-map",
-                  fontsize=6, color="#555555", x=0.01, ha="left")
-    with io.atomic_path(dest) as tmp:
-        fig.savefig(tmp, format=fmt)
-    return dest
-
-
-def _stack_steps(ax, days: list[date], series: list[pd.Series], colours: list[str],
-                 labels: list[str]) -> None:
-    """Stack daily values as steps: each day's value holds from its start to the next day."""
-    x = [*days, days[-1] + timedelta(days=1)]
-    base = np.zeros(len(x))
-    for values, colour, label in zip(series, colours, labels, strict=True):
-        v = np.asarray(values, dtype=float)
-        top = base + np.append(v, v[-1])
-        ax.fill_between(x, base, top, step="post", color=colour, label=label, linewidth=0)
-        base = top

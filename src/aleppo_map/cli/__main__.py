@@ -1,0 +1,7 @@
+"""``python -m aleppo_map.cli``."""
+
+import sys
+
+from aleppo_map.cli import main
+
+sys.exit(main())
