@@ -520,6 +520,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     rows = _rows(project, index, cite_index)
     cites = [_citation(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
+    for i, r in enumerate(rows):  # renamed in place: one copy of the history at a time
+        rows[i] = {ROW_KEYS.get(k, k): v for k, v in r.items()}
     # _segments and _totals number the sides in CONTROLLERS order; name them by id here
     order = list(CONTROLLERS)
     area, east = _totals(project)
@@ -548,7 +550,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "fillOpacity": FILL_OPACITY,
         "districts": districts,
         "states": _named_segments(_segments(project, index, day_index, row_index)),
-        "rows": [{ROW_KEYS.get(k, k): v for k, v in r.items()} for r in rows],
+        "rows": rows,
         "cites": cites,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
         "reference": reference,
