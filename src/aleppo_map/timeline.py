@@ -379,7 +379,7 @@ class Timeline:
         # day of each (interval, day) pair: first + offset within the interval
         offset = np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span)
         day = first[which] + offset
-        pos = pd.Index(self.district_ids).get_indexer(iv["district_id"])[which]
+        pos = pd.Index(self.district_ids).get_indexer(pd.Index(iv["district_id"]))[which]
         order = np.lexsort((pos, day))
         which, day = which[order], day[order]
         out = {"date": np.asarray(self.dates, dtype=object)[day]}

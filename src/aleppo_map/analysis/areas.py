@@ -259,7 +259,7 @@ def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np
 
     tl = project.timeline
     iv = tl.intervals
-    pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+    pos = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
     return iv, pos, side_fractions(iv, sides(project))
 
 

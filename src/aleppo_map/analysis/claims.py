@@ -337,7 +337,7 @@ class _Map:
         out = {f"share:{side}": v for side, v in side_fractions(iv, self.sides).items()}
         out["first"] = iv["first"].to_numpy(dtype=np.int64)
         out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
-        out["pos"] = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+        out["pos"] = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
         out["inferred"] = iv["change_id"].map(self.basis).ne("stated").to_numpy(dtype=bool)
         return out
 
@@ -350,7 +350,7 @@ class _Map:
             index = self._index
 
             def spread(values: np.ndarray, dtype: type) -> pd.Series:
-                full = np.zeros(len(index), dtype=dtype)
+                full: np.ndarray = np.zeros(len(index), dtype=dtype)
                 full[pos] = values[now]
                 return pd.Series(full, index=index, name=day)
 

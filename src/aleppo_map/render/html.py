@@ -326,9 +326,9 @@ def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[dat
     """
     iv = project.timeline.intervals
     code = {c: i for i, c in enumerate(CONTROLLERS)}
-    di = iv["district_id"].map(index)
-    keep = di.notna().to_numpy()
-    di = di.to_numpy()[keep].astype(int)
+    mapped = iv["district_id"].map(index)
+    keep = mapped.notna().to_numpy()
+    di = mapped.to_numpy()[keep].astype(int)
     first = iv["first"].to_numpy()[keep]
     ctrl = iv["controller"].to_numpy()[keep]
     share = iv["share"].to_numpy(dtype=float)[keep]
@@ -381,7 +381,7 @@ def _rows(project: Project, index: Mapping[str, int],
             "d": index[cols["district_id"][k]],
             "c": str(cols["controller"][k]),
             "x": str(cols["extent"][k]),
-            "s": _num(cols["share"][k], 3),
+            "s": _num(float(cols["share"][k]), 3),
             "r": str(cols["remainder"][k] or ""),
             "ev": str(cols["event"][k]),
             "b": str(cols["basis"][k]),
@@ -500,7 +500,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     def column(name: str, default: str) -> list[Any]:
         if name not in sub.columns:
             return [default] * len(ids)
-        return sub[name].tolist()
+        return list(sub[name].tolist())
 
     en, ar = column("name_en", ""), column("name_ar", "")
     sector, kind = column("sector", ""), column("geom_kind", "polygon")
