@@ -190,17 +190,17 @@ def write_city(folder: Path, n_districts: int, n_days: int) -> dict[str, int]:
     late = (START + timedelta(days=n_days - 2)).isoformat()
     rebel_did = ids[cols - 1]  # east edge, first row: rebel until late
     figures = [
-        ["F01", mid, "", "", "east_share_government", "", "government", "50", "percent", "about"],
-        ["F02", mid, "", "", "east_share_rebel", "", "rebel", "45", "percent", "about"],
-        ["F03", mid, "", "", "rebel_area_km2", "", "rebel", f"{area_km2 * n_districts / 2:.1f}",
+        ["F01", mid, "", "", "reference_share", "", "government", "50", "percent", "about"],
+        ["F02", mid, "", "", "reference_share", "", "rebel", "45", "percent", "about"],
+        ["F03", mid, "", "", "side_area_km2", "", "rebel", f"{area_km2 * n_districts / 2:.1f}",
          "km2", "about"],
-        ["F04", mid, "", "", "government_gain_km2", "", "government",
+        ["F04", mid, "", "", "side_gain_km2", "", "government",
          f"{area_km2 * n_districts / 2:.1f}", "km2", ">"],
         ["F05", mid, late, "", "district_share", rebel_did, "rebel", "1", "fraction", "="],
-        ["F06", mid, "", "", "district_of_rebel_area", rebel_did, "rebel", "1", "percent", "<"],
-        ["F07", mid, "", "start-of-day", "east_count_share_government", "", "government",
+        ["F06", mid, "", "", "district_of_side_area", rebel_did, "rebel", "1", "percent", "<"],
+        ["F07", mid, "", "start-of-day", "reference_count_share", "", "government",
          "50", "percent", "about"],
-        ["F08", late, "", "", "rebel_district_count", "", "rebel", str(n_districts // 3),
+        ["F08", late, "", "", "side_district_count", "", "rebel", str(n_districts // 3),
          "count", "<="],
         ["F09", mid, "", "", "city_share", "", "government", "50", "percent", "about"],
     ]

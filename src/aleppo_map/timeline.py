@@ -497,16 +497,17 @@ def build_timeline(
             "change_id"]
     prev_by: dict[str, State] = {}
     # rows are sorted by district then date: one pass, no per-group conversion
-    for values in zip(*(applied[c].to_numpy() for c in cols), strict=True):
-        rec = dict(zip(cols, values, strict=True))
-        did = rec["district_id"]
+    for values in zip(*(applied[c].tolist() for c in cols), strict=True):
+        did, day, controller, extent, cid = values[0], values[1], values[2], values[3], values[7]
         seq = per_district.get(did)
         if seq is None:
             continue
         prev = prev_by.get(did)
-        new = _next_state(prev, rec, contested)
+        # a full row's state does not depend on the one before
+        new = (State(str(controller)) if extent == "full"
+               else _next_state(prev, dict(zip(cols, values, strict=True)), contested))
         if new != prev:
-            seq.append((rec["date"], new, rec["change_id"]))
+            seq.append((day, new, cid))
         prev_by[did] = new
     for did in district_ids:
         seq = per_district[did]

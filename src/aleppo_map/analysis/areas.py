@@ -207,7 +207,7 @@ def _in_city(project: Project) -> np.ndarray:
     return ~sector.isin(excluded_sectors(project)).to_numpy()
 
 
-def east_km2(project: Project) -> float:
+def east_km2(project: Project, areas: np.ndarray | None = None) -> float:
     """Measure the reference area: the area its side held on the battle's first day.
 
     Each district counts with its area times the side's share of it on the first
@@ -219,16 +219,19 @@ def east_km2(project: Project) -> float:
     ----------
     project : Project
         Loaded inputs, with a layer.
+    areas : numpy.ndarray, optional
+        District areas in km², timeline order, when already measured.
 
     Returns
     -------
     float
         km² (0 when the side held nothing on the first day, or there is no reference).
     """
+    a = _areas(project) if areas is None else areas
     side = reference_side(project)
     if side is None:
         return 0.0
-    return float((_areas(project) * _opening(project)[side] * _in_city(project)).sum())
+    return float((a * _opening(project)[side] * _in_city(project)).sum())
 
 
 def _areas(project: Project) -> np.ndarray:
@@ -298,7 +301,7 @@ def _opening(project: Project) -> dict[str, np.ndarray]:
     return {side: ref[side].to_numpy(dtype=float) for side in sides(project)}
 
 
-def east_shares(project: Project) -> np.ndarray:
+def east_shares(project: Project, areas: np.ndarray | None = None) -> np.ndarray:
     """Share of the reference area (see :func:`east_km2`) held by each side, per day.
 
     Within a district, the reference side keeps what it still holds, up to its
@@ -310,6 +313,8 @@ def east_shares(project: Project) -> np.ndarray:
     ----------
     project : Project
         Loaded inputs, with a layer.
+    areas : numpy.ndarray, optional
+        District areas in km², timeline order, when already measured.
 
     Returns
     -------
@@ -318,13 +323,15 @@ def east_shares(project: Project) -> np.ndarray:
         100), all NaN when the side held nothing on the first day or there is no
         reference area.
     """
+    if areas is None:
+        areas = _areas(project)
     order = sides(project)
     n_days = len(project.timeline.dates)
     out = np.full((n_days, len(order)), np.nan)
     ref_side = reference_side(project)
     if ref_side is None:
         return out
-    a = _areas(project) * _in_city(project)
+    a = areas * _in_city(project)
     f0 = _opening(project)
     r1 = f0[ref_side]
     total = float((a * r1).sum())
@@ -413,8 +420,8 @@ def daily_stats(project: Project) -> pd.DataFrame:
         out[f"{side}_districts"] = _daily_counts(iv, n_days, holder == side)
     out["split_districts"] = _daily_counts(iv, n_days, iv["remainder"].astype(str).to_numpy()
                                            != "")
-    out["east_km2"] = round(east_km2(project), 4)
-    pct = east_shares(project)
+    out["east_km2"] = round(east_km2(project, a), 4)
+    pct = east_shares(project, a)
     for k, side in enumerate(order):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
     return out

@@ -285,6 +285,10 @@ def figures_from_frame(
 
 
 # ----------------------------------------------------------------------------- computing
+#: Days whose per-district shares :class:`_Map` keeps at once (memory O(districts)).
+_DAYS_KEPT: Final[int] = 4
+
+
 @dataclass(frozen=True)
 class _Map:
     """The map's quantities, prepared once per check; a day's shares on first use."""
@@ -317,6 +321,10 @@ class _Map:
         return frozenset(self.timeline.district_ids)
 
     @cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(self.timeline.district_ids, name="district_id")
+
+    @cached_property
     def _per_interval(self) -> dict[str, np.ndarray]:
         """Per interval of the timeline: days, district position, shares, inferred flag."""
         from aleppo_map.timeline import side_fractions
@@ -336,7 +344,7 @@ class _Map:
             k = (day - self.dates[0]).days
             now = (arr["first"] <= k) & (arr["stop"] > k)
             pos = arr["pos"][now]
-            index = pd.Index(self.timeline.district_ids, name="district_id")
+            index = self._index
 
             def spread(values: np.ndarray, dtype: type) -> pd.Series:
                 full: np.ndarray = np.zeros(len(index), dtype=dtype)
@@ -344,6 +352,8 @@ class _Map:
                 return pd.Series(full, index=index, name=day)
 
             shares = {side: spread(arr[f"share:{side}"], float) for side in self.sides}
+            if len(self._days) >= _DAYS_KEPT:  # a window of days: keep the last few only
+                del self._days[next(iter(self._days))]
             self._days[day] = (shares, spread(arr["inferred"], bool))
         return self._days[day]
 
@@ -377,13 +387,14 @@ def _prepare(project: Project) -> _Map:
     area, east_pct, east_km2, note = None, None, 0.0, ""
     if layer is not None:
         area = stats.district_areas(project).reindex(tl.district_ids)
+        measured = area.to_numpy(dtype=float)  # measured once, for the east too
         # a sub-area's ground is its parent's: it counts 0 km², not "unknown"
         sub = (layer.gdf["geom_basis"] == "sub-area" if "geom_basis" in layer.gdf.columns
                else pd.Series(False, index=layer.gdf.index)).reindex(area.index, fill_value=False)
         area = area.where((area > 0) | sub)
-        east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
+        east_pct = pd.DataFrame(stats.east_shares(project, measured), index=tl.dates,
                                 columns=list(order))
-        east_km2 = stats.east_km2(project)
+        east_km2 = stats.east_km2(project, measured)
         kind = layer.gdf["geom_kind"].reindex(area.index)
         points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
                                  & city.to_numpy() & ~sub.to_numpy()])
@@ -572,10 +583,10 @@ def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
     changes = project.changes
     if changes.empty:
         return {}
-    keys = zip(changes["source_id"], changes["line"].astype(int), changes["district_id"],
-               strict=True)
+    keys = zip(changes["source_id"].tolist(), changes["line"].astype(int).tolist(),
+               changes["district_id"].tolist(), strict=True)
     out: dict[tuple[str, int, str], list[str]] = {}
-    for key, cid in zip(keys, changes["change_id"], strict=True):
+    for key, cid in zip(keys, changes["change_id"].tolist(), strict=True):
         out.setdefault(key, []).append(str(cid))
     return {k: ", ".join(v) for k, v in out.items()}
 

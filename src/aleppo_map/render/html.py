@@ -342,6 +342,16 @@ def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[dat
     return out
 
 
+def _shared(column: Any) -> list[Any]:
+    """List the values of a column (a pandas Series), equal values as one object.
+
+    The history repeats a few words (sides, events, statuses) in every row; one
+    string object per distinct value keeps the page data O(rows) small.
+    """
+    seen: dict[Any, Any] = {}
+    return [seen.setdefault(v, v) for v in column.tolist()]
+
+
 def _rows(project: Project, index: Mapping[str, int],
           cites: dict[tuple[str, int], int] | None = None) -> list[dict[str, Any]]:
     """List the rows of the history panel, with their citation and fate.
@@ -353,10 +363,11 @@ def _rows(project: Project, index: Mapping[str, int],
     hist = project.timeline.history
     hist = hist[hist["district_id"].isin(index.keys())]
     cites = {} if cites is None else cites
-    cols = {c: hist[c].to_numpy() if c in hist.columns else np.full(len(hist), "", dtype=object)
+    cols = {c: _shared(hist[c]) if c in hist.columns else [""] * len(hist)
             for c in ("change_id", "date", "district_id", "controller", "extent", "share",
                       "remainder", "event", "basis", "confidence", "source_id", "line",
                       "status", "disputed", "aggregate", "note")}
+    iso = {d: d.isoformat() for d in set(cols["date"])}
     rows = []
     for k in range(len(hist)):
         key = (str(cols["source_id"][k]), int(cols["line"][k]))
@@ -365,11 +376,11 @@ def _rows(project: Project, index: Mapping[str, int],
             ci = cites[key] = len(cites)
         rows.append({
             "id": str(cols["change_id"][k]),
-            "date": cols["date"][k].isoformat(),
+            "date": iso[cols["date"][k]],
             "d": index[cols["district_id"][k]],
             "c": str(cols["controller"][k]),
             "x": str(cols["extent"][k]),
-            "s": _num(cols["share"][k], 3),
+            "s": _num(float(cols["share"][k]), 3),
             "r": str(cols["remainder"][k] or ""),
             "ev": str(cols["event"][k]),
             "b": str(cols["basis"][k]),
@@ -512,6 +523,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     cites = [_citation(project, key) for key in cite_index]
     cite_urls = [_citation_url(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
+    for i, r in enumerate(rows):  # renamed in place: one copy of the history at a time
+        rows[i] = {ROW_KEYS.get(k, k): v for k, v in r.items()}
     # _segments and _totals number the sides in the battle's order; name them by id here
     order = list(battle.side_ids)
     area, east = _totals(project)
@@ -540,7 +553,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "fillOpacity": FILL_OPACITY,
         "districts": districts,
         "states": _named_segments(_segments(project, index, day_index, row_index)),
-        "rows": [{ROW_KEYS.get(k, k): v for k, v in r.items()} for r in rows],
+        "rows": rows,
         "cites": cites,
         "citeUrls": cite_urls,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
