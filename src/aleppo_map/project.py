@@ -142,7 +142,7 @@ def load_project(
         raw, str(changes_path), gaz.ids,
         {sid: registry.rank(sid) for sid in registry.ids},
         aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
-        suggest=gaz.suggest,
+        suggest=gaz.suggest, days=(settings.battle.first_day, settings.battle.last_day),
     )
     present = set(table["district_id"])  # once: a set per gazetteer id was quadratic
     ids = [d for d in gaz.ids if d in present]

@@ -54,9 +54,14 @@ from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, DEFAULTS, EVENT
 CHANGE_COLUMNS: tuple[str, ...] = (
     "change_id", "date", "district_id", "controller", "extent", "share", "remainder",
     "event", "basis", "source_id", "line", "confidence", "aggregate", "note",
+    "date_earliest", "date_latest",
 )
 #: Columns that may be absent from a user's table (they default to empty).
-OPTIONAL_COLUMNS: tuple[str, ...] = ("remainder", "aggregate", "note", "change_id")
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "remainder", "aggregate", "note", "change_id", "date_earliest", "date_latest",
+)
+#: The two columns of a date window (see :func:`validate_changes`).
+WINDOW_COLUMNS: tuple[str, ...] = ("date_earliest", "date_latest")
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -149,8 +154,15 @@ def validate_changes(
     *,
     aggregates: Sequence[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    days: tuple[date, date] | None = None,
 ) -> pd.DataFrame:
     """Check every row of a control-change table and return it typed.
+
+    A row may give a *window* for its change, ``date_earliest`` and ``date_latest``
+    (both optional; an empty bound is the row's ``date``): the change happened on
+    some day of ``[date_earliest, date_latest]``, and ``date`` is the day the text
+    gives, so it must lie in the window. Each bound, when given, must be an ISO date,
+    ``date_earliest <= date <= date_latest``, and both lie within *days*.
 
     Parameters
     ----------
@@ -167,13 +179,19 @@ def validate_changes(
         Known aggregate keys; when ``None`` the column is not checked.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    days : tuple of datetime.date, optional
+        First and last day of the battle: the bounds of every window must lie
+        within them (not checked when ``None``).
 
     Returns
     -------
     pandas.DataFrame
         Typed copy: ``date`` as :class:`datetime.date`, ``share`` as float (1.0 when
         full), ``line`` as int, ``remainder`` and ``aggregate`` as ``str`` or ``""``,
-        plus ``row`` (1-based data row) and ``order`` (file position).
+        ``date_earliest`` and ``date_latest`` as :class:`datetime.date` (the row's
+        ``date`` where empty: a row without a window has ``date_earliest ==
+        date_latest == date``), plus ``row`` (1-based data row) and ``order``
+        (file position).
 
     Raises
     ------
@@ -277,21 +295,72 @@ def validate_changes(
         if agg and rec["basis"].strip() == "stated":
             bad("basis", "'inferred' or 'background' for a row that applies an aggregate",
                 "'stated'")
-    if problems:
-        raise ValidationError(problems)
     if fast is not None:
         dates, shares, lines = fast
+    earliest, latest = _check_windows(frame, dates, file, days, problems)
+    if problems:
+        raise ValidationError(problems)
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
             out[col] = out[col].str.strip()
     out["date"] = dates
+    out["date_earliest"] = earliest
+    out["date_latest"] = latest
     out["share"] = shares
     out["line"] = lines
     out["row"] = np.arange(1, len(out) + 1)
     out["order"] = np.arange(len(out))
     out["source_rank"] = [source_ranks[s] for s in out["source_id"]]
     return out
+
+
+def _check_windows(
+    frame: pd.DataFrame,
+    dates: Sequence[date | None],
+    file: str,
+    days: tuple[date, date] | None,
+    problems: list[Problem],
+) -> tuple[list[date | None], list[date | None]]:
+    """Check and type ``date_earliest`` and ``date_latest``; add a problem per bad cell.
+
+    Only the rows that give a bound are looked at one by one, so a table without
+    windows costs two column scans.
+    """
+    earliest: list[date | None] = list(dates)
+    latest: list[date | None] = list(dates)
+    lo_col = frame["date_earliest"].astype(str).str.strip()
+    hi_col = frame["date_latest"].astype(str).str.strip()
+    given = np.flatnonzero(((lo_col != "") | (hi_col != "")).to_numpy())
+    span = f"from {days[0]} to {days[1]}" if days is not None else ""
+    for k in given:
+        i = int(k) + 1
+        day = dates[k]
+        bounds: list[date | None] = []
+        for col, raw in (("date_earliest", lo_col.iloc[k]), ("date_latest", hi_col.iloc[k])):
+            if not raw:
+                bounds.append(day)
+                continue
+            try:
+                value: date | None = date.fromisoformat(raw)
+            except ValueError:
+                problems.append(Problem(file, col, "empty or an ISO date YYYY-MM-DD", repr(raw),
+                                        row=i))
+                value = None
+            if value is not None and days is not None and not days[0] <= value <= days[1]:
+                problems.append(Problem(file, col, f"a day of the battle, {span}", raw, row=i))
+            bounds.append(value)
+        lo, hi = bounds
+        if day is not None and lo is not None and lo > day:
+            problems.append(Problem(file, "date_earliest",
+                                    f"a day on or before the row's date {day}", lo.isoformat(),
+                                    row=i, hint="the date the text gives must lie in the window"))
+        if day is not None and hi is not None and hi < day:
+            problems.append(Problem(file, "date_latest",
+                                    f"a day on or after the row's date {day}", hi.isoformat(),
+                                    row=i, hint="the date the text gives must lie in the window"))
+        earliest[k], latest[k] = lo, hi
+    return earliest, latest
 
 
 _CONF_RANK = {c: i for i, c in enumerate(CONFIDENCES)}
@@ -367,14 +436,26 @@ def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
     return State(controller, share, remainder)
 
 
+#: Columns that describe a window of uncertainty, on intervals and states: ``uncertain``
+#: (bool), ``window_start`` and ``window_end`` (the window's first and last day, the
+#: row's ``date_earliest`` and ``date_latest``; ``None`` when settled),
+#: ``window_change_id`` (the row whose date is open; ``""`` when settled) and the two
+#: candidate states, ``before_*`` (the state before that row) and ``after_*`` (the state
+#: it sets); ``""`` / NaN when settled.
+UNCERTAIN_COLUMNS: tuple[str, ...] = (
+    "uncertain", "window_start", "window_end", "window_change_id",
+    "before_controller", "before_share", "before_remainder",
+    "after_controller", "after_share", "after_remainder",
+)
 #: Columns of :attr:`Timeline.intervals`.
 INTERVAL_COLUMNS: tuple[str, ...] = (
     "district_id", "first", "stop", "controller", "share", "remainder", "extent", "since",
-    "change_id",
+    "change_id", *UNCERTAIN_COLUMNS,
 )
 #: Columns of :attr:`Timeline.states`, after ``date``.
 STATE_COLUMNS: tuple[str, ...] = (
     "district_id", "controller", "share", "remainder", "extent", "since", "change_id",
+    *UNCERTAIN_COLUMNS,
 )
 
 
@@ -401,6 +482,73 @@ def side_fractions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 @dataclass(frozen=True)
+class _Step:
+    """One change of a district's state: the day it takes effect, and its window."""
+
+    day: date
+    state: State
+    change_id: str
+    earliest: date
+    latest: date
+
+
+_SETTLED: tuple[object, ...] = (False, None, None, "", "", float("nan"), "", "",
+                                float("nan"), "")
+
+
+def _district_intervals(did: str, seq: Sequence[_Step], start: date,
+                        n_days: int) -> list[tuple[object, ...]]:
+    """Cut one district's states into intervals, settled or inside a window.
+
+    The change of step *j* is uncertain on the days ``d`` with ``earliest <= d <
+    latest``, clipped so that it starts no earlier than the step before it (or the end
+    of that step's own window) and ends no later than the step after it: a later row
+    settles an earlier window. Each state interval thus splits into at most three
+    pieces: the end of its own window (head), settled days, and the start of the next
+    step's window (tail).
+    """
+    n = len(seq)
+    eff = [(st.day - start).days for st in seq]
+    seg: list[tuple[int, int] | None] = [None] * (n + 1)
+    prev_end = -(10**9)
+    for j in range(1, n):
+        lo = max((seq[j].earliest - start).days, eff[j - 1], prev_end, 0)
+        hi = min((seq[j].latest - start).days, eff[j + 1] if j + 1 < n else n_days, n_days)
+        if lo < hi:
+            seg[j] = (lo, hi)
+            prev_end = hi
+    # the state in force on the first day: the last one dated on or before it
+    k = 0
+    while k + 1 < n and eff[k + 1] <= 0:
+        k += 1
+    out: list[tuple[object, ...]] = []
+    for j in range(k, n):
+        step = seq[j]
+        a = max(eff[j], 0)
+        b = min(eff[j + 1] if j + 1 < n else n_days, n_days)
+        head = seg[j]
+        tail = seg[j + 1] if j + 1 < n else None
+        head_end = max(a, min(head[1], b)) if head is not None else a
+        tail_start = max(head_end, tail[0]) if tail is not None else b
+        base = (did, step.state.controller, step.state.share, step.state.remainder or "",
+                step.state.extent, max(step.day, start), step.change_id)
+        pieces = [(a, head_end, j), (head_end, tail_start, None), (tail_start, b, j + 1)]
+        for first, stop, w in pieces:
+            if first >= stop:
+                continue
+            extra = _SETTLED if w is None else _window(seq[w - 1].state, seq[w])
+            out.append((base[0], first, stop, *base[1:], *extra))
+    return out
+
+
+def _window(before: State, step: _Step) -> tuple[object, ...]:
+    after = step.state
+    return (True, step.earliest, step.latest, step.change_id,
+            before.controller, before.share, before.remainder or "",
+            after.controller, after.share, after.remainder or "")
+
+
+@dataclass(frozen=True)
 class Timeline:
     """Daily state of every district, and every row's fate.
 
@@ -421,7 +569,12 @@ class Timeline:
         first day of the state and of the day after its last), ``controller``,
         ``share``, ``remainder`` (``""`` when full), ``extent``, ``since`` (first
         day of the state, not before the first day) and ``change_id`` (the row
-        that set it). Two successive intervals of a district differ in state.
+        that set it), then the columns of :data:`UNCERTAIN_COLUMNS`. Two successive
+        intervals of a district differ in state or in certainty. Inside a window
+        (``uncertain``), ``controller`` and the other state columns still give the
+        state by the row's ``date`` (the date the text gives), as a fallback for
+        readers that draw no pattern; ``before_*`` and ``after_*`` are the two states
+        the district may be in.
     history : pandas.DataFrame
         Every row of the change table with ``status``: ``applied``, ``superseded``
         (lost the same-day rule), ``repelled`` or ``after-end``; and ``disputed``
@@ -465,7 +618,9 @@ class Timeline:
         -------
         pandas.DataFrame
             Columns ``controller``, ``share``, ``remainder``, ``extent``, ``since``,
-            ``change_id``, in gazetteer order.
+            ``change_id`` and those of :data:`UNCERTAIN_COLUMNS` (``uncertain`` is
+            true on the days of a window, when the texts do not settle whether the
+            change has happened yet), in gazetteer order.
         """
         sub = self._in_force(day)
         return sub[list(STATE_COLUMNS)].set_index("district_id")
@@ -493,7 +648,8 @@ class Timeline:
         """Long table, one row per (date, district), sorted by date then district order.
 
         Columns ``date``, ``district_id``, ``controller``, ``share``, ``remainder``
-        (``""`` when full), ``extent``, ``since`` and ``change_id``. Built from
+        (``""`` when full), ``extent``, ``since``, ``change_id`` and those of
+        :data:`UNCERTAIN_COLUMNS`. Built from
         :attr:`intervals` on first use: its size is districts times days, so the
         package's own commands never ask for it.
         """
@@ -530,7 +686,7 @@ class Timeline:
 
     @cached_property
     def change_days(self) -> list[date]:
-        """Days (after the first) on which at least one district's state differs from the day before."""
+        """Days (after the first) on which some district's state or certainty differs from the day before."""
         starts = np.unique(self.intervals["first"].to_numpy(dtype=np.int64))
         return [self.dates[int(k)] for k in starts if k > 0]
 
@@ -609,10 +765,13 @@ def build_timeline(
     hist.loc[claims.index, "disputed"] = (n_sig > 1) & (n_src > 1)
 
     problems: list[Problem] = []
-    per_district: dict[str, list[tuple[date, State, str]]] = {d: [] for d in district_ids}
+    per_district: dict[str, list[_Step]] = {d: [] for d in district_ids}
     applied = hist[hist["status"] == "applied"]
     cols = ["district_id", "date", "controller", "extent", "share", "remainder", "row",
-            "change_id"]
+            "change_id", "date_earliest", "date_latest"]
+    for col in cols[-2:]:
+        if col not in applied.columns:  # a table typed by hand, without windows
+            applied = applied.assign(**{col: applied["date"]})
     prev_by: dict[str, State] = {}
     # rows are sorted by district then date: one pass, no per-group conversion
     for values in zip(*(applied[c].to_numpy() for c in cols), strict=True):
@@ -624,38 +783,77 @@ def build_timeline(
         prev = prev_by.get(did)
         new = _next_state(prev, rec)
         if new != prev:
-            seq.append((rec["date"], new, rec["change_id"]))
+            seq.append(_Step(rec["date"], new, rec["change_id"],
+                             rec["date_earliest"] or rec["date"],
+                             rec["date_latest"] or rec["date"]))
         prev_by[did] = new
     for did in district_ids:
         seq = per_district[did]
-        if not seq or seq[0][0] > start:
+        if not seq or seq[0].day > start:
             problems.append(
                 Problem(
                     file, "district_id",
                     f"a row dated on or before {start} giving the opening state of every district",
                     f"no state for {did!r} on {start}"
-                    + (f" (its first row is dated {seq[0][0]})" if seq else " (no row at all)"),
+                    + (f" (its first row is dated {seq[0].day})" if seq else " (no row at all)"),
                 )
             )
     if problems:
         raise ValidationError(problems)
 
-    records = []
+    records: list[tuple[object, ...]] = []
     for did in district_ids:
-        seq = per_district[did]
-        # the state in force on the first day: the last one dated on or before it
-        k = 0
-        while k + 1 < len(seq) and seq[k + 1][0] <= start:
-            k += 1
-        for j in range(k, len(seq)):
-            eff, st, cid = seq[j]
-            first = max((eff - start).days, 0)
-            stop = (seq[j + 1][0] - start).days if j + 1 < len(seq) else n_days
-            records.append((did, first, min(stop, n_days), st.controller, st.share,
-                            st.remainder or "", st.extent, max(eff, start), cid))
+        records.extend(_district_intervals(did, per_district[did], start, n_days))
     intervals = pd.DataFrame(records, columns=list(INTERVAL_COLUMNS))
     history = hist.drop(columns=list(prio.columns)).sort_values(
         ["date", "district_id", "order"], ignore_index=True
     )
     return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
                     history=history)
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _as_day(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return date.fromisoformat(text.strip()) if text.strip() else None
+
+
+def window_text(row: Mapping[str, object]) -> str:
+    """Say in one line when a change happened, for a row with a date window.
+
+    Parameters
+    ----------
+    row : Mapping
+        A row of the control table, of :attr:`Timeline.history` or of the
+        states (``date_earliest`` and ``date_latest``, or ``window_start`` and
+        ``window_end``, as dates or ISO text; ``extent`` optional).
+
+    Returns
+    -------
+    str
+        ``""`` when the row is dated exactly, else for example ``'changed hands
+        between 4 and 7 December; the texts do not say when'``.
+
+    Examples
+    --------
+    >>> window_text({"date_earliest": "2016-12-04", "date_latest": "2016-12-07"})
+    'changed hands between 4 and 7 December; the texts do not say when'
+    >>> window_text({"window_start": date(2016, 11, 29), "window_end": date(2016, 12, 2),
+    ...              "extent": "partial"})
+    'was split between 29 November and 2 December; the texts do not say when'
+    >>> window_text({"date_earliest": "2016-12-04", "date_latest": "2016-12-04"})
+    ''
+    """
+    lo = _as_day(row.get("date_earliest", row.get("window_start")))
+    hi = _as_day(row.get("date_latest", row.get("window_end")))
+    if lo is None or hi is None or lo >= hi:
+        return ""
+    first = f"{lo.day}" if (lo.month, lo.year) == (hi.month, hi.year) else (
+        f"{lo.day} {_MONTHS[lo.month - 1]}" + (f" {lo.year}" if lo.year != hi.year else ""))
+    verb = "was split" if row.get("extent") == "partial" else "changed hands"
+    return f"{verb} between {first} and {hi.day} {_MONTHS[hi.month - 1]}; the texts do not say when"
