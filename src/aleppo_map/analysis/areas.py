@@ -172,6 +172,41 @@ def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np
     return iv, pos, side_fractions(iv)
 
 
+def _candidates(iv: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per interval, each side's share in the two candidate states of a window.
+
+    A settled interval's two candidates are its own state; an interval inside a date
+    window (``uncertain``) has the state before the row and the state it sets.
+    """
+    from aleppo_map.timeline import side_fractions
+
+    now = side_fractions(iv)
+    if "uncertain" not in iv.columns:
+        return now, now
+    unc = iv["uncertain"].to_numpy(dtype=bool)
+    if not unc.any():
+        return now, now
+    out = []
+    for tag in ("before", "after"):
+        alt = pd.DataFrame({
+            "controller": np.where(unc, iv[f"{tag}_controller"].to_numpy(dtype=object),
+                                   iv["controller"].to_numpy(dtype=object)),
+            "share": np.where(unc, iv[f"{tag}_share"].to_numpy(dtype=float),
+                              iv["share"].to_numpy(dtype=float)),
+            "remainder": np.where(unc, iv[f"{tag}_remainder"].to_numpy(dtype=object),
+                                  iv["remainder"].to_numpy(dtype=object)),
+        })
+        out.append(side_fractions(alt))
+    return out[0], out[1]
+
+
+def _uncertain(iv: pd.DataFrame) -> np.ndarray:
+    """Per interval, whether it lies inside a date window."""
+    if "uncertain" not in iv.columns:
+        return np.zeros(len(iv), dtype=bool)
+    return iv["uncertain"].to_numpy(dtype=bool)
+
+
 def _daily(iv: pd.DataFrame, n_days: int, weights: np.ndarray) -> np.ndarray:
     """Sum per day of per-interval *weights*, from the change intervals.
 
@@ -224,7 +259,22 @@ def _opening(project: Project) -> dict[str, np.ndarray]:
     return {side: ref[side].to_numpy(dtype=float) for side in CONTROLLERS}
 
 
-def east_shares(project: Project) -> np.ndarray:
+def _east_parts(f: dict[str, np.ndarray], f0: dict[str, np.ndarray], pos: np.ndarray,
+                a_i: np.ndarray, r1_i: np.ndarray) -> np.ndarray:
+    """Per interval, km² of the east held by each side (see :func:`east_shares`)."""
+    kept = np.minimum(f["rebel"], r1_i)
+    lost = r1_i - kept
+    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in CONTROLLERS if s != "rebel"}
+    gained = sum(gains.values())
+    parts = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for side in CONTROLLERS:
+            part = kept if side == "rebel" else lost * np.where(gained > 0, gains[side] / gained, 0)
+            parts.append(a_i * part)
+    return np.stack(parts, axis=1)
+
+
+def east_shares(project: Project, *, settled: bool = False) -> np.ndarray:
     """Share of the formerly rebel-held east (see :func:`east_km2`) held by each side, per day.
 
     Within a district, the rebels keep what they still hold, up to their day-one
@@ -235,34 +285,39 @@ def east_shares(project: Project) -> np.ndarray:
     ----------
     project : Project
         Loaded inputs, with a layer.
+    settled : bool
+        ``False`` (default): inside a date window a district counts with the state by
+        its row's date (what check-figures compares). ``True``: a side counts only the
+        ground it holds in both candidate states of the window, and a fifth column
+        gives the rest, the ground the texts leave uncertain that day.
 
     Returns
     -------
     numpy.ndarray
         ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
-        all NaN when the rebels held nothing on 15 November (day one).
+        or ``(days, 5)`` with the uncertain share last when *settled*; all NaN when
+        the rebels held nothing on 15 November (day one).
     """
     a = _areas(project) * _in_city(project)
     f0 = _opening(project)
     r1 = f0["rebel"]
     total = float((a * r1).sum())
     n_days = len(project.timeline.dates)
-    out = np.full((n_days, len(CONTROLLERS)), np.nan)
+    out = np.full((n_days, len(CONTROLLERS) + int(settled)), np.nan)
     if total <= 0:
         return out
     # per interval of unchanged state, then summed per day from the intervals
     iv, pos, f = _intervals(project)
     a_i, r1_i = a[pos], r1[pos]
-    kept = np.minimum(f["rebel"], r1_i)
-    lost = r1_i - kept
-    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in CONTROLLERS if s != "rebel"}
-    gained = sum(gains.values())
-    parts = []
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for side in CONTROLLERS:
-            part = kept if side == "rebel" else lost * np.where(gained > 0, gains[side] / gained, 0)
-            parts.append(a_i * part)
-    out[:, :] = _nonneg(_daily(iv, n_days, np.stack(parts, axis=1))) / total * 100
+    if not settled:
+        parts = _east_parts(f, f0, pos, a_i, r1_i)
+    else:
+        before, after = _candidates(iv)
+        both = np.minimum(_east_parts(before, f0, pos, a_i, r1_i),
+                          _east_parts(after, f0, pos, a_i, r1_i))
+        rest = np.clip(a_i * r1_i - both.sum(axis=1), 0, None)
+        parts = np.concatenate([both, rest[:, None]], axis=1)
+    out[:, :] = _nonneg(_daily(iv, n_days, parts)) / total * 100
     return out
 
 
@@ -291,21 +346,32 @@ def majority_holder(states: pd.DataFrame) -> pd.Series:
 def daily_stats(project: Project) -> pd.DataFrame:
     """Tabulate per day what each side held: km², districts, share of the formerly rebel-held east.
 
+    Ground inside a date window (a change the texts date only to some day of a
+    window, see :mod:`aleppo_map.timeline`) is counted apart: a side counts only what
+    it holds in both candidate states, the state before the change and the state
+    after it; the rest is *uncertain*.
+
     Notes
     -----
     ``<side>_km2``
-        Sum over districts of area × the side's share of the district (a district
-        split 0.4/0.6 adds 40% of its area to one side and 60% to the other). The
-        four columns sum to ``total_km2``, the area of the whole layer.
+        Sum over districts of area × the side's settled share of the district (a
+        district split 0.4/0.6 adds 40% of its area to one side and 60% to the
+        other; inside a window, the smaller of the side's shares before and after).
+    ``uncertain_km2``
+        The rest: ground whose holder that day depends on when a windowed change
+        happened. The four side columns and this one sum to ``total_km2``, the area
+        of the whole layer.
     ``<side>_districts``
-        Districts whose majority holder (see :func:`majority_holder`) is the side;
-        they sum to the number of districts. ``split_districts`` counts those of
-        them that are shared between two sides that day.
+        Settled districts whose majority holder (see :func:`majority_holder`) is the
+        side. ``uncertain_districts`` counts the districts inside a window that
+        day; with it they sum to the number of districts. ``split_districts``
+        counts the settled districts shared between two sides that day.
     ``east_<side>_pct``
         Percentage of the formerly rebel-held east (the area of the city the rebels
         held on the first day, ``east_km2``; see :func:`east_km2` and
-        :func:`east_shares`) held by the side. Empty when the rebels held nothing
-        on 15 November (day one).
+        :func:`east_shares`) that the side holds for certain;
+        ``east_uncertain_pct`` the part left uncertain by windows. Empty when the
+        rebels held nothing on 15 November (day one).
 
     Parameters
     ----------
@@ -321,20 +387,26 @@ def daily_stats(project: Project) -> pd.DataFrame:
     n_days = len(tl.dates)
     a = _areas(project)
     # every daily total at once, from the change intervals (never a districts x days table)
-    iv, pos, f = _intervals(project)
-    km2 = _nonneg(_daily(iv, n_days, np.stack([f[side] * a[pos] for side in CONTROLLERS],
-                                               axis=1)))
+    iv, pos, _ = _intervals(project)
+    before, after = _candidates(iv)
+    unc = _uncertain(iv)
+    settled = np.stack([np.minimum(before[side], after[side]) for side in CONTROLLERS], axis=1)
+    rest = np.clip(1.0 - settled.sum(axis=1), 0.0, None)
+    weights = np.concatenate([settled, rest[:, None]], axis=1) * a[pos][:, None]
+    km2 = _nonneg(_daily(iv, n_days, weights))
     holder = majority_holder(iv).to_numpy()
     out = pd.DataFrame({"date": [d.isoformat() for d in tl.dates]})
     for k, side in enumerate(CONTROLLERS):
         out[f"{side}_km2"] = km2[:, k].round(4)
+    out["uncertain_km2"] = km2[:, len(CONTROLLERS)].round(4)
     out["total_km2"] = round(float(a.sum()), 4)
     for side in CONTROLLERS:
-        out[f"{side}_districts"] = _daily_counts(iv, n_days, holder == side)
-    out["split_districts"] = _daily_counts(iv, n_days, iv["remainder"].astype(str).to_numpy()
-                                           != "")
+        out[f"{side}_districts"] = _daily_counts(iv, n_days, (holder == side) & ~unc)
+    out["uncertain_districts"] = _daily_counts(iv, n_days, unc)
+    out["split_districts"] = _daily_counts(
+        iv, n_days, (iv["remainder"].astype(str).to_numpy() != "") & ~unc)
     out["east_km2"] = round(east_km2(project), 4)
-    pct = east_shares(project)
-    for k, side in enumerate(CONTROLLERS):
+    pct = east_shares(project, settled=True)
+    for k, side in enumerate((*CONTROLLERS, "uncertain")):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
     return out
