@@ -35,7 +35,10 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
     pandas.DataFrame
         One row per district: ``district_id``, ``name_en``, ``controller``,
         ``extent``, ``share``, ``remainder``, ``since``, ``change_id``, ``basis``,
-        ``confidence``, ``source_id``, ``line``.
+        ``confidence``, ``source_id``, ``line``, then ``uncertain`` (the district
+        is inside a date window that day: the texts do not say whether the change
+        of ``window_change`` had happened yet), ``window_start``, ``window_end`` and
+        ``window_change`` (empty when settled).
     """
     from aleppo_map._errors import Problem, ValidationError
 
@@ -63,6 +66,10 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
             "confidence": rows.loc[st["change_id"], "confidence"].to_numpy(),
             "source_id": rows.loc[st["change_id"], "source_id"].to_numpy(),
             "line": rows.loc[st["change_id"], "line"].to_numpy(),
+            "uncertain": st["uncertain"].astype(bool).to_numpy(),
+            "window_start": [d.isoformat() if d else "" for d in st["window_start"]],
+            "window_end": [d.isoformat() if d else "" for d in st["window_end"]],
+            "window_change": st["window_change_id"].to_numpy(),
         }
     )
 
