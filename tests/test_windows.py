@@ -22,7 +22,15 @@ from aleppo_map.analysis.claims import check_figures
 from aleppo_map.settings import CONTROLLERS, Settings
 from aleppo_map.timeline import build_timeline, validate_changes, window_text
 from static_fixtures import (
-    COLOURS, END, HATCH_COLOURS, HEADER, NAMES, ROWS, START, FakeRegistry, small_layer,
+    COLOURS,
+    END,
+    HATCH_COLOURS,
+    HEADER,
+    NAMES,
+    ROWS,
+    START,
+    FakeRegistry,
+    small_layer,
 )
 
 BASELINE = Path(__file__).parent / "baseline" / "states_before_windows.csv"
@@ -173,9 +181,9 @@ def test_stats_count_uncertain_ground_apart(small):
     areas = stats.district_areas(small)
     total = float(areas.sum())
     km2 = [f"{s}_km2" for s in CONTROLLERS]
-    np.testing.assert_allclose(table[km2 + ["uncertain_km2"]].sum(axis=1), total, atol=1e-3)
+    np.testing.assert_allclose(table[[*km2, "uncertain_km2"]].sum(axis=1), total, atol=1e-3)
     n = [f"{s}_districts" for s in CONTROLLERS]
-    assert (table[n + ["uncertain_districts"]].sum(axis=1) == len(NAMES)).all()
+    assert (table[[*n, "uncertain_districts"]].sum(axis=1) == len(NAMES)).all()
     # 16 Nov: a is inside its window, 0.4 government for sure, 0.6 undecided
     day = table.loc["2016-11-16"]
     assert day["uncertain_districts"] == 1

@@ -333,8 +333,8 @@ def _check_windows(
     hi_col = frame["date_latest"].astype(str).str.strip()
     given = np.flatnonzero(((lo_col != "") | (hi_col != "")).to_numpy())
     span = f"from {days[0]} to {days[1]}" if days is not None else ""
-    for k in given:
-        i = int(k) + 1
+    for k in (int(x) for x in given):
+        i = k + 1
         day = dates[k]
         bounds: list[date | None] = []
         for col, raw in (("date_earliest", lo_col.iloc[k]), ("date_latest", hi_col.iloc[k])):
