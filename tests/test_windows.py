@@ -283,3 +283,10 @@ def test_state_command_prints_the_window(real):
     assert bool(row["uncertain"]) and (row["window_start"], row["window_end"]) == (
         "2016-12-05", "2016-12-13")
     assert table.loc["citadel", "window_start"] == ""
+
+
+def test_history_carries_the_window_line(real):
+    hist = real.timeline.district_history("qarleq")
+    line = hist.loc[hist["change_id"] == hist["change_id"].iloc[-1], "window"].iloc[0]
+    assert line == "changed hands between 5 and 13 December; the texts do not say when"
+    assert (hist.loc[hist["event"] == "baseline", "window"] == "").all()

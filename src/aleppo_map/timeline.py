@@ -577,8 +577,10 @@ class Timeline:
         the district may be in.
     history : pandas.DataFrame
         Every row of the change table with ``status``: ``applied``, ``superseded``
-        (lost the same-day rule), ``repelled`` or ``after-end``; and ``disputed``
-        (another source reported a different state for the same district and day).
+        (lost the same-day rule), ``repelled`` or ``after-end``; ``disputed``
+        (another source reported a different state for the same district and day);
+        and ``window``, the history line of a row dated to a window (see
+        :func:`window_text`; ``""`` when the row is dated exactly).
     """
 
     dates: list[date]
@@ -808,6 +810,11 @@ def build_timeline(
     history = hist.drop(columns=list(prio.columns)).sort_values(
         ["date", "district_id", "order"], ignore_index=True
     )
+    history["window"] = ""
+    if "date_earliest" in history.columns and "date_latest" in history.columns:
+        open_ = (history["date_earliest"] < history["date_latest"]).to_numpy(dtype=bool)
+        history.loc[open_, "window"] = [window_text(r) for r in
+                                        history[open_].to_dict("records")]
     return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
                     history=history)
 
