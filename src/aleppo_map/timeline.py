@@ -509,6 +509,14 @@ def _district_intervals(did: str, seq: Sequence[_Step], start: date,
     """
     n = len(seq)
     eff = [(st.day - start).days for st in seq]
+    if all(st.earliest >= st.latest for st in seq):  # no window: one interval per state
+        k = 0
+        while k + 1 < n and eff[k + 1] <= 0:
+            k += 1
+        return [(did, max(eff[j], 0), min(eff[j + 1] if j + 1 < n else n_days, n_days),
+                 st.state.controller, st.state.share, st.state.remainder or "",
+                 st.state.extent, max(st.day, start), st.change_id, *_SETTLED)
+                for j, st in ((j, seq[j]) for j in range(k, n))]
     seg: list[tuple[int, int] | None] = [None] * (n + 1)
     prev_end = -(10**9)
     for j in range(1, n):
