@@ -10,6 +10,8 @@ from aleppo_map.cli import _options as opt
 from aleppo_map.settings import DEFAULTS
 
 NAME = "render"
+#: File name of the interactive page inside the output folder.
+PAGE = "control_map.html"
 
 
 def add_parser(sub: Any) -> None:
@@ -21,12 +23,16 @@ def add_parser(sub: Any) -> None:
         The subcommand registry.
     """
     p = sub.add_parser(NAME, help="write the interactive HTML map and daily PNG frames",
-                       description="Write DIR/aleppo_control.html (slider, legend, history "
-                                   "panels) and DIR/frames/YYYY-MM-DD.png, one per day.")
+                       description=f"Write DIR/{PAGE} (slider, legend, history panels; one "
+                                   "self-contained file that works offline) and "
+                                   "DIR/frames/YYYY-MM-DD.png, one per day.")
     opt.add_inputs(p)
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
-    p.add_argument("--offline", action="store_true",
-                   help="one self-contained HTML file: Leaflet and every script inlined, no tiles")
+    p.add_argument("--cdn", action="store_true",
+                   help="a smaller page that links Leaflet from a CDN and shows street-map tiles "
+                        "(needs the network); by default the page is self-contained")
+    # the default page is now the self-contained one: --offline stays accepted, and does nothing
+    p.add_argument("--offline", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--size", type=opt.size, default=DEFAULTS.frame_size, metavar="WxH",
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
@@ -54,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     project = opt.load(args)
     opt.coverage(args, project)
     out = Path(args.out)
-    page = html.write_map(project, out / "aleppo_control.html", offline=args.offline)
+    page = html.write_map(project, out / PAGE, cdn=args.cdn)
     opt.say(args, f"wrote {page}")
     written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet,
                                     jobs=args.jobs, scheduler=args.scheduler)
