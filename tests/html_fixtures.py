@@ -166,7 +166,8 @@ def synthetic_project(n_districts: int, n_days: int, n_changes: int) -> FakeProj
         day = start + timedelta(days=int(rng.integers(1, n_days)))
         rows.append([f"X{k}", day.isoformat(), ids[int(rng.integers(n_districts))], "government",
                      "full", "", "", "capture", "stated", "s1", str(k + 2), "high", "", ""])
-    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    # rows without the optional date-window columns (date_earliest, date_latest)
+    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:len(rows[0])]))
     registry = FakeRegistry({"s1": "Synthetic source"})
     changes = validate_changes(raw, "synthetic.csv", ids, {"s1": 1})
     timeline = build_timeline(changes, ids, start, end)
