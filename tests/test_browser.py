@@ -353,7 +353,7 @@ def test_partial_control_is_hatched(open_page, hostile_page):
     page = opened.page
     assert page.evaluate("controlMap.stateOf('bravo')") == {
         "controller": "government", "share": 0.4, "remainder": "rebel", "extent": "partial",
-        "since": "2016-11-16", "changeId": "C0006",
+        "since": "2016-11-16", "changeId": "C0006", "uncertain": False, "window": None,
     }
     fill = page.locator('path[data-district="bravo"]').get_attribute("fill")
     assert fill == "url(#am-hatch-government-rebel-4)"
