@@ -16,6 +16,16 @@ Rules
   source (narratives run forward in time), (5) the later row of the file. The
   others stay in the district's history with status ``superseded``.
 * A district with no state on the first day is a validation error.
+* A row may give a date window, ``date_earliest`` to ``date_latest``: the texts say
+  only that the change happened on some day of it (``date``, the day the text gives,
+  lies inside). On the days ``d`` with ``date_earliest <= d < date_latest`` the
+  district is *uncertain* (states are end-of-day, so from ``date_latest`` on the
+  change has surely happened): the intervals and states flag it (``uncertain``) and
+  keep both candidate states (``before_*``, ``after_*``); ``controller`` and the other
+  state columns still follow ``date``. A window never starts before the district's
+  previous change (or the end of that change's own window) and ends at its next
+  change: a later row settles it. A window on a row that changes nothing, or that
+  loses the same-day rule, is ignored.
 
 Examples
 --------
