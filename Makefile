@@ -16,7 +16,7 @@ venv: $(BIN)/aleppo-map
 
 demo: venv
 	$(BIN)/aleppo-map render --out $(OUT)
-	@echo "open $(OUT)/control_map.html in a browser; frames are in $(OUT)/frames/"
+	@echo "open $(OUT)/aleppo_control.html in a browser; frames are in $(OUT)/frames/"
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

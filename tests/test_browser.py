@@ -22,7 +22,7 @@ from PIL import Image
 
 from aleppo_map.render import html as render_html
 from aleppo_map.settings import DEFAULTS
-from conftest import skip_or_fail
+from aleppo_map.testing import skip_or_fail
 from html_fixtures import FIGURES, HOSTILE_AR, HOSTILE_NAME, HOSTILE_TITLE, hostile_project
 
 pytestmark = pytest.mark.browser
@@ -107,7 +107,7 @@ def real_project():
 
 @pytest.fixture(scope="session")
 def real_page(tmp_path_factory, real_project) -> Path:
-    dest = tmp_path_factory.mktemp("real") / "control_map.html"
+    dest = tmp_path_factory.mktemp("real") / "aleppo_control.html"
     return render_html.write_map(real_project, dest)
 
 
@@ -116,7 +116,7 @@ def csr_page(tmp_path_factory, csr_path: Path) -> Path:
     """The real map drawn on the CSR neighbourhood boundaries (read at test time)."""
     from aleppo_map.project import load_project
 
-    dest = tmp_path_factory.mktemp("csr") / "control_map.html"
+    dest = tmp_path_factory.mktemp("csr") / "aleppo_control.html"
     return render_html.write_map(load_project(districts=csr_path), dest)
 
 

@@ -180,5 +180,5 @@ def test_render_on_the_csr_file_prints_the_coverage_line(csr_path, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "coverage:" in result.stderr
     assert "drawn as points" in result.stderr
-    assert (out / "control_map.html").exists()
+    assert (out / "aleppo_control.html").exists()
     assert len(list((out / "frames").glob("*.png"))) == 2

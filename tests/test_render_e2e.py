@@ -18,7 +18,7 @@ def test_render_writes_38_frames_and_a_page_with_every_date(tmp_path):
     for frame in frames[:: 9]:
         with Image.open(frame) as img:
             assert img.size == (400, 300)
-    html = (out / "control_map.html").read_text(encoding="utf-8")
+    html = (out / "aleppo_control.html").read_text(encoding="utf-8")
     for d in days:
         assert d.isoformat() in html
     # nothing left behind by the atomic writers

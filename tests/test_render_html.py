@@ -127,7 +127,7 @@ def test_history_rows_carry_status_dispute_and_citation(project):
     assert rows["C0009"]["disputed"] is True
     assert rows["C0010"]["status"] == "superseded"
     assert rows["C0010"]["disputed"] is True
-    assert data["cites"][rows["C0010"]["cite"]] == f'"{HOSTILE_TITLE}", line 3'
+    assert data["cites"][rows["C0010"]["cite"]] == f'Testpedia, "{HOSTILE_TITLE}", line 3'
     # each citation is stored once, and rows citing the same line share it
     assert len(set(data["cites"])) == len(data["cites"])
     assert rows["C0001"]["cite"] == rows["C0002"]["cite"]

@@ -7,31 +7,20 @@ of that window. On the days ``earliest <= d < latest`` the district is *uncertai
 
 from __future__ import annotations
 
-import io as stdio
 from datetime import date
 from pathlib import Path
-from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from aleppo_map import testing
 from aleppo_map._errors import ValidationError
 from aleppo_map.analysis import areas as stats
 from aleppo_map.analysis.claims import check_figures
-from aleppo_map.settings import CONTROLLERS, Settings
+from aleppo_map.settings import CONTROLLERS
 from aleppo_map.timeline import build_timeline, validate_changes, window_text
-from static_fixtures import (
-    COLOURS,
-    END,
-    HATCH_COLOURS,
-    HEADER,
-    NAMES,
-    ROWS,
-    START,
-    FakeRegistry,
-    small_layer,
-)
+from static_fixtures import END, NAMES, ROWS, START
 
 BASELINE = Path(__file__).parent / "baseline" / "states_before_windows.csv"
 #: district-days whose settled state the re-read of issue 12 changed (README, "Date
@@ -44,13 +33,18 @@ REREAD_CHANGES: dict[tuple[str, str], str] = {}
 WINDOWS = {"C14": ("2016-11-17", "2016-11-19"), "C9": ("2016-11-16", "2016-11-18")}
 
 
+def _with_windows(rows: str, windows: dict[str, tuple[str, str]]) -> str:
+    """Append the two window cells to the rows of *windows* (CSV text without header)."""
+    out = []
+    for line in rows.splitlines():
+        cid = line.split(",", 1)[0]
+        lo, hi = windows.get(cid, ("", ""))
+        out.append(f"{line},{lo},{hi}")
+    return "\n".join(out) + "\n"
+
+
 def _table(rows: str = ROWS, windows: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
-    table = pd.read_csv(stdio.StringIO(HEADER + rows), dtype=str, keep_default_na=False)
-    table["date_earliest"] = ""
-    table["date_latest"] = ""
-    for cid, (lo, hi) in (windows or {}).items():
-        table.loc[table["change_id"] == cid, ["date_earliest", "date_latest"]] = [lo, hi]
-    return table
+    return testing.changes_frame(_with_windows(rows, windows or {}))
 
 
 def _validate(table: pd.DataFrame) -> pd.DataFrame:
@@ -60,15 +54,7 @@ def _validate(table: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def small():
-    from aleppo_map.project import Project
-
-    changes = _validate(_table(windows=WINDOWS))
-    timeline = build_timeline(changes, list(NAMES), START, END)
-    layer = SimpleNamespace(gdf=small_layer(), source="embedded", missing=["g"], warnings=[],
-                            coverage_line=lambda: "6 of 7 districts drawn from polygons")
-    settings = Settings(start=START, end=END, colours=MappingProxyType(COLOURS),
-                        hatch_colours=MappingProxyType(HATCH_COLOURS))
-    return Project(settings, None, FakeRegistry(), changes, Path("fixture.csv"), timeline, layer)
+    return testing.small_project(_with_windows(ROWS, WINDOWS))
 
 
 @pytest.fixture(scope="module")
@@ -153,18 +139,20 @@ def test_window_text_for_the_history_line():
 @pytest.mark.parametrize(
     ("lo", "hi", "column", "message"),
     [
-        ("2016-11-20", "", "date_earliest", "on or before the row's date 2016-11-19"),
-        ("", "2016-11-18", "date_latest", "on or after the row's date 2016-11-19"),
-        ("2016-11-01", "", "date_earliest", "a day of the battle, from 2016-11-15 to 2016-11-20"),
-        ("", "2016-12-30", "date_latest", "a day of the battle, from 2016-11-15 to 2016-11-20"),
-        ("17 Nov", "", "date_earliest", "ISO date"),
+        ("2016-11-20", "", "date_earliest", "a day on or before the row's date"),
+        ("", "2016-11-18", "date_latest", "a day on or after the row's date"),
+        ("2016-11-01", "", "date_earliest", "2016-11-15"),
+        ("", "2016-12-30", "date_latest", "2016-11-20"),
+        ("17 Nov", "", "date_earliest", "YYYY-MM-DD"),
     ],
 )
 def test_validation_rejects_bad_windows(lo, hi, column, message):
     with pytest.raises(ValidationError) as err:
         _validate(_table(windows={"C14": (lo, hi)}))
-    text = str(err.value)
-    assert column in text and message in text and "row 14" in text
+    problems = [p for p in err.value.problems if p.column == column]
+    assert len(problems) == 1, err.value.problems
+    assert problems[0].row == 14
+    assert message in problems[0].expected
 
 
 def test_validation_types_windows_and_fills_exact_rows():

@@ -30,130 +30,52 @@ Rules
 Examples
 --------
 >>> import pandas as pd
+>>> from datetime import date
 >>> rows = pd.DataFrame({
-...     "change_id": ["C1", "C2", "C3"], "date": ["2016-11-15", "2016-11-20", "2016-11-22"],
-...     "district_id": ["a", "a", "a"], "controller": ["rebel", "government", "government"],
+...     "change_id": ["C1", "C2", "C3"], "date": ["2030-03-01", "2030-03-06", "2030-03-08"],
+...     "district_id": ["a", "a", "a"], "controller": ["blue", "red", "red"],
 ...     "extent": ["full", "partial", "full"], "share": ["", "0.5", ""],
 ...     "remainder": ["", "", ""], "event": ["baseline", "advance", "capture"],
 ...     "basis": ["stated"] * 3, "source_id": ["s"] * 3, "line": ["1", "2", "3"],
 ...     "confidence": ["high"] * 3, "aggregate": [""] * 3, "note": [""] * 3})
->>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1})
->>> tl = build_timeline(changes, ["a"])
->>> row = tl.state_on("2016-11-21").loc["a"]
+>>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1}, sides=("red", "blue"))
+>>> tl = build_timeline(changes, ["a"], date(2030, 3, 1), date(2030, 3, 10), sides=("red", "blue"))
+>>> row = tl.state_on("2030-03-07").loc["a"]
 >>> row["controller"], float(row["share"]), row["remainder"]
-('government', 0.5, 'rebel')
->>> tl.state_on("2016-11-22").loc["a", "since"].isoformat()
-'2016-11-22'
+('red', 0.5, 'blue')
+>>> tl.state_on("2030-03-08").loc["a", "since"].isoformat()
+'2030-03-08'
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, DEFAULTS, EVENTS, EXTENTS
+from aleppo_map._validate import check_table, unknown_values
+from aleppo_map.battle import default_battle
+from aleppo_map.schema import BASES, CONFIDENCES, CONTROL_CHANGES
+from aleppo_map.settings import CONTROLLERS
 
-#: Columns of the control-change table, in file order.
-CHANGE_COLUMNS: tuple[str, ...] = (
-    "change_id", "date", "district_id", "controller", "extent", "share", "remainder",
-    "event", "basis", "source_id", "line", "confidence", "aggregate", "note",
-    "date_earliest", "date_latest",
-)
+if TYPE_CHECKING:
+    from aleppo_map.battle import Battle
+
+#: Columns of the control-change table, in file order (from :mod:`aleppo_map.schema`).
+CHANGE_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.names
 #: Columns that may be absent from a user's table (they default to empty).
-OPTIONAL_COLUMNS: tuple[str, ...] = (
-    "remainder", "aggregate", "note", "change_id", "date_earliest", "date_latest",
-)
+OPTIONAL_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.optional
+#: Contested side of the embedded battle: the default for callers that pass no battle.
+_DEFAULT_CONTESTED: str | None = next(
+    (s.id for s in default_battle().sides if s.contested), None)
 #: The two columns of a date window (see :func:`validate_changes`).
 WINDOW_COLUMNS: tuple[str, ...] = ("date_earliest", "date_latest")
-
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-def _choice(value: str, allowed: Sequence[str]) -> bool:
-    return value in allowed
-
-
-_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
-
-
-def _float_or_nan(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")
-
-
-def _fast_columns(
-    frame: pd.DataFrame,
-    known: set[str],
-    source_ranks: Mapping[str, int],
-    aggregates: Sequence[str] | None,
-) -> tuple[list[date | None], list[float], list[int]] | None:
-    """Check a control table column by column; return its dates, shares and lines.
-
-    Returns ``None`` as soon as a cell might be wrong (or merely unusual, such as a
-    date not written YYYY-MM-DD): the row-by-row check of :func:`validate_changes`
-    then decides and words the problems. Accepting is conservative: whatever passes
-    here passes there with the same values.
-    """
-    def text(col: str) -> pd.Series:
-        return frame[col].astype(str).str.strip()
-
-    def within(col: str, allowed: Sequence[str] | set[str]) -> bool:
-        return bool(text(col).isin(list(allowed)).all())
-
-    if len(frame) == 0:
-        return [], [], []
-    cid = text("change_id")
-    if not cid.str.fullmatch(_ID_RE.pattern.strip("^$")).all() or cid.duplicated().any():
-        return None
-    day = text("date")
-    if not day.str.fullmatch(_ISO_DAY).all():
-        return None
-    parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
-    if parsed.isna().any():
-        return None
-    if not (within("district_id", known) and within("controller", CONTROLLERS)
-            and within("extent", EXTENTS) and within("event", EVENTS)
-            and within("basis", BASES) and within("confidence", CONFIDENCES)
-            and within("source_id", set(source_ranks))):
-        return None
-    extent, raw_share = text("extent"), text("share")
-    partial = (extent == "partial").to_numpy()
-    share = np.ones(len(frame))
-    share[partial] = [_float_or_nan(v) for v in raw_share[partial]]
-    if not ((share[partial] > 0.0) & (share[partial] < 1.0)).all():
-        return None
-    if not raw_share[~partial].isin(["", "1", "1.0"]).all():
-        return None
-    remainder, controller = text("remainder"), text("controller")
-    has_rem = (remainder != "").to_numpy()
-    if has_rem.any() and not (
-        partial[has_rem].all() and remainder[has_rem].isin(list(CONTROLLERS)).all()
-        and (remainder[has_rem] != controller[has_rem]).all()
-    ):
-        return None
-    line = frame["line"].astype(str)
-    if not line.str.fullmatch(r"[0-9]+").all():
-        return None
-    line_no = [int(v) for v in line]
-    if min(line_no) < 1:
-        return None
-    agg = text("aggregate")
-    has_agg = (agg != "").to_numpy()
-    if has_agg.any():
-        if aggregates is not None and not agg[has_agg].isin(list(aggregates)).all():
-            return None
-        if (text("basis")[has_agg] == "stated").any():
-            return None
-    return list(parsed.dt.date), [float(v) for v in share], line_no
 
 
 def validate_changes(
@@ -164,15 +86,22 @@ def validate_changes(
     *,
     aggregates: Sequence[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    battle: Battle | None = None,
+    sides: Sequence[str] | None = None,
     days: tuple[date, date] | None = None,
 ) -> pd.DataFrame:
     """Check every row of a control-change table and return it typed.
 
+    The table is read against :data:`aleppo_map.schema.CONTROL_CHANGES` (unknown
+    columns, missing columns, types, allowed values, unique ids, dates within the
+    battle's days), then the rules that span columns or tables are checked; every
+    problem is reported at once.
+
     A row may give a *window* for its change, ``date_earliest`` and ``date_latest``
     (both optional; an empty bound is the row's ``date``): the change happened on
     some day of ``[date_earliest, date_latest]``, and ``date`` is the day the text
-    gives, so it must lie in the window. Each bound, when given, must be an ISO date,
-    ``date_earliest <= date <= date_latest``, and both lie within *days*.
+    gives, so it must lie in the window. Each bound, when given, must be an ISO date
+    within the battle's days, and ``date_earliest <= date <= date_latest``.
 
     Parameters
     ----------
@@ -189,9 +118,14 @@ def validate_changes(
         Known aggregate keys; when ``None`` the column is not checked.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    battle : Battle, optional
+        The battle: its side ids are the allowed controllers, and every date must be
+        one of its days. Without it, the sides are the default battle's and dates
+        are not bounded.
+    sides : Sequence[str], optional
+        Allowed side ids (overrides the battle's).
     days : tuple of datetime.date, optional
-        First and last day of the battle: the bounds of every window must lie
-        within them (not checked when ``None``).
+        ``(first, last)`` allowed days (overrides the battle's).
 
     Returns
     -------
@@ -200,177 +134,67 @@ def validate_changes(
         full), ``line`` as int, ``remainder`` and ``aggregate`` as ``str`` or ``""``,
         ``date_earliest`` and ``date_latest`` as :class:`datetime.date` (the row's
         ``date`` where empty: a row without a window has ``date_earliest ==
-        date_latest == date``), plus ``row`` (1-based data row) and ``order``
-        (file position).
+        date_latest == date``), plus ``row`` (1-based data row), ``order`` (file
+        position) and ``source_rank``.
 
     Raises
     ------
     ValidationError
         Listing every problem found.
     """
-    frame = frame.copy()
-    problems: list[Problem] = []
-    missing = [c for c in CHANGE_COLUMNS if c not in frame.columns and c not in OPTIONAL_COLUMNS]
-    if missing:
-        raise ValidationError(
-            [Problem(file, c, "a column of the control table", "no such column") for c in missing]
-        )
-    for col in OPTIONAL_COLUMNS:
-        if col not in frame.columns:
-            frame[col] = ""
-    if (frame["change_id"] == "").all():
-        frame["change_id"] = [f"R{i + 1}" for i in range(len(frame))]
-    known = set(district_ids)
-    dates: list[date | None] = []
-    shares: list[float] = []
-    lines: list[int] = []
-    seen_ids: dict[str, int] = {}
-    # a table without a problem is checked column-wise; any doubt, and every row is
-    # checked one by one below, which words the messages
-    fast = _fast_columns(frame, known, source_ranks, aggregates)
-    for i, rec in enumerate(frame.to_dict("records") if fast is None else [], start=1):
-
-        def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
-            problems.append(Problem(file, col, expected, got, row=_i, hint=hint))
-
-        cid = rec["change_id"].strip()
-        if not _ID_RE.match(cid):
-            bad("change_id", "a non-empty id of letters, digits, '-', '_' or '.'", repr(cid))
-        elif cid in seen_ids:
-            bad("change_id", "a unique id", f"{cid!r}, already used on row {seen_ids[cid]}")
-        else:
-            seen_ids[cid] = i
-        try:
-            dates.append(date.fromisoformat(rec["date"].strip()))
-        except ValueError:
-            dates.append(None)
-            bad("date", "an ISO date YYYY-MM-DD", repr(rec["date"]))
-        did = rec["district_id"].strip()
-        if did not in known:
-            hint = ""
-            if suggest is not None:
-                close = suggest(did)
-                if close:
-                    hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
-            bad("district_id", "a district id of the gazetteer", repr(did), hint)
-        controller = rec["controller"].strip()
-        if not _choice(controller, CONTROLLERS):
-            bad("controller", "one of " + ", ".join(CONTROLLERS), repr(controller))
-        extent = rec["extent"].strip()
-        if not _choice(extent, EXTENTS):
-            bad("extent", "one of " + ", ".join(EXTENTS), repr(extent))
-        raw_share = rec["share"].strip()
-        share = 1.0
-        if extent == "partial":
-            try:
-                share = float(raw_share)
-                if not 0.0 < share < 1.0:
-                    raise ValueError
-            except ValueError:
-                bad("share", "a number strictly between 0 and 1 for a partial row", repr(raw_share))
-                share = float("nan")
-        elif raw_share not in ("", "1", "1.0"):
-            bad("share", "empty (or 1) for a full row", repr(raw_share))
-        shares.append(share)
-        remainder = rec["remainder"].strip()
-        if remainder:
-            if extent != "partial":
-                bad("remainder", "empty for a full row", repr(remainder))
-            elif not _choice(remainder, CONTROLLERS):
-                bad("remainder", "empty or one of " + ", ".join(CONTROLLERS), repr(remainder))
-            elif remainder == controller:
-                bad("remainder", "a side other than the controller", repr(remainder))
-        event = rec["event"].strip()
-        if not _choice(event, EVENTS):
-            bad("event", "one of " + ", ".join(EVENTS), repr(event))
-        if not _choice(rec["basis"].strip(), BASES):
-            bad("basis", "one of " + ", ".join(BASES), repr(rec["basis"]))
-        if not _choice(rec["confidence"].strip(), CONFIDENCES):
-            bad("confidence", "one of " + ", ".join(CONFIDENCES), repr(rec["confidence"]))
-        sid = rec["source_id"].strip()
-        if sid not in source_ranks:
-            bad("source_id", "an id of the source registry (" + ", ".join(source_ranks) + ")",
-                repr(sid))
-        try:
-            line = int(rec["line"])
-            if line < 1:
-                raise ValueError
-        except ValueError:
-            bad("line", "a line number >= 1 in the cited source", repr(rec["line"]))
-            line = 0
-        lines.append(line)
-        agg = rec["aggregate"].strip()
-        if agg and aggregates is not None and agg not in aggregates:
-            bad("aggregate", "empty or a key of aggregates.csv", repr(agg))
-        if agg and rec["basis"].strip() == "stated":
-            bad("basis", "'inferred' or 'background' for a row that applies an aggregate",
-                "'stated'")
-    if fast is not None:
-        dates, shares, lines = fast
-    earliest, latest = _check_windows(frame, dates, file, days, problems)
-    if problems:
-        raise ValidationError(problems)
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].str.strip()
-    out["date"] = dates
-    out["date_earliest"] = earliest
-    out["date_latest"] = latest
-    out["share"] = shares
-    out["line"] = lines
+    if battle is None and sides is None:
+        sides = CONTROLLERS
+    chk = check_table(frame, CONTROL_CHANGES, file, battle=battle, sides=sides, days=days)
+    if chk.missing:
+        chk.raise_if_any(CHANGE_COLUMNS)
+    out = chk.frame
+    ok = chk.valid
+    if (out["change_id"] == "").all():
+        out["change_id"] = [f"R{i + 1}" for i in range(len(out))]
+        chk.problems = [p for p in chk.problems if p.column != "change_id"]
+        chk.ok["change_id"] = pd.Series(True, index=out.index)
+    # cross-table: districts, sources, aggregates
+    unknown_values(chk, "district_id", district_ids, "a district id of the gazetteer",
+                   suggest=suggest)
+    unknown_values(chk, "source_id", source_ranks,
+                   "an id of the source registry (" + ", ".join(source_ranks) + ")")
+    if aggregates is not None:
+        unknown_values(chk, "aggregate", aggregates, "empty or a key of aggregates.csv")
+    # rules across columns
+    partial = out["extent"] == "partial"
+    share_ok = ok("extent", "share")
+    chk.bad("share", share_ok & partial & (out["share"].isna() | (out["share"] >= 1.0)),
+            "a number strictly between 0 and 1 for a partial row")
+    chk.bad("share", share_ok & ~partial & out["share"].notna() & (out["share"] != 1.0),
+            "empty (or 1) for a full row")
+    has_rest = out["remainder"] != ""
+    rest_ok = ok("extent", "remainder")
+    chk.bad("remainder", rest_ok & has_rest & ~partial, "empty for a full row")
+    chk.bad("remainder", rest_ok & ok("controller") & partial & has_rest
+            & (out["remainder"] == out["controller"]), "a side other than the controller")
+    chk.bad("basis", ok("basis", "aggregate") & (out["aggregate"] != "")
+            & (out["basis"] == "stated"),
+            "'inferred' or 'background' for a row that applies an aggregate")
+    # a date window must hold the date the text gives
+    day = out["date"]
+    for col, outside, expected in (
+            ("date_earliest", lambda b, d: b > d, "a day on or before the row's date"),
+            ("date_latest", lambda b, d: b < d, "a day on or after the row's date")):
+        bound = out[col]
+        mask = pd.Series([b is not None and d is not None and bool(outside(b, d))
+                          for b, d in zip(bound, day, strict=True)], index=out.index)
+        chk.bad(col, ok("date", col) & mask, expected,
+                hint=lambda _v: "the date the text gives must lie in the window")
+    chk.raise_if_any(CHANGE_COLUMNS)
+    # an empty bound is the row's date: a row without a window has earliest == latest == date
+    for col in WINDOW_COLUMNS:
+        out[col] = [d if b is None else b for b, d in zip(out[col], day, strict=True)]
+    out["share"] = out["share"].where(partial, 1.0)
+    out["line"] = out["line"].astype(int)
     out["row"] = np.arange(1, len(out) + 1)
     out["order"] = np.arange(len(out))
-    out["source_rank"] = [source_ranks[s] for s in out["source_id"]]
+    out["source_rank"] = out["source_id"].map(dict(source_ranks)).astype(int)
     return out
-
-
-def _check_windows(
-    frame: pd.DataFrame,
-    dates: Sequence[date | None],
-    file: str,
-    days: tuple[date, date] | None,
-    problems: list[Problem],
-) -> tuple[list[date | None], list[date | None]]:
-    """Check and type ``date_earliest`` and ``date_latest``; add a problem per bad cell.
-
-    Only the rows that give a bound are looked at one by one, so a table without
-    windows costs two column scans.
-    """
-    earliest: list[date | None] = list(dates)
-    latest: list[date | None] = list(dates)
-    lo_col = frame["date_earliest"].astype(str).str.strip()
-    hi_col = frame["date_latest"].astype(str).str.strip()
-    given = np.flatnonzero(((lo_col != "") | (hi_col != "")).to_numpy())
-    span = f"from {days[0]} to {days[1]}" if days is not None else ""
-    for k in (int(x) for x in given):
-        i = k + 1
-        day = dates[k]
-        bounds: list[date | None] = []
-        for col, raw in (("date_earliest", lo_col.iloc[k]), ("date_latest", hi_col.iloc[k])):
-            if not raw:
-                bounds.append(day)
-                continue
-            try:
-                value: date | None = date.fromisoformat(raw)
-            except ValueError:
-                problems.append(Problem(file, col, "empty or an ISO date YYYY-MM-DD", repr(raw),
-                                        row=i))
-                value = None
-            if value is not None and days is not None and not days[0] <= value <= days[1]:
-                problems.append(Problem(file, col, f"a day of the battle, {span}", raw, row=i))
-            bounds.append(value)
-        lo, hi = bounds
-        if day is not None and lo is not None and lo > day:
-            problems.append(Problem(file, "date_earliest",
-                                    f"a day on or before the row's date {day}", lo.isoformat(),
-                                    row=i, hint="the date the text gives must lie in the window"))
-        if day is not None and hi is not None and hi < day:
-            problems.append(Problem(file, "date_latest",
-                                    f"a day on or after the row's date {day}", hi.isoformat(),
-                                    row=i, hint="the date the text gives must lie in the window"))
-        earliest[k], latest[k] = lo, hi
-    return earliest, latest
 
 
 _CONF_RANK = {c: i for i, c in enumerate(CONFIDENCES)}
@@ -404,16 +228,16 @@ class State:
         """``full`` or ``partial``."""
         return "full" if self.remainder is None else "partial"
 
-    def fractions(self) -> dict[str, float]:
-        """Share of the district held by each side, summing to 1."""
-        out = dict.fromkeys(CONTROLLERS, 0.0)
+    def fractions(self, sides: Sequence[str]) -> dict[str, float]:
+        """Share of the district held by each of *sides*, summing to 1."""
+        out = dict.fromkeys(sides, 0.0)
         out[self.controller] += self.share
         if self.remainder is not None:
             out[self.remainder] += 1.0 - self.share
         return out
 
 
-def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
+def _next_state(prev: State | None, row: Mapping[str, object], contested: str | None) -> State:
     controller = str(row["controller"])
     if row["extent"] == "full":
         return State(controller)
@@ -421,7 +245,7 @@ def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
     remainder = str(row["remainder"]) or None
     if remainder is None:
         if prev is None:
-            remainder = "contested"
+            remainder = contested if contested is not None else controller
         elif prev.remainder is None:
             remainder = prev.controller
         elif controller == prev.controller:
@@ -469,13 +293,15 @@ STATE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def side_fractions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = CONTROLLERS) -> dict[str, np.ndarray]:
     """Share of each district held by each side, for rows of states or intervals.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Rows with ``controller``, ``share`` and ``remainder`` (``""`` when full).
+    sides : Sequence[str]
+        The battle's side ids.
 
     Returns
     -------
@@ -487,7 +313,7 @@ def side_fractions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     share = frame["share"].to_numpy(dtype=float)
     return {
         side: np.where(ctrl == side, share, 0.0) + np.where(rem == side, 1.0 - share, 0.0)
-        for side in CONTROLLERS
+        for side in sides
     }
 
 
@@ -599,12 +425,15 @@ class Timeline:
         (another source reported a different state for the same district and day);
         and ``window``, the history line of a row dated to a window (see
         :func:`window_text`; ``""`` when the row is dated exactly).
+    sides : tuple of str
+        The battle's side ids, in legend order (the columns of :meth:`fractions`).
     """
 
     dates: list[date]
     district_ids: list[str]
     intervals: pd.DataFrame
     history: pd.DataFrame
+    sides: tuple[str, ...] = CONTROLLERS
 
     def _day(self, day: date | str) -> date:
         d = date.fromisoformat(day) if isinstance(day, str) else day
@@ -660,7 +489,7 @@ class Timeline:
             the four shares of a row sum to 1.
         """
         sub = self._in_force(day)
-        return pd.DataFrame(side_fractions(sub),
+        return pd.DataFrame(side_fractions(sub, self.sides),
                             index=pd.Index(sub["district_id"].to_numpy(), name="district_id"))
 
     @cached_property
@@ -695,12 +524,12 @@ class Timeline:
         Returns
         -------
         pandas.DataFrame
-            Columns ``date``, ``district_id`` and one column per controller; the
-            four shares of a row sum to 1.
+            Columns ``date``, ``district_id`` and one column per side of
+            :attr:`sides`; the shares of a row sum to 1.
         """
         st = self.states
         out = st[["date", "district_id"]].copy()
-        for side, values in side_fractions(st).items():
+        for side, values in side_fractions(st, self.sides).items():
             out[side] = values
         return out
 
@@ -729,10 +558,12 @@ class Timeline:
 def build_timeline(
     changes: pd.DataFrame,
     district_ids: Sequence[str],
-    start: date = DEFAULTS.start,
-    end: date = DEFAULTS.end,
+    start: date,
+    end: date,
     *,
     file: str = "control table",
+    sides: Sequence[str] = CONTROLLERS,
+    contested: str | None = _DEFAULT_CONTESTED,
 ) -> Timeline:
     """Compute the state of every district, as intervals of unchanged state.
 
@@ -746,6 +577,11 @@ def build_timeline(
         First and last day, inclusive.
     file : str
         File name for messages.
+    sides : Sequence[str]
+        The battle's side ids in legend order (``battle.side_ids``).
+    contested : str or None
+        The battle's contested side: it holds the rest of a district whose first row
+        is partial and names no remainder (``None``: the row's controller holds it all).
 
     Returns
     -------
@@ -801,7 +637,7 @@ def build_timeline(
         if seq is None:
             continue
         prev = prev_by.get(did)
-        new = _next_state(prev, rec)
+        new = _next_state(prev, rec, contested)
         if new != prev:
             seq.append(_Step(rec["date"], new, rec["change_id"],
                              rec["date_earliest"] or rec["date"],
@@ -834,7 +670,7 @@ def build_timeline(
         history.loc[open_, "window"] = [window_text(r) for r in
                                         history[open_].to_dict("records")]
     return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
-                    history=history)
+                    history=history, sides=tuple(sides))
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -1,23 +1,37 @@
 """Areas and shares: who held how much, per district and per day.
 
-Every area is computed in a metric CRS (UTM zone 37N), never in degrees.
+Every area is computed in the battle's metric CRS (``settings.metric_crs``), never in
+degrees. Shares are also measured against the battle's *reference area*
+(``battle.reference``): the ground one side held on the battle's first day, districts
+of some sectors (suburbs, outskirts) left out. The functions and columns about it keep
+the short name ``east`` (``east_km2``, ``east_<side>_pct``) for compatibility.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
 
-from aleppo_map.settings import CONTROLLERS
+from aleppo_map.battle import default_battle
 
 if TYPE_CHECKING:
+    from aleppo_map.battle import Reference
+    from aleppo_map.geometry.layer import DistrictLayer
     from aleppo_map.project import Project
 
-#: Sectors left out of the formerly rebel-held east: districts outside the city proper.
-EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = ("outskirts",)
+
+def _default_excluded() -> tuple[str, ...]:
+    ref = default_battle().reference
+    return tuple(ref.exclude_sectors) if ref is not None else ()
+
+
+#: Sectors the embedded battle leaves out of its reference area (transitional: code
+#: takes them from ``project.battle.reference.exclude_sectors``).
+EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = _default_excluded()
 
 
 def state_table(project: Project, day: str | date) -> pd.DataFrame:
@@ -77,7 +91,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
 def district_areas(project: Project) -> pd.Series:
     """Area of every district in km², computed in the metric CRS.
 
-    Polygons are measured in ``settings.metric_crs`` (UTM zone 37N). A district the
+    Polygons are measured in ``settings.metric_crs``. A district the
     boundary file lacks (drawn as a point) has no polygon to measure: it counts with
     the area the layer gives it (the gazetteer's estimate), so that it is never
     silently dropped from the totals.
@@ -101,7 +115,7 @@ def district_areas(project: Project) -> pd.Series:
     return areas.reindex(project.timeline.district_ids).fillna(0.0).rename("area_km2")
 
 
-def _layer(project: Project):
+def _layer(project: Project) -> DistrictLayer:
     from aleppo_map._errors import AleppoMapError
 
     if project.layer is None:
@@ -109,11 +123,61 @@ def _layer(project: Project):
     return project.layer
 
 
-def east_ids(project: Project) -> list[str]:
-    """List the districts of the formerly rebel-held east: any rebel share on 15 November (day one).
+def sides(project: Project) -> tuple[str, ...]:
+    """Return the battle's side ids in legend order (the columns of the timeline's fractions).
 
-    Districts of the sectors in :data:`EAST_EXCLUDED_SECTORS` (outside the city) are
-    left out.
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    tuple of str
+        Side ids.
+    """
+    return tuple(project.timeline.sides)
+
+
+def reference(project: Project) -> Reference | None:
+    """Return the battle's reference area (``battle.reference``), or ``None`` when it has none.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    Reference or None
+        Its side, excluded sectors and label.
+    """
+    ref = project.battle.reference
+    return ref if ref is not None and ref.side in sides(project) else None
+
+
+def reference_side(project: Project) -> str | None:
+    """Return the side whose ground on the first day makes the reference area (``None``: no area).
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    str or None
+        A side id.
+    """
+    ref = reference(project)
+    return ref.side if ref is not None else None
+
+
+def east_ids(project: Project) -> list[str]:
+    """List the districts of the reference area: any share of its side on the first day.
+
+    Districts of the sectors the reference leaves out (``exclude_sectors``, outside
+    the city) are left out.
 
     Parameters
     ----------
@@ -123,32 +187,53 @@ def east_ids(project: Project) -> list[str]:
     Returns
     -------
     list of str
-        District ids in timeline order (empty when the rebels held nothing on 15 November (day one)).
+        District ids in timeline order (empty when the side held nothing on the first
+        day, or the battle has no reference area).
     """
-    first = _opening(project)["rebel"]
+    side = reference_side(project)
+    if side is None:
+        return []
+    first = _opening(project)[side]
     held = {d for d, r in zip(project.timeline.district_ids, first, strict=True) if r > 0}
     inside = _in_city(project)
     return [d for d, ok in zip(project.timeline.district_ids, inside, strict=True)
             if ok and d in held]
 
 
+def excluded_sectors(project: Project) -> tuple[str, ...]:
+    """Sectors outside the city, left out of the reference area and of city totals.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    tuple of str
+        ``battle.reference.exclude_sectors`` (empty without a reference).
+    """
+    ref = project.battle.reference
+    return tuple(ref.exclude_sectors) if ref is not None else ()
+
+
 def _in_city(project: Project) -> np.ndarray:
-    """Per timeline district, whether its sector counts for the east (not outskirts)."""
+    """Per timeline district, whether its sector counts for the city (not excluded)."""
     ids = project.timeline.district_ids
     gdf = project.layer.gdf if project.layer is not None else None
     if gdf is None or "sector" not in gdf.columns:
         return np.ones(len(ids), dtype=bool)
     sector = gdf["sector"].reindex(ids).fillna("").astype(str)
-    return ~sector.isin(EAST_EXCLUDED_SECTORS).to_numpy()
+    return ~sector.isin(excluded_sectors(project)).to_numpy()
 
 
 def east_km2(project: Project) -> float:
-    """Measure the formerly rebel-held east: the area the rebels held on 15 November (day one).
+    """Measure the reference area: the area its side held on the battle's first day.
 
-    Each district counts with its area times the rebels' share of it on the first
-    day (a district 5% rebel-held adds 5% of its area), so that a large district
-    the rebels barely held does not pass for rebel territory. Districts outside the
-    city (:data:`EAST_EXCLUDED_SECTORS`) are left out.
+    Each district counts with its area times the side's share of it on the first
+    day (a district 5% held adds 5% of its area), so that a large district the side
+    barely held does not pass for its territory. Districts outside the city (the
+    reference's ``exclude_sectors``) are left out.
 
     Parameters
     ----------
@@ -158,10 +243,12 @@ def east_km2(project: Project) -> float:
     Returns
     -------
     float
-        km² (0 when the rebels held nothing on 15 November (day one)).
+        km² (0 when the side held nothing on the first day, or there is no reference).
     """
-    a = _areas(project)
-    return float((a * _opening(project)["rebel"] * _in_city(project)).sum())
+    side = reference_side(project)
+    if side is None:
+        return 0.0
+    return float((_areas(project) * _opening(project)[side] * _in_city(project)).sum())
 
 
 def _areas(project: Project) -> np.ndarray:
@@ -176,10 +263,11 @@ def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np
     tl = project.timeline
     iv = tl.intervals
     pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
-    return iv, pos, side_fractions(iv)
+    return iv, pos, side_fractions(iv, sides(project))
 
 
-def _candidates(iv: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _candidates(iv: pd.DataFrame, order: Sequence[str]
+                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Per interval, each side's share in the two candidate states of a window.
 
     A settled interval's two candidates are its own state; an interval inside a date
@@ -187,7 +275,7 @@ def _candidates(iv: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.n
     """
     from aleppo_map.timeline import side_fractions
 
-    now = side_fractions(iv)
+    now = side_fractions(iv, order)
     if "uncertain" not in iv.columns:
         return now, now
     unc = iv["uncertain"].to_numpy(dtype=bool)
@@ -203,7 +291,7 @@ def _candidates(iv: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.n
             "remainder": np.where(unc, iv[f"{tag}_remainder"].to_numpy(dtype=object),
                                   iv["remainder"].to_numpy(dtype=object)),
         })
-        out.append(side_fractions(alt))
+        out.append(side_fractions(alt, order))
     return out[0], out[1]
 
 
@@ -258,35 +346,37 @@ def _daily_counts(iv: pd.DataFrame, n_days: int, flags: np.ndarray) -> np.ndarra
 
 
 def _opening(project: Project) -> dict[str, np.ndarray]:
-    """Per side, its share of each timeline district on the offensive's first day."""
-    ref = getattr(project, "opening", None)  # duck-typed projects may lack it
+    """Per side, its share of each timeline district on the battle's first day."""
+    ref = project.opening
     if ref is None:
         ref = project.timeline.fractions_on(project.timeline.dates[0])
     ref = ref.reindex(project.timeline.district_ids).fillna(0.0)
-    return {side: ref[side].to_numpy(dtype=float) for side in CONTROLLERS}
+    return {side: ref[side].to_numpy(dtype=float) for side in sides(project)}
 
 
 def _east_parts(f: dict[str, np.ndarray], f0: dict[str, np.ndarray], pos: np.ndarray,
-                a_i: np.ndarray, r1_i: np.ndarray) -> np.ndarray:
-    """Per interval, km² of the east held by each side (see :func:`east_shares`)."""
-    kept = np.minimum(f["rebel"], r1_i)
+                a_i: np.ndarray, r1_i: np.ndarray, order: Sequence[str],
+                ref_side: str) -> np.ndarray:
+    """Per interval, km² of the reference area held by each side (see :func:`east_shares`)."""
+    kept = np.minimum(f[ref_side], r1_i)
     lost = r1_i - kept
-    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in CONTROLLERS if s != "rebel"}
+    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in order if s != ref_side}
     gained = sum(gains.values())
     parts = []
     with np.errstate(invalid="ignore", divide="ignore"):
-        for side in CONTROLLERS:
-            part = kept if side == "rebel" else lost * np.where(gained > 0, gains[side] / gained, 0)
+        for side in order:
+            part = kept if side == ref_side else lost * np.where(gained > 0, gains[side] / gained, 0)
             parts.append(a_i * part)
     return np.stack(parts, axis=1)
 
 
 def east_shares(project: Project, *, settled: bool = False) -> np.ndarray:
-    """Share of the formerly rebel-held east (see :func:`east_km2`) held by each side, per day.
+    """Share of the reference area (see :func:`east_km2`) held by each side, per day.
 
-    Within a district, the rebels keep what they still hold, up to their day-one
-    share; what they lost goes to the sides that gained ground in the district since
-    15 November, in proportion to their gains. On 15 November the rebels hold all of it.
+    Within a district, the reference side keeps what it still holds, up to its
+    first-day share; what it lost goes to the sides that gained ground in the district
+    since the first day, in proportion to their gains. On the first day the reference
+    side holds all of it.
 
     Parameters
     ----------
@@ -301,27 +391,32 @@ def east_shares(project: Project, *, settled: bool = False) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
-        or ``(days, 5)`` with the uncertain share last when *settled*; all NaN when
-        the rebels held nothing on 15 November (day one).
+        ``(days, sides)`` percentages in the order of :func:`sides` (each row sums to
+        100), or ``(days, sides + 1)`` with the uncertain share last when *settled*;
+        all NaN when the side held nothing on the first day or there is no reference
+        area.
     """
+    order = sides(project)
+    n_days = len(project.timeline.dates)
+    out = np.full((n_days, len(order) + int(settled)), np.nan)
+    ref_side = reference_side(project)
+    if ref_side is None:
+        return out
     a = _areas(project) * _in_city(project)
     f0 = _opening(project)
-    r1 = f0["rebel"]
+    r1 = f0[ref_side]
     total = float((a * r1).sum())
-    n_days = len(project.timeline.dates)
-    out = np.full((n_days, len(CONTROLLERS) + int(settled)), np.nan)
     if total <= 0:
         return out
     # per interval of unchanged state, then summed per day from the intervals
     iv, pos, f = _intervals(project)
     a_i, r1_i = a[pos], r1[pos]
     if not settled:
-        parts = _east_parts(f, f0, pos, a_i, r1_i)
+        parts = _east_parts(f, f0, pos, a_i, r1_i, order, ref_side)
     else:
-        before, after = _candidates(iv)
-        both = np.minimum(_east_parts(before, f0, pos, a_i, r1_i),
-                          _east_parts(after, f0, pos, a_i, r1_i))
+        before, after = _candidates(iv, order)
+        both = np.minimum(_east_parts(before, f0, pos, a_i, r1_i, order, ref_side),
+                          _east_parts(after, f0, pos, a_i, r1_i, order, ref_side))
         rest = np.clip(a_i * r1_i - both.sum(axis=1), 0, None)
         parts = np.concatenate([both, rest[:, None]], axis=1)
     out[:, :] = _nonneg(_daily(iv, n_days, parts)) / total * 100
@@ -351,7 +446,7 @@ def majority_holder(states: pd.DataFrame) -> pd.Series:
 
 
 def daily_stats(project: Project) -> pd.DataFrame:
-    """Tabulate per day what each side held: km², districts, share of the formerly rebel-held east.
+    """Tabulate per day what each side held: km², districts, share of the reference area.
 
     Ground inside a date window (a change the texts date only to some day of a
     window, see :mod:`aleppo_map.timeline`) is counted apart: a side counts only what
@@ -366,24 +461,24 @@ def daily_stats(project: Project) -> pd.DataFrame:
         other; inside a window, the smaller of the side's shares before and after).
     ``uncertain_km2``
         The rest: ground whose holder that day depends on when a windowed change
-        happened. The four side columns and this one sum to ``total_km2``, the area
-        of the whole layer.
+        happened. The side columns and this one sum to ``total_km2``, the area of
+        the whole layer.
     ``<side>_districts``
         Settled districts whose majority holder (see :func:`majority_holder`) is the
         side. ``uncertain_districts`` counts the districts inside a window that
         day; with it they sum to the number of districts. ``split_districts``
         counts the settled districts shared between two sides that day.
     ``east_<side>_pct``
-        Percentage of the formerly rebel-held east (the area of the city the rebels
-        held on the first day, ``east_km2``; see :func:`east_km2` and
-        :func:`east_shares`) that the side holds for certain;
-        ``east_uncertain_pct`` the part left uncertain by windows. Empty when the
-        rebels held nothing on 15 November (day one).
+        Percentage of the battle's reference area (the area of the city the
+        reference side held on the first day, ``east_km2``; see :func:`east_km2` and
+        :func:`east_shares`) that the side holds for certain; ``east_uncertain_pct``
+        the part left uncertain by windows. Empty when that side held nothing on the
+        first day, or the battle has no reference area.
 
     Parameters
     ----------
     project : Project
-        Loaded inputs, with a layer (areas are measured in UTM zone 37N).
+        Loaded inputs, with a layer (areas are measured in ``settings.metric_crs``).
 
     Returns
     -------
@@ -394,26 +489,27 @@ def daily_stats(project: Project) -> pd.DataFrame:
     n_days = len(tl.dates)
     a = _areas(project)
     # every daily total at once, from the change intervals (never a districts x days table)
+    order = sides(project)
     iv, pos, _ = _intervals(project)
-    before, after = _candidates(iv)
+    before, after = _candidates(iv, order)
     unc = _uncertain(iv)
-    settled = np.stack([np.minimum(before[side], after[side]) for side in CONTROLLERS], axis=1)
+    settled = np.stack([np.minimum(before[side], after[side]) for side in order], axis=1)
     rest = np.clip(1.0 - settled.sum(axis=1), 0.0, None)
     weights = np.concatenate([settled, rest[:, None]], axis=1) * a[pos][:, None]
     km2 = _nonneg(_daily(iv, n_days, weights))
     holder = majority_holder(iv).to_numpy()
     out = pd.DataFrame({"date": [d.isoformat() for d in tl.dates]})
-    for k, side in enumerate(CONTROLLERS):
+    for k, side in enumerate(order):
         out[f"{side}_km2"] = km2[:, k].round(4)
-    out["uncertain_km2"] = km2[:, len(CONTROLLERS)].round(4)
+    out["uncertain_km2"] = km2[:, len(order)].round(4)
     out["total_km2"] = round(float(a.sum()), 4)
-    for side in CONTROLLERS:
+    for side in order:
         out[f"{side}_districts"] = _daily_counts(iv, n_days, (holder == side) & ~unc)
     out["uncertain_districts"] = _daily_counts(iv, n_days, unc)
     out["split_districts"] = _daily_counts(
         iv, n_days, (iv["remainder"].astype(str).to_numpy() != "") & ~unc)
     out["east_km2"] = round(east_km2(project), 4)
     pct = east_shares(project, settled=True)
-    for k, side in enumerate((*CONTROLLERS, "uncertain")):
+    for k, side in enumerate((*order, "uncertain")):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
     return out

@@ -1,7 +1,8 @@
 """Check the map against the sources' own numbers.
 
-The sources quote figures about territory: shares of the formerly rebel-held east,
-the rebel-held area in km², a district's share. ``data/reported_figures.csv``
+The sources quote figures about territory: shares of the battle's reference area
+(``battle.reference``, e.g. the ground one side held on the first day), the area a
+side held in km², a district's share. A battle's ``reported_figures.csv``
 lists every such claim with its source line; :func:`check_figures` computes the
 same quantity from the map (the control table joined to the district areas) on
 the claim's day and gives a verdict: ``consistent`` within the tolerance below,
@@ -9,20 +10,19 @@ the claim's day and gives a verdict: ``consistent`` within the tolerance below,
 
 Definitions
 -----------
-The areas and the east are those of :mod:`aleppo_map.analysis.areas`, so that the check,
-the statistics and the HTML explorer give the same numbers:
+The areas and the reference area are those of :mod:`aleppo_map.analysis.areas`, so
+that the check, the statistics and the HTML explorer give the same numbers:
 
-* Areas are measured in UTM zone 37N (:func:`stats.district_areas`); a district
-  the boundary file lacks counts with the gazetteer's estimated area, and the
-  verdict's reason names such districts.
-* The *city* leaves out the sectors of :data:`stats.EAST_EXCLUDED_SECTORS`
-  (suburbs outside it); the rebel-held area, the count of rebel-held districts
-  and shares of the city are taken over the city only.
-* The *formerly rebel-held east* is the area the rebels held in the city on the
-  first day of the offensive (:data:`EAST_BASELINE`), district area times their
-  share (:func:`stats.east_km2`); shares of it per side come from
-  :func:`stats.east_shares`, and ``government_gain_km2`` is the government's
-  share times that area.
+* Areas are measured in the battle's metric CRS (:func:`areas.district_areas`); a
+  district the boundary file lacks counts with the gazetteer's estimated area, and
+  the verdict's reason names such districts.
+* The *city* leaves out the sectors the battle's reference excludes
+  (``exclude_sectors``: suburbs outside it); a side's area, the count of districts
+  where it holds ground and shares of the city are taken over the city only.
+* The *reference area* is the area its side held in the city on the battle's first
+  day, district area times its share (:func:`areas.east_km2`); shares of it per
+  side come from :func:`areas.east_shares`, and ``side_gain_km2`` is a side's share
+  times that area.
 * The map's state for a day is the state at its end; a claim marked
   ``start-of-day`` is compared with the end of the day before.
 * A claim dated only to a window (``date`` to ``date_latest``) is compared on
@@ -52,8 +52,7 @@ claimed value for areas, :data:`COUNT_TOLERANCE` for counts of districts):
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -64,7 +63,10 @@ import numpy as np
 import pandas as pd
 
 from aleppo_map import _io as io
-from aleppo_map._errors import Problem, ValidationError
+from aleppo_map import schema
+from aleppo_map._validate import check_table, unknown_values
+from aleppo_map.battle import Battle, default_battle
+from aleppo_map.schema import REPORTED_FIGURES
 from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
@@ -72,8 +74,9 @@ if TYPE_CHECKING:
     from aleppo_map.timeline import Timeline
 
 # ----------------------------------------------------------------------------- settings
-#: First day of the offensive: the state on this day defines the formerly rebel-held east.
-EAST_BASELINE: Final[date] = DEFAULTS.start
+#: First day of the embedded battle (transitional: the code uses ``battle.first_day``,
+#: the day whose state defines a battle's reference area).
+EAST_BASELINE: Final[date] = default_battle().first_day
 #: Tolerance for shares, in percentage points (rounded figures, coarse partial shares).
 SHARE_TOLERANCE_PP: Final[float] = 10.0
 #: Relative tolerance for areas in km²: boundaries are approximate and whole districts
@@ -89,15 +92,13 @@ CONSISTENT: Final[str] = "consistent"
 INCONSISTENT: Final[str] = "inconsistent"
 NOT_COMPUTABLE: Final[str] = "not computable"
 
-#: Columns of ``reported_figures.csv``, in file order.
-FIGURE_COLUMNS: Final[tuple[str, ...]] = (
-    "figure_id", "date", "date_latest", "as_of", "scope", "district_id", "side", "value",
-    "unit", "comparison", "source_id", "line", "quote_number", "date_note", "note",
-)
-_OPTIONAL: Final[tuple[str, ...]] = ("date_latest", "as_of", "district_id", "date_note", "note")
-COMPARISONS: Final[tuple[str, ...]] = ("=", "about", ">", ">=", "<", "<=")
-AS_OF: Final[tuple[str, ...]] = ("end-of-day", "start-of-day")
-UNITS: Final[tuple[str, ...]] = ("percent", "fraction", "km2", "count")
+#: Columns of ``reported_figures.csv``, in file order (:data:`aleppo_map.schema.REPORTED_FIGURES`).
+FIGURE_COLUMNS: Final[tuple[str, ...]] = REPORTED_FIGURES.names
+COMPARISONS: Final[tuple[str, ...]] = schema.COMPARISONS
+AS_OF: Final[tuple[str, ...]] = schema.AS_OF
+UNITS: Final[tuple[str, ...]] = schema.UNITS
+_UNITS_OF: Final[Mapping[str, tuple[str, ...]]] = {
+    "share": ("percent", "fraction"), "area": ("km2",), "count": ("count",)}
 
 
 @dataclass(frozen=True)
@@ -110,51 +111,54 @@ class Scope:
         ``share`` (compared in percent), ``area`` (km²) or ``count`` (districts).
     district : bool
         Whether the claim is about one named district.
-    side : str or None
-        The side the quantity is about, or ``None`` when the row's ``side`` says.
     needs_area : bool
         Whether district areas enter the computation.
-    east : bool
-        Whether the computation uses the formerly rebel-held east (needs the baseline day).
+    reference : bool
+        Whether the computation uses the battle's reference area (needs its first day).
     template : str
-        Wording of the claim, in our own words.
+        Wording of the claim, in our own words: ``{side}`` is the row's side (its
+        short name, capitalised), ``{side_lower}`` the same in running text,
+        ``{reference}`` the label of the battle's reference area, ``{district}`` the
+        district's name and ``{q}`` the quantity.
     """
 
     kind: str
     district: bool
-    side: str | None
     needs_area: bool
-    east: bool
+    reference: bool
     template: str
 
 
+#: What a figure may measure; every scope is about the side of the row's ``side`` column.
 SCOPES: Final[Mapping[str, Scope]] = {
-    "east_share_government": Scope("share", False, "government", True, True,
-                                   "Government held {q} of the formerly rebel-held east"),
-    "east_share_rebel": Scope("share", False, "rebel", True, True,
-                              "Rebels still held {q} of the formerly rebel-held east"),
-    "rebel_area_km2": Scope("area", False, "rebel", True, False,
-                            "Rebel-held area was {q} km²"),
-    "government_gain_km2": Scope("area", False, "government", True, True,
-                                 "Government had taken {q} km² of the rebel-held east"),
-    "district_share": Scope("share", True, None, False, False, "{side} held {q} of {district}"),
-    "district_of_rebel_area": Scope("share", True, "rebel", True, False,
-                                    "{district} was {q} of the rebel-held area"),
-    "east_count_share_government": Scope(
-        "share", False, "government", False, True,
-        "Government held {q} of the formerly rebel-held districts (counted by district)"),
-    "rebel_district_count": Scope("count", False, "rebel", False, False,
-                                  "Rebels held ground in {q} districts"),
-    "city_share": Scope("share", False, None, True, False, "{side} held {q} of the city"),
+    "reference_share": Scope("share", False, True, True, "{side} held {q} of the {reference}"),
+    "side_area_km2": Scope("area", False, True, False, "{side} held {q} km² of the city"),
+    "side_gain_km2": Scope("area", False, True, True,
+                           "{side} had taken {q} km² of the {reference}"),
+    "district_share": Scope("share", True, False, False, "{side} held {q} of {district}"),
+    "district_of_side_area": Scope("share", True, True, False,
+                                   "{district} was {q} of the area held by {side_lower}"),
+    "reference_count_share": Scope(
+        "share", False, False, True,
+        "{side} held {q} of the districts of the {reference} (counted by district)"),
+    "side_district_count": Scope("count", False, False, False,
+                                 "{side} held ground in {q} districts"),
+    "city_share": Scope("share", False, True, False, "{side} held {q} of the city"),
 }
-
-_SIDE_WORD = {"government": "Government", "rebel": "Rebels", "sdf": "SDF",
-              "contested": "Contested ground"}
+#: Wording of a reference share about the reference side itself.
+_STILL_HELD = "{side} still held {q} of the {reference}"
+#: Scope names of earlier versions, and what they are now (for the error's hint).
+RENAMED_SCOPES: Final[Mapping[str, str]] = {
+    "east_share_government": "reference_share", "east_share_rebel": "reference_share",
+    "rebel_area_km2": "side_area_km2", "government_gain_km2": "side_gain_km2",
+    "district_of_rebel_area": "district_of_side_area",
+    "east_count_share_government": "reference_count_share",
+    "rebel_district_count": "side_district_count",
+}
 _CMP_WORD = {"=": "", "about": "about ", ">": "more than ", ">=": "at least ",
              "<": "less than ", "<=": "at most "}
 _FRACTION_WORD = {0.25: "a quarter", 0.3333: "a third", 0.5: "half", 0.6667: "two thirds",
                   0.75: "three quarters"}
-_ID_RE = re.compile(r"^F\d{2,}$")
 _MEASURE = {"share": "%", "area": "km²", "count": "districts"}
 
 
@@ -165,6 +169,7 @@ def load_figures(
     source_ids: Iterable[str] | None = None,
     district_ids: Iterable[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a table of reported figures.
 
@@ -178,6 +183,8 @@ def load_figures(
         Known district ids; when given, every ``district_id`` must be one.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    sides : Sequence[str], optional
+        The battle's side ids (default: the default battle's).
 
     Returns
     -------
@@ -188,116 +195,100 @@ def load_figures(
 
     Raises
     ------
+    InputFileError
+        When the file cannot be read as a UTF-8, comma-separated table.
     ValidationError
         Listing every problem in the file.
 
     Examples
     --------
-    >>> figs = load_figures()
-    >>> figs.loc[figs["figure_id"] == "F07", ["scope", "value", "unit"]].values.tolist()
-    [['east_share_government', 60.0, 'percent']]
+    >>> import pandas as pd
+    >>> row = {"figure_id": "F01", "date": "2030-03-04", "scope": "reference_share",
+    ...        "side": "red", "value": "60", "unit": "percent", "comparison": "=",
+    ...        "source_id": "s", "line": "3", "quote_number": "60%"}
+    >>> figs = figures_from_frame(pd.DataFrame([row]), "example.csv", sides=("red", "blue"))
+    >>> figs[["scope", "side", "value"]].values.tolist()
+    [['reference_share', 'red', 60.0]]
     """
     path = Path(path) if path is not None else DEFAULTS.figures_path
-    required = [c for c in FIGURE_COLUMNS if c not in _OPTIONAL]
-    frame = io.read_csv(path, "table of reported figures", required=required)
-    for col in _OPTIONAL:
-        if col not in frame.columns:
-            frame[col] = ""
-    frame = frame.apply(lambda s: s.str.strip())
-    known_sources = set(source_ids) if source_ids is not None else None
-    known_districts = set(district_ids) if district_ids is not None else None
-    problems: list[Problem] = []
-    typed: dict[str, list[object]] = {"date": [], "date_latest": [], "value": [], "line": [],
-                                      "as_of": []}
-    seen: dict[str, int] = {}
-    for i, rec in enumerate(frame.to_dict("records"), start=1):
+    raw = io.read_csv(path, REPORTED_FIGURES.what, min_rows=REPORTED_FIGURES.min_rows)
+    return figures_from_frame(raw, str(path), source_ids=source_ids,
+                              district_ids=district_ids, suggest=suggest, sides=sides)
 
-        def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
-            problems.append(Problem(str(path), col, expected, got, row=_i, hint=hint))
 
-        fid = rec["figure_id"]
-        if not _ID_RE.match(fid):
-            bad("figure_id", "an id 'F' + digits (F01, F02, ...)", repr(fid))
-        elif fid in seen:
-            bad("figure_id", "a unique id", f"{fid!r}, already used on row {seen[fid]}")
+def figures_from_frame(
+    frame: pd.DataFrame,
+    file: str = "table of reported figures",
+    *,
+    source_ids: Iterable[str] | None = None,
+    district_ids: Iterable[str] | None = None,
+    suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Validate a table of reported figures held in memory (as :func:`load_figures`).
+
+    The table is checked against :data:`aleppo_map.schema.REPORTED_FIGURES`, then
+    the rules that relate its columns (the scope fixes the side, the units and
+    whether a district is named) and the other tables.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (strings), in the columns of :data:`FIGURE_COLUMNS`.
+    file : str
+        Where it came from, for messages.
+    source_ids, district_ids, suggest, sides
+        As for :func:`load_figures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_figures`.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem at once.
+    """
+    chk = check_table(frame, REPORTED_FIGURES, file,
+                      sides=CONTROLLERS if sides is None else sides)
+    if chk.missing:
+        chk.raise_if_any(FIGURE_COLUMNS)
+    out, ok = chk.frame, chk.valid
+    # the window: date_latest on or after date
+    window = ok("date", "date_latest") & out["date_latest"].notna() & out["date"].notna()
+    chk.bad("date_latest", window & (out["date_latest"] < out["date"]),
+            "empty or a day on or after the date", hint=lambda v: "")
+    # the scope decides the side, whether a district is named, and the units
+    renamed = out["scope"].isin(list(RENAMED_SCOPES))
+    chk.bad("scope", renamed, "one of " + ", ".join(SCOPES),
+            hint=lambda v: f"renamed: use {RENAMED_SCOPES[str(v)]!r} with the side in the side column")
+    unknown_values(chk, "scope", SCOPES, "one of " + ", ".join(SCOPES), only=~renamed)
+    scoped = ok("scope")
+    for name, sc in SCOPES.items():
+        rows = scoped & (out["scope"] == name)
+        if sc.district:
+            chk.bad("district_id", rows & (out["district_id"] == ""),
+                    f"a district id for scope {name!r}", got=lambda v: "empty")
         else:
-            seen[fid] = i
-        first = _parse_date(rec["date"], bad, "date")
-        last = _parse_date(rec["date_latest"], bad, "date_latest") if rec["date_latest"] else None
-        if first is not None and last is not None and last < first:
-            bad("date_latest", f"empty or a day on or after the date {first}",
-                repr(rec["date_latest"]))
-        typed["date"].append(first)
-        typed["date_latest"].append(last)
-        as_of = rec["as_of"] or AS_OF[0]
-        if as_of not in AS_OF:
-            bad("as_of", "empty or one of " + ", ".join(AS_OF), repr(rec["as_of"]))
-        typed["as_of"].append(as_of)
-        scope = SCOPES.get(rec["scope"])
-        if scope is None:
-            bad("scope", "one of " + ", ".join(SCOPES), repr(rec["scope"]))
-        side = rec["side"]
-        if side not in CONTROLLERS:
-            bad("side", "one of " + ", ".join(CONTROLLERS), repr(side))
-        elif scope is not None and scope.side is not None and side != scope.side:
-            bad("side", f"{scope.side!r} for scope {rec['scope']!r}", repr(side))
-        did = rec["district_id"]
-        if scope is not None and scope.district and not did:
-            bad("district_id", f"a district id for scope {rec['scope']!r}", "empty")
-        elif scope is not None and not scope.district and did:
-            bad("district_id", f"empty for scope {rec['scope']!r}", repr(did))
-        elif did and known_districts is not None and did not in known_districts:
-            close = suggest(did) if suggest is not None else []
-            bad("district_id", "a district id of the gazetteer", repr(did),
-                "did you mean " + " or ".join(map(repr, close)) + "?" if close else "")
-        unit = rec["unit"]
-        allowed = {"share": ("percent", "fraction"), "area": ("km2",), "count": ("count",)}
-        if unit not in UNITS:
-            bad("unit", "one of " + ", ".join(UNITS), repr(unit))
-        elif scope is not None and unit not in allowed[scope.kind]:
-            bad("unit", " or ".join(allowed[scope.kind]) + f" for scope {rec['scope']!r}",
-                repr(unit))
-        try:
-            value = float(rec["value"])
-            if not math.isfinite(value) or value < 0:
-                raise ValueError
-            if value > {"fraction": 1.0, "percent": 100.0}.get(unit, math.inf):
-                raise ValueError
-        except ValueError:
-            bad("value", "a number >= 0 (at most 1 for a fraction, 100 for a percent)",
-                repr(rec["value"]))
-            value = float("nan")
-        typed["value"].append(value)
-        if rec["comparison"] not in COMPARISONS:
-            bad("comparison", "one of " + ", ".join(COMPARISONS), repr(rec["comparison"]))
-        if known_sources is not None and rec["source_id"] not in known_sources:
-            bad("source_id", "an id of the source registry (" + ", ".join(sorted(known_sources))
-                + ")", repr(rec["source_id"]))
-        try:
-            line = int(rec["line"])
-            if line < 1:
-                raise ValueError
-        except ValueError:
-            bad("line", "a line number >= 1 in the cited source", repr(rec["line"]))
-            line = 0
-        typed["line"].append(line)
-        if not rec["quote_number"]:
-            bad("quote_number", "the number as written in the cited line", "empty")
-    if problems:
-        raise ValidationError(problems)
-    out = frame.copy()
-    for col, values in typed.items():
-        out[col] = pd.Series(values, index=out.index, dtype=object if col != "value" else float)
-    out["line"] = out["line"].astype(int)
+            chk.bad("district_id", rows & (out["district_id"] != ""),
+                    f"empty for scope {name!r}")
+        units = _UNITS_OF[sc.kind]
+        chk.bad("unit", rows & ok("unit") & ~out["unit"].isin(units),
+                " or ".join(units) + f" for scope {name!r}")
+    if district_ids is not None:
+        unknown_values(chk, "district_id", district_ids, "a district id of the gazetteer",
+                       suggest=suggest, only=ok("district_id"))
+    limit = out["unit"].map({"fraction": 1.0, "percent": 100.0}).astype(float).fillna(math.inf)
+    chk.bad("value", ok("value", "unit") & (out["value"] > limit),
+            "a number >= 0 (at most 1 for a fraction, 100 for a percent)")
+    if source_ids is not None:
+        known = sorted(set(source_ids))
+        unknown_values(chk, "source_id", known,
+                       "an id of the source registry (" + ", ".join(known) + ")")
+    chk.raise_if_any(FIGURE_COLUMNS)
+    out["date_latest"] = out["date_latest"].where(out["date_latest"].notna(), None)
     return out
-
-
-def _parse_date(text: str, bad: Callable[..., None], col: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        bad(col, "an ISO date YYYY-MM-DD", repr(text))
-        return None
 
 
 # ----------------------------------------------------------------------------- computing
@@ -309,11 +300,15 @@ class _Map:
     timeline: Timeline
     basis: pd.Series  # basis of each row of the control table, by change id
     city: pd.Series  # bool per district: inside the city (not an excluded sector)
-    east: pd.Index  # the formerly rebel-held east (stats.east_ids)
+    east: pd.Index  # the reference area's districts (areas.east_ids)
     area: pd.Series | None  # km² per district, None when no geometry is loaded
-    east_pct: pd.DataFrame | None  # (date x side) % of the east, from stats.east_shares
+    east_pct: pd.DataFrame | None  # (date x side) % of the reference area, areas.east_shares
     east_km2: float
     area_note: str
+    baseline: date  # the battle's first day: its state defines the reference area
+    ref_side: str | None  # the reference area's side (None: the battle has none)
+    ref_words: str  # "the <label>" or why there is none, for messages
+    sides: tuple[str, ...]  # the battle's sides
     _days: dict[date, tuple[dict[str, pd.Series], pd.Series]] = field(default_factory=dict)
 
     def has_day(self, day: date) -> bool:
@@ -335,7 +330,7 @@ class _Map:
 
         tl = self.timeline
         iv = tl.intervals
-        out = {f"share:{side}": v for side, v in side_fractions(iv).items()}
+        out = {f"share:{side}": v for side, v in side_fractions(iv, self.sides).items()}
         out["first"] = iv["first"].to_numpy(dtype=np.int64)
         out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
         out["pos"] = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
@@ -365,7 +360,7 @@ class _Map:
                 full[pos] = values[now]
                 return pd.Series(full, index=index, name=day)
 
-            shares = {side: spread(arr[f"share:{side}"], float) for side in CONTROLLERS}
+            shares = {side: spread(arr[f"share:{side}"], float) for side in self.sides}
             self._days[day] = (shares, spread(arr["inferred"], bool))
         return self._days[day]
 
@@ -381,15 +376,18 @@ class _Map:
 def _prepare(project: Project) -> _Map:
     from aleppo_map.analysis import areas as stats
     tl = project.timeline
+    order = stats.sides(project)
+    ref_side = stats.reference_side(project)
     layer = project.layer
     if layer is not None and "sector" in layer.gdf.columns:
         sector = layer.gdf["sector"].reindex(tl.district_ids).fillna("")
     else:
         sector = pd.Series([project.gazetteer.sector(d) for d in tl.district_ids],
                            index=tl.district_ids)
-    city = ~sector.isin(stats.EAST_EXCLUDED_SECTORS)
+    city = ~sector.isin(stats.excluded_sectors(project))
     # the districts of stats.east_ids, also when no layer gives the sectors
-    day_one = tl.fractions_on(tl.dates[0])["rebel"].reindex(tl.district_ids)
+    day_one = (tl.fractions_on(tl.dates[0])[ref_side].reindex(tl.district_ids)
+               if ref_side is not None else pd.Series(0.0, index=tl.district_ids))
     east = pd.Index([d for d, in_city, r in zip(tl.district_ids, city.to_numpy(),
                                                 day_one.to_numpy(), strict=True)
                      if in_city and r > 0])
@@ -401,7 +399,7 @@ def _prepare(project: Project) -> _Map:
                else pd.Series(False, index=layer.gdf.index)).reindex(area.index, fill_value=False)
         area = area.where((area > 0) | sub)
         east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
-                                columns=list(CONTROLLERS))
+                                columns=list(order))
         east_km2 = stats.east_km2(project)
         kind = layer.gdf["geom_kind"].reindex(area.index)
         points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
@@ -410,15 +408,18 @@ def _prepare(project: Project) -> _Map:
             note = (f"{len(points)} district(s) without a polygon in this layer counted with "
                     f"the gazetteer's estimated area: {', '.join(points)}")
     basis = project.changes.set_index("change_id")["basis"]
-    return _Map(list(tl.dates), tl, basis, city, east, area, east_pct, east_km2, note)
+    ref = stats.reference(project)
+    words = f"the {ref.label}" if ref is not None else "a reference area (the battle defines none)"
+    return _Map(list(tl.dates), tl, basis, city, east, area, east_pct, east_km2, note,
+                project.battle.first_day, ref_side, words, tuple(order))
 
 
-def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
+def _inferred_pct(m: _Map, scope_name: str, district: str, side: str, day: date) -> float:
     """Share (%) of what a figure measures whose state that day rests on non-stated rows.
 
-    Weights: the district itself for district figures; the rebel-held ground of the
-    city for the rebel-held area and count; the formerly rebel-held east for shares
-    of it; the city for shares of the city. Areas weigh when loaded, else districts.
+    Weights: the district itself for district figures; the side's ground in the city
+    for a side's area and count; the reference area for shares of it; the city for
+    shares of the city. Areas weigh when loaded, else districts.
     """
     if not m.has_day(day):
         return float("nan")
@@ -426,8 +427,8 @@ def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
     area = m.area.fillna(0.0) if m.area is not None else pd.Series(1.0, index=flags.index)
     if SCOPES[scope_name].district:
         return 100.0 * float(flags[district]) if district in flags.index else float("nan")
-    if scope_name in ("rebel_area_km2", "rebel_district_count"):
-        weight = area * m.fractions(day)["rebel"] * m.city
+    if scope_name in ("side_area_km2", "side_district_count"):
+        weight = area * m.fractions(day)[side] * m.city
     elif scope_name == "city_share":
         weight = area * m.city
     else:
@@ -439,8 +440,8 @@ def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
 def _in_windows(m: _Map, scope_name: str, district: str, day: date) -> list[str]:
     """Districts that a figure measures and whose state on *day* lies in a date window.
 
-    The district itself for district figures; the formerly rebel-held east for
-    shares of it; the city for the rebel-held area, the count and shares of the city.
+    The district itself for district figures; the battle's reference area for
+    shares of it; the city for the areas, counts and shares of the city.
     """
     if not m.has_day(day):
         return []
@@ -448,7 +449,7 @@ def _in_windows(m: _Map, scope_name: str, district: str, day: date) -> list[str]
     scope = SCOPES[scope_name]
     if scope.district:
         return [d for d in ids if d == district]
-    if scope.east:
+    if scope.reference:
         east = set(m.east)
         return [d for d in ids if d in east]
     return [d for d in ids if bool(m.city.get(d, True))]
@@ -486,44 +487,48 @@ def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> f
     scope = SCOPES[scope_name]
     if not m.has_day(day):
         return f"{day} is outside the timeline ({m.dates[0]} to {m.dates[-1]})"
-    if scope.east and m.dates[0] != EAST_BASELINE:
-        return (f"the timeline starts on {m.dates[0]}, not on {EAST_BASELINE}, the day that "
-                "defines the formerly rebel-held east")
+    if scope.reference and m.ref_side is None:
+        return f"this needs {m.ref_words}"
+    if scope.reference and m.dates[0] != m.baseline:
+        return (f"the timeline starts on {m.dates[0]}, not on {m.baseline}, the day that "
+                f"defines {m.ref_words}")
     if scope.needs_area and m.area is None:
         return "no district geometry loaded, so no areas"
     if district and not m.has_district(district):
         return f"district {district!r} is not in the control table"
-    if scope.east and len(m.east) == 0:
-        return f"no district is rebel-held on {EAST_BASELINE}, so there is no rebel-held east"
+    if scope.reference and len(m.east) == 0:
+        return (f"no district is held by {m.ref_side} on {m.baseline}, so there is no "
+                f"{m.ref_words.removeprefix('the ')}")
     fr = m.fractions(day)
     if scope_name == "district_share":
         return 100.0 * float(fr[side][district])
-    if scope_name == "rebel_district_count":
-        return float(((fr["rebel"] > 1e-9) & m.city).sum())
-    if scope_name == "east_count_share_government":
+    if scope_name == "side_district_count":
+        return float(((fr[side] > 1e-9) & m.city).sum())
+    if scope_name == "reference_count_share":
         base = {s: f[m.east] for s, f in m.fractions(m.dates[0]).items()}
-        gain = (fr["government"][m.east] - base["government"]).clip(lower=0).sum()
-        return 100.0 * float(gain) / float(base["rebel"].sum())
+        gain = (fr[side][m.east] - base[side]).clip(lower=0).sum()
+        return 100.0 * float(gain) / float(base[str(m.ref_side)].sum())
     if m.area is None or m.east_pct is None:  # every scope left needs areas
         return "no district geometry loaded, so no areas"
     missing = list(m.area.index[m.area.isna() & m.city])
     if missing:
         return "no area in this layer or the gazetteer for district(s) " + ", ".join(missing)
     area = m.area.where(m.city, 0.0)
-    if scope_name == "district_of_rebel_area":
+    if scope_name == "district_of_side_area":
         a = float(area[district])
-        rebel = float((area * fr["rebel"]).sum()) + a * (1.0 - float(fr["rebel"][district]))
-        if a <= 0 or rebel <= 0:
-            return f"district {district!r} lies outside the city, where no rebel area is counted"
-        return 100.0 * a / rebel
-    if scope_name == "rebel_area_km2":
-        return float((area * fr["rebel"]).sum())
+        held = float((area * fr[side]).sum()) + a * (1.0 - float(fr[side][district]))
+        if a <= 0 or held <= 0:
+            return (f"district {district!r} lies outside the city, where no area of "
+                    f"{side!r} is counted")
+        return 100.0 * a / held
+    if scope_name == "side_area_km2":
+        return float((area * fr[side]).sum())
     if scope_name == "city_share":
         return 100.0 * float((area * fr[side]).sum() / area.sum())
-    pct = float(m.east_pct.loc[day, scope.side])  # type: ignore[index]
-    if scope_name == "government_gain_km2":
+    pct = float(m.east_pct.loc[day, side])
+    if scope_name == "side_gain_km2":
         return pct / 100.0 * m.east_km2
-    return pct  # east_share_government, east_share_rebel
+    return pct  # reference_share
 
 
 def _tolerance(kind: str, claimed: float, comparison: str) -> float:
@@ -582,9 +587,12 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
         (those districts, comma-separated). The ``reason`` then says so.
     """
     if figures is None:
+        figures = project.figures
+    if figures is None:
         figures = load_figures(
             project.settings.figures_path, source_ids=project.registry.ids,
             district_ids=project.gazetteer.ids, suggest=project.gazetteer.suggest,
+            sides=project.battle.side_ids,
         )
     m = _prepare(project)
     encoded = _encoded_by(project)
@@ -618,7 +626,8 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
             ok = _miss(best, claimed, rec["comparison"], tol) == 0.0
             out.update(map_date=best_day, computed=best, difference=best - claimed,
                        verdict=CONSISTENT if ok else INCONSISTENT,
-                       inferred_pct=_inferred_pct(m, rec["scope"], rec["district_id"], best_day))
+                       inferred_pct=_inferred_pct(m, rec["scope"], rec["district_id"], rec["side"],
+                                                  best_day))
             out["reason"] = _reason(scope.kind, tol, ok, rec, best_day, len(numeric) < len(results),
                                     m.area_note if scope.needs_area else "", out["encoded_by"])
             windowed = _in_windows(m, rec["scope"], rec["district_id"], best_day)
@@ -631,8 +640,8 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
 
 def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
     """Change ids of the control table citing each (source, line, district)."""
-    changes = getattr(project, "changes", None)
-    if changes is None or changes.empty:
+    changes = project.changes
+    if changes.empty:
         return {}
     keys = zip(changes["source_id"], changes["line"].astype(int), changes["district_id"],
                strict=True)
@@ -673,27 +682,41 @@ def _quantity(rec: Mapping[str, object]) -> str:
     return _CMP_WORD[str(rec["comparison"])] + number
 
 
-def claim_text(project: Project | None, rec: Mapping[str, object]) -> str:
-    """Say what a figure claims, in our own words.
+def claim_text(project: Project | None, rec: Mapping[str, object], *,
+               battle: Battle | None = None) -> str:
+    """Say what a figure claims, in our own words (the battle's side names and reference).
 
     Parameters
     ----------
     project : Project or None
-        For district names (the id is used when ``None``).
+        For district names (the id is used when ``None``) and the battle.
     rec : Mapping
         A row of :func:`load_figures`.
+    battle : Battle, optional
+        The battle whose words to use (default the project's, else the embedded one).
 
     Returns
     -------
     str
-        For example ``'Government held about a third of Hanano'``.
+        For example ``'Red held about a third of North Quarter'``.
 
     Examples
     --------
-    >>> claim_text(None, {"scope": "east_share_government", "side": "government",
-    ...                   "district_id": "", "value": 60.0, "unit": "percent", "comparison": "="})
-    'Government held 60% of the formerly rebel-held east'
+    >>> from aleppo_map.battle import Battle
+    >>> b = Battle.from_dict({"battle": {"name": "Veldora", "first_day": "2030-03-01",
+    ...     "last_day": "2030-03-09"}, "sides": [
+    ...     {"id": "red", "label": "Red Army", "short": "red army", "colour": "#cc0000"},
+    ...     {"id": "blue", "label": "Blue League", "short": "the league", "colour": "#0000cc"}],
+    ...     "reference": {"side": "blue", "label": "league-held north"}})
+    >>> claim_text(None, {"scope": "reference_share", "side": "red", "district_id": "",
+    ...                   "value": 60.0, "unit": "percent", "comparison": "="}, battle=b)
+    'Red army held 60% of the league-held north'
+    >>> claim_text(None, {"scope": "reference_share", "side": "blue", "district_id": "",
+    ...                   "value": 0.25, "unit": "fraction", "comparison": "about"}, battle=b)
+    'The league still held about a quarter of the league-held north'
     """
+    if battle is None:
+        battle = project.battle if project is not None else default_battle()
     did = str(rec["district_id"])
     name = did
     if did and project is not None:
@@ -701,14 +724,24 @@ def claim_text(project: Project | None, rec: Mapping[str, object]) -> str:
             name = project.gazetteer.name_en(did)
         except KeyError:
             name = did
-    return SCOPES[str(rec["scope"])].template.format(
-        q=_quantity(rec), side=_SIDE_WORD[str(rec["side"])], district=name)
+    side_id = str(rec["side"])
+    try:
+        short = battle.side(side_id).short
+    except KeyError:
+        short = side_id
+    ref = battle.reference
+    template = SCOPES[str(rec["scope"])].template
+    if rec["scope"] == "reference_share" and ref is not None and side_id == ref.side:
+        template = _STILL_HELD
+    return template.format(
+        q=_quantity(rec), side=short[:1].upper() + short[1:], side_lower=short, district=name,
+        reference=ref.label if ref is not None else "reference area")
 
 
 def _citation(project: Project, rec: Mapping[str, object]) -> str:
     try:
         return str(project.registry.citation(rec["source_id"], rec["line"]))
-    except (KeyError, AttributeError):
+    except KeyError:
         return f"{rec['source_id']}, line {rec['line']}"
 
 

@@ -13,10 +13,11 @@ Examples
 >>> import geopandas as gpd
 >>> from shapely.geometry import box
 >>> gdf = gpd.GeoDataFrame({"district_id": ["a", "b", "c"]},
-...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1, 2, 2)], crs="EPSG:32637")
+...     geometry=[box(0, 0, 900, 900), box(900, 0, 1800, 900), box(0, 900, 1800, 1800)],
+...     crs="EPSG:32633")
 >>> edges = shared_edges(gdf.set_index("district_id"))
->>> sorted(zip(edges["a"], edges["b"], edges.length.round(3)))
-[('a', 'b', 1.0), ('a', 'c', 1.0), ('b', 'c', 1.0)]
+>>> sorted(zip(edges["a"], edges["b"], edges.length.round()))  # shared side, + snap at the ends
+[('a', 'b', 950.0), ('a', 'c', 950.0), ('b', 'c', 950.0)]
 >>> front_edges(edges, {"a": "x", "b": "x", "c": "y"})["b"].tolist()
 ['c', 'c']
 """

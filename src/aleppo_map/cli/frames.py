@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
                    help=f"image format (default: {FRAME_FORMATS[0]})")
     p.add_argument("--labels", choices=LABEL_MODES, default="none",
                    help="district labels: none, key districts, or all (default: none)")
+    opt.add_texts(p)
     opt.add_parallel(p)
     opt.add_quiet(p)
     p.set_defaults(func=run)
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     written = frames.render_frames(
         project, Path(args.out), size=args.size, dpi=args.dpi, fmt=args.format,
         labels=args.labels, jobs=args.jobs, scheduler=args.scheduler, quiet=args.quiet,
+        **opt.texts(args),
     )
     opt.say(args, f"wrote {len(written)} frames to {args.out}")
     return 0

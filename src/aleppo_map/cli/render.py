@@ -11,7 +11,6 @@ from aleppo_map.settings import DEFAULTS
 
 NAME = "render"
 #: File name of the interactive page inside the output folder.
-PAGE = "control_map.html"
 
 
 def add_parser(sub: Any) -> None:
@@ -23,8 +22,8 @@ def add_parser(sub: Any) -> None:
         The subcommand registry.
     """
     p = sub.add_parser(NAME, help="write the interactive HTML map and daily PNG frames",
-                       description=f"Write DIR/{PAGE} (slider, legend, history panels; one "
-                                   "self-contained file that works offline) and "
+                       description="Write DIR/<battle>_control.html (slider, legend, history "
+                                   "panels; one self-contained file that works offline) and "
                                    "DIR/frames/YYYY-MM-DD.png, one per day.")
     opt.add_inputs(p)
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
@@ -37,6 +36,7 @@ def add_parser(sub: Any) -> None:
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
                    help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
+    opt.add_texts(p)
     opt.add_parallel(p)
     opt.add_quiet(p)
     p.set_defaults(func=run)
@@ -60,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     project = opt.load(args)
     opt.coverage(args, project)
     out = Path(args.out)
-    page = html.write_map(project, out / PAGE, cdn=args.cdn)
+    page = html.write_map(project, out / f"{opt.output_stem(project)}.html", cdn=args.cdn)
     opt.say(args, f"wrote {page}")
     written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet,
-                                    jobs=args.jobs, scheduler=args.scheduler)
+                                    jobs=args.jobs, scheduler=args.scheduler, **opt.texts(args))
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -129,6 +130,16 @@ class DistrictLayer:
     missing: list[str] = field(default_factory=list)
     subareas: dict[str, str] = field(default_factory=dict)
     attribution: str = ""
+
+    def __post_init__(self) -> None:
+        # a layer built in memory from bare polygons: a polygon comes from the file, a
+        # point is a district the file lacks (or a declared sub-area)
+        if "geom_basis" not in self.gdf.columns:
+            point = self.gdf.geom_type == "Point"
+            sub = self.gdf.index.isin(list(self.subareas))
+            self.gdf["geom_basis"] = np.where(sub, "sub-area", np.where(point, "missing", "file"))
+        if "geom_note" not in self.gdf.columns:
+            self.gdf["geom_note"] = ""
 
     @property
     def basis(self) -> pd.Series:

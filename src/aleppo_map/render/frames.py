@@ -11,7 +11,6 @@ from aleppo_map.render.parallel import render_days
 from aleppo_map.render.scene import scene_data
 
 if TYPE_CHECKING:
-
     from aleppo_map.project import Project
 
 
@@ -28,6 +27,10 @@ def render_frames(
     scheduler: str | None = None,
     quiet: bool = False,
     hide_text: bool = False,
+    title: str | None = None,
+    subtitle: str | None = None,
+    byline: str = "",
+    note: str = "",
 ) -> list[Path]:
     """Write one image per day, named ``YYYY-MM-DD.<fmt>``, into *out_dir*.
 
@@ -57,6 +60,13 @@ def render_frames(
         No progress bar.
     hide_text : bool
         Draw no text (image comparison tests).
+    title : str, optional
+        Title of every frame; ``{date}`` in it is replaced by the day, else the day
+        follows after a comma. Default: the battle's name and the day.
+    subtitle : str, optional
+        Replaces the day line under the title ("Day 22 of 38 · ...").
+    byline, note : str
+        Optional footer lines (a credit, a note).
 
     Returns
     -------
@@ -65,7 +75,8 @@ def render_frames(
     """
     if jobs < 1:
         raise ValidationError([Problem("--jobs", "", "a whole number >= 1", repr(jobs))])
-    data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text)
+    data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text,
+                      title=title, subtitle=subtitle, byline=byline, note=note)
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
     with io.atomic_dir(out_dir) as tmp:
@@ -73,5 +84,3 @@ def render_frames(
             (tmp / names[i]).write_bytes(payload)
     return [out_dir / name for name in names]
 
-
-# ----------------------------------------------------------------------------- animation
