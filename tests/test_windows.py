@@ -357,3 +357,47 @@ def test_page_totals_count_the_windows_apart(real):
     k = data["dates"].index("2016-12-08")
     km2 = sum(data["area"][s][k] for s in data["area"]) + data["uncertain"]["area"][k]
     assert km2 == pytest.approx(table["total_km2"].iloc[0], abs=0.01)
+
+
+# ----------------------------------------------------------------------------- frames
+def test_frames_cross_hatch_the_windows(real):
+    from aleppo_map.render import scene
+
+    ids = list(real.timeline.district_ids)
+    specs = {s.day.isoformat(): s for s in scene.day_specs(real, ids)}
+    sides = list(real.battle.side_ids)
+    q = ids.index("qarleq")
+    inside = specs["2016-12-08"]
+    # the fill is the side before the change, the cross-hatch the side after it
+    assert sides[inside.fill[q]] == "rebel" and sides[inside.unc[q]] == "government"
+    assert inside.gain[q] == -1
+    settled = specs["2016-12-13"]
+    assert settled.unc[q] == -1 and sides[settled.fill[q]] == "government"
+    assert (specs["2016-11-15"].unc == -1).all()
+    n_inside = {d: int((s.unc >= 0).sum()) for d, s in specs.items()}
+    flags = {d.isoformat(): int(real.timeline.state_on(d)["uncertain"].sum())
+             for d in real.timeline.dates}
+    assert n_inside == flags  # every district in a window, every day, and no other
+
+
+def test_a_frame_draws_the_cross_hatch(small):
+    """The same day with and without the window of district c: the frames differ, and
+    the changed pixels carry the colour of the side after the change (government)."""
+    from aleppo_map.render import scene
+
+    with_w = scene.scene_data(small, hide_text=True, size=(400, 300), dpi=100)
+    without = scene.scene_data(testing.small_project(), hide_text=True, size=(400, 300),
+                               dpi=100)
+    assert with_w.any_uncertain and not without.any_uncertain
+    day = [s.day.isoformat() for s in with_w.days].index("2016-11-18")
+    c = with_w.ids.index("c")
+    assert with_w.days[day].unc[c] >= 0 and without.days[day].unc[c] == -1
+    a = scene.FrameScene(with_w).rgb(day).astype(int)
+    b = scene.FrameScene(without).rgb(day).astype(int)
+    changed = np.abs(a - b).sum(axis=2) > 30
+    assert changed.sum() > 50
+    gov = np.array([int(small.settings.colours["government"][k:k + 2], 16) for k in (1, 3, 5)])
+    near_gov = np.abs(a[changed] - gov).sum(axis=1) < 60
+    assert near_gov.sum() > 10
+    handles = scene._legend_handles(with_w, 1.0)
+    assert any("Uncertain" in h.get_label() for h in handles)
