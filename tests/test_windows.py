@@ -401,3 +401,12 @@ def test_a_frame_draws_the_cross_hatch(small):
     assert near_gov.sum() > 10
     handles = scene._legend_handles(with_w, 1.0)
     assert any("Uncertain" in h.get_label() for h in handles)
+
+
+def test_project_state_on_carries_the_window(real):
+    gdf = real.state_on("2016-12-08")
+    assert bool(gdf.loc["qarleq", "uncertain"])
+    assert (gdf.loc["qarleq", "window_start"], gdf.loc["qarleq", "window_end"]) == (
+        "2016-12-05", "2016-12-13")
+    assert not bool(gdf.loc["citadel", "uncertain"]) and gdf.loc["citadel", "window_end"] == ""
+    assert gdf.columns[-1] == "geometry"
