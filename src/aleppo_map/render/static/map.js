@@ -59,6 +59,16 @@ function explorerMap(X) {
     return p;
   };
 
+  /** A legend swatch of the checkerboard. */
+  X.uncertainSwatch = function () {
+    const s = X.svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
+    const defs = X.svg("defs", {});
+    defs.appendChild(X.makeUncertainPattern("am-legend-unc", X.colour(1), X.colour(0)));
+    s.appendChild(defs);
+    s.appendChild(X.svg("rect", { width: 18, height: 13, fill: "url(#am-legend-unc)" }));
+    return s;
+  };
+
   // ---------------------------------------------------------------- styles
   function styleFor(i, st) {
     const whole = st.rest < 0;

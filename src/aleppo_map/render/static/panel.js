@@ -108,7 +108,17 @@ function explorerPanel(X) {
     const meta = "basis: " + r.basis + " · confidence: " + r.confidence + " · " + r.id +
       (STATUS[r.status] ? " · " + STATUS[r.status] : "");
     card.appendChild(el("div", "am-meta", meta));
-    card.appendChild(el("div", "am-cite", "Source: " + D.cites[r.cite]));
+    const cite = el("div", "am-cite", "Source: " + D.cites[r.cite]);
+    const url = D.citeUrls ? D.citeUrls[r.cite] : "";
+    if (url && /^https?:\/\//.test(url)) {
+      cite.appendChild(document.createTextNode(" · "));
+      const a = el("a", null, "read the cited version");
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      cite.appendChild(a);
+    }
+    card.appendChild(cite);
     if (r.aggregate) card.appendChild(el("div", "am-meta", "applies a statement about a wider area: " + r.aggregate));
     if (r.window) card.appendChild(el("div", "am-window", "Date window: " + r.window + "."));
     if (r.note) card.appendChild(el("div", "am-note", r.note));
@@ -181,14 +191,7 @@ function explorerPanel(X) {
       s.appendChild(svg("rect", { width: 18, height: 13, fill: "url(#am-legend-hatch)" }));
       legendItem(ul, s, "Partial control: stripes of the gaining side over the holder, their width in proportion to its share");
     }
-    if (D.sides.length > 1 && D.states.some((x) => x.unc && x.unc.some((u) => u === 1))) {
-      const s = svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
-      const defs = svg("defs", {});
-      defs.appendChild(X.makeUncertainPattern("am-legend-unc", X.colour(1), X.colour(0)));
-      s.appendChild(defs);
-      s.appendChild(svg("rect", { width: 18, height: 13, fill: "url(#am-legend-unc)" }));
-      legendItem(ul, s, "Checkerboard: uncertain, the texts date the change only to a window of days (the two candidate sides)");
-    }
+    if (D.sides.length > 1 && X.anyUncertain) legendItem(ul, X.uncertainSwatch(), "Checkerboard: uncertain, the texts date the change only to a window of days (the two candidate sides)");
     legendItem(ul, el("span", "am-sw-dash"), "Dashed outline: low-confidence state");
     if (D.districts.some((x) => x.kind === "point")) {
       legendItem(ul, el("span", "am-sw-dot"), "Dot: district without a polygon in the boundary file");
@@ -317,10 +320,7 @@ function explorerPanel(X) {
       if (n === 0) p.appendChild(document.createTextNode(" of the " + REF.label));
     });
     const u = UNC.share ? UNC.share[now.day] : 0;
-    if (u >= 0.005) {
-      p.appendChild(document.createTextNode(", uncertain (date windows) "));
-      p.appendChild(el("b", null, X.pct(u)));
-    }
+    if (u >= 0.005) p.append(", uncertain (date windows) ", el("b", null, X.pct(u)));
   }
   function updateDayInfo() {
     const info = $("am-dayinfo");

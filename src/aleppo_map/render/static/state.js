@@ -86,6 +86,7 @@ function explorerState(X) {
     };
   };
   X.stateAt = (i, day) => X.segment(i, X.segIndex(i, day));
+  X.anyUncertain = D.states.some((s) => s.unc && s.unc.some((u) => u === 1));
 
   // districts whose state changes on each day (segments starting after the first day)
   X.changers = Array.from({ length: X.N }, () => []);
