@@ -298,54 +298,6 @@ def test_page_data_carries_the_windows(real):
     assert set(citadel["unc"]) == {0} and set(citadel["from"]) == {-1}
 
 
-@pytest.mark.browser
-def test_the_page_draws_windows_apart(real, tmp_path):
-    import os
-
-    from conftest import skip_or_fail
-
-    exe = Path(os.environ.get("ALEPPO_MAP_CHROMIUM", "/usr/bin/chromium"))
-    if not exe.exists():
-        skip_or_fail(f"headless Chromium not found at {exe}")
-    from playwright.sync_api import sync_playwright
-
-    from aleppo_map.render import html as render_html
-
-    page_path = render_html.write_map(real, tmp_path / "control_map.html")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(exe),
-                                     args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-                ("file:", "data:")) else r.abort())
-            page.goto(page_path.resolve().as_uri() + "#2016-12-08")
-            page.wait_for_function("window.controlMap && window.controlMap.ready",
-                                   timeout=15000)
-            st = page.evaluate("controlMap.stateOf('qarleq')")
-            assert st["uncertain"] is True
-            assert "between 5 and 13 December" in st["window"]
-            assert st["controller"] == "government"  # the fallback: the row's date, 6 Dec
-            fill = page.get_attribute('path[data-district="qarleq"]', "fill")
-            assert fill.startswith("url(#am-unc-rebel-government")
-            assert page.evaluate("controlMap.stateOf('citadel').uncertain") is False
-            assert not page.get_attribute('path[data-district="citadel"]', "fill").startswith(
-                "url(#am-unc")
-            page.evaluate("controlMap.openHistory('qarleq')")
-            body = page.inner_text("#am-history-body")
-            assert "Date window: changed hands between 5 and 13 December" in body
-            assert "Checkerboard: uncertain" in page.inner_text("#am-legend")
-            assert "uncertain (date windows)" in page.inner_text("#am-totals")
-            assert page.locator('#am-chart path[data-controller="uncertain"]').count() == 1
-            page.evaluate("controlMap.setDate('2016-12-13')")  # settled again
-            assert page.evaluate("controlMap.stateOf('qarleq').uncertain") is False
-            assert errors == []
-        finally:
-            browser.close()
-
-
 def test_page_totals_count_the_windows_apart(real):
     from aleppo_map.render import html as render_html
 
