@@ -15,7 +15,7 @@ NOTE = ("A short note written for the command-line test.\n"
         "Nothing here is quoted from any report.\n"
         "It says the Sheikh Maqsoud quarter changed hands on 20 December.\n")
 ROW = ("C9002,2016-12-20,sheikh-maqsoud,government,full,,,capture,stated,cli-note,3,low,,"
-       "Row of the command-line test.\n")
+       "Row of the command-line test.,,\n")  # no date window
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess[str]:

@@ -84,7 +84,8 @@ def online_html(project) -> str:
 def _segments(data: dict, i: int) -> list[dict]:
     """District *i*'s state segments as records, from the page's named columns."""
     cols = data["states"][i]
-    assert sorted(cols) == ["day", "rest", "row", "share", "side"]
+    assert sorted(cols) == sorted(render_html.SEGMENT_KEYS)
+    assert {"day", "rest", "row", "share", "side", "since", "unc"} <= set(cols)
     return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
 
 

@@ -23,7 +23,7 @@ MY_TEXT = (
     "On 20 December the Sheikh Maqsoud quarter was said to have changed hands.\n"
 )
 MY_ROW = ("C9001,2016-12-20,sheikh-maqsoud,government,full,,,capture,stated,my-note,3,low,,"
-          "Test row citing a text of our own.\n")
+          "Test row citing a text of our own.,,\n")  # no date window
 
 
 @pytest.fixture

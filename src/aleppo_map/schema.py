@@ -18,7 +18,7 @@ Examples
 >>> t.column("extent").choices
 ('full', 'partial')
 >>> [c.name for c in t.columns if not c.required]
-['change_id', 'remainder', 'aggregate', 'note']
+['change_id', 'remainder', 'aggregate', 'note', 'date_earliest', 'date_latest']
 >>> t.column("controller").expected(Context(sides=("red", "blue")))
 'one of red, blue'
 >>> print(markdown_table("aggregates", Context()).splitlines()[2])
@@ -407,6 +407,12 @@ CONTROL_CHANGES: Final = Table(
                nonempty=False),
         Column("note", "text", "our own words: reasoning, date resolution, disagreements",
                required=False, nonempty=False),
+        Column("date_earliest", "date", "when the texts do not settle the day of the change: "
+               "the first day it may have happened (empty = `date`); on or before `date`",
+               required=False, nonempty=False, within_battle=True),
+        Column("date_latest", "date", "when the texts do not settle the day of the change: "
+               "the last day by which it had happened (empty = `date`); on or after `date`",
+               required=False, nonempty=False, within_battle=True),
     ),
 )
 

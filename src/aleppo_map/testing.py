@@ -486,7 +486,8 @@ def synthetic_project(n_districts: int, n_days: int, n_changes: int,
         day = first + timedelta(days=int(rng.integers(1, n_days)))
         rows.append([f"X{k}", day.isoformat(), ids[int(rng.integers(n_districts))], roles["A"],
                      "full", "", "", "capture", "stated", "s1", str(k + 2), "high", "", ""])
-    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    # rows without the optional date-window columns (date_earliest, date_latest)
+    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:len(rows[0])]))
     return Project.from_tables(b, gazetteer_frame(layer), raw,
                                registry_frame({"s1": "Synthetic source"}), layer_gdf=layer,
                                changes_path="synthetic.csv")
@@ -568,7 +569,8 @@ def frontline_project(n: int = 10_000, seed: int = 7, battle: Battle | None = No
                 else:
                     add(day, j * side + front, roles["A"], "partial", "0.5", roles["B"],
                         "advance")
-    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    # rows without the optional date-window columns (date_earliest, date_latest)
+    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:len(rows[0])]))
     project = Project.from_tables(
         b, gazetteer_frame(layer), raw, registry_frame({"synthetic": "Synthetic benchmark table"}),
         layer_gdf=layer, changes_path="synthetic")

@@ -27,6 +27,10 @@ that the check, the statistics and the HTML explorer give the same numbers:
   ``start-of-day`` is compared with the end of the day before.
 * A claim dated only to a window (``date`` to ``date_latest``) is compared on
   every day of the window and judged on the day where the map comes closest.
+* A district whose change the texts date only to a window (see
+  :mod:`aleppo_map.timeline`) is taken in the state by its row's date, as before;
+  a figure that measures such a district on a day inside its window says so
+  (``uncertain_districts`` and the reason), and its verdict is reached as usual.
 * ``inferred_pct`` says how much of what a figure measures rests, that day, on
   rows of the control table that are not ``stated``; ``encoded_by`` flags a
   district share the control table itself encodes from the same source line.
@@ -336,7 +340,17 @@ class _Map:
         out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
         out["pos"] = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
         out["inferred"] = iv["change_id"].map(self.basis).ne("stated").to_numpy(dtype=bool)
+        out["uncertain"] = (iv["uncertain"].to_numpy(dtype=bool) if "uncertain" in iv.columns
+                            else np.zeros(len(iv), dtype=bool))
         return out
+
+    def uncertain(self, day: date) -> list[str]:
+        """Districts inside a date window on *day* (timeline order)."""
+        arr = self._per_interval
+        k = (day - self.dates[0]).days
+        now = (arr["first"] <= k) & (arr["stop"] > k) & arr["uncertain"]
+        ids = self.timeline.district_ids
+        return [ids[int(p)] for p in np.sort(arr["pos"][now])]
 
     def _load(self, day: date) -> tuple[dict[str, pd.Series], pd.Series]:
         if day not in self._days:
@@ -429,6 +443,51 @@ def _inferred_pct(m: _Map, scope_name: str, district: str, side: str, day: date)
         weight = area.reindex(m.east)
     total = float(weight.sum())
     return 100.0 * float((weight * flags.reindex(weight.index)).sum()) / total if total else 0.0
+
+
+def _in_windows(m: _Map, scope_name: str, district: str, day: date) -> list[str]:
+    """Districts that a figure measures and whose state on *day* lies in a date window.
+
+    The district itself for district figures; the battle's reference area for
+    shares of it; the city for the areas, counts and shares of the city.
+    """
+    if not m.has_day(day):
+        return []
+    ids = m.uncertain(day)
+    scope = SCOPES[scope_name]
+    if scope.district:
+        return [d for d in ids if d == district]
+    if scope.reference:
+        east = set(m.east)
+        return [d for d in ids if d in east]
+    return [d for d in ids if bool(m.city.get(d, True))]
+
+
+def window_reason(ids: list[str]) -> str:
+    """Word the districts a figure measures that lie in a date window that day.
+
+    Parameters
+    ----------
+    ids : list of str
+        District ids.
+
+    Returns
+    -------
+    str
+        ``""`` when there are none.
+
+    Examples
+    --------
+    >>> window_reason(["a", "b", "c"])
+    '3 districts uncertain on that day (windows): a, b, c'
+    >>> window_reason([])
+    ''
+    """
+    if not ids:
+        return ""
+    n = len(ids)
+    return (f"{n} district{'s' if n != 1 else ''} uncertain on that day (windows): "
+            + ", ".join(ids))
 
 
 def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> float | str:
@@ -529,7 +588,11 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
         ``stated``: inferred from an aggregate statement, or background) and
         ``encoded_by`` (for a district's share, the change ids of the control table
         that cite the same source line for that district: agreement with those is
-        expected, not evidence).
+        expected, not evidence), ``uncertain_districts`` (how many of the districts
+        the figure measures lie inside a date window on ``map_date``: the texts do
+        not say whether their change had happened; the map uses the state by the
+        row's date, and the verdict rules are the same) and ``uncertain_ids``
+        (those districts, comma-separated). The ``reason`` then says so.
     """
     if figures is None:
         figures = project.figures
@@ -558,7 +621,8 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
                "measure": _MEASURE[scope.kind], "claimed": claimed, "tolerance": tol,
                "map_date": None, "computed": np.nan, "difference": np.nan, "inferred_pct": np.nan,
                "encoded_by": encoded.get((rec["source_id"], rec["line"], rec["district_id"]), "")
-               if rec["scope"] == "district_share" else ""}
+               if rec["scope"] == "district_share" else "",
+               "uncertain_districts": 0, "uncertain_ids": ""}
         if not numeric:
             out["verdict"], out["reason"] = NOT_COMPUTABLE, str(results[0][1])
         else:
@@ -574,6 +638,10 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
                                                   best_day))
             out["reason"] = _reason(scope.kind, tol, ok, rec, best_day, len(numeric) < len(results),
                                     m.area_note if scope.needs_area else "", out["encoded_by"])
+            windowed = _in_windows(m, rec["scope"], rec["district_id"], best_day)
+            if windowed:
+                out.update(uncertain_districts=len(windowed), uncertain_ids=", ".join(windowed))
+                out["reason"] += "; " + window_reason(windowed)
         rows.append(out)
     return pd.DataFrame(rows)
 

@@ -333,11 +333,26 @@ def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[dat
     share = iv["share"].to_numpy(dtype=float)[keep]
     rem = iv["remainder"].fillna("").to_numpy()[keep]
     cid = iv["change_id"].to_numpy()[keep]
+    # date windows (see aleppo_map.timeline): the two candidate sides, the row of the window
+    start = project.timeline.dates[0]
+    since = np.array([(d - start).days for d in iv["since"]], dtype=np.int64)[keep]
+    n = int(keep.sum())
+    unc = (iv["uncertain"].to_numpy(dtype=bool)[keep] if "uncertain" in iv.columns
+           else np.zeros(n, dtype=bool))
+
+    def col(name: str) -> np.ndarray:
+        return (iv[name].fillna("").to_numpy()[keep] if name in iv.columns
+                else np.full(n, "", dtype=object))
+
+    before, after, wcid = col("before_controller"), col("after_controller"), col("window_change_id")
     out: list[list[list[Any]]] = [[] for _ in index]
     for k in np.lexsort((first, di)):
         out[int(di[k])].append([
             int(first[k]), code[ctrl[k]], _num(share[k], 3),
             code[rem[k]] if rem[k] else -1, row_index.get(cid[k], -1),
+            int(since[k]), int(unc[k]),
+            code[before[k]] if unc[k] else -1, code[after[k]] if unc[k] else -1,
+            row_index.get(wcid[k], -1) if unc[k] else -1,
         ])
     return out
 
@@ -366,7 +381,7 @@ def _rows(project: Project, index: Mapping[str, int],
     cols = {c: _shared(hist[c]) if c in hist.columns else [""] * len(hist)
             for c in ("change_id", "date", "district_id", "controller", "extent", "share",
                       "remainder", "event", "basis", "confidence", "source_id", "line",
-                      "status", "disputed", "aggregate", "note")}
+                      "status", "disputed", "aggregate", "note", "window")}
     iso = {d: d.isoformat() for d in set(cols["date"])}
     rows = []
     for k in range(len(hist)):
@@ -392,6 +407,7 @@ def _rows(project: Project, index: Mapping[str, int],
             "dp": bool(cols["disputed"][k]),
             "ag": str(cols["aggregate"][k] or ""),
             "note": str(cols["note"][k] or ""),
+            "win": str(cols["window"][k] or ""),
         })
     return rows
 
@@ -407,10 +423,17 @@ def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
     pct = table[[f"east_{side}_pct" for side in sides]].to_numpy(dtype=float)
     east = stats.east_ids(project)
     share = None if np.isnan(pct).all() else [[_num(v / 100, 4) for v in row] for row in pct]
+    # ground inside a date window, counted apart by stats (see aleppo_map.timeline)
+    unc_km2 = (table["uncertain_km2"].to_numpy(dtype=float) if "uncertain_km2" in table
+               else np.zeros(len(table)))
+    unc_pct = (table["east_uncertain_pct"].to_numpy(dtype=float)
+               if "east_uncertain_pct" in table else np.zeros(len(table)))
     return (
         [[_num(v, 3) for v in row] for row in km2],
         {"km2": _num(stats.east_km2(project) if east else 0.0, 2), "n": len(east),
-         "share": share, "day": project.battle.first_day.isoformat()},
+         "share": share, "day": project.battle.first_day.isoformat(),
+         "unc_km2": [_num(v, 3) for v in unc_km2],
+         "unc_share": None if share is None else [_num(v / 100, 4) for v in unc_pct]},
     )
 
 
@@ -419,13 +442,15 @@ ROW_KEYS: Mapping[str, str] = {
     "id": "id", "date": "date", "d": "district", "c": "side", "x": "extent", "s": "share",
     "r": "rest", "ev": "event", "b": "basis", "cf": "confidence", "src": "source", "ln": "line",
     "ci": "cite", "st": "status", "dp": "disputed", "ag": "aggregate", "note": "note",
+    "win": "window",
 }
 #: Names the page gives the columns of a district's state segments (see :func:`_segments`).
-SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row")
+SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row", "since", "unc", "from",
+                                  "to", "win")
 
 
 def _named_segments(segs: Sequence[Sequence[Sequence[Any]]]) -> list[dict[str, list[Any]]]:
-    """Per district, its segments as named columns (``day``, ``side``, ``share``, ``rest``, ``row``)."""
+    """Per district, its segments as named columns (:data:`SEGMENT_KEYS`)."""
     return [{key: [seg[k] for seg in district] for k, key in enumerate(SEGMENT_KEYS)}
             for district in segs]
 
@@ -466,13 +491,19 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         ``en``/``ar``, ``sector``, ``kind``, ``area``, label point ``pt``, geometry ``g``
         rounded to ``settings.coord_decimals``), ``states`` (per district, the columns
         ``day``, ``side`` (index of ``sides``), ``share``, ``rest`` (index, -1 when held
-        whole) and ``row`` (history row, -1 when none) of each state it went through),
+        whole), ``row`` (history row, -1 when none), ``since`` (day the state began,
+        which a date window may split into segments), ``unc`` (1 inside a date window:
+        the texts do not say whether the change of history row ``win`` had happened;
+        ``from`` and ``to`` are the two candidate sides, -1 when settled) of each state
+        it went through),
         ``rows`` (the history; keys :data:`ROW_KEYS`, ``cite`` indexing ``cites``), ``cites`` (each
         citation once), ``citeUrls`` (for each citation the link to the version read, or
         ""), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
         ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
-        per side id per day, or ``None``), ``figures``, ``meta``, ``bounds``, ``tiles``
+        per side id per day, or ``None``), ``uncertain`` (``area``: km² inside a date
+        window per day; ``share``: the part of the reference area inside one, or
+        ``None``), ``figures``, ``meta``, ``bounds``, ``tiles``
         and ``fillOpacity``.
 
     Raises
@@ -557,6 +588,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "cites": cites,
         "citeUrls": cite_urls,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
+        "uncertain": {"area": east["unc_km2"], "share": east["unc_share"]},
         "reference": reference,
         "figures": [_figure_item(f) for f in figures],
         "meta": {

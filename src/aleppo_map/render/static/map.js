@@ -36,12 +36,46 @@ function explorerMap(X) {
     return p;
   };
 
+  /** A fill for a district inside a date window: a checkerboard of the two candidate sides. */
+  X.uncertainFill = function (from, to) {
+    const id = "am-unc-" + X.side(from).id + "-" + X.side(to).id;
+    if (!document.getElementById(id)) {
+      if (!defs) {
+        const host = map.getPanes().overlayPane.querySelector("svg");
+        defs = X.svg("defs", {});
+        host.insertBefore(defs, host.firstChild);
+      }
+      defs.appendChild(X.makeUncertainPattern(id, X.colour(from), X.colour(to)));
+    }
+    return "url(#" + id + ")";
+  };
+  // squares of the side after the change on the side before it: unlike the stripes of a
+  // shared district, it says "one or the other", not "both"
+  X.makeUncertainPattern = function (id, before, after) {
+    const p = X.svg("pattern", { id: id, width: 12, height: 12, patternUnits: "userSpaceOnUse" });
+    p.appendChild(X.svg("rect", { width: 12, height: 12, fill: before }));
+    p.appendChild(X.svg("rect", { width: 6, height: 6, fill: after }));
+    p.appendChild(X.svg("rect", { x: 6, y: 6, width: 6, height: 6, fill: after }));
+    return p;
+  };
+
+  /** A legend swatch of the checkerboard. */
+  X.uncertainSwatch = function () {
+    const s = X.svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
+    const defs = X.svg("defs", {});
+    defs.appendChild(X.makeUncertainPattern("am-legend-unc", X.colour(1), X.colour(0)));
+    s.appendChild(defs);
+    s.appendChild(X.svg("rect", { width: 18, height: 13, fill: "url(#am-legend-unc)" }));
+    return s;
+  };
+
   // ---------------------------------------------------------------- styles
   function styleFor(i, st) {
     const whole = st.rest < 0;
     const strong = i === now.selected || i === now.focused;
     return {
-      fillColor: whole ? X.colour(st.side) : X.patternFill(st.side, st.rest, st.share),
+      fillColor: st.unc ? X.uncertainFill(st.from, st.to)
+        : (whole ? X.colour(st.side) : X.patternFill(st.side, st.rest, st.share)),
       fillOpacity: D.fillOpacity,
       color: strong ? "#000" : (i === now.hovered ? "#222" : "#4a4a4a"),
       weight: strong ? 3 : (i === now.hovered ? 2 : 0.8),
@@ -58,7 +92,11 @@ function explorerMap(X) {
     const st = X.segment(i, k);
     X.layers[i].setStyle(styleFor(i, st));
     const path = X.layers[i].getElement();
-    if (path) path.setAttribute("aria-label", D.districts[i].en + ": " + X.stateText(st));
+    if (path) {
+      path.setAttribute("aria-label", D.districts[i].en + ": " +
+        (st.unc ? X.windowText(st) : X.stateText(st)));
+      path.classList.toggle("am-uncertain", st.unc);
+    }
   };
   /** Restyle the districts that changed between two days (all of them on the first draw). */
   X.restyleDay = function (prev, day) {
@@ -88,6 +126,7 @@ function explorerMap(X) {
     line.appendChild(X.swatch(st.side));
     line.appendChild(document.createTextNode(" " + X.stateText(st) + " — " + X.sinceText(st)));
     box.appendChild(line);
+    if (st.unc) box.appendChild(X.el("div", "am-tip-window", X.windowText(st)));
     if (st.row >= 0) {
       const r = D.rows[st.row];
       box.appendChild(X.el("div", "am-tip-meta", "basis: " + r.basis + " · confidence: " +
