@@ -15,7 +15,7 @@ $(BIN)/aleppo-map: pyproject.toml
 venv: $(BIN)/aleppo-map
 
 demo: venv
-	$(BIN)/aleppo-map render --out $(OUT)
+	$(BIN)/aleppo-map render --out $(OUT) --overwrite
 	@echo "open $(OUT)/aleppo_control.html in a browser; frames are in $(OUT)/frames/"
 
 lint: venv

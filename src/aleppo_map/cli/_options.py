@@ -160,6 +160,21 @@ def add_quiet(p: argparse.ArgumentParser) -> None:
                    help="no progress bar and no summary lines (errors are still printed)")
 
 
+def add_overwrite(p: argparse.ArgumentParser, what: str = "files") -> None:
+    """Add ``--overwrite``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        A command's parser.
+    what : str
+        What the command writes, for the help.
+    """
+    p.add_argument("--overwrite", action="store_true",
+                   help=f"replace existing output {what}; only the files this command writes are "
+                        "replaced, every other file stays (default: refuse to write over anything)")
+
+
 def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
     """Load the project the options describe.
 

@@ -24,6 +24,7 @@ def add_parser(sub: Any) -> None:
                        description="Build data/districts.geojson from the gazetteer.")
     p.add_argument("--out", default=str(DEFAULTS.districts_path), metavar="F",
                    help="output GeoJSON (default: the embedded data/districts.geojson)")
+    opt.add_overwrite(p, "file (needed to regenerate the embedded layer in place)")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from aleppo_map.gazetteer import load_gazetteer
     from aleppo_map.geometry import layer
 
-    dest = layer.write_layer(layer.build_layer(load_gazetteer()), Path(args.out))
+    dest = layer.write_layer(layer.build_layer(load_gazetteer()), Path(args.out),
+                             overwrite=args.overwrite)
     opt.say(args, f"wrote {dest}")
     return 0

@@ -10,6 +10,8 @@ from aleppo_map.cli import _options as opt
 from aleppo_map.settings import DEFAULTS
 
 NAME = "render"
+#: File name of the page in the output folder.
+PAGE = "aleppo_control.html"
 
 
 def add_parser(sub: Any) -> None:
@@ -31,6 +33,7 @@ def add_parser(sub: Any) -> None:
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
                    help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
+    opt.add_overwrite(p, "page and frames in a non-empty folder")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -48,13 +51,17 @@ def run(args: argparse.Namespace) -> int:
     int
         Exit status.
     """
+    from aleppo_map import _io as io
     from aleppo_map.render import frames, html
 
     project = opt.load(args)
     opt.coverage(args, project)
     out = Path(args.out)
-    page = html.write_map(project, out / "aleppo_control.html", offline=args.offline)
-    opt.say(args, f"wrote {page}")
-    written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet)
+    # one transaction: the page and the frames arrive together, or neither does
+    with io.output_dir(out, overwrite=args.overwrite) as tmp:
+        html.write_map(project, tmp / PAGE, offline=args.offline)
+        written = frames.render_frames(project, tmp / "frames", size=args.size, dpi=args.dpi,
+                                       quiet=args.quiet)
+    opt.say(args, f"wrote {out / PAGE}")
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0

@@ -481,7 +481,7 @@ def layer_geojson(gdf: gpd.GeoDataFrame, decimals: int = DEFAULTS.coord_decimals
     return head + ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def write_layer(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
+def write_layer(gdf: gpd.GeoDataFrame, dest: Path, *, overwrite: bool = False) -> Path:
     """Write a district layer as GeoJSON, atomically and byte-for-byte reproducibly.
 
     Parameters
@@ -490,6 +490,8 @@ def write_layer(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
         As returned by :func:`build_layer`.
     dest : pathlib.Path
         Output file; written through a temporary file renamed on success.
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
@@ -497,7 +499,7 @@ def write_layer(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
         *dest*.
     """
     text = layer_geojson(gdf)
-    with io.atomic_path(Path(dest)) as tmp:
+    with io.output_file(Path(dest), overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return Path(dest)
 

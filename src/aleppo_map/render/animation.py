@@ -83,6 +83,7 @@ def write_animation(
     size: tuple[int, int] = (1000, 750),
     quiet: bool = False,
     dpi: int = 100,
+    overwrite: bool = False,
 ) -> Path:
     """Write an animation of the daily frames, as GIF (Pillow) or MP4 (H.264, imageio-ffmpeg).
 
@@ -104,6 +105,8 @@ def write_animation(
         No progress bar.
     dpi : int
         Dots per inch of the frames (the layout scales with the size).
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
@@ -135,7 +138,7 @@ def write_animation(
     scene = FrameScene(scene_data(project, size=(w, h), dpi=dpi))
     n = len(scene.data.days)
     frames = (scene.rgb(i) for i in progress(range(n), desc="animation", quiet=quiet))
-    with io.atomic_path(dest) as tmp:
+    with io.output_file(dest, overwrite=overwrite) as tmp:
         if fmt == "gif":
             _write_gif(tmp, frames, gif_durations(n, fps, hold_last))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -24,6 +25,8 @@ _WORKER_SCENE: FrameScene | None = None
 
 def _init_worker(data: SceneData) -> None:
     global _WORKER_SCENE  # one figure per worker process
+    # Ctrl-C reaches the whole process group: the parent alone reports it and ends the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_SCENE = FrameScene(data)
 
 
@@ -44,6 +47,15 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+
+
 def render_frames(
     project: Project,
     out_dir: Path,
@@ -55,18 +67,21 @@ def render_frames(
     jobs: int = 1,
     quiet: bool = False,
     hide_text: bool = False,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write one image per day, named ``YYYY-MM-DD.<fmt>``, into *out_dir*.
 
-    The folder is written atomically: a failed run leaves the previous folder (or
-    none), never a partial one.
+    The folder is written as a transaction (:func:`aleppo_map._io.output_dir`): a failed
+    or interrupted run leaves the previous folder (or none), never a partial one.
+    *out_dir* must be absent or empty unless *overwrite*, which replaces only the
+    ``YYYY-MM-DD.<fmt>`` files and keeps every other file.
 
     Parameters
     ----------
     project : Project
         Loaded inputs, with a layer.
     out_dir : pathlib.Path
-        Output folder; replaced as a whole.
+        Output folder.
     size : tuple of int
         Width and height in pixels.
     dpi : int
@@ -81,6 +96,8 @@ def render_frames(
         No progress bar.
     hide_text : bool
         Draw no text (image comparison tests).
+    overwrite : bool
+        Write into a non-empty *out_dir*, replacing same-named frames only.
 
     Returns
     -------
@@ -93,19 +110,24 @@ def render_frames(
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
     jobs = min(jobs, len(names))
-    with io.atomic_dir(out_dir) as tmp:
+    with io.output_dir(out_dir, overwrite=overwrite) as tmp:
         if jobs == 1:
             scene = FrameScene(data)
             for i in progress(range(len(names)), desc="frames", quiet=quiet):
                 scene.save(i, tmp / names[i])
         else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
-                                     initializer=_init_worker, initargs=(data,)) as pool:
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
+                                       initializer=_init_worker, initargs=(data,))
+            try:
                 futures = [pool.submit(_render_in_worker, i, str(tmp / name))
                            for i, name in enumerate(names)]
                 for fut in progress(as_completed(futures), total=len(futures), desc="frames",
                                     quiet=quiet):
                     fut.result()
+            except BaseException:  # failure or Ctrl-C: end the workers now, not after the queue
+                _end_workers(pool)
+                raise
+            pool.shutdown()
     return [out_dir / name for name in names]
 
 

@@ -549,7 +549,7 @@ def render_page(project: Project, *, offline: bool = False,
 
 
 def write_map(project: Project, dest: Path, *, offline: bool = False,
-              figures: Iterable[Mapping[str, Any]] | None = None) -> Path:
+              figures: Iterable[Mapping[str, Any]] | None = None, overwrite: bool = False) -> Path:
     """Write the interactive explorer to *dest* (atomically).
 
     Parameters
@@ -563,11 +563,13 @@ def write_map(project: Project, dest: Path, *, offline: bool = False,
         tiles, which works with the network cut.
     figures : Iterable of mapping, optional
         As for :func:`build_map`.
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
     pathlib.Path
         *dest*.
     """
-    return io.atomic_write_text(Path(dest), render_page(project, offline=offline,
-                                                        figures=figures))
+    return io.atomic_write_text(Path(dest), render_page(project, offline=offline, figures=figures),
+                                overwrite=overwrite)

@@ -117,7 +117,7 @@ def sheet_grid(n: int) -> tuple[int, int]:
 
 
 def write_contact_sheet(project: Project, dest: Path, *,
-                        dates: list[str] | None = None) -> Path:
+                        dates: list[str] | None = None, overwrite: bool = False) -> Path:
     """Write small multiples of chosen days on one A4-wide page (PNG or PDF).
 
     Parameters
@@ -128,6 +128,8 @@ def write_contact_sheet(project: Project, dest: Path, *,
         ``.png`` or ``.pdf`` file.
     dates : list of str, optional
         ISO days; default :func:`contact_sheet_days`.
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
@@ -214,6 +216,6 @@ def write_contact_sheet(project: Project, dest: Path, *,
     meta = ({"Title": "Aleppo contact sheet", "Subject": data.attribution,
              "Creator": "aleppo-map", "CreationDate": None} if fmt == "pdf"
             else {"Title": "Aleppo contact sheet", "Source": data.attribution})
-    with io.atomic_path(dest) as tmp:
+    with io.output_file(dest, overwrite=overwrite) as tmp:
         fig.savefig(tmp, format=fmt, dpi=SHEET_DPI, metadata=meta)
     return dest
