@@ -385,8 +385,9 @@ def _check_dir_dest(dest: Path, overwrite: bool, *, late: bool = False) -> None:
             raise _output_error(exc, dest) from None
         if names:
             when = " (another run wrote into it meanwhile)" if late else ""
+            count = f"{len(names)} {'entry' if len(names) == 1 else 'entries'}"
             raise OutputError(
-                f"{dest}: the folder is not empty{when} ({len(names)} {"entry" if len(names) == 1 else "entries"}: {_describe(names)}); "
+                f"{dest}: the folder is not empty{when} ({count}: {_describe(names)}); "
                 "nothing was written. Choose a new or empty folder, or pass --overwrite to "
                 "replace only the files this command writes (every other file stays)"
             )
