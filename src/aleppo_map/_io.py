@@ -122,31 +122,67 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_vector(path: Path, what: str = "boundary file") -> gpd.GeoDataFrame:
+def read_vector(path: Path, what: str = "boundary file", layer: str | None = None) -> gpd.GeoDataFrame:
     """Read any vector file GeoPandas can read.
 
     Parameters
     ----------
     path : pathlib.Path
-        A GeoJSON, GeoPackage, shapefile, ... path.
+        A GeoJSON, GeoPackage, shapefile, KML, ... path.
     what : str
         What the file is, for messages.
+    layer : str, optional
+        The layer to read from a file holding several (a GeoPackage, a KML with
+        folders). Required when there are several: the message lists them.
 
     Returns
     -------
     geopandas.GeoDataFrame
         As read, in its own CRS (which may be ``None``).
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing or unreadable, holds several layers and *layer* is not
+        one of them, or has no geometry (a CSV or another plain table).
     """
+    import difflib
+
     import geopandas as gpd
+    import pyogrio
 
     path = _require_file(path, what)
+    hint = "expected a vector file GeoPandas reads, such as GeoJSON, GeoPackage, KML or a shapefile"
     try:
-        return gpd.read_file(path)
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+        raise InputFileError(f"{path}: could not read the {what} ({hint}): {exc}") from None
+    if layer is not None and layer not in layers:
+        close = difflib.get_close_matches(layer, layers, n=1)
         raise InputFileError(
-            f"{path}: could not read the {what} (expected a vector file GeoPandas reads, "
-            f"such as GeoJSON, GeoPackage or a shapefile): {exc}"
-        ) from None
+            f"{path}: --layer {layer!r} is not a layer of the {what}; it holds "
+            + ", ".join(map(repr, layers))
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+        )
+    if layer is None and len(layers) > 1:
+        raise InputFileError(
+            f"{path}: the {what} holds {len(layers)} layers ({', '.join(map(repr, layers))}); "
+            "choose one with --layer NAME"
+        )
+    try:
+        frame = gpd.read_file(path, layer=layer) if layer is not None else gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+        raise InputFileError(f"{path}: could not read the {what} ({hint}): {exc}") from None
+    no_geometry = (not isinstance(frame, gpd.GeoDataFrame)
+                   or getattr(frame, "active_geometry_name", None) is None
+                   or (len(frame) > 0 and bool(frame.geometry.isna().all())))
+    if no_geometry:
+        columns = ", ".join(str(c) for c in frame.columns if c != "geometry")[:200]
+        raise InputFileError(
+            f"{path}: the {what} has no geometry (expected polygons, got a table with columns "
+            f"{columns}); is it a CSV? Pass a GeoJSON, GeoPackage, KML or shapefile"
+        )
+    return frame
 
 
 # ============================================================================= outputs

@@ -90,6 +90,7 @@ def load_project(
     districts: Path | None = None,
     name_field: str | None = None,
     assume_crs: str | None = None,
+    layer: str | None = None,
     start: str | date | None = None,
     end: str | date | None = None,
     with_layer: bool = True,
@@ -107,6 +108,8 @@ def load_project(
         Attribute of *districts* holding district names (guessed when omitted).
     assume_crs : str, optional
         CRS to assume when *districts* declares none.
+    layer : str, optional
+        Layer of *districts* to read when it holds several.
     start, end : str or datetime.date, optional
         First and last day (default 2016-11-15 and 2016-12-22).
     with_layer : bool
@@ -126,6 +129,13 @@ def load_project(
     """
     first = _parse_day(start, "--start", settings.start)
     last = _parse_day(end, "--end", settings.end)
+    days = f"a day of the battle, {settings.start} to {settings.end}"
+    given = [(option, day) for option, day, raw in (("--start", first, start), ("--end", last, end))
+             if raw is not None]
+    outside = [Problem(option, "", days, str(day)) for option, day in given
+               if not settings.start <= day <= settings.end]
+    if outside:
+        raise ValidationError(outside)
     if first > last:
         raise ValidationError([Problem("--start/--end", "", "start on or before end",
                                        f"{first} after {last}")])
@@ -144,6 +154,9 @@ def load_project(
         aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
         suggest=gaz.suggest,
     )
+    if table.empty:
+        raise ValidationError([Problem(str(changes_path), "", "at least one row of control changes",
+                                       "an empty table (a header and no rows)")])
     ids = [d for d in gaz.ids if d in set(table["district_id"])]
     timeline = build_timeline(table, ids, first, last, file=str(changes_path))
     reference = (
@@ -158,7 +171,8 @@ def load_project(
         from aleppo_map.geometry.layer import load_districts
 
         layer = load_districts(
-            districts, gaz, name_field=name_field, assume_crs=assume_crs, required_ids=ids
+            districts, gaz, name_field=name_field, assume_crs=assume_crs, required_ids=ids,
+            layer=layer,
         )
     return Project(settings, gaz, registry, table, changes_path, timeline, layer, opening)
 
@@ -176,6 +190,7 @@ def validate_all(
     name_field: str | None = None,
     assume_crs: str | None = None,
     seeds: Path | None = None,
+    layer: str | None = None,
     settings: Settings = DEFAULTS,
 ) -> list[Problem]:
     """Check every input and return every problem found (empty when all is well).
@@ -189,6 +204,8 @@ def validate_all(
         As for :func:`load_project`.
     seeds : pathlib.Path, optional
         Folder of the source texts; when given, every citation is checked against them.
+    layer : str, optional
+        Layer of *districts* to read when it holds several.
     settings : Settings
         Base settings.
 
@@ -210,12 +227,14 @@ def validate_all(
     if project is not None:
         try:
             load_districts(districts, project.gazetteer, name_field=name_field,
-                           assume_crs=assume_crs, required_ids=project.timeline.district_ids)
+                           assume_crs=assume_crs, required_ids=project.timeline.district_ids,
+                           layer=layer)
         except AleppoMapError as exc:
             problems.extend(_problems_of(exc, str(districts or settings.districts_path)))
         if seeds is not None:
             problems.extend(
                 check_against_seeds(project.changes, project.registry, project.gazetteer,
-                                    load_aggregates(settings.aggregates_path), Path(seeds))
+                                    load_aggregates(settings.aggregates_path), Path(seeds),
+                                    file=str(project.changes_path))
             )
     return problems

@@ -143,6 +143,9 @@ def add_inputs(p: argparse.ArgumentParser, *, geometry: bool = True, dates: bool
                             "from NAME, name, name_en, district_id, ...)")
         p.add_argument("--assume-crs", metavar="CRS",
                        help="CRS to assume when --districts declares none, e.g. EPSG:4326")
+        p.add_argument("--layer", metavar="NAME",
+                       help="layer of --districts to read when the file holds several (a "
+                            "GeoPackage, a KML with folders); the message lists them")
     if dates:
         p.add_argument("--start", metavar="D", help="first day, YYYY-MM-DD (default: the battle's first day)")
         p.add_argument("--end", metavar="D", help="last day, YYYY-MM-DD (default: the battle's last day)")
@@ -197,6 +200,7 @@ def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
         districts=getattr(args, "districts", None),
         name_field=getattr(args, "name_field", None),
         assume_crs=getattr(args, "assume_crs", None),
+        layer=getattr(args, "layer", None),
         start=getattr(args, "start", None),
         end=getattr(args, "end", None),
         with_layer=with_layer,

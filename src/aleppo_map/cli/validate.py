@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     problems = validate_all(
         changes=args.changes, districts=args.districts, name_field=args.name_field,
-        assume_crs=args.assume_crs, seeds=args.seeds,
+        assume_crs=args.assume_crs, seeds=args.seeds, layer=args.layer,
     )
     if problems:
         raise ValidationError(problems)

@@ -589,6 +589,7 @@ def load_districts(
     name_field: str | None = None,
     assume_crs: str | None = None,
     required_ids: Sequence[str] | None = None,
+    layer: str | None = None,
 ) -> DistrictLayer:
     """Read district polygons and join them to the gazetteer by name.
 
@@ -610,6 +611,8 @@ def load_districts(
     required_ids : Sequence[str], optional
         Districts the layer must have a row for (the control table's); default every
         gazetteer district.
+    layer : str, optional
+        Layer of a file holding several (required then).
 
     Returns
     -------
@@ -633,7 +636,7 @@ def load_districts(
     if embedded and not file.exists():
         raise InputFileError(f"{file}: embedded district layer not found (expected the file "
                              "written by `aleppo-map build-districts`)")
-    raw = io.read_vector(file, "district boundary file")
+    raw = io.read_vector(file, "district boundary file", layer=layer)
     where = str(file)
     if len(raw) == 0:
         raise InputFileError(f"{where}: expected polygon features, got an empty layer")
