@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +47,19 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         ctx.set_forkserver_preload(["aleppo_map.render.frames", "matplotlib.figure"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold SIGINT while worker processes start (fork handlers swallow a KeyboardInterrupt)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:
@@ -116,16 +131,19 @@ def render_frames(
             for i in progress(range(len(names)), desc="frames", quiet=quiet):
                 scene.save(i, tmp / names[i])
         else:
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
-                                       initializer=_init_worker, initargs=(data,))
+            pool = None
             try:
-                futures = [pool.submit(_render_in_worker, i, str(tmp / name))
-                           for i, name in enumerate(names)]
+                with _sigint_deferred():  # a Ctrl-C while workers start arrives after, here
+                    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
+                                               initializer=_init_worker, initargs=(data,))
+                    futures = [pool.submit(_render_in_worker, i, str(tmp / name))
+                               for i, name in enumerate(names)]
                 for fut in progress(as_completed(futures), total=len(futures), desc="frames",
                                     quiet=quiet):
                     fut.result()
             except BaseException:  # failure or Ctrl-C: end the workers now, not after the queue
-                _end_workers(pool)
+                if pool is not None:
+                    _end_workers(pool)
                 raise
             pool.shutdown()
     return [out_dir / name for name in names]
