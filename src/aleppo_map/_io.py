@@ -214,6 +214,22 @@ def _output_error(exc: OSError, dest: Path) -> OutputError:
     )
 
 
+def _os_error_in(exc: BaseException) -> OSError | None:
+    """Find the output-location :class:`OSError` behind *exc*, if any.
+
+    Some writers fail on a full disk with an unrelated exception raised while cleaning
+    up (matplotlib's PDF backend), the OSError being its context.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, OSError) and cur.errno in _OUTPUT_ERRNOS:
+            return cur
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
 def _is_ours(name: str) -> bool:
     return name.startswith(TMP_PREFIX)
 
@@ -328,10 +344,11 @@ def output_file(dest: Path, *, overwrite: bool = False, suffix: str | None = Non
                 os.replace(tmp, dest)
             finally:
                 os.close(lock)
-        except OSError as exc:
-            if exc.errno not in _OUTPUT_ERRNOS:
+        except Exception as exc:
+            cause = _os_error_in(exc)
+            if cause is None or isinstance(exc, OutputError):
                 raise
-            raise _output_error(exc, dest) from None
+            raise _output_error(cause, dest) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -402,10 +419,11 @@ def output_dir(dest: Path, *, overwrite: bool = False) -> Iterator[Path]:
         try:
             yield tmp
             _commit_dir(tmp, dest, overwrite, home)
-        except OSError as exc:
-            if exc.errno not in _OUTPUT_ERRNOS:
+        except Exception as exc:
+            cause = _os_error_in(exc)
+            if cause is None or isinstance(exc, OutputError):
                 raise
-            raise _output_error(exc, dest) from None
+            raise _output_error(cause, dest) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
