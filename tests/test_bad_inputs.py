@@ -55,6 +55,7 @@ def generated_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The binary inputs (GeoPackage, shapefile pieces), written once per session."""
     import geopandas as gpd
     import pandas as pd
+    import pyogrio
     from shapely.geometry import box
 
     root = tmp_path_factory.mktemp("generated")
@@ -66,7 +67,6 @@ def generated_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     gdf.iloc[[1]].to_file(root / "two_layers.gpkg", layer="north", driver="GPKG")
     gdf.iloc[[0]].to_file(root / "two_layers.gpkg", layer="east", driver="GPKG", mode="a")
     (root / "corrupt.gpkg").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
-    pyogrio = pytest.importorskip("pyogrio")
     pyogrio.write_dataframe(pd.DataFrame({"NAME": ["Hanano"]}), root / "attributes_only.gpkg",
                             driver="GPKG")
     for folder in ("no_crs", "no_shx", "dbf_only"):
