@@ -4,6 +4,7 @@ Usage (``make lock`` runs it with the project's venv)::
 
     python .ci/lock.py            # writes requirements.lock and requirements-test.lock
     python .ci/lock.py --check    # exit 1 when pyproject needs a package the locks lack
+    python .ci/lock.py --drift    # list the installed versions that differ from the test lock
 
 ``requirements.lock`` pins every package ``make demo`` installs (the dependencies of
 pyproject.toml and theirs), ``requirements-test.lock`` every package ``make test``
@@ -94,8 +95,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="only check that every requirement of pyproject.toml is locked")
+    parser.add_argument("--drift", action="store_true",
+                        help="print the packages this environment has at other versions than "
+                             "requirements-test.lock")
     args = parser.parse_args()
     runtime, test = _requirements()
+    if args.drift:
+        text = (ROOT / "requirements-test.lock").read_text(encoding="utf-8")
+        locked = {canonicalize_name(n): v for n, v in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M)}
+        now = _closure(runtime + test)
+        moved = [f"{name}: {locked.get(canonicalize_name(name), '(not locked)')} -> {version}"
+                 for name, version in sorted(now.items(), key=lambda kv: kv[0].lower())
+                 if locked.get(canonicalize_name(name)) != version]
+        print("# versions that differ from requirements-test.lock (locked -> installed here)")
+        print("\n".join(moved) or "(none)")
+        return 0
     if args.check:
         missing = [(lock, r.name) for lock, reqs in (("requirements.lock", runtime),
                                                      ("requirements-test.lock", runtime + test))
