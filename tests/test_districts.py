@@ -96,9 +96,21 @@ def test_embedded_districts_lie_where_the_gazetteer_puts_them(embedded, gaz):
 
 
 def test_build_is_deterministic_and_matches_the_committed_file(gaz):
+    """Against the committed file, with a tolerance.
+
+    Other versions of GEOS/shapely/pyproj move coordinates in the fifth decimal, so the
+    committed layer is compared geometry by geometry (within ~1 m), not as bytes.
+    """
+    import json
+
     built = layer_geojson(build_layer(gaz))
-    committed = DEFAULTS.districts_path.read_text(encoding="utf-8")
-    assert built == committed
+    ours = json.loads(built)["features"]
+    theirs = json.loads(DEFAULTS.districts_path.read_text(encoding="utf-8"))["features"]
+    assert [f["properties"] for f in ours] == [f["properties"] for f in theirs]
+    for a, b in zip(ours, theirs, strict=True):
+        ga, gb = shapely.geometry.shape(a["geometry"]), shapely.geometry.shape(b["geometry"])
+        assert shapely.hausdorff_distance(ga, gb) < 1e-5, a["properties"]  # degrees: ~1 m
+        assert ga.symmetric_difference(gb).area <= 1e-4 * gb.area, a["properties"]
 
 
 # ----------------------------------------------------------------------------- a foreign file
