@@ -166,15 +166,15 @@ def load_project(
     )
     fr = reference.fractions()
     opening = fr[fr["date"] == reference.dates[0]].drop(columns="date").set_index("district_id")
-    layer = None
+    geometry = None
     if with_layer:
         from aleppo_map.geometry.layer import load_districts
 
-        layer = load_districts(
+        geometry = load_districts(
             districts, gaz, name_field=name_field, assume_crs=assume_crs, required_ids=ids,
             layer=layer,
         )
-    return Project(settings, gaz, registry, table, changes_path, timeline, layer, opening)
+    return Project(settings, gaz, registry, table, changes_path, timeline, geometry, opening)
 
 
 def _problems_of(exc: Exception, origin: str) -> list[Problem]:
