@@ -37,7 +37,7 @@ HEADER = """\
 
 def _closure(roots: list[Requirement]) -> dict[str, str]:
     """Installed name -> version of *roots* and everything they require, markers applied."""
-    env: dict[str, str] = dict(default_environment())
+    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     pinned: dict[str, str] = {}
     todo = [(r, frozenset(r.extras)) for r in roots]
     seen: set[tuple[str, frozenset[str]]] = set()

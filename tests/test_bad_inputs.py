@@ -30,6 +30,7 @@ import pytest
 
 from aleppo_map._io import TMP_PREFIX
 from aleppo_map.cli import main
+from aleppo_map.project import load_project
 
 HERE = Path(__file__).resolve().parent / "bad_inputs"
 CASES: list[dict[str, Any]] = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -249,3 +250,17 @@ def test_bad_input(case: dict[str, Any], tmp_path: Path, generated_inputs: Path,
         assert frames == [f"2016-12-{d}.png" for d in range(15, 23)]
     else:
         assert after_out == before_out, "the output folder changed"
+
+
+def test_layer_chooses_one_layer_of_a_multi_layer_file(generated_inputs, capsys):
+    """The remedy the two-layer message names works: --layer reads the layer asked for."""
+    base = str(HERE / "base.csv")
+    for layer, other in (("east", "sheikh-maqsoud"), ("north", "hanano")):
+        argv = ["validate", "--changes", base, "--districts", str(generated_inputs / "two_layers.gpkg"),
+                "--layer", layer]
+        assert main(argv) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        project = load_project(changes=HERE / "base.csv", districts=generated_inputs / "two_layers.gpkg",
+                               layer=layer)
+        assert project.layer is not None
+        assert project.layer.gdf.loc[other, "geom_kind"] == "point"  # the other layer's district
