@@ -166,18 +166,33 @@ def _cli(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "aleppo_map.cli", *argv]
 
 
-def _worker_pids(marker: str) -> list[int]:
-    """Processes whose command line mentions *marker* (the case's unique output path)."""
-    pids = []
+def _descendants(pid: int) -> set[int]:
+    """Every process below *pid* (workers, a fork server and its children), from /proc."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-    return pids
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        cur = todo.pop()
+        kids = {p for p, parent in parents.items() if parent == cur} - found
+        found |= kids
+        todo.extend(kids)
+    return found
 
 
-def _interrupted(argv: list[str], out: Path) -> tuple[int, str]:
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _interrupted(argv: list[str], out: Path, workers: int) -> tuple[int, str]:
     """Start the command, wait until it is writing, send SIGINT as Ctrl-C does."""
     proc = subprocess.Popen(_cli(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
@@ -187,12 +202,17 @@ def _interrupted(argv: list[str], out: Path) -> tuple[int, str]:
             time.sleep(0.02)
         assert proc.poll() is None, "the command ended before it could be interrupted"
         time.sleep(0.5)  # workers starting or rendering
+        children = _descendants(proc.pid)
+        assert len(children) >= workers, f"expected {workers} worker processes, saw {children}"
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert not _worker_pids(str(out)), "worker processes outlived the interrupted run"
+    deadline = time.monotonic() + 10  # a fork server notices its parent's exit on its own
+    while [c for c in children if _alive(c)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [c for c in children if _alive(c)], "worker processes outlived the interrupted run"
     return proc.returncode, err
 
 
@@ -233,7 +253,7 @@ def test_bad_input(case: dict[str, Any], tmp_path: Path, generated_inputs: Path,
         before_out = _hashes(out)
         run = case.get("run")
         if run == "interrupt":
-            code, err = _interrupted(argv, out)
+            code, err = _interrupted(argv, out, case.get("workers", 0))
         elif run == "concurrent":
             code, err = _concurrent(argv, out)
         else:

@@ -568,3 +568,27 @@ def atomic_write_bytes(dest: Path, data: bytes, *, overwrite: bool = True) -> Pa
     with output_file(dest, overwrite=overwrite) as tmp:
         tmp.write_bytes(data)
     return Path(dest)
+
+
+@contextlib.contextmanager
+def atomic_dir(dest: Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary folder whose files are moved into *dest* on success.
+
+    :func:`output_dir` with *overwrite* on by default, kept for callers written before
+    it. Unlike the old behaviour, *dest* is never replaced as a whole: only the files
+    the block writes replace their namesakes.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Final folder.
+    overwrite : bool
+        Allow a non-empty *dest*.
+
+    Yields
+    ------
+    pathlib.Path
+        Temporary folder to fill.
+    """
+    with output_dir(dest, overwrite=overwrite) as tmp:
+        yield tmp
