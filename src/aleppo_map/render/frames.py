@@ -69,6 +69,9 @@ def _end_workers(pool: ProcessPoolExecutor) -> None:
         proc.terminate()
     for proc in processes:
         proc.join(timeout=5)
+    # let the pool's manager thread see its dead workers and finish, so that nothing of the
+    # pool is left for the interpreter's exit hooks (which would race with its cleanup)
+    pool.shutdown(wait=True)
 
 
 def render_frames(
