@@ -11,17 +11,13 @@ Run: .venv/bin/python benchmarks/bench_html_size.py [--big]
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import folium
 from folium.plugins import TimeSliderChoropleth
 
 from aleppo_map.render import html as render_html
-from html_fixtures import synthetic_project
+from aleppo_map.testing import synthetic_project
 
 
 def tsc_bytes_per_district_day(n_districts: int = 200, n_days: int = 60) -> float:

@@ -32,88 +32,23 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
 from aleppo_map.render import frames as render_frames
 from aleppo_map.render import scene as render_scene
-from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
-from aleppo_map.timeline import build_timeline, validate_changes
-
-HEADER = ["change_id", "date", "district_id", "controller", "extent", "share", "remainder",
-          "event", "basis", "source_id", "line", "confidence", "aggregate", "note"]
+from aleppo_map.testing import frontline_project
 
 
 # ----------------------------------------------------------------------------- layers
 def synthetic_project(n: int = 10_000, seed: int = 7):
-    """A jittered grid of about *n* quadrilaterals around Aleppo and a 38-day front line.
+    """A jittered grid of about *n* quadrilaterals and a front line over the battle's days.
 
-    Day 0: the west (columns < half) government, the east rebel, a northern block SDF.
-    Each day the government takes the next column; the column at the front is split
-    (government 0.5, rebels the rest), and a few cells beside it are contested.
+    See :func:`aleppo_map.testing.frontline_project`.
     """
-    import geopandas as gpd
-    from shapely import polygons
-
-    side = round(n**0.5)
-    rng = np.random.default_rng(seed)
-    cell = 150.0
-    x0, y0 = 333_000.0 - side * cell / 2, 4_008_000.0 - side * cell / 2
-    gx, gy = np.meshgrid(np.arange(side + 1) * cell + x0, np.arange(side + 1) * cell + y0)
-    gx = gx + rng.uniform(-0.3, 0.3, gx.shape) * cell
-    gy = gy + rng.uniform(-0.3, 0.3, gy.shape) * cell
-    rings = []
-    for j in range(side):
-        for i in range(side):
-            rings.append([(gx[j, i], gy[j, i]), (gx[j, i + 1], gy[j, i + 1]),
-                          (gx[j + 1, i + 1], gy[j + 1, i + 1]), (gx[j + 1, i], gy[j + 1, i])])
-    ids = [f"s{k:05d}" for k in range(side * side)]
-    metric = gpd.GeoSeries(polygons(np.array(rings)), crs=DEFAULTS.metric_crs)
-    gdf = gpd.GeoDataFrame(
-        {"name_en": ids, "name_ar": [""] * len(ids), "sector": "synthetic",
-         "geom_kind": "polygon", "area_km2": metric.area.to_numpy() / 1e6},
-        geometry=metric.to_crs("EPSG:4326").to_numpy(), crs="EPSG:4326",
-        index=pd.Index(ids, name="district_id"))
-    start = DEFAULTS.start
-    rows: list[list[str]] = []
-
-    def add(day: date, k: int, ctrl: str, extent: str = "full", share: str = "",
-            rest: str = "", event: str = "capture") -> None:
-        rows.append([f"R{len(rows) + 1}", day.isoformat(), ids[k], ctrl, extent, share, rest,
-                     event, "stated", "synthetic", "1", "high", "", ""])
-
-    half = side // 2
-    for j in range(side):
-        for i in range(side):
-            k = j * side + i
-            owner = ("sdf" if j >= side - side // 7 and half - 8 <= i < half + 8
-                     else "government" if i < half else "rebel")
-            add(start, k, owner, event="baseline")
-    for d in range(1, DEFAULTS.n_days):
-        day = start + timedelta(days=d)
-        front = half + d
-        for j in range(side):
-            if j >= side - side // 7 and half - 8 <= front - 1 < half + 8:
-                continue  # the SDF block stays
-            if front - 1 < side:
-                add(day, j * side + front - 1, "government")
-            if front < side:
-                if j % 9 == d % 9:
-                    add(day, j * side + front, "contested")
-                else:
-                    add(day, j * side + front, "government", "partial", "0.5", "rebel",
-                        "advance")
-    table = pd.DataFrame(rows, columns=HEADER)
-    changes = validate_changes(table, "synthetic", ids, {"synthetic": 1})
-    timeline = build_timeline(changes, ids)
-    registry = SimpleNamespace(ids=["synthetic"], title=lambda _sid: "Synthetic benchmark table")
-    layer = SimpleNamespace(gdf=gdf, source="synthetic.geojson", missing=[], warnings=[])
-    return SimpleNamespace(settings=DEFAULTS, timeline=timeline, layer=layer, registry=registry,
-                           changes=changes, gazetteer=None, opening=None)
+    return frontline_project(n, seed)
 
 
 def embedded_project():
@@ -123,7 +58,8 @@ def embedded_project():
 
 
 # ----------------------------------------------------------------------------- the three ways
-def naive_frame(gdf_metric, data, i: int, dest: Path) -> None:
+def naive_frame(gdf_metric, data, i: int, dest: Path, sides: tuple[str, ...],
+                labels: dict[str, str]) -> None:
     """One frame the naive way: a new figure and GeoDataFrame.plot per day."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -147,8 +83,8 @@ def naive_frame(gdf_metric, data, i: int, dest: Path) -> None:
     ax.set_yticks([])
     fig.text(0.02, 0.97, spec.title, fontsize=15, fontweight="bold", va="top")
     fig.text(0.02, 0.91, spec.subtitle, fontsize=7.5, va="top")
-    fig.legend(handles=[Patch(facecolor=c, label=LABELS[s])
-                        for c, s in zip(data.colours, CONTROLLERS, strict=True)],
+    fig.legend(handles=[Patch(facecolor=c, label=labels[s])
+                        for c, s in zip(data.colours, sides, strict=True)],
                loc="upper left", bbox_to_anchor=(0.72, 0.86), frameon=False, fontsize=7)
     fig.text(0.02, 0.01, data.attribution, fontsize=5.2, va="bottom", wrap=True)
     fig.savefig(dest, format="png", dpi=data.dpi, pil_kwargs={"compress_level": 1})
@@ -162,7 +98,8 @@ def measure(project, name: str, size: tuple[int, int], dpi: int, n_fast: int, n_
             jobs: bool) -> dict[str, float | str | int]:
     data = render_scene.scene_data(project, size=size, dpi=dpi)
     n_days = len(data.days)
-    gdf_metric = project.layer.gdf.reindex(data.ids).to_crs(DEFAULTS.metric_crs)
+    gdf_metric = project.layer.gdf.reindex(data.ids).to_crs(project.settings.metric_crs)
+    sides, labels = project.battle.side_ids, dict(project.battle.labels)
     scene = render_scene.FrameScene(data)
     fast_days = np.linspace(0, n_days - 1, min(n_fast, n_days)).round().astype(int)
     naive_days = np.linspace(0, n_days - 1, min(n_naive, n_days)).round().astype(int)
@@ -170,7 +107,7 @@ def measure(project, name: str, size: tuple[int, int], dpi: int, n_fast: int, n_
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         scene.save(0, out / "warm.png")
-        naive_frame(gdf_metric, data, 0, out / "warm-naive.png")
+        naive_frame(gdf_metric, data, 0, out / "warm-naive.png", sides, labels)
         for i in fast_days:
             t = time.perf_counter()
             scene.save(int(i), out / "fast.png")
@@ -181,7 +118,7 @@ def measure(project, name: str, size: tuple[int, int], dpi: int, n_fast: int, n_
             floor.append(time.perf_counter() - t)
         for i in naive_days:
             t = time.perf_counter()
-            naive_frame(gdf_metric, data, int(i), out / "naive.png")
+            naive_frame(gdf_metric, data, int(i), out / "naive.png", sides, labels)
             naive.append(time.perf_counter() - t)
         row: dict[str, float | str | int] = {
             "layer": name, "districts": len(data.ids), "naive_ms": _ms(naive),

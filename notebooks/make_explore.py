@@ -42,11 +42,11 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, display
 
-from aleppo_map.analysis import claims as figures
-from aleppo_map.render import frames as render_frames
 from aleppo_map.analysis import areas as stats
-from aleppo_map.render import chart as render_chart
+from aleppo_map.analysis import claims as figures
 from aleppo_map.project import load_project
+from aleppo_map.render import chart as render_chart
+from aleppo_map.render import frames as render_frames
 
 pd.set_option("display.max_colwidth", 70)
 pd.set_option("display.width", 160)

@@ -12,19 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from aleppo_map.testing import skip_or_fail
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _shared_root() -> Path:
     env = os.environ.get("ALEPPO_MAP_SHARED")
     return Path(env) if env else ROOT.parent / "shared"
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip a test whose outside requirement is missing; under ``CI=true``, fail it."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason + "; under CI=true this is a failure, not a skip")
-    pytest.skip(reason)
 
 
 def _need(path: Path) -> Path:

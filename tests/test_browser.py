@@ -8,18 +8,21 @@ absent, except under ``CI=true`` where that is a failure.
 
 from __future__ import annotations
 
+import base64
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from aleppo_map.render import html as render_html
 from aleppo_map.settings import DEFAULTS
-from conftest import skip_or_fail
+from aleppo_map.testing import skip_or_fail
 from html_fixtures import FIGURES, HOSTILE_AR, HOSTILE_NAME, HOSTILE_TITLE, hostile_project
 
 pytestmark = pytest.mark.browser
@@ -63,8 +66,8 @@ class Opened:
 def open_page(browser) -> Iterator:
     pages = []
 
-    def _open(path: Path, fragment: str = "") -> Opened:
-        page = browser.new_page(viewport=VIEWPORT)
+    def _open(path: Path, fragment: str = "", viewport: dict[str, int] | None = None) -> Opened:
+        page = browser.new_page(viewport=viewport or VIEWPORT, accept_downloads=True)
         pages.append(page)
         opened = Opened(page)
 
@@ -87,7 +90,7 @@ def open_page(browser) -> Iterator:
 
         page.on("dialog", on_dialog)
         page.goto(path.resolve().as_uri() + (f"#{fragment}" if fragment else ""))
-        page.wait_for_function("window.aleppoMap && window.aleppoMap.ready", timeout=15000)
+        page.wait_for_function("window.controlMap && window.controlMap.ready", timeout=15000)
         return opened
 
     yield _open
@@ -105,7 +108,7 @@ def real_project():
 @pytest.fixture(scope="session")
 def real_page(tmp_path_factory, real_project) -> Path:
     dest = tmp_path_factory.mktemp("real") / "aleppo_control.html"
-    return render_html.write_map(real_project, dest, offline=True)
+    return render_html.write_map(real_project, dest)
 
 
 @pytest.fixture(scope="session")
@@ -114,13 +117,13 @@ def csr_page(tmp_path_factory, csr_path: Path) -> Path:
     from aleppo_map.project import load_project
 
     dest = tmp_path_factory.mktemp("csr") / "aleppo_control.html"
-    return render_html.write_map(load_project(districts=csr_path), dest, offline=True)
+    return render_html.write_map(load_project(districts=csr_path), dest)
 
 
 @pytest.fixture(scope="session")
 def hostile_page(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("hostile") / "hostile.html"
-    return render_html.write_map(hostile_project(), dest, offline=True, figures=FIGURES)
+    return render_html.write_map(hostile_project(), dest, figures=FIGURES)
 
 
 @pytest.fixture(scope="session")
@@ -134,9 +137,9 @@ def _screen_point(page, district: str) -> tuple[float, float]:
     """Where a point inside the district (its label point) is on the screen."""
     x, y = page.evaluate(
         """(id) => {
-            const ll = aleppoMap.labelPoint(id);
-            const p = aleppoMap.map.latLngToContainerPoint(ll);
-            const r = aleppoMap.map.getContainer().getBoundingClientRect();
+            const ll = controlMap.labelPoint(id);
+            const p = controlMap.map.latLngToContainerPoint(ll);
+            const r = controlMap.map.getContainer().getBoundingClientRect();
             return [p.x + r.left, p.y + r.top];
         }""",
         district,
@@ -159,12 +162,20 @@ def _blend(fill: str, alpha: float, under: str = MAP_BACKGROUND) -> tuple[float,
 
 
 # ----------------------------------------------------------------------------- real data
-def test_offline_page_loads_clean_with_no_request_leaving(open_page, real_page, artifacts):
+def test_default_page_draws_every_district_with_no_request_leaving(open_page, real_page,
+                                                                   real_project, artifacts):
     opened = open_page(real_page, "2016-12-06")
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-06"
-    n_paths = page.locator("path.am-district").count()
-    assert n_paths == len(page.evaluate("aleppoMap.districts()")) > 100
+    assert page.evaluate("controlMap.getDate()") == "2016-12-06"
+    drawn = page.evaluate(
+        "Array.from(document.querySelectorAll('path.am-district'), p => p.dataset.district)")
+    layer = real_project.layer.gdf.index
+    expected = [d for d in real_project.timeline.district_ids if d in layer]
+    assert sorted(drawn) == sorted(expected)
+    assert len(drawn) > 100
+    # every district has a drawn outline and a fill
+    assert page.evaluate("""Array.from(document.querySelectorAll('path.am-district'))
+        .every(p => p.getAttribute('d').length > 10 && p.getAttribute('fill'))""")
     # the parts a reader needs are on screen
     for selector in ("#am-slider", "#am-date", "#am-totals", "#am-legend", "#am-chart svg",
                      "#am-play"):
@@ -182,8 +193,8 @@ def test_offline_page_loads_clean_with_no_request_leaving(open_page, real_page, 
 def test_hanano_is_government_on_26_november_and_drawn_so(open_page, layer, request):
     opened = open_page(request.getfixturevalue(layer))
     page = opened.page
-    assert page.evaluate("aleppoMap.setDate('2016-11-26')") == "2016-11-26"
-    state = page.evaluate("aleppoMap.stateOf('hanano')")
+    assert page.evaluate("controlMap.setDate('2016-11-26')") == "2016-11-26"
+    state = page.evaluate("controlMap.stateOf('hanano')")
     assert state["controller"] == "government"
     assert state["share"] == 1
     path = page.locator('path[data-district="hanano"]')
@@ -200,8 +211,8 @@ def test_hanano_is_government_on_26_november_and_drawn_so(open_page, layer, requ
     assert nearest == "government", (seen, candidates)
     assert all(abs(a - b) < 25 for a, b in zip(seen, candidates["government"], strict=True))
     # a day before Hanano fell it was not wholly government
-    page.evaluate("aleppoMap.setDate('2016-11-15')")
-    assert page.evaluate("aleppoMap.stateOf('hanano')")["controller"] == "rebel"
+    page.evaluate("controlMap.setDate('2016-11-15')")
+    assert page.evaluate("controlMap.stateOf('hanano')")["controller"] == "rebel"
     assert path.get_attribute("fill") == DEFAULTS.colours["rebel"]
     assert opened.console_errors == []
     assert opened.outside_requests == []
@@ -231,10 +242,10 @@ def test_every_state_in_the_browser_matches_the_timeline(open_page, real_page, r
     """stateOf, for every district on every day, agrees with Timeline.states."""
     opened = open_page(real_page)
     seen = opened.page.evaluate(
-        """() => aleppoMap.dates.map((d) => {
-            aleppoMap.setDate(d);
-            return aleppoMap.districts().map((id) => {
-                const s = aleppoMap.stateOf(id);
+        """() => controlMap.dates.map((d) => {
+            controlMap.setDate(d);
+            return controlMap.districts().map((id) => {
+                const s = controlMap.stateOf(id);
                 return [d, id, s.controller, s.share, s.remainder || "", s.since];
             });
         }).flat()"""
@@ -253,23 +264,23 @@ def test_every_state_in_the_browser_matches_the_timeline(open_page, real_page, r
 def test_deep_link_and_arrow_key(open_page, real_page):
     opened = open_page(real_page, "2016-12-13")
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-13"
+    assert page.evaluate("controlMap.getDate()") == "2016-12-13"
     assert page.locator("#am-date").inner_text() == "13 December 2016"
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-14"
+    assert page.evaluate("controlMap.getDate()") == "2016-12-14"
     assert page.evaluate("location.hash") == "#2016-12-14"
     assert page.locator("#am-slider").input_value() == str(
-        page.evaluate("aleppoMap.dates.indexOf('2016-12-14')"))
+        page.evaluate("controlMap.dates.indexOf('2016-12-14')"))
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("location.hash") == "#2016-12-12"
     page.keyboard.press("Home")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     page.keyboard.press("End")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-12-22"
+    assert page.evaluate("controlMap.getDate()") == "2016-12-22"
     # editing the hash moves the map too
     page.evaluate("location.hash = '#2016-11-30'")
-    page.wait_for_function("aleppoMap.getDate() === '2016-11-30'")
+    page.wait_for_function("controlMap.getDate() === '2016-11-30'")
     assert opened.console_errors == []
     assert opened.outside_requests == []
 
@@ -279,7 +290,7 @@ def test_totals_and_chart_follow_the_slider(open_page, real_page):
     page = opened.page
     first = page.locator("#am-totals").inner_text()
     x0 = page.locator("#am-chart-marker").get_attribute("x1")
-    page.evaluate("aleppoMap.setDate('2016-12-15')")
+    page.evaluate("controlMap.setDate('2016-12-15')")
     last = page.locator("#am-totals").inner_text()
     assert first != last
     assert page.locator("#am-chart-marker").get_attribute("x1") != x0
@@ -325,7 +336,7 @@ def test_hostile_names_render_as_text(open_page, hostile_page, artifacts):
 def test_conflicting_reports_side_by_side(open_page, hostile_page):
     opened = open_page(hostile_page, "2016-11-18")
     page = opened.page
-    page.evaluate("aleppoMap.openHistory('hostile')")
+    page.evaluate("controlMap.openHistory('hostile')")
     group = page.locator(".am-group", has_text="18 November 2016")
     assert "Conflicting reports (2)" in group.inner_text()
     cards = group.locator(".am-entry")
@@ -340,7 +351,7 @@ def test_conflicting_reports_side_by_side(open_page, hostile_page):
 def test_partial_control_is_hatched(open_page, hostile_page):
     opened = open_page(hostile_page, "2016-11-16")
     page = opened.page
-    assert page.evaluate("aleppoMap.stateOf('bravo')") == {
+    assert page.evaluate("controlMap.stateOf('bravo')") == {
         "controller": "government", "share": 0.4, "remainder": "rebel", "extent": "partial",
         "since": "2016-11-16", "changeId": "C0006",
     }
@@ -351,47 +362,47 @@ def test_partial_control_is_hatched(open_page, hostile_page):
     assert rects.nth(1).get_attribute("fill") == DEFAULTS.colours["government"]  # gaining side
     assert rects.nth(1).get_attribute("width") == "4"  # 40% of each 10-pixel period
     # a low-confidence state is outlined with dashes
-    page.evaluate("aleppoMap.setDate('2016-11-21')")
+    page.evaluate("controlMap.setDate('2016-11-21')")
     assert page.locator('path[data-district="alpha"]').get_attribute("stroke-dasharray")
 
 
 def test_controls_play_and_change_jumps(open_page, hostile_page):
     opened = open_page(hostile_page)
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     page.click("#am-next-change")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-16"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-16"
     page.click("#am-next-change")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-17"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-17"
     page.keyboard.press("PageDown")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-18"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-18"
     page.keyboard.press("PageDown")  # 19 Nov: bravo taken
     page.keyboard.press("PageDown")  # 21 Nov: alpha retaken; then no change until the end
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-21"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-21"
     page.keyboard.press("PageUp")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-19"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-19"
     page.click("#am-back")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-18"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-18"
     page.click("#am-fwd")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-19"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-19"
     # play at 4x runs to the last day and stops by itself
     page.select_option("#am-speed", "4")
     page.click("#am-play")
     assert page.locator("#am-play").inner_text().endswith("pause")
-    page.wait_for_function("aleppoMap.getDate() === '2016-11-24'", timeout=10000)
+    page.wait_for_function("controlMap.getDate() === '2016-11-24'", timeout=10000)
     page.wait_for_function("document.querySelector('#am-play').textContent.endsWith('play')")
     # space toggles play from the keyboard (restarting from the first day)
     page.keyboard.press(" ")
-    page.wait_for_function("aleppoMap.getDate() !== '2016-11-24'")
+    page.wait_for_function("controlMap.getDate() !== '2016-11-24'")
     page.keyboard.press(" ")
     assert page.locator("#am-play").inner_text().endswith("play")
     # the slider drives the day
     page.locator("#am-slider").fill("5")
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-20"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-20"
     assert page.evaluate("location.hash") == "#2016-11-20"
     with pytest.raises(Exception, match="expected a day from 2016-11-15"):
-        page.evaluate("aleppoMap.setDate('2017-01-01')")
-    assert page.evaluate("aleppoMap.stateOf('no-such-district')") is None
+        page.evaluate("controlMap.setDate('2017-01-01')")
+    assert page.evaluate("controlMap.stateOf('no-such-district')") is None
     assert opened.console_errors == []
     assert opened.outside_requests == []
 
@@ -399,7 +410,7 @@ def test_controls_play_and_change_jumps(open_page, hostile_page):
 def test_unknown_day_in_link_is_explained(open_page, hostile_page):
     opened = open_page(hostile_page, "2017-02-30")
     page = opened.page
-    assert page.evaluate("aleppoMap.getDate()") == "2016-11-15"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     assert "No such day" in page.locator("#am-notice").inner_text()
 
 
@@ -421,3 +432,295 @@ def test_chart_switches_between_the_east_and_all_districts(open_page, hostile_pa
     page.click("#am-chart-east")
     assert page.locator('#am-chart path[data-controller="rebel"]').get_attribute("d") == east_top
     assert opened.console_errors == []
+
+
+# ----------------------------------------------------------------------------- phone
+PHONE = {"width": 390, "height": 844}
+_AT_OWN_CENTRE = """(sel) => {
+    const e = document.querySelector(sel);
+    const r = e.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return r.width > 0 && r.height > 0 && r.bottom <= innerHeight && r.right <= innerWidth
+        && (hit === e || e.contains(hit));
+}"""
+
+
+def test_phone_keeps_the_slider_and_buttons_reachable(open_page, real_page, artifacts):
+    opened = open_page(real_page, "2016-12-06", viewport=PHONE)
+    page = opened.page
+    controls = ("#am-slider", "#am-play", "#am-back", "#am-fwd", "#am-prev-change",
+                "#am-next-change", "#am-speed", "#am-details")
+    for selector in controls:
+        assert page.evaluate(_AT_OWN_CENTRE, selector), selector
+    # the panel is collapsed to its header: date and totals shown, the map below them
+    assert page.locator("#am-date").is_visible()
+    assert page.locator("#am-totals").is_visible()
+    assert page.locator("#am-legend").is_hidden()
+    head = page.locator(".am-head").bounding_box()
+    box = page.locator(".am-map").bounding_box()
+    assert box["y"] >= head["y"] + head["height"] - 1
+    assert box["height"] > 400
+    # every district is drawn, inside the map
+    assert page.evaluate("""() => {
+        const r = document.querySelector('.am-map').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('path.am-district')).every(p => {
+            const b = p.getBoundingClientRect();
+            return p.getAttribute('d').length > 10 && b.left >= r.left && b.right <= r.right
+                && b.top >= r.top && b.bottom <= r.bottom;
+        }); }""")
+    page.screenshot(path=str(artifacts / "explorer-390x844.png"))
+    # tapping the slider moves the day; "details" opens the panel, and the slider stays
+    page.locator("#am-slider").click(position={"x": 5, "y": 5})
+    assert page.evaluate("controlMap.getDate()") == "2016-11-15"
+    page.click("#am-details")
+    assert page.locator("#am-legend").is_visible()
+    assert page.evaluate(_AT_OWN_CENTRE, "#am-slider")
+    # opening a district's history opens the panel too
+    page.click("#am-details")
+    assert page.locator("#am-legend").is_hidden()
+    page.evaluate("controlMap.openHistory('hanano')")
+    assert page.locator("#am-history").is_visible()
+    assert page.evaluate(_AT_OWN_CENTRE, "#am-slider")
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+# ----------------------------------------------------------------------------- keyboard
+def test_keyboard_from_tab_to_history(open_page, hostile_page):
+    opened = open_page(hostile_page, "2016-11-16")
+    page = opened.page
+    # the first tab stop skips the districts to the timeline
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "am-skip"
+    assert page.locator(".am-skip").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    page.evaluate("document.activeElement.blur()")
+    focused = ""
+    for _ in range(12):  # past the zoom buttons and the street-map box to the first district
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.dataset.district || ''")
+        if focused:
+            break
+    assert focused == "alpha"
+    tip = page.locator(".am-tip")
+    tip.wait_for(state="visible")
+    assert "Alpha" in tip.inner_text()
+    assert "since at least 15 November 2016" in tip.inner_text()
+    # End goes to the last day, and the focused district's tooltip follows
+    page.keyboard.press("End")
+    assert page.evaluate("controlMap.getDate()") == "2016-11-24"
+    assert "since 21 November 2016" in tip.inner_text()
+    assert page.locator(".am-tip").count() == 1
+    assert page.evaluate("document.activeElement.dataset.district") == "alpha"
+    # Tab to the next district: the first tooltip goes, the next one shows
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.district") == "bravo"
+    page.wait_for_function("document.querySelectorAll('.am-tip').length === 1")  # after its fade
+    assert "Bravo" in page.locator(".am-tip").inner_text()
+    # Enter opens the history; focus moves into it; Escape closes it and comes back
+    page.keyboard.press("Enter")
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == "Bravo"
+    assert page.evaluate("document.activeElement.id") == "am-history-h"
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+    assert page.evaluate("document.activeElement.dataset.district") == "bravo"
+    assert opened.console_errors == []
+
+
+def test_focus_follows_the_date_and_never_traps_in_the_speed_box(open_page, hostile_page):
+    opened = open_page(hostile_page)
+    page = opened.page
+    # a day key with nothing focused moves the day and puts focus on the slider
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("controlMap.getDate()") == "2016-11-16"
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    assert page.locator("#am-slider").get_attribute("aria-valuetext") == "16 November 2016"
+    # the speed box keeps its own keys, and Tab and Shift+Tab leave it
+    page.focus("#am-speed")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#am-speed").input_value() == "2"
+    assert page.evaluate("controlMap.getDate()") == "2016-11-16"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    page.focus("#am-speed")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "am-next-change"
+    page.focus("#am-speed")
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == "am-slider"
+    # space on a focused button is that button's click, not play
+    page.focus("#am-fwd")
+    page.keyboard.press(" ")
+    assert page.evaluate("controlMap.getDate()") == "2016-11-17"
+    assert page.locator("#am-play").inner_text().endswith("play")
+    assert opened.console_errors == []
+
+
+# ----------------------------------------------------------------------------- tiles
+def test_street_map_without_network_says_so_and_leaves_the_map_usable(open_page, hostile_page):
+    opened = open_page(hostile_page)
+    page = opened.page
+    assert page.locator("#am-tiles").is_checked() is False
+    assert page.locator("img.leaflet-tile").count() == 0
+    assert opened.outside_requests == []
+    page.check("#am-tiles")
+    note = page.locator("#am-tiles-note")
+    note.wait_for(state="visible")
+    assert "could not be loaded" in note.inner_text()
+    assert "\n" not in note.inner_text()
+    assert note.bounding_box()["height"] < 30  # one line
+    assert opened.outside_requests  # the tiles were asked for, and refused
+    assert all("tile.openstreetmap.org" in u for u in opened.outside_requests)
+    # the map still works: days change, districts restyle, history opens
+    assert page.evaluate("controlMap.setDate('2016-11-19')") == "2016-11-19"
+    assert page.evaluate("controlMap.stateOf('bravo')")["controller"] == "government"
+    page.evaluate("controlMap.openHistory('bravo')")
+    assert page.locator("#am-history").is_visible()
+    page.uncheck("#am-tiles")
+    assert note.is_hidden()
+    errors = [e for e in opened.console_errors if "Failed to load resource" not in e]
+    assert errors == []
+
+
+# ----------------------------------------------------------------------------- save
+def _png(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _has_colour(img: Image.Image, colour: str, box: tuple[int, int, int, int], tol: int = 6) -> int:
+    """Count the pixels of *box* within *tol* of *colour*."""
+    arr = np.asarray(img.crop(box), dtype=int)
+    return int((np.abs(arr - np.array(_rgb(colour))).max(axis=2) <= tol).sum())
+
+
+def test_download_png_of_the_current_view(open_page, real_page, artifacts):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    with page.expect_download() as info:
+        page.click("#am-png")
+    download = info.value
+    assert download.suggested_filename == "aleppo-2016_2016-12-06.png"
+    path = artifacts / "explorer-download.png"
+    download.save_as(str(path))
+    img = _png(path.read_bytes())
+    size = page.evaluate("[controlMap.map.getSize().x, controlMap.map.getSize().y]")
+    width, height = img.size
+    assert width == 2 * max(560, size[0])
+    assert height > 2 * size[1] + 150  # title and date above the map, legend and sources below
+    # not blank: many colours, and the map part shows the sides' colours
+    assert len(img.getcolors(maxcolors=1 << 20) or []) > 50
+    # legend: every side's swatch is drawn in its exact colour below the map
+    footer = (0, height - 480, width, height)
+    for colour in DEFAULTS.colours.values():
+        assert _has_colour(img, colour, footer, tol=2) > 100, colour
+    # the map matches what the page shows, within a tolerance (controls masked)
+    shot = _png(page.locator(".am-map").screenshot())
+    png_map = img.resize((width // 2, height // 2), Image.Resampling.BILINEAR)
+    offset = (width // 2 - size[0]) // 2
+    # the map starts where the white header meets the map's background, down its left edge
+    bg = _rgb(MAP_BACKGROUND)
+    header_h = next(y for y in range(png_map.size[1]) if all(
+        abs(a - b) <= 3 for a, b in zip(png_map.getpixel((offset + 3, y)), bg, strict=True)))
+    assert 50 < header_h < 120
+    crop = png_map.crop((offset + 60, header_h + 60, offset + size[0] - 60, header_h + size[1] - 60))
+    ref = shot.crop((60, 60, size[0] - 60, size[1] - 60))
+    diff = float(np.abs(np.asarray(crop, dtype=float) - np.asarray(ref, dtype=float)).mean())
+    assert diff < 6, diff  # measured: about 2 (anti-aliasing of the outlines)
+    # another day: the header (date) changes, the legend does not
+    page.evaluate("controlMap.setDate('2016-11-20')")
+    other = _png(base64.b64decode(page.evaluate("controlMap.snapshot()").split(",", 1)[1]))
+    strip = (0, 60, width, 110)  # the date line
+    changed = np.abs(np.asarray(other.crop(strip), dtype=int) - np.asarray(img.crop(strip), dtype=int))
+    assert (changed.max(axis=2) > 100).sum() > 200  # the date's letters moved
+    legend = (0, other.size[1] - 220, width, other.size[1] - 120)
+    if other.size == img.size:
+        assert np.abs(np.asarray(other.crop(legend), dtype=int)
+                      - np.asarray(img.crop(legend), dtype=int)).mean() < 2
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_embed_snippet_links_the_day(open_page, hostile_page):
+    opened = open_page(hostile_page, "2016-11-18")
+    page = opened.page
+    page.click("#am-embed")
+    code = page.locator("#am-embed-code").input_value()
+    assert code.startswith('<iframe src="file://')
+    assert hostile_page.name + '#2016-11-18"' in code
+    assert "</iframe>" in code
+    page.keyboard.press("Escape")
+    page.evaluate("controlMap.setDate('2016-11-20')")
+    assert "#2016-11-20" in page.locator("#am-embed-code").input_value()
+    assert opened.console_errors == []
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_print_fits_one_page(open_page, real_page, paper, artifacts):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    page.emulate_media(media="print")
+    page.wait_for_timeout(200)
+    for selector in (".am-map", "#am-date", "#am-legend", "#am-meta"):
+        assert page.locator(selector).is_visible(), selector
+    assert page.locator("#am-bar").is_hidden()
+    assert page.locator("#am-png").is_hidden()
+    # the districts are inside the printed map
+    box = page.locator(".am-map").bounding_box()
+    inside = page.evaluate("""() => {
+        const r = document.querySelector('.am-map').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('path.am-district')).filter(p => {
+            const b = p.getBoundingClientRect();
+            return b.left >= r.left - 1 && b.right <= r.right + 1
+                && b.top >= r.top - 1 && b.bottom <= r.bottom + 1;
+        }).length; }""")
+    assert inside == page.locator("path.am-district").count()
+    assert box["width"] > 500
+    pdf = page.pdf(format=paper, print_background=True)
+    (artifacts / f"explorer-print-{paper}.pdf").write_bytes(pdf)
+    pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
+    assert len(pages) == 1
+    page.emulate_media(media="screen")
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_cdn_page_runs_the_same_leaflet_and_starts_with_the_street_map(browser, tmp_path):
+    """--cdn links Leaflet (served here from the package's files) and turns the tiles on."""
+    import importlib.resources
+
+    dest = render_html.write_map(hostile_project(), tmp_path / "cdn.html", cdn=True, figures=[])
+    root = importlib.resources.files(render_html.LEAFLET_PACKAGE) / "static" / render_html.LEAFLET_PACKAGE
+    assets = render_html.leaflet_assets(inline=False)
+    served = {assets["js_url"]: ("leaflet.js", "application/javascript"),
+              assets["css_url"]: ("leaflet.css", "text/css")}
+    refused: list[str] = []
+    errors: list[str] = []
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        def route(r) -> None:
+            url = r.request.url
+            if url.startswith(("file:", "data:")):
+                r.continue_()
+            elif url in served:
+                name, kind = served[url]
+                r.fulfill(body=(root / name).read_bytes(), content_type=kind,
+                          headers={"Access-Control-Allow-Origin": "*"})
+            else:
+                refused.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(dest.as_uri())
+        page.wait_for_function("window.controlMap && window.controlMap.ready", timeout=15000)
+        assert page.locator("#am-tiles").is_checked()
+        page.locator("#am-tiles-note").wait_for(state="visible")
+        assert refused and all("tile.openstreetmap.org" in u for u in refused)
+        assert page.locator("path.am-district").count() == 5
+        assert page.evaluate("controlMap.setDate('2016-11-19')") == "2016-11-19"
+        assert errors == []
+    finally:
+        page.close()

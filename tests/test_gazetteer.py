@@ -16,7 +16,7 @@ from aleppo_map.gazetteer import GAZETTEER_COLUMNS, Gazetteer, load_gazetteer, n
 from aleppo_map.settings import DEFAULTS
 
 SECTORS = {"old-city", "east", "north-east", "south-east", "south", "west", "north", "outskirts"}
-BASES = {"csr-derived", "estimated"}
+BASES = {"csr-derived", "estimated", "sub-area"}
 
 # Spellings of the four sources: (source file prefix, line, spelling as printed, district id).
 # The test checks that the spelling really is on that line, then that it resolves to the id.
@@ -218,10 +218,26 @@ def test_csr_derived_figures_match_the_csr_file(gaz, csr):
 
 def test_estimated_rows_are_the_districts_the_csr_file_lacks(gaz, csr):
     in_csr = {gaz.lookup(n) for n in csr["NAME"]}
-    estimated = set(gaz.frame.index[gaz.frame["geom_basis"] == "estimated"])
-    assert estimated == set(gaz.ids) - in_csr
+    lacking = set(gaz.frame.index[gaz.frame["geom_basis"].isin(["estimated", "sub-area"])])
+    assert lacking == set(gaz.ids) - in_csr
     assert {"tariq-al-bab", "karm-al-trab", "sheikh-lutfi", "bab-al-nayrab", "maadi",
-            "ard-al-hamra", "inzarat", "hallak-fuqani", "hallak-tahtani"} <= estimated
+            "ard-al-hamra", "inzarat", "hallak-fuqani", "hallak-tahtani"} <= lacking
+    # a sub-area names the CSR district it is part of; every other row names none
+    subs = gaz.frame[gaz.frame["geom_basis"] == "sub-area"]
+    assert set(subs["parent_id"]) <= in_csr
+    assert (gaz.frame.loc[gaz.frame["geom_basis"] != "sub-area", "parent_id"] == "").all()
+    assert (gaz.frame.loc[gaz.frame["geom_basis"] != "csr-derived", "geom_note"] != "").all()
+
+
+def test_a_parent_must_be_a_known_whole_district(table):
+    bad = table.copy()
+    bad.loc[bad["district_id"] == "tahhan", "parent_id"] = "qaterjy"
+    bad.loc[bad["district_id"] == "maadi", "parent_id"] = "tahhan"  # a sub-area's sub-area
+    with pytest.raises(ValidationError) as info:
+        Gazetteer.from_frame(bad, source="bad.csv")
+    text = str(info.value)
+    assert "bad.csv" in text and "'qaterjy'" in text and "'tahhan'" in text
+    assert len(info.value.problems) == 2
 
 
 # ---------------------------------------------------------------- the sources' spellings

@@ -80,7 +80,7 @@ def test_no_command_deletes_or_replaces_a_users_file(command, tmp_path, capsys):
 
 def test_render_commits_the_page_and_the_frames_together(tmp_path, monkeypatch, capsys):
     """A failure after the page is written leaves neither the new page nor any frame."""
-    from aleppo_map.render import frames
+    from aleppo_map.render import scene
 
     out = tmp_path / "site"
     argv = ["render", "--out", str(out), "--size", "300x200", "--dpi", "30", *SMALL]
@@ -91,7 +91,7 @@ def test_render_commits_the_page_and_the_frames_together(tmp_path, monkeypatch, 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(frames.FrameScene, "save", broken)
+    monkeypatch.setattr(scene.FrameScene, "save", broken)
     assert main([*argv, "--overwrite", "--start", "2016-12-20"]) == 2
     assert "no space left" in capsys.readouterr().err
     assert _snapshot(out) == before

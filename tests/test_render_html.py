@@ -25,12 +25,12 @@ from html_fixtures import (
     synthetic_project,
 )
 
-CALL = re.compile(r"aleppoExplorer\(map_aleppo, (.*)\);\s*$", re.MULTILINE)
+DATA = re.compile(r'<script type="application/json" id="am-data">(.*?)</script>', re.DOTALL)
 
 
 def payload_of(html: str) -> dict:
     """The data the page hands to its script, decoded from the page itself."""
-    found = CALL.findall(html)
+    found = DATA.findall(html)
     assert len(found) == 1
     return json.loads(found[0])
 
@@ -69,41 +69,67 @@ def project():
 
 @pytest.fixture(scope="module")
 def offline_html(project) -> str:
-    return render_html.render_page(project, offline=True, figures=FIGURES)
+    """The default page: self-contained."""
+    return render_html.render_page(project, figures=FIGURES)
 
 
 @pytest.fixture(scope="module")
 def online_html(project) -> str:
-    return render_html.render_page(project, offline=False, figures=FIGURES)
+    """The small linked variant (``--cdn``)."""
+    return render_html.render_page(project, cdn=True, figures=FIGURES)
 
 
 # ----------------------------------------------------------------------------- encoding
+def _segments(data: dict, i: int) -> list[dict]:
+    """District *i*'s state segments as records, from the page's named columns."""
+    cols = data["states"][i]
+    assert sorted(cols) == ["day", "rest", "row", "share", "side"]
+    return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+
+
 def test_segments_follow_the_timeline(project):
     data = render_html.page_data(project)
     ids = [d["id"] for d in data["districts"]]
-    gov, reb = CONTROLLERS.index("government"), CONTROLLERS.index("rebel")
-    bravo = data["segs"][ids.index("bravo")]
+    sides = [s["id"] for s in data["sides"]]
+    gov, reb = sides.index("government"), sides.index("rebel")
+    bravo = _segments(data, ids.index("bravo"))
     # rebel from day 0; 40% government (rest rebel) from day 1; fully government from day 4
-    assert [s[:4] for s in bravo] == [[0, reb, 1, -1], [1, gov, 0.4, reb], [4, gov, 1, -1]]
+    assert [(s["day"], s["side"], s["share"], s["rest"]) for s in bravo] == [
+        (0, reb, 1, -1), (1, gov, 0.4, reb), (4, gov, 1, -1)]
     rows = data["rows"]
-    assert [rows[s[4]]["id"] for s in bravo] == ["C0002", "C0006", "C0011"]
+    assert [rows[s["row"]]["id"] for s in bravo] == ["C0002", "C0006", "C0011"]
     # every day, the segment in force agrees with Timeline.state_on
     for k, day in enumerate(project.timeline.dates):
         state = project.timeline.state_on(day)
         for i, did in enumerate(ids):
-            seg = [s for s in data["segs"][i] if s[0] <= k][-1]
-            assert CONTROLLERS[seg[1]] == state.loc[did, "controller"]
-            assert seg[2] == pytest.approx(state.loc[did, "share"], abs=1e-3)
+            seg = [s for s in _segments(data, i) if s["day"] <= k][-1]
+            assert sides[seg["side"]] == state.loc[did, "controller"]
+            assert seg["share"] == pytest.approx(state.loc[did, "share"], abs=1e-3)
+
+
+def test_sides_and_texts_come_from_the_battle(project, offline_html):
+    data = render_html.page_data(project)
+    battle = project.settings.battle
+    assert data["title"] == battle.title
+    assert f"<title>{battle.title}</title>" in offline_html
+    assert [s["id"] for s in data["sides"]] == list(battle.side_ids)
+    assert {s["id"]: s["label"] for s in data["sides"]} == dict(battle.labels)
+    assert data["reference"]["label"] == battle.reference.label
+    assert data["reference"]["day"] == battle.first_day.isoformat()
 
 
 def test_history_rows_carry_status_dispute_and_citation(project):
-    rows = {r["id"]: r for r in render_html.page_data(project)["rows"]}
-    assert rows["C0008"]["st"] == "repelled"
-    assert rows["C0009"]["st"] == "applied"
-    assert rows["C0009"]["dp"] is True
-    assert rows["C0010"]["st"] == "superseded"
-    assert rows["C0010"]["dp"] is True
-    assert rows["C0010"]["cite"] == f'"{HOSTILE_TITLE}", line 3'
+    data = render_html.page_data(project)
+    rows = {r["id"]: r for r in data["rows"]}
+    assert rows["C0008"]["status"] == "repelled"
+    assert rows["C0009"]["status"] == "applied"
+    assert rows["C0009"]["disputed"] is True
+    assert rows["C0010"]["status"] == "superseded"
+    assert rows["C0010"]["disputed"] is True
+    assert data["cites"][rows["C0010"]["cite"]] == f'Testpedia, "{HOSTILE_TITLE}", line 3'
+    # each citation is stored once, and rows citing the same line share it
+    assert len(set(data["cites"])) == len(data["cites"])
+    assert rows["C0001"]["cite"] == rows["C0002"]["cite"]
     assert rows["C0004"]["note"] == HOSTILE_NOTE
 
 
@@ -111,22 +137,24 @@ def test_totals_of_the_formerly_rebel_held_east(project):
     """The page's totals are those of stats.daily_stats (areas measured in UTM 37N)."""
     from aleppo_map.analysis import areas as stats
     data = render_html.page_data(project)
-    east = data["east"]
+    east = data["reference"]
     # alpha, bravo and hostile are rebel-held on the first day (~1 km² each); not charlie, delta
     areas = stats.district_areas(project)
     assert east["n"] == 3
     assert east["km2"] == pytest.approx(areas[["alpha", "bravo", "hostile"]].sum(), abs=0.01)
     assert east["km2"] == pytest.approx(3.0, rel=0.02)
-    g, r = CONTROLLERS.index("government"), CONTROLLERS.index("rebel")
-    assert east["share"][0][r] == pytest.approx(1.0)
+    share = east["share"]
+    assert sorted(share) == sorted(CONTROLLERS)
+    assert share["rebel"][0] == pytest.approx(1.0)
     # 18 Nov: alpha and hostile government, bravo 40% government
-    assert east["share"][3][g] == pytest.approx((1 + 1 + 0.4) / 3, abs=5e-3)
-    for day in east["share"]:
-        assert sum(day) == pytest.approx(1.0, abs=1e-3)
-    # km² of every mapped district, per day, per side; the point district counts its 0.5 km²
-    assert len(data["area"]) == len(project.timeline.dates)
-    assert sum(data["area"][0]) == pytest.approx(areas.sum(), abs=0.01)
-    assert data["area"][0][CONTROLLERS.index("sdf")] == pytest.approx(0.5)
+    assert share["government"][3] == pytest.approx((1 + 1 + 0.4) / 3, abs=5e-3)
+    for k in range(len(project.timeline.dates)):
+        assert sum(v[k] for v in share.values()) == pytest.approx(1.0, abs=1e-3)
+    # km² of every mapped district, per side, per day; the point district counts its 0.5 km²
+    area = data["area"]
+    assert all(len(v) == len(project.timeline.dates) for v in area.values())
+    assert sum(v[0] for v in area.values()) == pytest.approx(areas.sum(), abs=0.01)
+    assert area["sdf"][0] == pytest.approx(0.5)
 
 
 def test_coordinates_rounded_to_about_a_metre(project):
@@ -157,12 +185,15 @@ def test_hostile_text_never_appears_as_markup(mode, request):
 
 
 # ----------------------------------------------------------------------------- modes
-def test_offline_page_is_self_contained(offline_html):
+def test_default_page_is_self_contained(project, offline_html):
     res = resources(offline_html)
     assert res.urls == []
-    assert "tile.openstreetmap.org" not in offline_html
     assert not re.search(r"url\((?!data:|#)", offline_html)
-    assert "L.tileLayer" not in offline_html
+    # the street map is there only as a layer the reader may switch on: off by default
+    tiles = payload_of(offline_html)["tiles"]
+    assert tiles["on"] is False
+    assert tiles["url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert payload_of(render_html.render_page(project, cdn=True, figures=[]))["tiles"]["on"] is True
     # Leaflet inlined, with its licence
     assert "Leaflet 1.9.4, a JS library for interactive maps" in offline_html
     assert "BSD 2-Clause License" in offline_html
@@ -184,7 +215,7 @@ def test_online_page_links_pinned_leaflet_and_osm_tiles(online_html):
     # no jQuery, Bootstrap or Font Awesome: folium's defaults are not loaded
     assert "jquery" not in online_html.lower()
     assert "bootstrap" not in online_html.lower()
-    assert len(online_html) < len(render_html.render_page(hostile_project(), offline=True))
+    assert len(online_html) < len(render_html.render_page(hostile_project())) - 100_000
 
 
 def test_leaflet_hashes_are_the_official_release():
@@ -195,29 +226,55 @@ def test_leaflet_hashes_are_the_official_release():
     assert assets["css_sri"] == "sha256-p4NxAoJBhIIN+hmNHrzRCf9tD/miZyoHS5obTRR9BMY="
 
 
-def test_templates_hold_the_script_and_style(offline_html):
-    folder = Path(render_html.__file__).parent / "templates"
-    js = (folder / "explorer.js").read_text("utf-8")
-    assert "function aleppoExplorer" in js
-    assert js in offline_html
+def test_static_modules_are_inlined_in_order(offline_html):
+    folder = Path(render_html.__file__).parent / "static"
+    modules = [(folder / name).read_text("utf-8") for name in render_html.JS_MODULES]
+    positions = [offline_html.find(js) for js in modules]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+    js = "\n".join(modules)
+    assert "function startExplorer" in modules[-1]
+    # every module is small enough to hold in mind
+    assert max(len(m.splitlines()) for m in modules) < 400
     assert "innerHTML" not in js
     assert "insertAdjacentHTML" not in js
     assert "eval(" not in js
-    assert (folder / "explorer.css").read_text("utf-8").strip() in offline_html
+    assert (folder / render_html.CSS_FILE).read_text("utf-8").strip() in offline_html
+
+
+def test_no_battle_is_written_in_the_renderer():
+    """Titles, sides and the reference area come from the battle, not from the code."""
+    root = Path(render_html.__file__).parent
+    files = [root / "html.py", *sorted((root / "templates").iterdir()),
+             *sorted((root / "static").iterdir())]
+    battle = hostile_project().settings.battle
+    words = [battle.name, "2016", *battle.side_ids, *(s.label for s in battle.sides),
+             battle.reference.label, "Kurdish", "rebel-held"]
+    for path in files:
+        text = path.read_text("utf-8")
+        checked = words
+        if path.name == "html.py":  # the package's own name is not a battle; nor are comments
+            text = text.replace("aleppo_map", "").replace("aleppo-map", "").replace("AleppoMap", "")
+            checked = [battle.name, "2016", *(s.label for s in battle.sides)]
+        for word in checked:
+            assert word not in text, (path.name, word)
 
 
 def test_page_is_deterministic(project):
-    a = render_html.render_page(project, offline=False, figures=FIGURES)
-    b = render_html.render_page(project, offline=False, figures=FIGURES)
+    a = render_html.render_page(project, cdn=True, figures=FIGURES)
+    b = render_html.render_page(project, cdn=True, figures=FIGURES)
     assert a == b
 
 
 # ----------------------------------------------------------------------------- size
 def test_page_grows_with_geometry_and_changes_not_districts_times_days():
-    base = len(render_html.render_page(synthetic_project(200, 30, 100), figures=[]))
-    long = len(render_html.render_page(synthetic_project(200, 330, 100), figures=[]))
-    more_changes = len(render_html.render_page(synthetic_project(200, 30, 400), figures=[]))
-    more_districts = len(render_html.render_page(synthetic_project(800, 30, 100), figures=[]))
+    def size(*args: int) -> int:
+        return len(render_html.render_page(synthetic_project(*args), cdn=True, figures=[]))
+
+    base = size(200, 30, 100)
+    long = size(200, 330, 100)
+    more_changes = size(200, 30, 400)
+    more_districts = size(800, 30, 100)
     # 300 more days cost only the per-day totals (date, areas, shares): < 100 bytes a day,
     # where a style per district per day would cost 200 districts x 300 days x >= 10 bytes.
     assert long - base < 300 * 100
@@ -228,8 +285,7 @@ def test_page_grows_with_geometry_and_changes_not_districts_times_days():
 
 # ----------------------------------------------------------------------------- writing
 def test_write_map_is_atomic(project, tmp_path):
-    dest = render_html.write_map(project, tmp_path / "out" / "map.html", offline=True,
-                                 figures=FIGURES)
+    dest = render_html.write_map(project, tmp_path / "out" / "map.html", figures=FIGURES)
     assert dest.read_text("utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in dest.parent.iterdir()) == ["map.html"]
 
@@ -281,8 +337,8 @@ def real_data():
 def _state(data: dict, did: str, day: str) -> dict:
     i = [d["id"] for d in data["districts"]].index(did)
     k = data["dates"].index(day)
-    seg = [s for s in data["segs"][i] if s[0] <= k][-1]
-    return {"controller": CONTROLLERS[seg[1]], "share": seg[2]}
+    seg = [s for s in _segments(data, i) if s["day"] <= k][-1]
+    return {"controller": data["sides"][seg["side"]]["id"], "share": seg["share"]}
 
 
 def test_real_hanano_is_government_from_26_november(real_data):
@@ -292,10 +348,10 @@ def test_real_hanano_is_government_from_26_november(real_data):
 
 def test_real_sheikh_saeed_history_has_the_1_december_recapture(real_data):
     i = [d["id"] for d in real_data["districts"]].index("sheikh-saeed")
-    rows = [r for r in real_data["rows"] if r["d"] == i and r["date"] == "2016-12-01"]
-    assert any(r["c"] == "rebel" and r["st"] == "applied" for r in rows)
+    rows = [r for r in real_data["rows"] if r["district"] == i and r["date"] == "2016-12-01"]
+    assert any(r["side"] == "rebel" and r["status"] == "applied" for r in rows)
     for r in rows:
-        assert re.search(r"line \d+", r["cite"])
+        assert re.search(r"line \d+", real_data["cites"][r["cite"]])
 
 
 def test_real_page_dates_and_encoding(real_data):
@@ -303,6 +359,33 @@ def test_real_page_dates_and_encoding(real_data):
     assert real_data["dates"][-1] == "2016-12-22"
     assert len(real_data["dates"]) == 38
     assert date.fromisoformat(real_data["dates"][20])
-    n_states = sum(len(s) for s in real_data["segs"])
+    n_states = sum(len(s["day"]) for s in real_data["states"])
     # segments are changes, not days: far fewer than districts x days
     assert n_states < len(real_data["districts"]) * 38 / 4
+
+
+# ----------------------------------------------------------------------------- another battle
+def test_another_battle_page_says_nothing_of_aleppo():
+    """Title, side labels and the reference area follow the battle; no word of Aleppo."""
+    from dataclasses import replace
+
+    from aleppo_map.settings import Settings
+
+    project = hostile_project()
+    old = project.settings.battle
+    battle = replace(
+        old, id="testville-1999", name="Testville", title="Testville: the siege of the old town",
+        sides=tuple(replace(s, label=f"Faction {k + 1}", short=f"faction {k + 1}")
+                    for k, s in enumerate(old.sides)),
+        reference=replace(old.reference, label="old town", description="the walled quarter"),
+    )
+    settings = Settings.for_battle(battle, start=project.settings.start, end=project.settings.end,
+                                   data_dir=project.settings.data_dir)
+    other = replace(project, settings=settings)
+    html = render_html.render_page(other, figures=[])
+    assert "aleppo" not in html.lower()
+    assert "<title>Testville: the siege of the old town</title>" in html
+    data = payload_of(html)
+    assert [s["label"] for s in data["sides"]] == [f"Faction {k + 1}" for k in range(len(old.sides))]
+    assert data["reference"]["label"] == "old town"
+    assert data["slug"] == "testville-1999"

@@ -1,4 +1,4 @@
-"""aleppo-map: who controlled which district of Aleppo, day by day, traceable to sources.
+"""aleppo-map: who controlled which district of a city during a battle, day by day, traceable to sources.
 
 The public entry point is :func:`load_project`, which reads and validates the
 gazetteer, the source registry, the control-change table and the district

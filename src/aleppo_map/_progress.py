@@ -49,3 +49,23 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "",
     """
     yield from tqdm(items, total=total, desc=desc, disable=not show_progress(quiet),
                     unit="frame", leave=False)
+
+
+def progress_bar(total: int, *, desc: str = "", quiet: bool = False) -> tqdm[None]:
+    """Return a bar to advance by hand (``update(n)``, then ``close()``).
+
+    Parameters
+    ----------
+    total : int
+        Number of steps.
+    desc : str
+        Label of the bar.
+    quiet : bool
+        Suppress the bar.
+
+    Returns
+    -------
+    tqdm.tqdm
+        The bar (disabled when not on a terminal or quiet).
+    """
+    return tqdm(total=total, desc=desc, disable=not show_progress(quiet), unit="frame", leave=False)

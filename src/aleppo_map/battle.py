@@ -1,8 +1,8 @@
 """A battle as data: the manifest that holds everything specific to one battle.
 
 A battle is a folder: ``battle.toml`` (name, days, sides, metric CRS, reference area,
-paths of its tables) beside its tables. The Aleppo offensive of 2016 is the embedded
-default battle, shipped with the package and found with :mod:`importlib.resources`;
+paths of its tables) beside its tables. The battle the package was written for is the
+embedded default battle, shipped with the package and found with :mod:`importlib.resources`;
 any other folder is read the same way (``--battle DIR``). Nothing of a particular
 battle is written in the code.
 
@@ -10,12 +10,10 @@ Examples
 --------
 >>> from aleppo_map.battle import default_battle
 >>> b = default_battle()
->>> b.name, b.first_day.isoformat(), b.n_days
-('Aleppo', '2016-11-15', 38)
->>> b.side_ids
-('government', 'rebel', 'sdf', 'contested')
->>> b.colours["rebel"]
-'#5aae61'
+>>> b.n_days == (b.last_day - b.first_day).days + 1
+True
+>>> b.colours[b.side_ids[0]] == b.sides[0].colour
+True
 >>> Battle.from_dict({"battle": {"name": "X", "first_day": "2020-01-01", "last_day": "2020-01-02"},
 ...                   "sides": [{"id": "a", "label": "A", "colour": "#000000"}]}).n_days
 2
@@ -94,7 +92,7 @@ class Reference:
     exclude_sectors : tuple of str
         Gazetteer sectors left out (suburbs, outskirts).
     label : str
-        Its name in running text ("formerly rebel-held east").
+        Its name in running text ("the old town the garrison held").
     description : str
         One line saying what it is.
     """
@@ -112,7 +110,7 @@ class Battle:
     Attributes
     ----------
     id, name, title : str
-        A slug, the place's name ("Aleppo") and a title for pages and frames.
+        A slug, the place's name and a title for pages and frames.
     first_day, last_day : datetime.date
         The timeline's days, both included.
     sides : tuple of Side
@@ -284,7 +282,7 @@ class Battle:
             bad("battle.last_day", f"a day on or after first_day {days[0]}", days[1].isoformat())
         metric_crs = str(head.get("metric_crs", UTM))
         if metric_crs.lower() != UTM and not re.match(r"^EPSG:\d{4,5}$", metric_crs):
-            bad("battle.metric_crs", '"utm" or an EPSG code such as "EPSG:32637"', metric_crs)
+            bad("battle.metric_crs", '"utm" or an EPSG code such as "EPSG:32633"', metric_crs)
         sides: list[Side] = []
         raw_sides = data.get("sides", [])
         if not isinstance(raw_sides, list) or not raw_sides:
@@ -297,7 +295,7 @@ class Battle:
                     bad(f"sides[{i}].{key}", "a key of " + ", ".join(sorted(known_side)), key)
             sid = str(raw.get("id", ""))
             if not _ID_RE.match(sid):
-                bad(f"sides[{i}].id", "a lower-case id such as 'government'", sid)
+                bad(f"sides[{i}].id", "a lower-case id such as 'garrison'", sid)
             colour = str(raw.get("colour", ""))
             hatch = str(raw.get("hatch_colour", colour))
             for key, value in (("colour", colour), ("hatch_colour", hatch)):

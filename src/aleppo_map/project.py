@@ -1,17 +1,22 @@
 """Load everything a command needs, validated together: the public entry point.
 
+A :class:`Project` is built in memory from tables (:meth:`Project.from_tables`);
+:func:`load_project` reads a battle's tables from its folder and calls it.
+
 Examples
 --------
+>>> from aleppo_map.battle import default_battle
 >>> from aleppo_map.project import load_project
 >>> proj = load_project(with_layer=False)
->>> len(proj.timeline.dates)
-38
->>> proj.timeline.state_on("2016-11-15").loc["sheikh-maqsoud", "controller"]
-'sdf'
+>>> len(proj.timeline.dates) == default_battle().n_days
+True
+>>> proj.timeline.dates[0] == proj.battle.first_day
+True
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -21,15 +26,16 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map.battle import Battle
-from aleppo_map.gazetteer import Gazetteer, load_gazetteer
+from aleppo_map.battle import UTM, Battle, load_battle
+from aleppo_map.gazetteer import Gazetteer
 from aleppo_map.settings import DEFAULTS, Settings
-from aleppo_map.sources import SourceRegistry, load_aggregates, load_registry
+from aleppo_map.sources import SourceRegistry, aggregates_from_frame
 from aleppo_map.timeline import CHANGE_COLUMNS, OPTIONAL_COLUMNS, Timeline, build_timeline, validate_changes
 
 if TYPE_CHECKING:
-    from aleppo_map.geometry.layer import DistrictLayer
+    import geopandas as gpd
 
+    from aleppo_map.geometry.layer import DistrictLayer
 
 @dataclass(frozen=True)
 class Project:
@@ -38,7 +44,9 @@ class Project:
     Attributes
     ----------
     settings : Settings
-        Settings in force (start and end may differ from the defaults).
+        Settings in force (their ``battle`` is the battle mapped; start and end may
+        differ from the battle's days; ``metric_crs`` is an EPSG code, the UTM zone
+        computed when the battle asks for it).
     gazetteer : Gazetteer
         District names, aliases, centres and areas.
     registry : SourceRegistry
@@ -51,11 +59,16 @@ class Project:
         Daily state of every district of the table.
     layer : DistrictLayer or None
         District geometry (embedded or a user's file), when loaded.
-    opening : pandas.DataFrame
-        Share of each district held by each side on the first day of the offensive
-        (15 November 2016), whatever ``--start`` says: the reference for "the formerly
-        rebel-held east". Indexed by ``district_id``, one column per controller;
-        ``None`` means the timeline's first day.
+    opening : pandas.DataFrame or None
+        Share of each district held by each side on the battle's first day, whatever
+        ``start`` says: the reference area of the battle (``battle.reference``) is
+        the ground its side held that day. Indexed by ``district_id``, one column
+        per side; ``None`` means the timeline's first day.
+    aggregates : pandas.DataFrame or None
+        The aggregate statements (``aggregates.csv``), when the battle has them.
+    figures : pandas.DataFrame or None
+        The validated table of reported figures given to :meth:`from_tables`;
+        ``None``: :func:`aleppo_map.analysis.claims.check_figures` reads the battle's.
     """
 
     settings: Settings
@@ -66,11 +79,150 @@ class Project:
     timeline: Timeline
     layer: DistrictLayer | None
     opening: pd.DataFrame | None = None
+    aggregates: pd.DataFrame | None = None
+    figures: pd.DataFrame | None = None
 
     @property
     def battle(self) -> Battle:
-        """The battle the project maps (from its settings)."""
+        """The battle the project maps (from its settings): name, title, sides, labels."""
         return self.settings.battle
+
+    @classmethod
+    def from_tables(
+        cls,
+        battle: Battle | Settings,
+        gazetteer_df: pd.DataFrame,
+        changes_df: pd.DataFrame,
+        registry_df: pd.DataFrame,
+        aggregates_df: pd.DataFrame | None = None,
+        figures_df: pd.DataFrame | None = None,
+        layer_gdf: gpd.GeoDataFrame | None = None,
+        *,
+        start: str | date | None = None,
+        end: str | date | None = None,
+        changes_path: Path | str = "control table",
+        name_field: str | None = None,
+    ) -> Project:
+        """Validate tables held in memory and build the project, as :func:`load_project` does.
+
+        Parameters
+        ----------
+        battle : Battle or Settings
+            The battle (its sides, days, metric CRS, reference area), or settings for
+            it (to pin colours or other fields).
+        gazetteer_df, changes_df, registry_df : pandas.DataFrame
+            The gazetteer, the control-change table and the source registry, in the
+            columns of their CSV files (strings, as :func:`pandas.read_csv` with
+            ``dtype=str`` gives them).
+        aggregates_df : pandas.DataFrame, optional
+            The aggregate statements; when given, ``aggregate`` cells are checked.
+        figures_df : pandas.DataFrame, optional
+            Reported figures (columns of ``reported_figures.csv``), validated too.
+        layer_gdf : geopandas.GeoDataFrame, optional
+            District polygons in any CRS with a name attribute (checked and joined to
+            the gazetteer as a boundary file is), or a layer already joined (indexed
+            by ``district_id`` with ``geom_kind`` and ``area_km2``, EPSG:4326).
+        start, end : str or datetime.date, optional
+            Narrow the days (default the battle's).
+        changes_path : pathlib.Path or str
+            Name of the control table in messages.
+        name_field : str, optional
+            Attribute of *layer_gdf* holding district names (guessed when omitted).
+
+        Returns
+        -------
+        Project
+            Everything validated.
+
+        Raises
+        ------
+        ValidationError
+            Listing every problem in a table.
+        """
+        from aleppo_map.sources import registry_from_frame
+
+        settings = battle if isinstance(battle, Settings) else Settings.for_battle(battle)
+        b = settings.battle
+        first = _parse_day(start, "start", settings.start)
+        last = _parse_day(end, "end", settings.end)
+        days = f"a day of the battle, {settings.start} to {settings.end}"
+        outside = [Problem(option, "", days, str(day))
+                   for option, day, raw in (("start", first, start), ("end", last, end))
+                   if raw is not None and not settings.start <= day <= settings.end]
+        if outside:  # one line naming the battle's days, not a table's worth of missing states
+            raise ValidationError(outside)
+        if first > last:
+            raise ValidationError([Problem("start/end", "", "start on or before end",
+                                           f"{first} after {last}")])
+        settings = replace(settings, start=first, end=last)
+        gaz = Gazetteer.from_frame(gazetteer_df, source=str(settings.gazetteer_path))
+        settings = replace(settings, metric_crs=_metric_crs(b, gaz))
+        registry = registry_from_frame(_strings(registry_df), settings.registry_path)
+        aggregates = (aggregates_from_frame(_strings(aggregates_df), str(settings.aggregates_path))
+                      if aggregates_df is not None else None)
+        path = Path(changes_path)
+        raw = _strings(changes_df)
+        table = validate_changes(
+            raw, str(path), gaz.ids, {sid: registry.rank(sid) for sid in registry.ids},
+            aggregates=list(aggregates["aggregate"]) if aggregates is not None else None,
+            suggest=gaz.suggest, sides=b.side_ids,
+        )
+        present = set(table["district_id"])  # once: a set per gazetteer id was quadratic
+        ids = [d for d in gaz.ids if d in present]
+        contested = next((s.id for s in b.sides if s.contested), None)
+        timeline = build_timeline(table, ids, first, last, file=str(path), sides=b.side_ids,
+                                  contested=contested)
+        opening = _opening(table, ids, timeline, b, str(path), contested)
+        figures = None
+        if figures_df is not None:
+            from aleppo_map.analysis.claims import figures_from_frame
+
+            figures = figures_from_frame(
+                figures_df, str(settings.figures_path), source_ids=registry.ids,
+                district_ids=gaz.ids, suggest=gaz.suggest, sides=b.side_ids)
+        layer = _layer_from(layer_gdf, gaz, ids, name_field) if layer_gdf is not None else None
+        return cls(settings, gaz, registry, table, path, timeline, layer, opening, aggregates,
+                   figures)
+
+
+def _metric_crs(battle: Battle, gaz: Gazetteer) -> str:
+    """Return the battle's metric CRS; for ``utm``, the zone of the gazetteer's centre."""
+    if battle.metric_crs.lower() != UTM:
+        return battle.metric_crs
+    lon = pd.to_numeric(gaz.frame["lon"], errors="coerce").dropna()
+    lat = pd.to_numeric(gaz.frame["lat"], errors="coerce").dropna()
+    if lon.empty or lat.empty:
+        raise ValidationError([Problem(gaz.source, "lon/lat", "district centres, to find the "
+                                       "UTM zone the battle's metric_crs asks for", "none")])
+    return battle.metric_crs_for(float(lon.mean()), float(lat.mean()))
+
+
+def _opening(table: pd.DataFrame, ids: list[str], timeline: Timeline, battle: Battle,
+             file: str, contested: str | None) -> pd.DataFrame:
+    """Shares of every district on the battle's first day (the reference area's day)."""
+    reference = (
+        timeline if timeline.dates[0] == battle.first_day
+        else build_timeline(table, ids, battle.first_day, battle.first_day, file=file,
+                            sides=battle.side_ids, contested=contested)
+    )
+    return reference.fractions_on(reference.dates[0])
+
+
+def _layer_from(layer_gdf: gpd.GeoDataFrame, gaz: Gazetteer, ids: list[str],
+                name_field: str | None) -> DistrictLayer:
+    """Build a district layer from a GeoDataFrame: already joined, or checked as a boundary file."""
+    from aleppo_map.geometry.layer import DistrictLayer, load_districts
+
+    if {"geom_kind", "area_km2"} <= set(layer_gdf.columns) and layer_gdf.index.name == "district_id":
+        gdf = layer_gdf.to_crs("EPSG:4326").reindex(ids)
+        missing = [d for d in ids if gdf.at[d, "geom_kind"] != "polygon"]
+        return DistrictLayer(gdf=gdf, source="in memory", missing=missing)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "districts.gpkg"
+        layer_gdf.to_file(path, driver="GPKG")
+        layer = load_districts(path, gaz, name_field=name_field, required_ids=ids)
+    return replace(layer, source="in memory",
+                   warnings=[w.replace(str(path), "layer") for w in layer.warnings])
 
 
 def _parse_day(value: str | date | None, option: str, default: date) -> date:
@@ -84,8 +236,28 @@ def _parse_day(value: str | date | None, option: str, default: date) -> date:
         raise ValidationError([Problem(option, "", "an ISO date YYYY-MM-DD", repr(value))]) from None
 
 
+def _settings_for(battle: Battle | Path | str | None, settings: Settings | None) -> Settings:
+    """Return settings for *battle* (a folder or a Battle), else *settings*, else the defaults."""
+    if battle is None:
+        return settings if settings is not None else DEFAULTS
+    b = battle if isinstance(battle, Battle) else load_battle(battle)
+    if settings is not None and settings.battle == b:
+        return settings
+    return Settings.for_battle(b)
+
+
+def _strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text, empty where missing (as the CSV reader gives them)."""
+    return frame.fillna("").astype(str)
+
+
+def _read(path: Path, what: str, required: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    return io.read_csv(path, what, required=required)
+
+
 def load_project(
     *,
+    battle: Battle | Path | str | None = None,
     changes: Path | None = None,
     districts: Path | None = None,
     name_field: str | None = None,
@@ -94,16 +266,19 @@ def load_project(
     start: str | date | None = None,
     end: str | date | None = None,
     with_layer: bool = True,
-    settings: Settings = DEFAULTS,
+    settings: Settings | None = None,
 ) -> Project:
-    """Read and validate the gazetteer, the registry, the control table and the geometry.
+    """Read and validate a battle's gazetteer, registry, control table and geometry.
 
     Parameters
     ----------
+    battle : Battle, pathlib.Path or str, optional
+        The battle: a folder holding ``battle.toml`` or a :class:`Battle`
+        (default: the battle of *settings*, the embedded one).
     changes : pathlib.Path, optional
-        Control-change table; default the embedded one.
+        Control-change table; default the battle's.
     districts : pathlib.Path, optional
-        A polygon file to draw on; default the embedded approximate layer.
+        A polygon file to draw on; default the battle's layer.
     name_field : str, optional
         Attribute of *districts* holding district names (guessed when omitted).
     assume_crs : str, optional
@@ -111,11 +286,12 @@ def load_project(
     layer : str, optional
         Layer of *districts* to read when it holds several.
     start, end : str or datetime.date, optional
-        First and last day (default 2016-11-15 and 2016-12-22).
+        First and last day (default the battle's).
     with_layer : bool
         Load the geometry too (commands that only print states skip it).
-    settings : Settings
-        Base settings.
+    settings : Settings, optional
+        Base settings (default :data:`~aleppo_map.settings.DEFAULTS`, or settings
+        for *battle*).
 
     Returns
     -------
@@ -127,54 +303,32 @@ def load_project(
     ValidationError
         Listing every problem in the inputs.
     """
-    first = _parse_day(start, "--start", settings.start)
-    last = _parse_day(end, "--end", settings.end)
-    days = f"a day of the battle, {settings.start} to {settings.end}"
-    given = [(option, day) for option, day, raw in (("--start", first, start), ("--end", last, end))
-             if raw is not None]
-    outside = [Problem(option, "", days, str(day)) for option, day in given
-               if not settings.start <= day <= settings.end]
-    if outside:
-        raise ValidationError(outside)
-    if first > last:
-        raise ValidationError([Problem("--start/--end", "", "start on or before end",
-                                       f"{first} after {last}")])
-    settings = replace(settings, start=first, end=last)
-    gaz = load_gazetteer(settings.gazetteer_path)
-    registry = load_registry(settings.registry_path)
-    aggregates = load_aggregates(settings.aggregates_path)
+    from aleppo_map.sources import AGGREGATE_COLUMNS, REGISTRY_COLUMNS
+
+    settings = _settings_for(battle, settings)
+    gazetteer_df = _read(settings.gazetteer_path, "gazetteer",
+                         required=("district_id", "name_en", "aliases"))
+    registry_df = _read(settings.registry_path, "source registry", required=REGISTRY_COLUMNS)
+    aggregates_path = settings.aggregates_path
+    aggregates_df = (_read(aggregates_path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
+                     if aggregates_path.is_file() else None)
     changes_path = Path(changes) if changes is not None else settings.changes_path
-    raw = io.read_csv(
-        changes_path, "control table",
-        required=[c for c in CHANGE_COLUMNS if c not in OPTIONAL_COLUMNS],
+    raw = _read(changes_path, "control table",
+                required=[c for c in CHANGE_COLUMNS if c not in OPTIONAL_COLUMNS])
+    project = Project.from_tables(
+        settings, gazetteer_df, raw, registry_df, aggregates_df,
+        start=start, end=end, changes_path=changes_path,
     )
-    table = validate_changes(
-        raw, str(changes_path), gaz.ids,
-        {sid: registry.rank(sid) for sid in registry.ids},
-        aggregates=list(aggregates["aggregate"]) if "aggregate" in aggregates else None,
-        suggest=gaz.suggest,
-    )
-    if table.empty:
-        raise ValidationError([Problem(str(changes_path), "", "at least one row of control changes",
-                                       "an empty table (a header and no rows)")])
-    ids = [d for d in gaz.ids if d in set(table["district_id"])]
-    timeline = build_timeline(table, ids, first, last, file=str(changes_path))
-    reference = (
-        timeline
-        if first == DEFAULTS.start
-        else build_timeline(table, ids, DEFAULTS.start, DEFAULTS.start, file=str(changes_path))
-    )
-    fr = reference.fractions()
-    opening = fr[fr["date"] == reference.dates[0]].drop(columns="date").set_index("district_id")
-    geometry = None
     if with_layer:
         from aleppo_map.geometry.layer import load_districts
 
-        geometry = load_districts(
-            districts, gaz, name_field=name_field, assume_crs=assume_crs, required_ids=ids,
-            layer=layer,
-        )
-    return Project(settings, gaz, registry, table, changes_path, timeline, geometry, opening)
+        if districts is None and settings.districts_path != DEFAULTS.districts_path:
+            districts = settings.districts_path  # another battle's own layer
+        geometry = load_districts(districts, project.gazetteer, name_field=name_field,
+                                  assume_crs=assume_crs, required_ids=project.timeline.district_ids,
+                                  layer=layer)
+        project = replace(project, layer=geometry)
+    return project
 
 
 def _problems_of(exc: Exception, origin: str) -> list[Problem]:
@@ -185,28 +339,30 @@ def _problems_of(exc: Exception, origin: str) -> list[Problem]:
 
 def validate_all(
     *,
+    battle: Battle | Path | str | None = None,
     changes: Path | None = None,
     districts: Path | None = None,
     name_field: str | None = None,
     assume_crs: str | None = None,
     seeds: Path | None = None,
     layer: str | None = None,
-    settings: Settings = DEFAULTS,
+    settings: Settings | None = None,
 ) -> list[Problem]:
     """Check every input and return every problem found (empty when all is well).
 
     Unlike :func:`load_project`, this does not stop at the first failing stage: the
-    control table, the geometry and (with *seeds*) the citations are all checked.
+    control table, the geometry, the reported figures and (with *seeds*) the
+    citations are all checked.
 
     Parameters
     ----------
-    changes, districts, name_field, assume_crs
+    battle, changes, districts, name_field, assume_crs
         As for :func:`load_project`.
     seeds : pathlib.Path, optional
         Folder of the source texts; when given, every citation is checked against them.
     layer : str, optional
         Layer of *districts* to read when it holds several.
-    settings : Settings
+    settings : Settings, optional
         Base settings.
 
     Returns
@@ -215,26 +371,42 @@ def validate_all(
         Every problem, in input order.
     """
     from aleppo_map._errors import AleppoMapError
+    from aleppo_map.analysis.claims import load_figures
     from aleppo_map.geometry.layer import load_districts
     from aleppo_map.sources import check_against_seeds
 
     problems: list[Problem] = []
+    try:
+        settings = _settings_for(battle, settings)
+    except AleppoMapError as exc:
+        return _problems_of(exc, str(battle))
     try:
         project = load_project(changes=changes, with_layer=False, settings=settings)
     except AleppoMapError as exc:
         problems.extend(_problems_of(exc, str(changes or settings.changes_path)))
         project = None
     if project is not None:
+        if districts is None and settings.districts_path != DEFAULTS.districts_path:
+            districts = settings.districts_path
         try:
             load_districts(districts, project.gazetteer, name_field=name_field,
                            assume_crs=assume_crs, required_ids=project.timeline.district_ids,
                            layer=layer)
         except AleppoMapError as exc:
             problems.extend(_problems_of(exc, str(districts or settings.districts_path)))
+        if settings.figures_path.is_file():
+            try:
+                load_figures(settings.figures_path, source_ids=project.registry.ids,
+                             district_ids=project.gazetteer.ids, suggest=project.gazetteer.suggest,
+                             sides=project.battle.side_ids)
+            except AleppoMapError as exc:
+                problems.extend(_problems_of(exc, str(settings.figures_path)))
         if seeds is not None:
             problems.extend(
-                check_against_seeds(project.changes, project.registry, project.gazetteer,
-                                    load_aggregates(settings.aggregates_path), Path(seeds),
-                                    file=str(project.changes_path))
+                check_against_seeds(
+                    project.changes, project.registry, project.gazetteer,
+                    project.aggregates if project.aggregates is not None
+                    else pd.DataFrame(columns=["aggregate", "phrases", "members", "note"]),
+                    Path(seeds), file=str(project.changes_path))
             )
     return problems

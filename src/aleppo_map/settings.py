@@ -8,13 +8,14 @@ is specific to one battle: that lives in the battle's manifest (:mod:`aleppo_map
 
 Examples
 --------
+>>> from aleppo_map.battle import default_battle
 >>> from aleppo_map.settings import DEFAULTS
->>> DEFAULTS.start.isoformat(), DEFAULTS.end.isoformat()
-('2016-11-15', '2016-12-22')
->>> DEFAULTS.n_days
-38
->>> DEFAULTS.colours["government"]
-'#b30000'
+>>> (DEFAULTS.start, DEFAULTS.end) == (default_battle().first_day, default_battle().last_day)
+True
+>>> DEFAULTS.n_days == default_battle().n_days
+True
+>>> dict(DEFAULTS.colours) == dict(default_battle().colours)
+True
 """
 
 from __future__ import annotations

@@ -20,20 +20,21 @@ Rules
 Examples
 --------
 >>> import pandas as pd
+>>> from datetime import date
 >>> rows = pd.DataFrame({
-...     "change_id": ["C1", "C2", "C3"], "date": ["2016-11-15", "2016-11-20", "2016-11-22"],
-...     "district_id": ["a", "a", "a"], "controller": ["rebel", "government", "government"],
+...     "change_id": ["C1", "C2", "C3"], "date": ["2030-03-01", "2030-03-06", "2030-03-08"],
+...     "district_id": ["a", "a", "a"], "controller": ["blue", "red", "red"],
 ...     "extent": ["full", "partial", "full"], "share": ["", "0.5", ""],
 ...     "remainder": ["", "", ""], "event": ["baseline", "advance", "capture"],
 ...     "basis": ["stated"] * 3, "source_id": ["s"] * 3, "line": ["1", "2", "3"],
 ...     "confidence": ["high"] * 3, "aggregate": [""] * 3, "note": [""] * 3})
->>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1})
->>> tl = build_timeline(changes, ["a"])
->>> row = tl.state_on("2016-11-21").loc["a"]
+>>> changes = validate_changes(rows, "example.csv", ["a"], {"s": 1}, sides=("red", "blue"))
+>>> tl = build_timeline(changes, ["a"], date(2030, 3, 1), date(2030, 3, 10), sides=("red", "blue"))
+>>> row = tl.state_on("2030-03-07").loc["a"]
 >>> row["controller"], float(row["share"]), row["remainder"]
-('government', 0.5, 'rebel')
->>> tl.state_on("2016-11-22").loc["a", "since"].isoformat()
-'2016-11-22'
+('red', 0.5, 'blue')
+>>> tl.state_on("2030-03-08").loc["a", "since"].isoformat()
+'2030-03-08'
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ import numpy as np
 import pandas as pd
 
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, DEFAULTS, EVENTS, EXTENTS
+from aleppo_map.battle import default_battle
+from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, EVENTS, EXTENTS
 
 #: Columns of the control-change table, in file order.
 CHANGE_COLUMNS: tuple[str, ...] = (
@@ -59,10 +61,90 @@ CHANGE_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("remainder", "aggregate", "note", "change_id")
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Contested side of the embedded battle: the default for callers that pass no battle.
+_DEFAULT_CONTESTED: str | None = next(
+    (s.id for s in default_battle().sides if s.contested), None)
 
 
 def _choice(value: str, allowed: Sequence[str]) -> bool:
     return value in allowed
+
+
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _fast_columns(
+    frame: pd.DataFrame,
+    known: set[str],
+    source_ranks: Mapping[str, int],
+    aggregates: Sequence[str] | None,
+    sides: Sequence[str],
+) -> tuple[list[date | None], list[float], list[int]] | None:
+    """Check a control table column by column; return its dates, shares and lines.
+
+    Returns ``None`` as soon as a cell might be wrong (or merely unusual, such as a
+    date not written YYYY-MM-DD): the row-by-row check of :func:`validate_changes`
+    then decides and words the problems. Accepting is conservative: whatever passes
+    here passes there with the same values.
+    """
+    def text(col: str) -> pd.Series:
+        return frame[col].astype(str).str.strip()
+
+    def within(col: str, allowed: Sequence[str] | set[str]) -> bool:
+        return bool(text(col).isin(list(allowed)).all())
+
+    if len(frame) == 0:
+        return [], [], []
+    cid = text("change_id")
+    if not cid.str.fullmatch(_ID_RE.pattern.strip("^$")).all() or cid.duplicated().any():
+        return None
+    day = text("date")
+    if not day.str.fullmatch(_ISO_DAY).all():
+        return None
+    parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
+    if parsed.isna().any():
+        return None
+    if not (within("district_id", known) and within("controller", sides)
+            and within("extent", EXTENTS) and within("event", EVENTS)
+            and within("basis", BASES) and within("confidence", CONFIDENCES)
+            and within("source_id", set(source_ranks))):
+        return None
+    extent, raw_share = text("extent"), text("share")
+    partial = (extent == "partial").to_numpy()
+    share = np.ones(len(frame))
+    share[partial] = [_float_or_nan(v) for v in raw_share[partial]]
+    if not ((share[partial] > 0.0) & (share[partial] < 1.0)).all():
+        return None
+    if not raw_share[~partial].isin(["", "1", "1.0"]).all():
+        return None
+    remainder, controller = text("remainder"), text("controller")
+    has_rem = (remainder != "").to_numpy()
+    if has_rem.any() and not (
+        partial[has_rem].all() and remainder[has_rem].isin(list(sides)).all()
+        and (remainder[has_rem] != controller[has_rem]).all()
+    ):
+        return None
+    line = frame["line"].astype(str)
+    if not line.str.fullmatch(r"[0-9]+").all():
+        return None
+    line_no = [int(v) for v in line]
+    if min(line_no) < 1:
+        return None
+    agg = text("aggregate")
+    has_agg = (agg != "").to_numpy()
+    if has_agg.any():
+        if aggregates is not None and not agg[has_agg].isin(list(aggregates)).all():
+            return None
+        if (text("basis")[has_agg] == "stated").any():
+            return None
+    return list(parsed.dt.date), [float(v) for v in share], line_no
 
 
 def validate_changes(
@@ -73,6 +155,7 @@ def validate_changes(
     *,
     aggregates: Sequence[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] = CONTROLLERS,
 ) -> pd.DataFrame:
     """Check every row of a control-change table and return it typed.
 
@@ -91,6 +174,9 @@ def validate_changes(
         Known aggregate keys; when ``None`` the column is not checked.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    sides : Sequence[str]
+        The battle's side ids (``battle.side_ids``): the allowed ``controller`` and
+        ``remainder`` values. The default is the embedded battle's, for old callers.
 
     Returns
     -------
@@ -121,7 +207,10 @@ def validate_changes(
     shares: list[float] = []
     lines: list[int] = []
     seen_ids: dict[str, int] = {}
-    for i, rec in enumerate(frame.to_dict("records"), start=1):
+    # a table without a problem is checked column-wise; any doubt, and every row is
+    # checked one by one below, which words the messages
+    fast = _fast_columns(frame, known, source_ranks, aggregates, sides)
+    for i, rec in enumerate(frame.to_dict("records") if fast is None else [], start=1):
 
         def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
             problems.append(Problem(file, col, expected, got, row=_i, hint=hint))
@@ -147,8 +236,8 @@ def validate_changes(
                     hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
             bad("district_id", "a district id of the gazetteer", repr(did), hint)
         controller = rec["controller"].strip()
-        if not _choice(controller, CONTROLLERS):
-            bad("controller", "one of " + ", ".join(CONTROLLERS), repr(controller))
+        if not _choice(controller, sides):
+            bad("controller", "one of " + ", ".join(sides), repr(controller))
         extent = rec["extent"].strip()
         if not _choice(extent, EXTENTS):
             bad("extent", "one of " + ", ".join(EXTENTS), repr(extent))
@@ -169,8 +258,8 @@ def validate_changes(
         if remainder:
             if extent != "partial":
                 bad("remainder", "empty for a full row", repr(remainder))
-            elif not _choice(remainder, CONTROLLERS):
-                bad("remainder", "empty or one of " + ", ".join(CONTROLLERS), repr(remainder))
+            elif not _choice(remainder, sides):
+                bad("remainder", "empty or one of " + ", ".join(sides), repr(remainder))
             elif remainder == controller:
                 bad("remainder", "a side other than the controller", repr(remainder))
         event = rec["event"].strip()
@@ -200,6 +289,8 @@ def validate_changes(
                 "'stated'")
     if problems:
         raise ValidationError(problems)
+    if fast is not None:
+        dates, shares, lines = fast
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
@@ -244,16 +335,16 @@ class State:
         """``full`` or ``partial``."""
         return "full" if self.remainder is None else "partial"
 
-    def fractions(self) -> dict[str, float]:
-        """Share of the district held by each side, summing to 1."""
-        out = dict.fromkeys(CONTROLLERS, 0.0)
+    def fractions(self, sides: Sequence[str]) -> dict[str, float]:
+        """Share of the district held by each of *sides*, summing to 1."""
+        out = dict.fromkeys(sides, 0.0)
         out[self.controller] += self.share
         if self.remainder is not None:
             out[self.remainder] += 1.0 - self.share
         return out
 
 
-def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
+def _next_state(prev: State | None, row: Mapping[str, object], contested: str | None) -> State:
     controller = str(row["controller"])
     if row["extent"] == "full":
         return State(controller)
@@ -261,7 +352,7 @@ def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
     remainder = str(row["remainder"]) or None
     if remainder is None:
         if prev is None:
-            remainder = "contested"
+            remainder = contested if contested is not None else controller
         elif prev.remainder is None:
             remainder = prev.controller
         elif controller == prev.controller:
@@ -286,9 +377,49 @@ def _next_state(prev: State | None, row: Mapping[str, object]) -> State:
     return State(controller, share, remainder)
 
 
+#: Columns of :attr:`Timeline.intervals`.
+INTERVAL_COLUMNS: tuple[str, ...] = (
+    "district_id", "first", "stop", "controller", "share", "remainder", "extent", "since",
+    "change_id",
+)
+#: Columns of :attr:`Timeline.states`, after ``date``.
+STATE_COLUMNS: tuple[str, ...] = (
+    "district_id", "controller", "share", "remainder", "extent", "since", "change_id",
+)
+
+
+def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = CONTROLLERS) -> dict[str, np.ndarray]:
+    """Share of each district held by each side, for rows of states or intervals.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with ``controller``, ``share`` and ``remainder`` (``""`` when full).
+    sides : Sequence[str]
+        The battle's side ids.
+
+    Returns
+    -------
+    dict
+        Side -> float array, one value per row; the four values of a row sum to 1.
+    """
+    ctrl = frame["controller"].to_numpy()
+    rem = frame["remainder"].to_numpy()
+    share = frame["share"].to_numpy(dtype=float)
+    return {
+        side: np.where(ctrl == side, share, 0.0) + np.where(rem == side, 1.0 - share, 0.0)
+        for side in sides
+    }
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Daily state of every district, and every row's fate.
+
+    The states are kept as *intervals*: one row per district and run of days over
+    which its state does not change, so that the size grows with the rows of the
+    control table, not with districts times days. :attr:`states`, the long table of
+    every district on every day, is built from them on first use only.
 
     Attributes
     ----------
@@ -296,20 +427,26 @@ class Timeline:
         Every day from start to end, inclusive.
     district_ids : list of str
         Districts covered, in gazetteer order.
-    states : pandas.DataFrame
-        Long table, one row per (date, district): ``controller``, ``share``,
-        ``remainder`` (``""`` when full), ``extent``, ``since`` (first day of the
-        current unchanged state) and ``change_id`` (the row that set it).
+    intervals : pandas.DataFrame
+        One row per district and state, in district order then time:
+        ``district_id``, ``first`` and ``stop`` (indices into :attr:`dates` of the
+        first day of the state and of the day after its last), ``controller``,
+        ``share``, ``remainder`` (``""`` when full), ``extent``, ``since`` (first
+        day of the state, not before the first day) and ``change_id`` (the row
+        that set it). Two successive intervals of a district differ in state.
     history : pandas.DataFrame
         Every row of the change table with ``status``: ``applied``, ``superseded``
         (lost the same-day rule), ``repelled`` or ``after-end``; and ``disputed``
         (another source reported a different state for the same district and day).
+    sides : tuple of str
+        The battle's side ids, in legend order (the columns of :meth:`fractions`).
     """
 
     dates: list[date]
     district_ids: list[str]
-    states: pd.DataFrame
+    intervals: pd.DataFrame
     history: pd.DataFrame
+    sides: tuple[str, ...] = CONTROLLERS
 
     def _day(self, day: date | str) -> date:
         d = date.fromisoformat(day) if isinstance(day, str) else day
@@ -323,6 +460,13 @@ class Timeline:
                 ]
             )
         return d
+
+    def _in_force(self, day: date | str) -> pd.DataFrame:
+        k = (self._day(day) - self.dates[0]).days
+        iv = self.intervals
+        first = iv["first"].to_numpy()
+        stop = iv["stop"].to_numpy()
+        return iv[(first <= k) & (stop > k)]
 
     def state_on(self, day: date | str) -> pd.DataFrame:
         """Every district's state on *day*, indexed by ``district_id``.
@@ -338,35 +482,72 @@ class Timeline:
             Columns ``controller``, ``share``, ``remainder``, ``extent``, ``since``,
             ``change_id``, in gazetteer order.
         """
-        d = self._day(day)
-        sub = self.states[self.states["date"] == d]
-        return sub.drop(columns="date").set_index("district_id")
+        sub = self._in_force(day)
+        return sub[list(STATE_COLUMNS)].set_index("district_id")
 
-    def fractions(self) -> pd.DataFrame:
-        """Share of each district held by each side, per day.
+    def fractions_on(self, day: date | str) -> pd.DataFrame:
+        """Share of each district held by each side on one day.
+
+        Parameters
+        ----------
+        day : datetime.date or str
+            The day (ISO string accepted).
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``date``, ``district_id`` and one column per controller; the
-            four shares of a row sum to 1.
+            Indexed by ``district_id`` (gazetteer order), one column per controller;
+            the four shares of a row sum to 1.
+        """
+        sub = self._in_force(day)
+        return pd.DataFrame(side_fractions(sub, self.sides),
+                            index=pd.Index(sub["district_id"].to_numpy(), name="district_id"))
+
+    @cached_property
+    def states(self) -> pd.DataFrame:
+        """Long table, one row per (date, district), sorted by date then district order.
+
+        Columns ``date``, ``district_id``, ``controller``, ``share``, ``remainder``
+        (``""`` when full), ``extent``, ``since`` and ``change_id``. Built from
+        :attr:`intervals` on first use: its size is districts times days, so the
+        package's own commands never ask for it.
+        """
+        iv = self.intervals
+        first = iv["first"].to_numpy(dtype=np.int64)
+        stop = iv["stop"].to_numpy(dtype=np.int64)
+        span = stop - first
+        which = np.repeat(np.arange(len(iv)), span)
+        # day of each (interval, day) pair: first + offset within the interval
+        offset = np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span)
+        day = first[which] + offset
+        pos = pd.Index(self.district_ids).get_indexer(iv["district_id"])[which]
+        order = np.lexsort((pos, day))
+        which, day = which[order], day[order]
+        out = {"date": np.asarray(self.dates, dtype=object)[day]}
+        for col in STATE_COLUMNS:
+            out[col] = iv[col].to_numpy()[which]
+        return pd.DataFrame(out)
+
+    def fractions(self) -> pd.DataFrame:
+        """Share of each district held by each side, per day (a districts x days table).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``date``, ``district_id`` and one column per side of
+            :attr:`sides`; the shares of a row sum to 1.
         """
         st = self.states
         out = st[["date", "district_id"]].copy()
-        for side in CONTROLLERS:
-            own = np.where(st["controller"] == side, st["share"], 0.0)
-            rest = np.where(st["remainder"] == side, 1.0 - st["share"], 0.0)
-            out[side] = own + rest
+        for side, values in side_fractions(st, self.sides).items():
+            out[side] = values
         return out
 
     @cached_property
     def change_days(self) -> list[date]:
         """Days (after the first) on which at least one district's state differs from the day before."""
-        key = self.states[["date", "district_id", "controller", "share", "remainder"]].copy()
-        wide = key.pivot(index="date", columns="district_id",
-                         values=["controller", "share", "remainder"])
-        changed = (wide != wide.shift()).any(axis=1)
-        return [d for d, c in zip(wide.index, changed, strict=True) if c and d != self.dates[0]]
+        starts = np.unique(self.intervals["first"].to_numpy(dtype=np.int64))
+        return [self.dates[int(k)] for k in starts if k > 0]
 
     def district_history(self, district_id: str) -> pd.DataFrame:
         """Every row about one district, oldest first, with its status.
@@ -387,12 +568,14 @@ class Timeline:
 def build_timeline(
     changes: pd.DataFrame,
     district_ids: Sequence[str],
-    start: date = DEFAULTS.start,
-    end: date = DEFAULTS.end,
+    start: date,
+    end: date,
     *,
     file: str = "control table",
+    sides: Sequence[str] = CONTROLLERS,
+    contested: str | None = _DEFAULT_CONTESTED,
 ) -> Timeline:
-    """Compute the daily state of every district.
+    """Compute the state of every district, as intervals of unchanged state.
 
     Parameters
     ----------
@@ -404,11 +587,17 @@ def build_timeline(
         First and last day, inclusive.
     file : str
         File name for messages.
+    sides : Sequence[str]
+        The battle's side ids in legend order (``battle.side_ids``).
+    contested : str or None
+        The battle's contested side: it holds the rest of a district whose first row
+        is partial and names no remainder (``None``: the row's controller holds it all).
 
     Returns
     -------
     Timeline
-        The daily states and the history.
+        The states and the history. Time and memory grow with the rows of
+        *changes* plus the districts plus the days, not with districts times days.
 
     Raises
     ------
@@ -419,7 +608,8 @@ def build_timeline(
     if end < start:
         raise ValidationError([Problem("--start/--end", "", "start on or before end",
                                        f"{start} > {end}")])
-    dates = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    n_days = (end - start).days + 1
+    dates = [start + timedelta(days=i) for i in range(n_days)]
     hist = changes.copy()
     hist["status"] = "applied"
     hist.loc[hist["event"] == "repelled", "status"] = "repelled"
@@ -447,13 +637,14 @@ def build_timeline(
             "change_id"]
     prev_by: dict[str, State] = {}
     # rows are sorted by district then date: one pass, no per-group conversion
-    for rec in applied[cols].to_dict("records"):
+    for values in zip(*(applied[c].to_numpy() for c in cols), strict=True):
+        rec = dict(zip(cols, values, strict=True))
         did = rec["district_id"]
         seq = per_district.get(did)
         if seq is None:
             continue
         prev = prev_by.get(did)
-        new = _next_state(prev, rec)
+        new = _next_state(prev, rec, contested)
         if new != prev:
             seq.append((rec["date"], new, rec["change_id"]))
         prev_by[did] = new
@@ -474,20 +665,19 @@ def build_timeline(
     records = []
     for did in district_ids:
         seq = per_district[did]
+        # the state in force on the first day: the last one dated on or before it
         k = 0
-        for d in dates:
-            while k + 1 < len(seq) and seq[k + 1][0] <= d:
-                k += 1
-            eff, st, cid = seq[k]
-            since = max(eff, start)
-            records.append((d, did, st.controller, st.share, st.remainder or "", st.extent, since,
-                            cid))
-    states = pd.DataFrame(
-        records,
-        columns=["date", "district_id", "controller", "share", "remainder", "extent", "since",
-                 "change_id"],
-    ).sort_values(["date"], kind="stable", ignore_index=True)
+        while k + 1 < len(seq) and seq[k + 1][0] <= start:
+            k += 1
+        for j in range(k, len(seq)):
+            eff, st, cid = seq[j]
+            first = max((eff - start).days, 0)
+            stop = (seq[j + 1][0] - start).days if j + 1 < len(seq) else n_days
+            records.append((did, first, min(stop, n_days), st.controller, st.share,
+                            st.remainder or "", st.extent, max(eff, start), cid))
+    intervals = pd.DataFrame(records, columns=list(INTERVAL_COLUMNS))
     history = hist.drop(columns=list(prio.columns)).sort_values(
         ["date", "district_id", "order"], ignore_index=True
     )
-    return Timeline(dates=dates, district_ids=list(district_ids), states=states, history=history)
+    return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
+                    history=history, sides=tuple(sides))

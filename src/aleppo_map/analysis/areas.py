@@ -1,6 +1,10 @@
 """Areas and shares: who held how much, per district and per day.
 
-Every area is computed in a metric CRS (UTM zone 37N), never in degrees.
+Every area is computed in the battle's metric CRS (``settings.metric_crs``), never in
+degrees. Shares are also measured against the battle's *reference area*
+(``battle.reference``): the ground one side held on the battle's first day, districts
+of some sectors (suburbs, outskirts) left out. The functions and columns about it keep
+the short name ``east`` (``east_km2``, ``east_<side>_pct``) for compatibility.
 """
 
 from __future__ import annotations
@@ -11,13 +15,22 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
-from aleppo_map.settings import CONTROLLERS
+from aleppo_map.battle import default_battle
 
 if TYPE_CHECKING:
+    from aleppo_map.battle import Reference
+    from aleppo_map.geometry.layer import DistrictLayer
     from aleppo_map.project import Project
 
-#: Sectors left out of the formerly rebel-held east: districts outside the city proper.
-EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = ("outskirts",)
+
+def _default_excluded() -> tuple[str, ...]:
+    ref = default_battle().reference
+    return tuple(ref.exclude_sectors) if ref is not None else ()
+
+
+#: Sectors the embedded battle leaves out of its reference area (transitional: code
+#: takes them from ``project.battle.reference.exclude_sectors``).
+EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = _default_excluded()
 
 
 def state_table(project: Project, day: str | date) -> pd.DataFrame:
@@ -52,7 +65,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "district_id": st["district_id"],
-            "name_en": [gaz.name_en(d) for d in st["district_id"]],
+            "name_en": gaz.frame["name_en"].reindex(st["district_id"]).astype(str).to_numpy(),
             "controller": st["controller"],
             "extent": st["extent"],
             "share": st["share"].round(3),
@@ -70,7 +83,7 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
 def district_areas(project: Project) -> pd.Series:
     """Area of every district in km², computed in the metric CRS.
 
-    Polygons are measured in ``settings.metric_crs`` (UTM zone 37N). A district the
+    Polygons are measured in ``settings.metric_crs``. A district the
     boundary file lacks (drawn as a point) has no polygon to measure: it counts with
     the area the layer gives it (the gazetteer's estimate), so that it is never
     silently dropped from the totals.
@@ -94,7 +107,7 @@ def district_areas(project: Project) -> pd.Series:
     return areas.reindex(project.timeline.district_ids).fillna(0.0).rename("area_km2")
 
 
-def _layer(project: Project):
+def _layer(project: Project) -> DistrictLayer:
     from aleppo_map._errors import AleppoMapError
 
     if project.layer is None:
@@ -102,11 +115,61 @@ def _layer(project: Project):
     return project.layer
 
 
-def east_ids(project: Project) -> list[str]:
-    """List the districts of the formerly rebel-held east: any rebel share on 15 November (day one).
+def sides(project: Project) -> tuple[str, ...]:
+    """Return the battle's side ids in legend order (the columns of the timeline's fractions).
 
-    Districts of the sectors in :data:`EAST_EXCLUDED_SECTORS` (outside the city) are
-    left out.
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    tuple of str
+        Side ids.
+    """
+    return tuple(project.timeline.sides)
+
+
+def reference(project: Project) -> Reference | None:
+    """Return the battle's reference area (``battle.reference``), or ``None`` when it has none.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    Reference or None
+        Its side, excluded sectors and label.
+    """
+    ref = project.battle.reference
+    return ref if ref is not None and ref.side in sides(project) else None
+
+
+def reference_side(project: Project) -> str | None:
+    """Return the side whose ground on the first day makes the reference area (``None``: no area).
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    str or None
+        A side id.
+    """
+    ref = reference(project)
+    return ref.side if ref is not None else None
+
+
+def east_ids(project: Project) -> list[str]:
+    """List the districts of the reference area: any share of its side on the first day.
+
+    Districts of the sectors the reference leaves out (``exclude_sectors``, outside
+    the city) are left out.
 
     Parameters
     ----------
@@ -116,32 +179,53 @@ def east_ids(project: Project) -> list[str]:
     Returns
     -------
     list of str
-        District ids in timeline order (empty when the rebels held nothing on 15 November (day one)).
+        District ids in timeline order (empty when the side held nothing on the first
+        day, or the battle has no reference area).
     """
-    first = _opening(project)["rebel"]
+    side = reference_side(project)
+    if side is None:
+        return []
+    first = _opening(project)[side]
     held = {d for d, r in zip(project.timeline.district_ids, first, strict=True) if r > 0}
     inside = _in_city(project)
     return [d for d, ok in zip(project.timeline.district_ids, inside, strict=True)
             if ok and d in held]
 
 
+def excluded_sectors(project: Project) -> tuple[str, ...]:
+    """Sectors outside the city, left out of the reference area and of city totals.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    tuple of str
+        ``battle.reference.exclude_sectors`` (empty without a reference).
+    """
+    ref = project.battle.reference
+    return tuple(ref.exclude_sectors) if ref is not None else ()
+
+
 def _in_city(project: Project) -> np.ndarray:
-    """Per timeline district, whether its sector counts for the east (not outskirts)."""
+    """Per timeline district, whether its sector counts for the city (not excluded)."""
     ids = project.timeline.district_ids
     gdf = project.layer.gdf if project.layer is not None else None
     if gdf is None or "sector" not in gdf.columns:
         return np.ones(len(ids), dtype=bool)
     sector = gdf["sector"].reindex(ids).fillna("").astype(str)
-    return ~sector.isin(EAST_EXCLUDED_SECTORS).to_numpy()
+    return ~sector.isin(excluded_sectors(project)).to_numpy()
 
 
 def east_km2(project: Project) -> float:
-    """Measure the formerly rebel-held east: the area the rebels held on 15 November (day one).
+    """Measure the reference area: the area its side held on the battle's first day.
 
-    Each district counts with its area times the rebels' share of it on the first
-    day (a district 5% rebel-held adds 5% of its area), so that a large district
-    the rebels barely held does not pass for rebel territory. Districts outside the
-    city (:data:`EAST_EXCLUDED_SECTORS`) are left out.
+    Each district counts with its area times the side's share of it on the first
+    day (a district 5% held adds 5% of its area), so that a large district the side
+    barely held does not pass for its territory. Districts outside the city (the
+    reference's ``exclude_sectors``) are left out.
 
     Parameters
     ----------
@@ -151,41 +235,88 @@ def east_km2(project: Project) -> float:
     Returns
     -------
     float
-        km² (0 when the rebels held nothing on 15 November (day one)).
+        km² (0 when the side held nothing on the first day, or there is no reference).
     """
-    a, _ = _wide(project)
-    return float((a * _opening(project)["rebel"] * _in_city(project)).sum())
+    side = reference_side(project)
+    if side is None:
+        return 0.0
+    return float((_areas(project) * _opening(project)[side] * _in_city(project)).sum())
 
 
-def _wide(project: Project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Areas per district and, per side, its shares as a (day x district) array."""
+def _areas(project: Project) -> np.ndarray:
+    """Area (km²) of every timeline district, in timeline order."""
+    return district_areas(project).reindex(project.timeline.district_ids).to_numpy(dtype=float)
+
+
+def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]:
+    """Return the intervals, the timeline position of each one's district, and its fractions."""
+    from aleppo_map.timeline import side_fractions
+
     tl = project.timeline
-    ids = tl.district_ids
-    fr = tl.fractions()
-    shares = {
-        side: fr.pivot(index="date", columns="district_id", values=side)
-        .reindex(index=tl.dates, columns=ids).to_numpy(dtype=float)
-        for side in CONTROLLERS
-    }
-    return district_areas(project).reindex(ids).to_numpy(dtype=float), shares
+    iv = tl.intervals
+    pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+    return iv, pos, side_fractions(iv, sides(project))
+
+
+def _daily(iv: pd.DataFrame, n_days: int, weights: np.ndarray) -> np.ndarray:
+    """Sum per day of per-interval *weights*, from the change intervals.
+
+    A difference array over days: each interval adds its weight on its first day and
+    takes it away on the day after its last; a cumulative sum then gives every day's
+    total. Time O(intervals + days), whatever the number of districts. Sums are carried
+    in extended precision so that the totals match a direct sum to the last printed digit.
+
+    Parameters
+    ----------
+    iv : pandas.DataFrame
+        Intervals (``first`` and ``stop`` day indices).
+    n_days : int
+        Days of the timeline.
+    weights : numpy.ndarray
+        ``(intervals,)`` or ``(intervals, k)`` values.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(days,)`` or ``(days, k)`` float64 totals.
+    """
+    w = np.asarray(weights, dtype=np.longdouble)
+    diff = np.zeros((n_days + 1, *w.shape[1:]), dtype=np.longdouble)
+    np.add.at(diff, iv["first"].to_numpy(dtype=np.int64), w)
+    np.add.at(diff, iv["stop"].to_numpy(dtype=np.int64), -w)
+    return np.cumsum(diff[:-1], axis=0).astype(float)
+
+
+def _nonneg(values: np.ndarray) -> np.ndarray:
+    """Clear the rounding residue of sums that cannot be negative (no ``-0.0`` printed)."""
+    out = np.where(values < 0, 0.0, values)
+    return out + 0.0
+
+
+def _daily_counts(iv: pd.DataFrame, n_days: int, flags: np.ndarray) -> np.ndarray:
+    """Count the intervals flagged on each day, exactly (integer difference array)."""
+    f = np.asarray(flags, dtype=bool)
+    diff = (np.bincount(iv["first"].to_numpy(dtype=np.int64)[f], minlength=n_days + 1)
+            - np.bincount(iv["stop"].to_numpy(dtype=np.int64)[f], minlength=n_days + 1))
+    return np.cumsum(diff[:-1]).astype(int)
 
 
 def _opening(project: Project) -> dict[str, np.ndarray]:
-    """Per side, its share of each timeline district on the offensive's first day."""
-    ref = getattr(project, "opening", None)  # duck-typed projects may lack it
+    """Per side, its share of each timeline district on the battle's first day."""
+    ref = project.opening
     if ref is None:
-        fr = project.timeline.fractions()
-        ref = fr[fr["date"] == project.timeline.dates[0]].set_index("district_id")
+        ref = project.timeline.fractions_on(project.timeline.dates[0])
     ref = ref.reindex(project.timeline.district_ids).fillna(0.0)
-    return {side: ref[side].to_numpy(dtype=float) for side in CONTROLLERS}
+    return {side: ref[side].to_numpy(dtype=float) for side in sides(project)}
 
 
 def east_shares(project: Project) -> np.ndarray:
-    """Share of the formerly rebel-held east (see :func:`east_km2`) held by each side, per day.
+    """Share of the reference area (see :func:`east_km2`) held by each side, per day.
 
-    Within a district, the rebels keep what they still hold, up to their day-one
-    share; what they lost goes to the sides that gained ground in the district since
-    15 November, in proportion to their gains. On 15 November the rebels hold all of it.
+    Within a district, the reference side keeps what it still holds, up to its
+    first-day share; what it lost goes to the sides that gained ground in the district
+    since the first day, in proportion to their gains. On the first day the reference
+    side holds all of it.
 
     Parameters
     ----------
@@ -195,25 +326,35 @@ def east_shares(project: Project) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(days, 4)`` percentages in :data:`CONTROLLERS` order (each row sums to 100),
-        all NaN when the rebels held nothing on 15 November (day one).
+        ``(days, sides)`` percentages in the order of :func:`sides` (each row sums to
+        100), all NaN when the side held nothing on the first day or there is no
+        reference area.
     """
-    a, f = _wide(project)
-    a = a * _in_city(project)
+    order = sides(project)
+    n_days = len(project.timeline.dates)
+    out = np.full((n_days, len(order)), np.nan)
+    ref_side = reference_side(project)
+    if ref_side is None:
+        return out
+    a = _areas(project) * _in_city(project)
     f0 = _opening(project)
-    r1 = f0["rebel"]
+    r1 = f0[ref_side]
     total = float((a * r1).sum())
-    out = np.full((len(project.timeline.dates), len(CONTROLLERS)), np.nan)
     if total <= 0:
         return out
-    kept = np.minimum(f["rebel"], r1)
-    lost = r1 - kept
-    gains = {s: np.clip(f[s] - f0[s], 0, None) for s in CONTROLLERS if s != "rebel"}
+    # per interval of unchanged state, then summed per day from the intervals
+    iv, pos, f = _intervals(project)
+    a_i, r1_i = a[pos], r1[pos]
+    kept = np.minimum(f[ref_side], r1_i)
+    lost = r1_i - kept
+    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in order if s != ref_side}
     gained = sum(gains.values())
+    parts = []
     with np.errstate(invalid="ignore", divide="ignore"):
-        for k, side in enumerate(CONTROLLERS):
-            part = kept if side == "rebel" else lost * np.where(gained > 0, gains[side] / gained, 0)
-            out[:, k] = (a * part).sum(axis=1) / total * 100
+        for side in order:
+            part = kept if side == ref_side else lost * np.where(gained > 0, gains[side] / gained, 0)
+            parts.append(a_i * part)
+    out[:, :] = _nonneg(_daily(iv, n_days, np.stack(parts, axis=1))) / total * 100
     return out
 
 
@@ -240,28 +381,28 @@ def majority_holder(states: pd.DataFrame) -> pd.Series:
 
 
 def daily_stats(project: Project) -> pd.DataFrame:
-    """Tabulate per day what each side held: km², districts, share of the formerly rebel-held east.
+    """Tabulate per day what each side held: km², districts, share of the reference area.
 
     Notes
     -----
     ``<side>_km2``
         Sum over districts of area × the side's share of the district (a district
         split 0.4/0.6 adds 40% of its area to one side and 60% to the other). The
-        four columns sum to ``total_km2``, the area of the whole layer.
+        side columns sum to ``total_km2``, the area of the whole layer.
     ``<side>_districts``
         Districts whose majority holder (see :func:`majority_holder`) is the side;
         they sum to the number of districts. ``split_districts`` counts those of
         them that are shared between two sides that day.
     ``east_<side>_pct``
-        Percentage of the formerly rebel-held east (the area of the city the rebels
-        held on the first day, ``east_km2``; see :func:`east_km2` and
-        :func:`east_shares`) held by the side. Empty when the rebels held nothing
-        on 15 November (day one).
+        Percentage of the battle's reference area (the area of the city the
+        reference side held on the first day, ``east_km2``; see :func:`east_km2` and
+        :func:`east_shares`) held by the side. Empty when that side held nothing
+        on the first day, or the battle has no reference area.
 
     Parameters
     ----------
     project : Project
-        Loaded inputs, with a layer (areas are measured in UTM zone 37N).
+        Loaded inputs, with a layer (areas are measured in ``settings.metric_crs``).
 
     Returns
     -------
@@ -269,24 +410,23 @@ def daily_stats(project: Project) -> pd.DataFrame:
         One row per day, ``date`` as ISO text first.
     """
     tl = project.timeline
-    a, f = _wide(project)
-    st = tl.states
-    holder = majority_holder(st)
-    split = st["remainder"].astype(str) != ""
-    day_of_st = st["date"].to_numpy()
+    n_days = len(tl.dates)
+    a = _areas(project)
+    # every daily total at once, from the change intervals (never a districts x days table)
+    order = sides(project)
+    iv, pos, f = _intervals(project)
+    km2 = _nonneg(_daily(iv, n_days, np.stack([f[side] * a[pos] for side in order], axis=1)))
+    holder = majority_holder(iv).to_numpy()
     out = pd.DataFrame({"date": [d.isoformat() for d in tl.dates]})
-    for side in CONTROLLERS:
-        out[f"{side}_km2"] = (f[side] * a).sum(axis=1).round(4)
+    for k, side in enumerate(order):
+        out[f"{side}_km2"] = km2[:, k].round(4)
     out["total_km2"] = round(float(a.sum()), 4)
-    for side in CONTROLLERS:
-        n = pd.Series((holder == side).to_numpy()).groupby(day_of_st).sum()
-        out[f"{side}_districts"] = n.reindex(tl.dates).to_numpy().astype(int)
-    out["split_districts"] = (
-        pd.Series(split.to_numpy()).groupby(day_of_st).sum().reindex(tl.dates).to_numpy()
-        .astype(int)
-    )
+    for side in order:
+        out[f"{side}_districts"] = _daily_counts(iv, n_days, holder == side)
+    out["split_districts"] = _daily_counts(iv, n_days, iv["remainder"].astype(str).to_numpy()
+                                           != "")
     out["east_km2"] = round(east_km2(project), 4)
     pct = east_shares(project)
-    for k, side in enumerate(CONTROLLERS):
+    for k, side in enumerate(order):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
     return out

@@ -1,7 +1,8 @@
 """Check the map against the sources' own numbers.
 
-The sources quote figures about territory: shares of the formerly rebel-held east,
-the rebel-held area in km², a district's share. ``data/reported_figures.csv``
+The sources quote figures about territory: shares of the battle's reference area
+(``battle.reference``, e.g. the ground one side held on the first day), the area a
+side held in km², a district's share. A battle's ``reported_figures.csv``
 lists every such claim with its source line; :func:`check_figures` computes the
 same quantity from the map (the control table joined to the district areas) on
 the claim's day and gives a verdict: ``consistent`` within the tolerance below,
@@ -9,20 +10,19 @@ the claim's day and gives a verdict: ``consistent`` within the tolerance below,
 
 Definitions
 -----------
-The areas and the east are those of :mod:`aleppo_map.analysis.areas`, so that the check,
-the statistics and the HTML explorer give the same numbers:
+The areas and the reference area are those of :mod:`aleppo_map.analysis.areas`, so
+that the check, the statistics and the HTML explorer give the same numbers:
 
-* Areas are measured in UTM zone 37N (:func:`stats.district_areas`); a district
-  the boundary file lacks counts with the gazetteer's estimated area, and the
-  verdict's reason names such districts.
-* The *city* leaves out the sectors of :data:`stats.EAST_EXCLUDED_SECTORS`
-  (suburbs outside it); the rebel-held area, the count of rebel-held districts
-  and shares of the city are taken over the city only.
-* The *formerly rebel-held east* is the area the rebels held in the city on the
-  first day of the offensive (:data:`EAST_BASELINE`), district area times their
-  share (:func:`stats.east_km2`); shares of it per side come from
-  :func:`stats.east_shares`, and ``government_gain_km2`` is the government's
-  share times that area.
+* Areas are measured in the battle's metric CRS (:func:`areas.district_areas`); a
+  district the boundary file lacks counts with the gazetteer's estimated area, and
+  the verdict's reason names such districts.
+* The *city* leaves out the sectors the battle's reference excludes
+  (``exclude_sectors``: suburbs outside it); a side's area, the count of districts
+  where it holds ground and shares of the city are taken over the city only.
+* The *reference area* is the area its side held in the city on the battle's first
+  day, district area times its share (:func:`areas.east_km2`); shares of it per
+  side come from :func:`areas.east_shares`, and ``side_gain_km2`` is a side's share
+  times that area.
 * The map's state for a day is the state at its end; a claim marked
   ``start-of-day`` is compared with the end of the day before.
 * A claim dated only to a window (``date`` to ``date_latest``) is compared on
@@ -49,9 +49,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -60,14 +61,17 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
+from aleppo_map.battle import Battle, default_battle
+from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
+    from aleppo_map.timeline import Timeline
 
 # ----------------------------------------------------------------------------- settings
-#: First day of the offensive: the state on this day defines the formerly rebel-held east.
-EAST_BASELINE: Final[date] = DEFAULTS.start
+#: First day of the embedded battle (transitional: the code uses ``battle.first_day``,
+#: the day whose state defines a battle's reference area).
+EAST_BASELINE: Final[date] = default_battle().first_day
 #: Tolerance for shares, in percentage points (rounded figures, coarse partial shares).
 SHARE_TOLERANCE_PP: Final[float] = 10.0
 #: Relative tolerance for areas in km²: boundaries are approximate and whole districts
@@ -104,46 +108,50 @@ class Scope:
         ``share`` (compared in percent), ``area`` (km²) or ``count`` (districts).
     district : bool
         Whether the claim is about one named district.
-    side : str or None
-        The side the quantity is about, or ``None`` when the row's ``side`` says.
     needs_area : bool
         Whether district areas enter the computation.
-    east : bool
-        Whether the computation uses the formerly rebel-held east (needs the baseline day).
+    reference : bool
+        Whether the computation uses the battle's reference area (needs its first day).
     template : str
-        Wording of the claim, in our own words.
+        Wording of the claim, in our own words: ``{side}`` is the row's side (its
+        short name, capitalised), ``{side_lower}`` the same in running text,
+        ``{reference}`` the label of the battle's reference area, ``{district}`` the
+        district's name and ``{q}`` the quantity.
     """
 
     kind: str
     district: bool
-    side: str | None
     needs_area: bool
-    east: bool
+    reference: bool
     template: str
 
 
+#: What a figure may measure; every scope is about the side of the row's ``side`` column.
 SCOPES: Final[Mapping[str, Scope]] = {
-    "east_share_government": Scope("share", False, "government", True, True,
-                                   "Government held {q} of the formerly rebel-held east"),
-    "east_share_rebel": Scope("share", False, "rebel", True, True,
-                              "Rebels still held {q} of the formerly rebel-held east"),
-    "rebel_area_km2": Scope("area", False, "rebel", True, False,
-                            "Rebel-held area was {q} km²"),
-    "government_gain_km2": Scope("area", False, "government", True, True,
-                                 "Government had taken {q} km² of the rebel-held east"),
-    "district_share": Scope("share", True, None, False, False, "{side} held {q} of {district}"),
-    "district_of_rebel_area": Scope("share", True, "rebel", True, False,
-                                    "{district} was {q} of the rebel-held area"),
-    "east_count_share_government": Scope(
-        "share", False, "government", False, True,
-        "Government held {q} of the formerly rebel-held districts (counted by district)"),
-    "rebel_district_count": Scope("count", False, "rebel", False, False,
-                                  "Rebels held ground in {q} districts"),
-    "city_share": Scope("share", False, None, True, False, "{side} held {q} of the city"),
+    "reference_share": Scope("share", False, True, True, "{side} held {q} of the {reference}"),
+    "side_area_km2": Scope("area", False, True, False, "{side} held {q} km² of the city"),
+    "side_gain_km2": Scope("area", False, True, True,
+                           "{side} had taken {q} km² of the {reference}"),
+    "district_share": Scope("share", True, False, False, "{side} held {q} of {district}"),
+    "district_of_side_area": Scope("share", True, True, False,
+                                   "{district} was {q} of the area held by {side_lower}"),
+    "reference_count_share": Scope(
+        "share", False, False, True,
+        "{side} held {q} of the districts of the {reference} (counted by district)"),
+    "side_district_count": Scope("count", False, False, False,
+                                 "{side} held ground in {q} districts"),
+    "city_share": Scope("share", False, True, False, "{side} held {q} of the city"),
 }
-
-_SIDE_WORD = {"government": "Government", "rebel": "Rebels", "sdf": "SDF",
-              "contested": "Contested ground"}
+#: Wording of a reference share about the reference side itself.
+_STILL_HELD = "{side} still held {q} of the {reference}"
+#: Scope names of earlier versions, and what they are now (for the error's hint).
+RENAMED_SCOPES: Final[Mapping[str, str]] = {
+    "east_share_government": "reference_share", "east_share_rebel": "reference_share",
+    "rebel_area_km2": "side_area_km2", "government_gain_km2": "side_gain_km2",
+    "district_of_rebel_area": "district_of_side_area",
+    "east_count_share_government": "reference_count_share",
+    "rebel_district_count": "side_district_count",
+}
 _CMP_WORD = {"=": "", "about": "about ", ">": "more than ", ">=": "at least ",
              "<": "less than ", "<=": "at most "}
 _FRACTION_WORD = {0.25: "a quarter", 0.3333: "a third", 0.5: "half", 0.6667: "two thirds",
@@ -159,6 +167,7 @@ def load_figures(
     source_ids: Iterable[str] | None = None,
     district_ids: Iterable[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a table of reported figures.
 
@@ -172,6 +181,8 @@ def load_figures(
         Known district ids; when given, every ``district_id`` must be one.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
+    sides : Sequence[str], optional
+        The battle's side ids, allowed in ``side`` (default: the embedded battle's).
 
     Returns
     -------
@@ -187,13 +198,58 @@ def load_figures(
 
     Examples
     --------
-    >>> figs = load_figures()
-    >>> figs.loc[figs["figure_id"] == "F07", ["scope", "value", "unit"]].values.tolist()
-    [['east_share_government', 60.0, 'percent']]
+    >>> import pandas as pd
+    >>> row = {"figure_id": "F01", "date": "2030-03-04", "scope": "reference_share",
+    ...        "side": "red", "value": "60", "unit": "percent", "comparison": "=",
+    ...        "source_id": "s", "line": "3", "quote_number": "60%"}
+    >>> figs = figures_from_frame(pd.DataFrame([row]), "example.csv", sides=("red", "blue"))
+    >>> figs[["scope", "side", "value"]].values.tolist()
+    [['reference_share', 'red', 60.0]]
     """
     path = Path(path) if path is not None else DEFAULTS.figures_path
     required = [c for c in FIGURE_COLUMNS if c not in _OPTIONAL]
     frame = io.read_csv(path, "table of reported figures", required=required)
+    return figures_from_frame(frame, str(path), source_ids=source_ids,
+                              district_ids=district_ids, suggest=suggest, sides=sides)
+
+
+def figures_from_frame(
+    frame: pd.DataFrame,
+    file: str = "table of reported figures",
+    *,
+    source_ids: Iterable[str] | None = None,
+    district_ids: Iterable[str] | None = None,
+    suggest: Callable[[str], list[str]] | None = None,
+    sides: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Validate a table of reported figures held in memory (as :func:`load_figures`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (strings), in the columns of :data:`FIGURE_COLUMNS`.
+    file : str
+        Where it came from, for messages.
+    source_ids, district_ids, suggest, sides
+        As for :func:`load_figures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem in the table.
+    """
+    path = file
+    missing = [c for c in FIGURE_COLUMNS if c not in _OPTIONAL and c not in frame.columns]
+    if missing:
+        raise ValidationError([Problem(file, c, "a column of the table of reported figures",
+                                       "no such column") for c in missing])
+    frame = frame.fillna("").astype(str)
+    allowed_sides = tuple(sides) if sides is not None else default_battle().side_ids
     for col in _OPTIONAL:
         if col not in frame.columns:
             frame[col] = ""
@@ -229,12 +285,12 @@ def load_figures(
         typed["as_of"].append(as_of)
         scope = SCOPES.get(rec["scope"])
         if scope is None:
-            bad("scope", "one of " + ", ".join(SCOPES), repr(rec["scope"]))
+            renamed = RENAMED_SCOPES.get(rec["scope"])
+            bad("scope", "one of " + ", ".join(SCOPES), repr(rec["scope"]),
+                f"renamed: use {renamed!r} with the side in the side column" if renamed else "")
         side = rec["side"]
-        if side not in CONTROLLERS:
-            bad("side", "one of " + ", ".join(CONTROLLERS), repr(side))
-        elif scope is not None and scope.side is not None and side != scope.side:
-            bad("side", f"{scope.side!r} for scope {rec['scope']!r}", repr(side))
+        if side not in allowed_sides:
+            bad("side", "one of " + ", ".join(allowed_sides), repr(side))
         did = rec["district_id"]
         if scope is not None and scope.district and not did:
             bad("district_id", f"a district id for scope {rec['scope']!r}", "empty")
@@ -297,72 +353,131 @@ def _parse_date(text: str, bad: Callable[..., None], col: str) -> date | None:
 # ----------------------------------------------------------------------------- computing
 @dataclass(frozen=True)
 class _Map:
-    """The map's quantities, prepared once per check."""
+    """The map's quantities, prepared once per check; a day's shares on first use."""
 
     dates: list[date]
-    fractions: Mapping[str, pd.DataFrame]  # side -> (date x district) share of the district
+    timeline: Timeline
+    basis: pd.Series  # basis of each row of the control table, by change id
     city: pd.Series  # bool per district: inside the city (not an excluded sector)
-    east: pd.Index  # the formerly rebel-held east (stats.east_ids)
+    east: pd.Index  # the reference area's districts (areas.east_ids)
     area: pd.Series | None  # km² per district, None when no geometry is loaded
-    east_pct: pd.DataFrame | None  # (date x side) % of the east, from stats.east_shares
+    east_pct: pd.DataFrame | None  # (date x side) % of the reference area, areas.east_shares
     east_km2: float
     area_note: str
-    inferred: pd.DataFrame  # (date x district) True when the day's state rests on a row
-    # whose basis is not 'stated' (inferred from an aggregate statement, or background)
+    baseline: date  # the battle's first day: its state defines the reference area
+    ref_side: str | None  # the reference area's side (None: the battle has none)
+    ref_words: str  # "the <label>" or why there is none, for messages
+    sides: tuple[str, ...]  # the battle's sides
+    _days: dict[date, tuple[dict[str, pd.Series], pd.Series]] = field(default_factory=dict)
+
+    def has_day(self, day: date) -> bool:
+        """Whether *day* is a day of the timeline."""
+        return self.dates[0] <= day <= self.dates[-1]
+
+    def has_district(self, district: str) -> bool:
+        """Whether *district* is a district of the timeline."""
+        return district in self._ids
+
+    @cached_property
+    def _ids(self) -> frozenset[str]:
+        return frozenset(self.timeline.district_ids)
+
+    @cached_property
+    def _per_interval(self) -> dict[str, np.ndarray]:
+        """Per interval of the timeline: days, district position, shares, inferred flag."""
+        from aleppo_map.timeline import side_fractions
+
+        tl = self.timeline
+        iv = tl.intervals
+        out = {f"share:{side}": v for side, v in side_fractions(iv, self.sides).items()}
+        out["first"] = iv["first"].to_numpy(dtype=np.int64)
+        out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
+        out["pos"] = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+        out["inferred"] = iv["change_id"].map(self.basis).ne("stated").to_numpy(dtype=bool)
+        return out
+
+    def _load(self, day: date) -> tuple[dict[str, pd.Series], pd.Series]:
+        if day not in self._days:
+            arr = self._per_interval
+            k = (day - self.dates[0]).days
+            now = (arr["first"] <= k) & (arr["stop"] > k)
+            pos = arr["pos"][now]
+            index = pd.Index(self.timeline.district_ids, name="district_id")
+
+            def spread(values: np.ndarray, dtype: type) -> pd.Series:
+                full = np.zeros(len(index), dtype=dtype)
+                full[pos] = values[now]
+                return pd.Series(full, index=index, name=day)
+
+            shares = {side: spread(arr[f"share:{side}"], float) for side in self.sides}
+            self._days[day] = (shares, spread(arr["inferred"], bool))
+        return self._days[day]
+
+    def fractions(self, day: date) -> dict[str, pd.Series]:
+        """Side -> share of each district on *day* (indexed by district, timeline order)."""
+        return self._load(day)[0]
+
+    def inferred(self, day: date) -> pd.Series:
+        """Flag each district whose state on *day* rests on a row that is not ``stated``."""
+        return self._load(day)[1]
 
 
 def _prepare(project: Project) -> _Map:
     from aleppo_map.analysis import areas as stats
     tl = project.timeline
-    fr = tl.fractions()
-    wide = {side: fr.pivot(index="date", columns="district_id", values=side)
-            .reindex(index=tl.dates, columns=tl.district_ids) for side in CONTROLLERS}
+    order = stats.sides(project)
+    ref_side = stats.reference_side(project)
     layer = project.layer
     if layer is not None and "sector" in layer.gdf.columns:
         sector = layer.gdf["sector"].reindex(tl.district_ids).fillna("")
     else:
         sector = pd.Series([project.gazetteer.sector(d) for d in tl.district_ids],
                            index=tl.district_ids)
-    city = ~sector.isin(stats.EAST_EXCLUDED_SECTORS)
+    city = ~sector.isin(stats.excluded_sectors(project))
     # the districts of stats.east_ids, also when no layer gives the sectors
-    east = pd.Index([d for d in tl.district_ids
-                     if city[d] and wide["rebel"].loc[tl.dates[0], d] > 0])
+    day_one = (tl.fractions_on(tl.dates[0])[ref_side].reindex(tl.district_ids)
+               if ref_side is not None else pd.Series(0.0, index=tl.district_ids))
+    east = pd.Index([d for d, in_city, r in zip(tl.district_ids, city.to_numpy(),
+                                                day_one.to_numpy(), strict=True)
+                     if in_city and r > 0])
     area, east_pct, east_km2, note = None, None, 0.0, ""
     if layer is not None:
         area = stats.district_areas(project).reindex(tl.district_ids)
-        area = area.where(area > 0)
+        # a sub-area's ground is its parent's: it counts 0 km², not "unknown"
+        sub = (layer.gdf["geom_basis"] == "sub-area" if "geom_basis" in layer.gdf.columns
+               else pd.Series(False, index=layer.gdf.index)).reindex(area.index, fill_value=False)
+        area = area.where((area > 0) | sub)
         east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
-                                columns=list(CONTROLLERS))
+                                columns=list(order))
         east_km2 = stats.east_km2(project)
         kind = layer.gdf["geom_kind"].reindex(area.index)
         points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
-                                 & city.to_numpy()])
+                                 & city.to_numpy() & ~sub.to_numpy()])
         if points:
             note = (f"{len(points)} district(s) without a polygon in this layer counted with "
                     f"the gazetteer's estimated area: {', '.join(points)}")
     basis = project.changes.set_index("change_id")["basis"]
-    st = tl.states
-    inferred = (st.assign(inf=st["change_id"].map(basis).ne("stated").to_numpy())
-                .pivot(index="date", columns="district_id", values="inf")
-                .reindex(index=tl.dates, columns=tl.district_ids))
-    return _Map(list(tl.dates), wide, city, east, area, east_pct, east_km2, note, inferred)
+    ref = stats.reference(project)
+    words = f"the {ref.label}" if ref is not None else "a reference area (the battle defines none)"
+    return _Map(list(tl.dates), tl, basis, city, east, area, east_pct, east_km2, note,
+                project.battle.first_day, ref_side, words, tuple(order))
 
 
-def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
+def _inferred_pct(m: _Map, scope_name: str, district: str, side: str, day: date) -> float:
     """Share (%) of what a figure measures whose state that day rests on non-stated rows.
 
-    Weights: the district itself for district figures; the rebel-held ground of the
-    city for the rebel-held area and count; the formerly rebel-held east for shares
-    of it; the city for shares of the city. Areas weigh when loaded, else districts.
+    Weights: the district itself for district figures; the side's ground in the city
+    for a side's area and count; the reference area for shares of it; the city for
+    shares of the city. Areas weigh when loaded, else districts.
     """
-    if day not in m.inferred.index:
+    if not m.has_day(day):
         return float("nan")
-    flags = m.inferred.loc[day].astype(float)
+    flags = m.inferred(day).astype(float)
     area = m.area.fillna(0.0) if m.area is not None else pd.Series(1.0, index=flags.index)
     if SCOPES[scope_name].district:
         return 100.0 * float(flags[district]) if district in flags.index else float("nan")
-    if scope_name in ("rebel_area_km2", "rebel_district_count"):
-        weight = area * m.fractions["rebel"].loc[day] * m.city
+    if scope_name in ("side_area_km2", "side_district_count"):
+        weight = area * m.fractions(day)[side] * m.city
     elif scope_name == "city_share":
         weight = area * m.city
     else:
@@ -374,46 +489,50 @@ def _inferred_pct(m: _Map, scope_name: str, district: str, day: date) -> float:
 def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> float | str:
     """Compute *scope_name* on *day* (percent, km² or count); return why not if impossible."""
     scope = SCOPES[scope_name]
-    if day not in m.fractions["rebel"].index:
+    if not m.has_day(day):
         return f"{day} is outside the timeline ({m.dates[0]} to {m.dates[-1]})"
-    if scope.east and m.dates[0] != EAST_BASELINE:
-        return (f"the timeline starts on {m.dates[0]}, not on {EAST_BASELINE}, the day that "
-                "defines the formerly rebel-held east")
+    if scope.reference and m.ref_side is None:
+        return f"this needs {m.ref_words}"
+    if scope.reference and m.dates[0] != m.baseline:
+        return (f"the timeline starts on {m.dates[0]}, not on {m.baseline}, the day that "
+                f"defines {m.ref_words}")
     if scope.needs_area and m.area is None:
         return "no district geometry loaded, so no areas"
-    if district and district not in m.fractions["rebel"].columns:
+    if district and not m.has_district(district):
         return f"district {district!r} is not in the control table"
-    if scope.east and len(m.east) == 0:
-        return f"no district is rebel-held on {EAST_BASELINE}, so there is no rebel-held east"
-    fr = {s: f.loc[day] for s, f in m.fractions.items()}
+    if scope.reference and len(m.east) == 0:
+        return (f"no district is held by {m.ref_side} on {m.baseline}, so there is no "
+                f"{m.ref_words.removeprefix('the ')}")
+    fr = m.fractions(day)
     if scope_name == "district_share":
         return 100.0 * float(fr[side][district])
-    if scope_name == "rebel_district_count":
-        return float(((fr["rebel"] > 1e-9) & m.city).sum())
-    if scope_name == "east_count_share_government":
-        base = {s: f.loc[m.dates[0], m.east] for s, f in m.fractions.items()}
-        gain = (fr["government"][m.east] - base["government"]).clip(lower=0).sum()
-        return 100.0 * float(gain) / float(base["rebel"].sum())
+    if scope_name == "side_district_count":
+        return float(((fr[side] > 1e-9) & m.city).sum())
+    if scope_name == "reference_count_share":
+        base = {s: f[m.east] for s, f in m.fractions(m.dates[0]).items()}
+        gain = (fr[side][m.east] - base[side]).clip(lower=0).sum()
+        return 100.0 * float(gain) / float(base[str(m.ref_side)].sum())
     if m.area is None or m.east_pct is None:  # every scope left needs areas
         return "no district geometry loaded, so no areas"
     missing = list(m.area.index[m.area.isna() & m.city])
     if missing:
         return "no area in this layer or the gazetteer for district(s) " + ", ".join(missing)
     area = m.area.where(m.city, 0.0)
-    if scope_name == "district_of_rebel_area":
+    if scope_name == "district_of_side_area":
         a = float(area[district])
-        rebel = float((area * fr["rebel"]).sum()) + a * (1.0 - float(fr["rebel"][district]))
-        if a <= 0 or rebel <= 0:
-            return f"district {district!r} lies outside the city, where no rebel area is counted"
-        return 100.0 * a / rebel
-    if scope_name == "rebel_area_km2":
-        return float((area * fr["rebel"]).sum())
+        held = float((area * fr[side]).sum()) + a * (1.0 - float(fr[side][district]))
+        if a <= 0 or held <= 0:
+            return (f"district {district!r} lies outside the city, where no area of "
+                    f"{side!r} is counted")
+        return 100.0 * a / held
+    if scope_name == "side_area_km2":
+        return float((area * fr[side]).sum())
     if scope_name == "city_share":
         return 100.0 * float((area * fr[side]).sum() / area.sum())
-    pct = float(m.east_pct.loc[day, scope.side])  # type: ignore[index]
-    if scope_name == "government_gain_km2":
+    pct = float(m.east_pct.loc[day, side])
+    if scope_name == "side_gain_km2":
         return pct / 100.0 * m.east_km2
-    return pct  # east_share_government, east_share_rebel
+    return pct  # reference_share
 
 
 def _tolerance(kind: str, claimed: float, comparison: str) -> float:
@@ -468,9 +587,12 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
         expected, not evidence).
     """
     if figures is None:
+        figures = project.figures
+    if figures is None:
         figures = load_figures(
             project.settings.figures_path, source_ids=project.registry.ids,
             district_ids=project.gazetteer.ids, suggest=project.gazetteer.suggest,
+            sides=project.battle.side_ids,
         )
     m = _prepare(project)
     encoded = _encoded_by(project)
@@ -503,7 +625,8 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
             ok = _miss(best, claimed, rec["comparison"], tol) == 0.0
             out.update(map_date=best_day, computed=best, difference=best - claimed,
                        verdict=CONSISTENT if ok else INCONSISTENT,
-                       inferred_pct=_inferred_pct(m, rec["scope"], rec["district_id"], best_day))
+                       inferred_pct=_inferred_pct(m, rec["scope"], rec["district_id"], rec["side"],
+                                                  best_day))
             out["reason"] = _reason(scope.kind, tol, ok, rec, best_day, len(numeric) < len(results),
                                     m.area_note if scope.needs_area else "", out["encoded_by"])
         rows.append(out)
@@ -512,8 +635,8 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
 
 def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
     """Change ids of the control table citing each (source, line, district)."""
-    changes = getattr(project, "changes", None)
-    if changes is None or changes.empty:
+    changes = project.changes
+    if changes.empty:
         return {}
     keys = zip(changes["source_id"], changes["line"].astype(int), changes["district_id"],
                strict=True)
@@ -554,27 +677,41 @@ def _quantity(rec: Mapping[str, object]) -> str:
     return _CMP_WORD[str(rec["comparison"])] + number
 
 
-def claim_text(project: Project | None, rec: Mapping[str, object]) -> str:
-    """Say what a figure claims, in our own words.
+def claim_text(project: Project | None, rec: Mapping[str, object], *,
+               battle: Battle | None = None) -> str:
+    """Say what a figure claims, in our own words (the battle's side names and reference).
 
     Parameters
     ----------
     project : Project or None
-        For district names (the id is used when ``None``).
+        For district names (the id is used when ``None``) and the battle.
     rec : Mapping
         A row of :func:`load_figures`.
+    battle : Battle, optional
+        The battle whose words to use (default the project's, else the embedded one).
 
     Returns
     -------
     str
-        For example ``'Government held about a third of Hanano'``.
+        For example ``'Red held about a third of North Quarter'``.
 
     Examples
     --------
-    >>> claim_text(None, {"scope": "east_share_government", "side": "government",
-    ...                   "district_id": "", "value": 60.0, "unit": "percent", "comparison": "="})
-    'Government held 60% of the formerly rebel-held east'
+    >>> from aleppo_map.battle import Battle
+    >>> b = Battle.from_dict({"battle": {"name": "Veldora", "first_day": "2030-03-01",
+    ...     "last_day": "2030-03-09"}, "sides": [
+    ...     {"id": "red", "label": "Red Army", "short": "red army", "colour": "#cc0000"},
+    ...     {"id": "blue", "label": "Blue League", "short": "the league", "colour": "#0000cc"}],
+    ...     "reference": {"side": "blue", "label": "league-held north"}})
+    >>> claim_text(None, {"scope": "reference_share", "side": "red", "district_id": "",
+    ...                   "value": 60.0, "unit": "percent", "comparison": "="}, battle=b)
+    'Red army held 60% of the league-held north'
+    >>> claim_text(None, {"scope": "reference_share", "side": "blue", "district_id": "",
+    ...                   "value": 0.25, "unit": "fraction", "comparison": "about"}, battle=b)
+    'The league still held about a quarter of the league-held north'
     """
+    if battle is None:
+        battle = project.battle if project is not None else default_battle()
     did = str(rec["district_id"])
     name = did
     if did and project is not None:
@@ -582,14 +719,24 @@ def claim_text(project: Project | None, rec: Mapping[str, object]) -> str:
             name = project.gazetteer.name_en(did)
         except KeyError:
             name = did
-    return SCOPES[str(rec["scope"])].template.format(
-        q=_quantity(rec), side=_SIDE_WORD[str(rec["side"])], district=name)
+    side_id = str(rec["side"])
+    try:
+        short = battle.side(side_id).short
+    except KeyError:
+        short = side_id
+    ref = battle.reference
+    template = SCOPES[str(rec["scope"])].template
+    if rec["scope"] == "reference_share" and ref is not None and side_id == ref.side:
+        template = _STILL_HELD
+    return template.format(
+        q=_quantity(rec), side=short[:1].upper() + short[1:], side_lower=short, district=name,
+        reference=ref.label if ref is not None else "reference area")
 
 
 def _citation(project: Project, rec: Mapping[str, object]) -> str:
     try:
         return str(project.registry.citation(rec["source_id"], rec["line"]))
-    except (KeyError, AttributeError):
+    except KeyError:
         return f"{rec['source_id']}, line {rec['line']}"
 
 

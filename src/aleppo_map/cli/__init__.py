@@ -22,6 +22,7 @@ from aleppo_map.cli import (
     cite,
     contact_sheet,
     frames,
+    new,
     render,
     resolve,
     state,
@@ -32,7 +33,7 @@ from aleppo_map.cli import (
 #: Every command, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
     render, frames, animate, contact_sheet, stats, state, validate, resolve,
-    build_districts, cite, check_figures,
+    build_districts, cite, check_figures, new,
 )
 
 
@@ -46,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     Examples
     --------
-    >>> sorted(build_parser().parse_args(["state", "--date", "2016-11-20"]).__dict__)[:3]
-    ['changes', 'command', 'date']
+    >>> args = build_parser().parse_args(["state", "--battle", "my-battle", "--date", "D"])
+    >>> args.command, str(args.battle)
+    ('state', 'my-battle')
     """
     parser = argparse.ArgumentParser(
         prog="aleppo-map",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from aleppo_map.project import Project
+    from aleppo_map.settings import Settings
 
 
 def size(text: str) -> tuple[int, int]:
@@ -120,8 +122,41 @@ DPI = bounded_int(20, 1200)
 JOBS = bounded_int(1, 64)
 
 
+def add_battle(p: argparse.ArgumentParser) -> None:
+    """Add ``--battle DIR``: the battle folder whose tables a command reads.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        A command's parser.
+    """
+    p.add_argument("--battle", type=Path, metavar="DIR",
+                   help="a battle folder holding battle.toml and its tables, as written by "
+                        "`aleppo-map new` (default: the embedded battle)")
+
+
+def battle_settings(args: argparse.Namespace) -> Settings:
+    """Return settings for the battle of ``--battle`` (the defaults without it).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    Settings
+        The settings.
+    """
+    from aleppo_map.battle import load_battle
+    from aleppo_map.settings import DEFAULTS, Settings
+
+    folder = getattr(args, "battle", None)
+    return DEFAULTS if folder is None else Settings.for_battle(load_battle(folder))
+
+
 def add_inputs(p: argparse.ArgumentParser, *, geometry: bool = True, dates: bool = True) -> None:
-    """Add the input options: control table, district file and the day range.
+    """Add the input options: the battle, control table, district file and the day range.
 
     Parameters
     ----------
@@ -132,12 +167,13 @@ def add_inputs(p: argparse.ArgumentParser, *, geometry: bool = True, dates: bool
     dates : bool
         Add ``--start`` and ``--end``.
     """
+    add_battle(p)
     p.add_argument("--changes", type=Path, metavar="F",
-                   help="control-change table CSV (default: the embedded data/control_changes.csv)")
+                   help="control-change table CSV (default: the battle's control_changes.csv)")
     if geometry:
         p.add_argument("--districts", type=Path, metavar="F",
                        help="district polygons: any file GeoPandas reads, any CRS (default: the "
-                            "embedded layer data/districts.geojson)")
+                            "battle's districts.geojson)")
         p.add_argument("--name-field", metavar="FIELD",
                        help="attribute of --districts holding district names (default: guessed "
                             "from NAME, name, name_en, district_id, ...)")
@@ -196,6 +232,7 @@ def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
     from aleppo_map.project import load_project
 
     return load_project(
+        battle=getattr(args, "battle", None),
         changes=getattr(args, "changes", None),
         districts=getattr(args, "districts", None),
         name_field=getattr(args, "name_field", None),
@@ -205,6 +242,29 @@ def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
         end=getattr(args, "end", None),
         with_layer=with_layer,
     )
+
+
+def output_stem(project: Project) -> str:
+    """Stem of the files a command names after the battle: ``<name>_control``.
+
+    Parameters
+    ----------
+    project : Project
+        The loaded project.
+
+    Returns
+    -------
+    str
+        The battle's name in lower case, non-alphanumerics as ``_``, then ``_control``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> output_stem(SimpleNamespace(battle=SimpleNamespace(name="Saint-Lô")))
+    'saint_lô_control'
+    """
+    slug = re.sub(r"\W+", "_", project.battle.name.lower()).strip("_") or "battle"
+    return f"{slug}_control"
 
 
 def say(args: argparse.Namespace, text: str) -> None:
@@ -253,3 +313,22 @@ def print_frame(frame: pd.DataFrame, fmt: str) -> None:
         sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
     else:
         print(frame.to_string(index=False))
+
+
+def add_parallel(p: argparse.ArgumentParser) -> None:
+    """Add ``--jobs`` and ``--scheduler``: where the days are drawn.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        A command's parser.
+    """
+    from aleppo_map.render.parallel import BACKENDS
+
+    p.add_argument("--jobs", type=JOBS, default=1, metavar="N",
+                   help="local worker processes, 1 to 64 (default: 1); with --scheduler local, "
+                        "the workers of a local Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="draw the days on a Dask cluster: a scheduler address such as "
+                        "tcp://127.0.0.1:8786 (see `dask scheduler`, `dask worker`), or 'local'. "
+                        f"Backends: {'; '.join(f'{b.name}: {b.description}' for b in BACKENDS.values())}")

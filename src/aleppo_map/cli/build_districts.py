@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from aleppo_map._errors import InputFileError
 from aleppo_map.cli import _options as opt
 from aleppo_map.settings import DEFAULTS
 
@@ -20,17 +21,26 @@ def add_parser(sub: Any) -> None:
     sub : argparse._SubParsersAction
         The subcommand registry.
     """
-    p = sub.add_parser(NAME, help="write the embedded district layer",
-                       description="Build data/districts.geojson from the gazetteer.")
-    p.add_argument("--out", default=str(DEFAULTS.districts_path), metavar="F",
-                   help="output GeoJSON (default: the embedded data/districts.geojson)")
+    p = sub.add_parser(NAME, help="write the embedded district layer, derived from the CSR boundaries",
+                       description="Build data/districts.geojson from the Columbia Center for Spatial "
+                                   "Research neighbourhoods (MIT) and the gazetteer: CSR polygons "
+                                   "dissolved per district, estimated polygons on the ground no CSR "
+                                   "polygon covers, sub-areas as markers.")
+    opt.add_battle(p)
+    p.add_argument("--out", metavar="F",
+                   help="output GeoJSON (default: the embedded layer "
+                        f"{DEFAULTS.districts_path}; with --battle, the battle's "
+                        "districts.geojson if it does not exist yet)")
+    p.add_argument("--boundaries", "--csr", dest="csr", metavar="F",
+                   help="the boundary file the layer is derived from (default: the CSR "
+                        "neighbourhoods file in $ALEPPO_MAP_SHARED/data/, else ../shared/data/)")
     opt.add_overwrite(p, "file (needed to regenerate the embedded layer in place)")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the embedded district layer.
+    """Write the embedded district layer, derived from the CSR boundaries.
 
     Parameters
     ----------
@@ -43,9 +53,16 @@ def run(args: argparse.Namespace) -> int:
         Exit status.
     """
     from aleppo_map.gazetteer import load_gazetteer
-    from aleppo_map.geometry import layer
+    from aleppo_map.geometry import build
 
-    dest = layer.write_layer(layer.build_layer(load_gazetteer()), Path(args.out),
-                             overwrite=args.overwrite)
+    settings = opt.battle_settings(args)
+    out = Path(args.out) if args.out else settings.districts_path
+    if not args.out and args.battle is not None and out.exists():
+        raise InputFileError(
+            f"{out}: expected no district file yet (the battle's own polygons are never "
+            "overwritten), got an existing file; pass --out F to write the layer elsewhere")
+    csr = Path(args.csr) if args.csr else build.default_csr_path()
+    dest = build.write_layer(build.build_layer(load_gazetteer(settings.gazetteer_path), csr), out,
+                              overwrite=args.overwrite)
     opt.say(args, f"wrote {dest}")
     return 0

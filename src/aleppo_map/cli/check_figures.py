@@ -20,12 +20,12 @@ def add_parser(sub: Any) -> None:
         The subcommand registry.
     """
     p = sub.add_parser(NAME, help="compare the sources' numbers with the map's",
-                       description="For every numeric claim in data/reported_figures.csv, the "
+                       description="For every numeric claim in the battle's reported_figures.csv, the "
                                    "value the map computes on that day and a verdict.")
     opt.add_inputs(p)
     p.add_argument("--figures", type=Path, metavar="F",
-                   help="a claims table of your own, in the columns of data/reported_figures.csv "
-                        "(default: the embedded one)")
+                   help="a claims table of your own, in the columns of reported_figures.csv "
+                        "(default: the battle's)")
     p.add_argument("--format", choices=["csv", "table"], default="table",
                    help="output format (default: table)")
     opt.add_quiet(p)
@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         table = claims.load_figures(
             args.figures, source_ids=project.registry.ids,
             district_ids=project.timeline.district_ids, suggest=project.gazetteer.suggest,
+            sides=project.battle.side_ids,
         )
     opt.print_frame(claims.printable(claims.check_figures(project, table)), args.format)
     return 0

@@ -45,5 +45,6 @@ def run(args: argparse.Namespace) -> int:
 
     project = opt.load(args, with_layer=False)
     print(sources.cite(args.target, project.changes, project.registry, project.gazetteer,
-                       Path(args.seeds), timeline=project.timeline))
+                       Path(args.seeds), timeline=project.timeline,
+                       aggregates=project.aggregates))
     return 0

@@ -35,8 +35,7 @@ def add_parser(sub: Any) -> None:
                    help=f"image format (default: {FRAME_FORMATS[0]})")
     p.add_argument("--labels", choices=LABEL_MODES, default="none",
                    help="district labels: none, key districts, or all (default: none)")
-    p.add_argument("--jobs", type=opt.JOBS, default=1, metavar="N",
-                   help="worker processes, 1 to 64 (default: 1)")
+    opt.add_parallel(p)
     opt.add_overwrite(p, "frames (YYYY-MM-DD.<format>) in a non-empty folder")
     opt.add_quiet(p)
     p.set_defaults(func=run)
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     opt.coverage(args, project)
     written = frames.render_frames(
         project, Path(args.out), size=args.size, dpi=args.dpi, fmt=args.format,
-        labels=args.labels, jobs=args.jobs, quiet=args.quiet,
+        labels=args.labels, jobs=args.jobs, scheduler=args.scheduler, quiet=args.quiet,
         overwrite=args.overwrite,
     )
     opt.say(args, f"wrote {len(written)} frames to {args.out}")

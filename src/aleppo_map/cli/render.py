@@ -10,8 +10,6 @@ from aleppo_map.cli import _options as opt
 from aleppo_map.settings import DEFAULTS
 
 NAME = "render"
-#: File name of the page in the output folder.
-PAGE = "aleppo_control.html"
 
 
 def add_parser(sub: Any) -> None:
@@ -23,16 +21,21 @@ def add_parser(sub: Any) -> None:
         The subcommand registry.
     """
     p = sub.add_parser(NAME, help="write the interactive HTML map and daily PNG frames",
-                       description="Write DIR/aleppo_control.html (slider, legend, history "
-                                   "panels) and DIR/frames/YYYY-MM-DD.png, one per day.")
+                       description="Write DIR/<battle>_control.html (slider, legend, history "
+                                   "panels; one self-contained file that works offline) and "
+                                   "DIR/frames/YYYY-MM-DD.png, one per day.")
     opt.add_inputs(p)
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
-    p.add_argument("--offline", action="store_true",
-                   help="one self-contained HTML file: Leaflet and every script inlined, no tiles")
+    p.add_argument("--cdn", action="store_true",
+                   help="a smaller page that links Leaflet from a CDN and shows street-map tiles "
+                        "(needs the network); by default the page is self-contained")
+    # the default page is now the self-contained one: --offline stays accepted, and does nothing
+    p.add_argument("--offline", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--size", type=opt.size, default=DEFAULTS.frame_size, metavar="WxH",
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
                    help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
+    opt.add_parallel(p)
     opt.add_overwrite(p, "page and frames in a non-empty folder")
     opt.add_quiet(p)
     p.set_defaults(func=run)
@@ -57,11 +60,12 @@ def run(args: argparse.Namespace) -> int:
     project = opt.load(args)
     opt.coverage(args, project)
     out = Path(args.out)
+    page = f"{opt.output_stem(project)}.html"
     # one transaction: the page and the frames arrive together, or neither does
     with io.output_dir(out, overwrite=args.overwrite) as tmp:
-        html.write_map(project, tmp / PAGE, offline=args.offline)
+        html.write_map(project, tmp / page, cdn=args.cdn)
         written = frames.render_frames(project, tmp / "frames", size=args.size, dpi=args.dpi,
-                                       quiet=args.quiet)
-    opt.say(args, f"wrote {out / PAGE}")
+                                       quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler)
+    opt.say(args, f"wrote {out / page}")
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0

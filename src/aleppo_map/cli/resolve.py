@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from aleppo_map._errors import Problem, ValidationError
+from aleppo_map.cli import _options as opt
 
 NAME = "resolve"
 
@@ -20,6 +21,7 @@ def add_parser(sub: Any) -> None:
     """
     p = sub.add_parser(NAME, help="map district names to ids",
                        description="Print NAME<TAB>district_id per name; exit 2 if any is unknown.")
+    opt.add_battle(p)
     p.add_argument("names", nargs="+", metavar="NAME", help="district names in any spelling")
     p.set_defaults(func=run)
 
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from aleppo_map.gazetteer import load_gazetteer
 
-    gaz = load_gazetteer()
+    gaz = load_gazetteer(opt.battle_settings(args).gazetteer_path)
     problems: list[Problem] = []
     for name in args.names:
         found = gaz.lookup(name)

@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> None:
                                    "Exit status 2 when there is any problem.")
     opt.add_inputs(p, dates=False)
     p.add_argument("--seeds", type=Path, metavar="DIR",
-                   help="folder holding the source texts named in seeds/sources.csv")
+                   help="folder holding the source texts named in the battle's sources.csv")
     p.set_defaults(func=run)
 
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from aleppo_map.project import validate_all
 
     problems = validate_all(
-        changes=args.changes, districts=args.districts, name_field=args.name_field,
+        battle=args.battle, changes=args.changes, districts=args.districts, name_field=args.name_field,
         assume_crs=args.assume_crs, seeds=args.seeds, layer=args.layer,
     )
     if problems:

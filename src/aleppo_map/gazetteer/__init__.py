@@ -1,6 +1,6 @@
 """District names, aliases and matching: the one place where spellings are reconciled.
 
-The sources and boundary files spell Aleppo's districts many ways. :func:`normalise`
+The sources and boundary files spell a city's districts many ways. :func:`normalise`
 folds a name to a comparison key (case, diacritics, every apostrophe form, Arabic
 articles, subdivision numerals, generic words such as *district*); the
 :class:`Gazetteer` maps every key of every alias, and every Arabic name, to one
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,11 @@ from aleppo_map.settings import DEFAULTS
 #: Columns of ``gazetteer.csv``.
 GAZETTEER_COLUMNS: tuple[str, ...] = (
     "district_id", "name_en", "name_ar", "aliases", "lat", "lon", "area_km2", "sector",
-    "geom_basis",
+    "geom_basis", "parent_id", "geom_note",
 )
+#: ``geom_basis`` values: centre and area from the CSR polygons; an estimated polygon of
+#: the embedded layer; a part of another district (``parent_id``), drawn as a marker.
+GEOM_BASES: tuple[str, ...] = ("csr-derived", "estimated", "sub-area")
 
 _APOSTROPHES = "'’‘`´ʼʻʾʿ′\u02bc"
 _ARTICLE = re.compile(r"\b(?:al|el|ash|as|ad|aj|an|az|at|ar|ath|adh|ul)[\s-]+(?=\w)")
@@ -147,7 +151,17 @@ class Gazetteer:
         ]
         for col in ("lat", "lon", "area_km2"):
             frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce")
+        for col in ("parent_id", "geom_note"):
+            frame[col] = frame[col].fillna("").astype(str).str.strip()
         problems: list[Problem] = []
+        known = set(frame["district_id"])
+        parents = dict(zip(frame["district_id"], frame["parent_id"], strict=True))
+        for row, (did, parent) in enumerate(zip(frame["district_id"], frame["parent_id"],
+                                                strict=True), start=1):
+            if parent and (parent not in known or parent == did or parents.get(parent)):
+                problems.append(Problem(source, "parent_id", "the id of a district that is not "
+                                        "itself a sub-area", repr(parent), row=row,
+                                        hint=f"district {did!r}"))
         dup = frame["district_id"][frame["district_id"].duplicated()]
         for row, did in dup.items():
             problems.append(Problem(source, "district_id", "a unique id", repr(did),
@@ -155,8 +169,8 @@ class Gazetteer:
         keys: dict[str, str] = {}
         # An Arabic name shared by two districts (boundary files reuse one name for an
         # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
-        ar_keys = [normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip()]
-        shared_ar = {k for k in ar_keys if ar_keys.count(k) > 1}
+        ar_keys = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+        shared_ar = {k for k, n in ar_keys.items() if n > 1}  # a count per name was quadratic
         for i, rec in enumerate(frame.to_dict("records"), start=1):
             did = rec["district_id"]
             names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
@@ -282,6 +296,11 @@ class Gazetteer:
     def area_km2(self, district_id: str) -> float:
         """Gazetteer area of a district in km²."""
         return float(self.frame.at[district_id, "area_km2"])
+
+    def parent(self, district_id: str) -> str | None:
+        """Return the district a sub-area is part of (``None`` for a whole district)."""
+        value = str(self.frame.at[district_id, "parent_id"])
+        return value or None
 
     def sector(self, district_id: str) -> str:
         """Sector of the city (east, west, old-city, ...)."""

@@ -1,22 +1,19 @@
-"""District geometry: build the embedded approximate layer, and load any boundary file.
+"""District geometry: load the embedded layer or any boundary file, joined to the gazetteer.
 
-Two jobs, one module:
+:func:`load_districts` reads any polygon file GeoPandas reads (the embedded layer
+``data/districts.geojson``, derived from the CSR boundaries by
+:mod:`aleppo_map.geometry.build`, or a user's file given with ``--districts``), in any
+CRS, matches each feature's name to the gazetteer, repairs what can be repaired (with a
+warning) and refuses what cannot (with one error listing every problem). Districts the
+file lacks are kept as points at their gazetteer centre, so that every district of the
+control table still appears on the map and in the statistics, and the
+:meth:`DistrictLayer.coverage_line` says so. A *sub-area* (a gazetteer district with a
+``parent_id``: a part of another district) is a marker inside its parent with no area
+of its own, so that its ground is counted once, in the parent.
 
-* :func:`build_layer` and :func:`write_layer` make ``data/districts.geojson``, the
-  *approximate* layer the package ships. It is generated from the gazetteer alone
-  (a centre and an area per district), never traced from a map: a city footprint made
-  of one disc per district, divided among the district centres by a power diagram (a
-  Voronoi diagram with one weight per centre) whose weights are solved so that every
-  cell has its district's area. Cells partition the footprint, so districts never
-  overlap. The borders are invented: the layer shows *which* district is where and how
-  big it is, not its true outline.
-* :func:`load_districts` reads any polygon file GeoPandas reads (the embedded layer,
-  or a user's file given with ``--districts``), in any CRS, matches each feature's
-  name to the gazetteer, repairs what can be repaired (with a warning) and refuses
-  what cannot (with one error listing every problem). Districts the file lacks are
-  kept as points at their gazetteer centre, so that every district of the control
-  table still appears on the map and in the statistics, and the
-  :meth:`DistrictLayer.coverage_line` says so.
+Every row says where its shape comes from (``geom_basis``): ``csr`` (the CSR
+boundaries), ``estimated`` (an estimated polygon of the embedded layer, on ground the
+CSR file leaves uncovered), ``file`` (a user's file), ``sub-area`` or ``missing``.
 
 A foreign file whose feature names a district the gazetteer does not know is an
 error, not a silent drop: the user either fixes the name in the file, or adds the
@@ -26,20 +23,22 @@ Examples
 --------
 >>> from aleppo_map.gazetteer import load_gazetteer
 >>> layer = load_districts(None, load_gazetteer())
->>> layer.source, len(layer.gdf), layer.missing
-('embedded', 135, [])
+>>> layer.source, len(layer.gdf), len(layer.subareas)
+('embedded', 135, 9)
 >>> layer.gdf.loc["citadel", "geom_kind"], round(float(layer.gdf.loc["citadel", "area_km2"]), 2)
 ('polygon', 0.13)
+>>> layer.basis["sheikh-lutfi"], layer.basis["tariq-al-bab"], layer.subareas["tariq-al-bab"]
+('estimated', 'sub-area', 'helwaniyeh')
+>>> layer.attribution
+'Neighbourhood boundaries: Columbia Center for Spatial Research (MIT)'
+
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -47,7 +46,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
-from shapely.geometry import MultiPolygon, Point, Polygon, mapping
+from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from aleppo_map import _io as io
@@ -63,271 +62,10 @@ NAME_FIELDS: tuple[str, ...] = (
 #: Fields tried for an Arabic name when the main name does not resolve.
 ARABIC_FIELDS: tuple[str, ...] = ("NAME_A", "NAME_AR", "name_ar", "Name_Ar", "NAME_ARABIC",
                                   "name_arabic", "arabic")
-#: Relative tolerance on the area of every built district.
-AREA_TOLERANCE = 0.02
-
-# --- build parameters (changing any of them changes data/districts.geojson) ----------
-_DISC_QUAD_SEGS = 8  # segments per quarter circle of the footprint's discs
-_CLOSE_M = 250.0  # closing radius that fills the bays between the discs
-_SCALE_STEPS = 30  # bisection steps on the footprint's disc scale
-_NEWTON_STEPS = 12
-_AREA_RTOL = 1e-5  # Newton stops when every cell is this close to its capacity
-_FRAGMENT_ROUNDS = 4  # re-solves after handing cut-off fragments to a neighbour
-_BOX_PAD_M = 1000.0
-
-
-# ============================================================================ build
-def _footprint(xy: np.ndarray, radius: np.ndarray, scale: float) -> BaseGeometry:
-    """Union of discs of radius ``scale * radius`` around *xy*, closed, without holes."""
-    discs = shapely.buffer(shapely.points(xy), radius * scale, quad_segs=_DISC_QUAD_SEGS)
-    shape = shapely.union_all(discs).buffer(_CLOSE_M, quad_segs=4).buffer(-_CLOSE_M, quad_segs=4)
-    return shapely.union_all([Polygon(p.exterior) for p in shapely.get_parts(shape)])
-
-
-def _clusters(xy: np.ndarray, area: np.ndarray) -> list[tuple[list[int], BaseGeometry]]:
-    """Group districts that touch; give each group a footprint of its total area.
-
-    A district's disc has the radius of a circle of its area, times a scale shared by
-    its group and found by bisection so that the group's footprint (union of discs,
-    closed over ``_CLOSE_M``, holes filled) has exactly the group's total area. Groups
-    start as districts whose plain discs touch and merge while their footprints
-    overlap: an outlying district (the Sheikh Najjar industrial city) is a group of its
-    own, a disc of its area.
-    """
-    n = len(xy)
-    radius = np.sqrt(area / math.pi)
-    reach = list(shapely.buffer(shapely.points(xy), radius, quad_segs=_DISC_QUAD_SEGS))
-    groups: list[list[int]] = []
-    domains: list[BaseGeometry] = []
-    while True:
-        left, right = shapely.STRtree(reach).query(reach, predicate="intersects")
-        parent = list(range(n))
-
-        def root(k: int, parent: list[int] = parent) -> int:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        for a, b in zip(left, right, strict=True):
-            ra, rb = root(int(a)), root(int(b))
-            parent[max(ra, rb)] = min(ra, rb)
-        members: dict[int, list[int]] = {}
-        for k in range(n):
-            members.setdefault(root(k), []).append(k)
-        new_groups = sorted(members.values())
-        if new_groups == groups:
-            return list(zip(groups, domains, strict=True))
-        groups, domains = new_groups, []
-        for group in groups:
-            total = float(area[group].sum())
-            lo, hi = 0.2, 4.0
-            for _ in range(_SCALE_STEPS):
-                mid = 0.5 * (lo + hi)
-                if _footprint(xy[group], radius[group], mid).area < total:
-                    lo = mid
-                else:
-                    hi = mid
-            domain = _footprint(xy[group], radius[group], hi)
-            domains.append(domain)
-            for k in group:
-                reach[k] = domain
-
-
-def _clip(
-    verts: list[tuple[float, float]], labels: list[int], a: tuple[float, float], b: float,
-    label: int,
-) -> tuple[list[tuple[float, float]], list[int]]:
-    """Clip a convex polygon by the half-plane ``a . x <= b`` (Sutherland-Hodgman).
-
-    ``labels[k]`` names the constraint that made the edge from vertex *k* to *k+1*;
-    the new edge along the clip line gets *label*.
-    """
-    out_v: list[tuple[float, float]] = []
-    out_l: list[int] = []
-    n = len(verts)
-    vals = [a[0] * x + a[1] * y - b for x, y in verts]
-    for k in range(n):
-        p, q = verts[k], verts[(k + 1) % n]
-        fp, fq = vals[k], vals[(k + 1) % n]
-        if fp <= 0.0:
-            out_v.append(p)
-            out_l.append(labels[k])
-            if fq > 0.0:
-                t = fp / (fp - fq)
-                out_v.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
-                out_l.append(label)
-        elif fq <= 0.0:
-            t = fp / (fp - fq)
-            out_v.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
-            out_l.append(labels[k])
-    return out_v, out_l
-
-
-def _power_cells(
-    xy: np.ndarray, w: np.ndarray, box: tuple[float, float, float, float],
-) -> list[tuple[list[tuple[float, float]], list[int]]]:
-    """Cells of the power diagram of sites *xy* with weights *w*, inside *box*.
-
-    Cell *i* is ``{x : |x - p_i|^2 - w_i <= |x - p_j|^2 - w_j for all j}``: a convex
-    polygon. Edge labels give the neighbour across each edge (-1 for the box).
-    """
-    x0, y0, x1, y1 = box
-    scale = max(abs(x0), abs(y0), abs(x1), abs(y1))
-    sq = (xy**2).sum(axis=1)
-    cells = []
-    for i in range(len(xy)):
-        verts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        labels = [-1, -1, -1, -1]
-        # half-plane against j: 2 x.(p_j - p_i) <= |p_j|^2 - |p_i|^2 + w_i - w_j
-        a_all = 2.0 * (xy - xy[i])
-        b_all = sq - sq[i] + w[i] - w
-        b_all[i] = np.inf
-        # a constraint is applied once; rounding may leave a vertex a hair outside it
-        finite = np.abs(b_all[np.isfinite(b_all)])
-        tol = 1e-9 * (np.abs(a_all).sum(axis=1) * scale + (finite.max() if finite.size else 0.0))
-        while verts:
-            excess = np.asarray(verts) @ a_all.T - b_all - tol  # vertices x constraints
-            worst = excess.max(axis=0)
-            j = int(worst.argmax())
-            if worst[j] <= 0.0:
-                break
-            verts, labels = _clip(verts, labels, (a_all[j, 0], a_all[j, 1]), b_all[j], j)
-            b_all[j] = np.inf
-        cells.append((verts, labels))
-    return cells
-
-
-def _cells_in(
-    domain: BaseGeometry, xy: np.ndarray, w: np.ndarray, box: tuple[float, float, float, float],
-) -> tuple[list[BaseGeometry], np.ndarray, dict[tuple[int, int], float]]:
-    """Power cells cut to *domain*: shapes, areas, and shared edge length inside it."""
-    cells = _power_cells(xy, w, box)
-    polys = np.array([Polygon(v) if len(v) >= 3 else Polygon() for v, _ in cells], dtype=object)
-    shapes = list(shapely.intersection(polys, domain))
-    segments, pairs = [], []
-    for i, (verts, labels) in enumerate(cells):
-        for k, j in enumerate(labels):
-            if j > i:
-                segments.append(shapely.LineString([verts[k], verts[(k + 1) % len(verts)]]))
-                pairs.append((i, j))
-    lengths = shapely.length(shapely.intersection(np.array(segments, dtype=object), domain))
-    return shapes, shapely.area(np.array(shapes, dtype=object)), dict(
-        zip(pairs, (float(v) for v in lengths), strict=True))
-
-
-def _solve_weights(
-    xy: np.ndarray, capacity: np.ndarray, domain: BaseGeometry, w: np.ndarray,
-) -> tuple[np.ndarray, list[BaseGeometry]]:
-    """Weights whose power cells, cut to *domain*, have the areas *capacity*.
-
-    The semi-discrete optimal-transport problem, solved with the damped Newton method
-    of Kitagawa, Mérigot and Thibert (2019); ``capacity`` must sum to the domain's area.
-    """
-    n = len(xy)
-    x0, y0, x1, y1 = domain.bounds
-    box = (x0 - _BOX_PAD_M, y0 - _BOX_PAD_M, x1 + _BOX_PAD_M, y1 + _BOX_PAD_M)
-    shapes, areas, shared = _cells_in(domain, xy, w, box)
-    if areas.min() <= 0.0:  # a warm start that leaves a cell empty: start afresh
-        w = np.zeros(n)
-        shapes, areas, shared = _cells_in(domain, xy, w, box)
-    eps = 0.5 * float(min(areas.min(), capacity.min()))
-    for _ in range(_NEWTON_STEPS):
-        err = capacity - areas
-        if float(np.abs(err / capacity).max()) < _AREA_RTOL:
-            break
-        jac = np.zeros((n, n))
-        for (i, j), length in shared.items():
-            if length > 0.0:
-                coef = length / (2.0 * float(np.hypot(*(xy[i] - xy[j]))))
-                jac[i, i] += coef
-                jac[j, j] += coef
-                jac[i, j] -= coef
-                jac[j, i] -= coef
-        # adding a constant to every weight changes nothing: keep the mean step at 0
-        step = np.linalg.lstsq(np.vstack([jac, np.ones(n)]), np.append(err, 0.0), rcond=None)[0]
-        norm = float(np.abs(err).sum())
-        alpha = 1.0
-        while True:
-            trial = w + alpha * step
-            t_shapes, t_areas, t_shared = _cells_in(domain, xy, trial, box)
-            ok = t_areas.min() >= eps and float(np.abs(capacity - t_areas).sum()) <= (
-                1 - alpha / 2) * norm
-            if ok or alpha < 1e-3:
-                break
-            alpha /= 2
-        w, shapes, areas, shared = trial, t_shapes, t_areas, t_shared
-    return w, shapes
-
-
-def _defragment(shapes: list[BaseGeometry]) -> list[BaseGeometry]:
-    """Give every part of a cell but its largest to the neighbour it borders most.
-
-    A convex cell cut by a concave footprint can fall into pieces; districts are drawn
-    as one piece, so the smaller pieces join the cell beside them.
-    """
-    shapes = list(shapes)
-    tree = shapely.STRtree(shapes)
-    for i, shape in enumerate(list(shapes)):
-        parts = sorted(shapely.get_parts(shape), key=lambda p: -p.area)
-        if len(parts) < 2:
-            continue
-        keep = [parts[0]]
-        for part in parts[1:]:
-            # borders computed cell by cell agree only to rounding: measure within 0.5 m
-            border = {int(j): part.boundary.intersection(shapes[int(j)].buffer(0.5)).length
-                      for j in tree.query(part.buffer(0.5), predicate="intersects") if int(j) != i}
-            best = max(border, key=lambda j: (border[j], -j), default=None)
-            if best is None or border[best] <= 0.0:
-                keep.append(part)
-            else:
-                shapes[best] = shapely.union_all([shapes[best], part])
-        shapes[i] = shapely.union_all(keep)
-    return shapes
-
-
-def _tessellate(xy: np.ndarray, area: np.ndarray) -> list[BaseGeometry]:
-    """Area-exact cells around the sites *xy* (metres), grouped by :func:`_clusters`."""
-    shapes: list[BaseGeometry] = [Polygon()] * len(xy)
-    for group, domain in _clusters(xy, area):
-        if len(group) == 1:
-            shapes[group[0]] = domain
-            continue
-        target = area[group] * (domain.area / float(area[group].sum()))
-        capacity = target.copy()
-        w = np.zeros(len(group))
-        for _ in range(_FRAGMENT_ROUNDS):
-            w, cells = _solve_weights(xy[group], capacity, domain, w)
-            cells = _defragment(cells)
-            got = shapely.area(np.array(cells, dtype=object))
-            if float(np.abs(got / target - 1).max()) < AREA_TOLERANCE / 10:
-                break
-            capacity = capacity + (target - got)
-        for k, cell in zip(group, cells, strict=True):
-            shapes[k] = cell
-    return shapes
-
-
-def _snap_coverage(shapes: Sequence[BaseGeometry], grid: float) -> list[BaseGeometry]:
-    """Snap a partition to a *grid* without opening gaps or overlaps between neighbours.
-
-    The borders of all shapes are noded together, snapped to the grid, re-noded and
-    polygonised into faces; each face goes back to the shape that holds its interior
-    point. Neighbours thus share exactly the same snapped border.
-    """
-    lines = shapely.union_all([s.boundary for s in shapes])
-    lines = shapely.union_all(shapely.get_parts(shapely.set_precision(lines, grid)))
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-    owner_tree = shapely.STRtree(list(shapes))
-    points = shapely.point_on_surface(faces)
-    owned: dict[int, list[BaseGeometry]] = {}
-    for face, point in zip(faces, points, strict=True):
-        hits = [int(j) for j in owner_tree.query(point, predicate="intersects")]
-        if hits:
-            owned.setdefault(min(hits), []).append(face)
-    return [shapely.coverage_union_all(owned[i]) if i in owned else Polygon()
-            for i in range(len(shapes))]
-
+#: Attribution of the embedded layer's boundaries (see ``data/aleppo_neighborhoods_csr.LICENSE``).
+ATTRIBUTION = "Neighbourhood boundaries: Columbia Center for Spatial Research (MIT)"
+#: Values of the ``geom_basis`` column of :attr:`DistrictLayer.gdf`.
+GEOM_BASES: tuple[str, ...] = ("csr", "estimated", "file", "sub-area", "missing")
 
 def _polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon | None:
     """Keep the polygonal parts of *geom* (``None`` when there are none)."""
@@ -351,159 +89,6 @@ def _repaired(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
     return _polygonal(shapely.make_valid(geom))
 
 
-def build_layer(gaz: Gazetteer) -> gpd.GeoDataFrame:
-    """Generate the approximate district layer from the gazetteer's centres and areas.
-
-    The borders are invented, not traced from any map. In UTM 37N metres
-    (``settings.metric_crs``):
-
-    1. *Footprint.* Each district gets a disc of its area around its centre; discs that
-       touch form a group (the city, and outlying districts such as the airport or the
-       Sheikh Najjar industrial city on their own). A group's discs are scaled together
-       until their union, closed over ``_CLOSE_M`` and without holes, has exactly the
-       group's total area: a city outline that follows where the districts are.
-    2. *Cells.* The footprint is divided among the group's centres by a power diagram
-       (a Voronoi diagram with one weight per centre; plain Voronoi cells cannot match
-       the areas, a third of them are too small), the weights solved by Newton's method
-       so that every cell has its district's area (semi-discrete optimal transport).
-       Pieces that a concave stretch of outline cuts off a cell go to the neighbour
-       they border, and the weights are solved again for the changed areas.
-    3. *Output.* Cells are reprojected to EPSG:4326 and their shared borders snapped
-       together to the 5-decimal grid (about 1 m), so neighbours neither overlap nor
-       leave slivers.
-
-    The result is deterministic (the same gazetteer gives the same coordinates) and
-    every district's area is within ``AREA_TOLERANCE`` of the gazetteer's. A centre
-    may fall just outside its own cell where small districts crowd beside large ones
-    (the old city); districts are where the gazetteer puts them to within a few
-    hundred metres.
-
-    Parameters
-    ----------
-    gaz : Gazetteer
-        Source of the ids, names, centres (``lon``, ``lat``) and ``area_km2``.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        EPSG:4326, one row per gazetteer district in gazetteer order, columns
-        ``district_id``, ``name_en``, ``name_ar``, ``geometry`` (Polygon or
-        MultiPolygon).
-
-    Raises
-    ------
-    ValidationError
-        When a district lacks a centre or a positive area, or two share a centre.
-    """
-    frame = gaz.frame
-    problems = []
-    for i, (did, row) in enumerate(frame.iterrows(), start=1):
-        for col in ("lat", "lon", "area_km2"):
-            value = row[col]
-            if pd.isna(value) or (col == "area_km2" and value <= 0):
-                problems.append(Problem(gaz.source, col, "a number (area > 0)", repr(value),
-                                        row=i, hint=f"district {did!r}"))
-    if problems:
-        raise ValidationError(problems)
-    metric = DEFAULTS.metric_crs
-    centres = gpd.GeoSeries(gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
-    centres_m = centres.to_crs(metric)
-    xy = np.column_stack([centres_m.x.to_numpy(), centres_m.y.to_numpy()])
-    key = pd.Series([f"{x:.1f},{y:.1f}" for x, y in xy], index=frame.index)
-    if key.duplicated().any():
-        raise ValidationError([
-            Problem(gaz.source, "lat/lon", "a distinct centre per district",
-                    f"{did!r} shares its centre with another district")
-            for did in key.index[key.duplicated()]
-        ])
-    cells = _tessellate(xy, frame["area_km2"].to_numpy(dtype=float) * 1e6)
-    geo = gpd.GeoSeries(cells, crs=metric).to_crs("EPSG:4326")
-    snapped = _snap_coverage(list(geo.values), 10.0 ** -DEFAULTS.coord_decimals)
-    final = []
-    for did, geom in zip(frame.index, snapped, strict=True):
-        poly = _repaired(geom)
-        if poly is None:
-            raise ValidationError([Problem("build-districts", "", "a polygon per district",
-                                           f"an empty shape for {did!r}")])
-        final.append(poly)
-    return gpd.GeoDataFrame(
-        {
-            "district_id": list(frame.index),
-            "name_en": [gaz.name_en(d) for d in frame.index],
-            "name_ar": [gaz.name_ar(d) for d in frame.index],
-        },
-        geometry=final,
-        crs="EPSG:4326",
-    )
-
-
-def _rounded(coords: Any, decimals: int) -> Any:
-    """Round nested coordinate tuples to *decimals* as lists."""
-    if isinstance(coords, (int, float)):
-        value = round(float(coords), decimals)
-        return 0.0 if value == 0 else value
-    return [_rounded(c, decimals) for c in coords]
-
-
-def layer_geojson(gdf: gpd.GeoDataFrame, decimals: int = DEFAULTS.coord_decimals) -> str:
-    """Serialise a district layer as deterministic GeoJSON text.
-
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame
-        Columns ``district_id``, ``name_en``, ``name_ar``, ``geometry``, any CRS.
-    decimals : int
-        Decimals kept for coordinates.
-
-    Returns
-    -------
-    str
-        A GeoJSON FeatureCollection (RFC 7946, EPSG:4326), one feature per line, in
-        the frame's row order, with keys in a fixed order.
-    """
-    gdf = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
-    lines = []
-    for rec, geom in zip(gdf[["district_id", "name_en", "name_ar"]].to_dict("records"),
-                         gdf.geometry, strict=True):
-        geo = mapping(geom)
-        feature = {
-            "type": "Feature",
-            "properties": {k: ("" if pd.isna(v) else str(v)) for k, v in rec.items()},
-            "geometry": {"type": geo["type"], "coordinates": _rounded(geo["coordinates"], decimals)},
-        }
-        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    head = json.dumps({
-        "type": "FeatureCollection",
-        "name": "aleppo_map_approximate_districts",
-        "note": ("APPROXIMATE boundaries generated by `aleppo-map build-districts` from the "
-                 "gazetteer's centres and areas; not real district boundaries."),
-    }, ensure_ascii=False)[:-1]
-    return head + ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
-
-
-def write_layer(gdf: gpd.GeoDataFrame, dest: Path, *, overwrite: bool = False) -> Path:
-    """Write a district layer as GeoJSON, atomically and byte-for-byte reproducibly.
-
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame
-        As returned by :func:`build_layer`.
-    dest : pathlib.Path
-        Output file; written through a temporary file renamed on success.
-    overwrite : bool
-        Replace *dest* when it exists (otherwise that is an error).
-
-    Returns
-    -------
-    pathlib.Path
-        *dest*.
-    """
-    text = layer_geojson(gdf)
-    with io.output_file(Path(dest), overwrite=overwrite) as tmp:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-    return Path(dest)
-
-
 # ============================================================================= load
 #: Features farther than this from every gazetteer centre mean a wrong CRS.
 _FAR_FROM_CITY_KM = 60.0
@@ -520,21 +105,53 @@ class DistrictLayer:
     gdf : geopandas.GeoDataFrame
         EPSG:4326, indexed by ``district_id`` in the order of the required ids; columns
         ``name_en``, ``name_ar``, ``sector``, ``geom_kind`` (``'polygon'``, or
-        ``'point'`` for a district the file lacks), ``area_km2`` (polygon area computed
-        in ``settings.metric_crs``, or the gazetteer area for a point) and ``geometry``
-        (the polygon, or the gazetteer centre).
+        ``'point'`` for a district the file lacks or a sub-area), ``geom_basis`` (one
+        of :data:`GEOM_BASES`: where the shape comes from), ``geom_note`` (why a shape
+        is estimated, or what a sub-area is part of), ``area_km2`` (polygon area
+        computed in ``settings.metric_crs``; the gazetteer area for a point; 0 for a
+        sub-area, whose ground is its parent's) and ``geometry`` (the polygon, or the
+        gazetteer centre).
     source : str
         The file's path, or ``'embedded'`` for ``data/districts.geojson``.
     warnings : list of str
         Repairs, dissolves, overlaps and features of districts not required.
     missing : list of str
-        Required ids the file has no polygon for (drawn as points).
+        Required ids the file has no polygon for (drawn as points), sub-areas included.
+    subareas : dict
+        Sub-area id -> parent id, for the sub-areas drawn as markers.
+    attribution : str
+        The credit line every output that draws the layer prints (:data:`ATTRIBUTION`
+        for the embedded layer; empty for a user's file).
     """
 
     gdf: gpd.GeoDataFrame
     source: str
     warnings: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    subareas: dict[str, str] = field(default_factory=dict)
+    attribution: str = ""
+
+    def __post_init__(self) -> None:
+        # a layer built in memory from bare polygons: a polygon comes from the file, a
+        # point is a district the file lacks (or a declared sub-area)
+        if "geom_basis" not in self.gdf.columns:
+            point = self.gdf.geom_type == "Point"
+            sub = self.gdf.index.isin(list(self.subareas))
+            self.gdf["geom_basis"] = np.where(sub, "sub-area", np.where(point, "missing", "file"))
+        if "geom_note" not in self.gdf.columns:
+            self.gdf["geom_note"] = ""
+
+    @property
+    def basis(self) -> pd.Series:
+        """Where each district's shape comes from (``gdf['geom_basis']``).
+
+        Returns
+        -------
+        pandas.Series
+            One of :data:`GEOM_BASES` per district id.
+        """
+        basis: pd.Series = self.gdf["geom_basis"]
+        return basis
 
     def coverage_line(self) -> str:
         """One line saying how many districts have a polygon, and which are points.
@@ -542,15 +159,24 @@ class DistrictLayer:
         Returns
         -------
         str
-            E.g. ``'coverage: 118 of 135 districts have a polygon; 17 drawn as points
-            at their gazetteer centre: tariq-al-bab, ...'``.
+            E.g. ``'coverage: 126 of 135 districts have a polygon (8 estimated); 9
+            sub-areas drawn as markers inside their district: tariq-al-bab in
+            helwaniyeh, ...'``, or for a file that lacks districts ``...; 17 drawn as
+            points at their gazetteer centre: ...``.
         """
         total = len(self.gdf)
         have = total - len(self.missing)
         line = f"coverage: {have} of {total} districts have a polygon"
-        if self.missing:
-            line += (f"; {len(self.missing)} drawn as points at their gazetteer centre: "
-                     + ", ".join(self.missing))
+        estimated = int((self.gdf["geom_basis"] == "estimated").sum())
+        if estimated:
+            line += f" ({estimated} estimated)"
+        if self.subareas:
+            line += (f"; {len(self.subareas)} sub-areas drawn as markers inside their "
+                     "district: " + ", ".join(f"{d} in {p}" for d, p in self.subareas.items()))
+        points = [d for d in self.missing if d not in self.subareas]
+        if points:
+            line += (f"; {len(points)} drawn as points at their gazetteer centre: "
+                     + ", ".join(points))
         return line
 
 
@@ -597,7 +223,7 @@ def load_districts(
     ----------
     path : pathlib.Path or None
         Any polygon file GeoPandas reads (GeoJSON, GeoPackage, shapefile, ...), in any
-        CRS; ``None`` for the embedded approximate layer ``data/districts.geojson``.
+        CRS; ``None`` for the embedded layer ``data/districts.geojson``.
     gaz : Gazetteer
         Names, aliases, centres and areas.
     name_field : str, optional
@@ -618,7 +244,8 @@ def load_districts(
     -------
     DistrictLayer
         One row per required id, in that order: the (repaired, dissolved) polygon, or
-        the gazetteer centre as a point when the file lacks the district.
+        the gazetteer centre as a point when the file lacks the district (with no area
+        of its own for a sub-area).
 
     Raises
     ------
@@ -687,6 +314,9 @@ def load_districts(
     # --- match names, check and repair geometry, feature by feature
     problems: list[Problem] = []
     matched: list[tuple[str, BaseGeometry, str]] = []  # id, geometry (file CRS), label
+    # a layer written by build-districts says where each shape comes from
+    own_basis: dict[str, tuple[str, str]] = {}
+    has_basis = "geom_basis" in raw.columns
     for idx, (name, geom, kind) in enumerate(zip(raw[field_name], raw.geometry, kinds, strict=True),
                                              start=1):
         text = name.strip() if isinstance(name, str) else ("" if pd.isna(name) else str(name))
@@ -724,6 +354,11 @@ def load_districts(
                             "make_valid")
             geom = fixed
         matched.append((did, geom, feat))
+        if has_basis:
+            basis = raw["geom_basis"].iloc[idx - 1]
+            note = raw["geom_note"].iloc[idx - 1] if "geom_note" in raw.columns else ""
+            if isinstance(basis, str) and basis in GEOM_BASES:
+                own_basis[did] = (basis, note if isinstance(note, str) else "")
 
     wanted = list(required_ids) if required_ids is not None else gaz.ids
     for did in wanted:
@@ -747,7 +382,8 @@ def load_districts(
                 shapely.union_all([g for g, _ in parts]))) or parts[0][0]
         else:
             shapes[did] = parts[0][0]
-    extra = [d for d in shapes if d not in set(wanted)]
+    wanted_set = set(wanted)  # once: a set per district was quadratic
+    extra = [d for d in shapes if d not in wanted_set]
     if extra:
         warnings.append(f"{where}: {len(extra)} district(s) not in the control table, not "
                         "drawn: " + ", ".join(extra))
@@ -757,12 +393,13 @@ def load_districts(
     metric = gpd.GeoSeries([shapes[d] for d in present], index=present,
                            crs="EPSG:4326").to_crs(DEFAULTS.metric_crs)
     left, right = metric.sindex.query(metric.values, predicate="intersects")
-    for i, j in zip(left, right, strict=True):
-        if i < j:
-            area = metric.iloc[i].intersection(metric.iloc[j]).area
-            if area > _OVERLAP_WARN_M2:
-                warnings.append(f"{where}: {present[i]!r} and {present[j]!r} overlap by "
-                                f"{area:,.0f} m²")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    shared = shapely.area(shapely.intersection(metric.values[left], metric.values[right]))
+    for i, j, area in zip(left, right, shared, strict=True):
+        if area > _OVERLAP_WARN_M2:
+            warnings.append(f"{where}: {present[i]!r} and {present[j]!r} overlap by "
+                            f"{area:,.0f} m²")
 
     # --- sanity: the file lies over Aleppo (a wrong --assume-crs puts it elsewhere)
     if present:
@@ -783,16 +420,30 @@ def load_districts(
 
     # --- one row per required district: the polygon, or a point at its centre
     missing = [d for d in wanted if d not in shapes]
+    subareas = {d: str(gaz.parent(d)) for d in missing if gaz.parent(d)}
     rows = []
-    for did in wanted:
+    info = gaz.frame.loc[wanted]  # column-wise: a lookup per district and column was slow
+    polygon_m2 = dict(zip(present, metric.area.to_numpy(), strict=True))
+    for did, name_en, name_ar, sector, lon, lat, gaz_km2 in zip(
+        wanted, info["name_en"], info["name_ar"], info["sector"], info["lon"], info["lat"],
+        info["area_km2"], strict=True,
+    ):
         if did in shapes:
             kind, geom = "polygon", shapes[did]
-            area = float(metric.loc[did].area) / 1e6
+            area = float(polygon_m2[did]) / 1e6
+            basis, note = own_basis.get(did, ("file", ""))
+        elif did in subareas:
+            kind, geom, area = "point", Point(float(lon), float(lat)), 0.0
+            basis = "sub-area"
+            note = str(gaz.frame.at[did, "geom_note"]) or f"part of {subareas[did]}"
         else:
-            kind, geom = "point", Point(*gaz.centre(did))
-            area = gaz.area_km2(did)
-        rows.append({"district_id": did, "name_en": gaz.name_en(did),
-                     "name_ar": gaz.name_ar(did), "sector": gaz.sector(did),
-                     "geom_kind": kind, "area_km2": area, "geometry": geom})
+            kind, geom = "point", Point(float(lon), float(lat))
+            area = float(gaz_km2)
+            basis, note = "missing", "no polygon in this file: drawn at its gazetteer centre"
+        rows.append({"district_id": did, "name_en": str(name_en),
+                     "name_ar": "" if pd.isna(name_ar) else str(name_ar), "sector": str(sector),
+                     "geom_kind": kind, "geom_basis": basis, "geom_note": note,
+                     "area_km2": area, "geometry": geom})
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").set_index("district_id")
-    return DistrictLayer(gdf=gdf, source=label, warnings=warnings, missing=missing)
+    return DistrictLayer(gdf=gdf, source=label, warnings=warnings, missing=missing,
+                         subareas=subareas, attribution=ATTRIBUTION if embedded else "")

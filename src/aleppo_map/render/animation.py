@@ -10,8 +10,8 @@ import numpy as np
 
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError, Problem, ValidationError
-from aleppo_map._progress import progress
-from aleppo_map.render.scene import FrameScene, scene_data
+from aleppo_map.render.parallel import render_rgb
+from aleppo_map.render.scene import scene_data
 from aleppo_map.render.style import ANIMATION_FORMATS
 
 if TYPE_CHECKING:
@@ -83,6 +83,8 @@ def write_animation(
     size: tuple[int, int] = (1000, 750),
     quiet: bool = False,
     dpi: int = 100,
+    jobs: int = 1,
+    scheduler: str | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write an animation of the daily frames, as GIF (Pillow) or MP4 (H.264, imageio-ffmpeg).
@@ -105,6 +107,8 @@ def write_animation(
         No progress bar.
     dpi : int
         Dots per inch of the frames (the layout scales with the size).
+    jobs, scheduler
+        Where the frames are drawn, as for :func:`~aleppo_map.render.frames.render_frames`.
     overwrite : bool
         Replace *dest* when it exists (otherwise that is an error).
 
@@ -135,9 +139,9 @@ def write_animation(
     if fmt == "mp4":
         exe = _ffmpeg_exe()
         w, h = w - w % 2, h - h % 2
-    scene = FrameScene(scene_data(project, size=(w, h), dpi=dpi))
-    n = len(scene.data.days)
-    frames = (scene.rgb(i) for i in progress(range(n), desc="animation", quiet=quiet))
+    data = scene_data(project, size=(w, h), dpi=dpi)
+    n = len(data.days)
+    frames = render_rgb(data, jobs=jobs, scheduler=scheduler, quiet=quiet)
     with io.output_file(dest, overwrite=overwrite) as tmp:
         if fmt == "gif":
             _write_gif(tmp, frames, gif_durations(n, fps, hold_last))

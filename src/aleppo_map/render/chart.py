@@ -82,7 +82,8 @@ def write_chart(project: Project, dest: Path, *, overwrite: bool = False) -> Pat
     axes[-1].xaxis.set_minor_locator(DayLocator())
     axes[-1].xaxis.set_major_formatter(DateFormatter("%-d %b"))
     source = project.layer.source if project.layer is not None else "embedded"
-    basis = ("approximate boundaries (aleppo-map gazetteer)" if str(source) == "embedded"
+    credit = getattr(project.layer, "attribution", "") if project.layer is not None else ""
+    basis = (f"the embedded district layer ({credit or 'aleppo-map'})" if str(source) == "embedded"
              else f"boundaries: {Path(str(source)).name}")
     fig.supxlabel(f"One step per day. Areas in UTM zone 37N from {basis}; a split district "
                   "counts by each side's share. aleppo-map",

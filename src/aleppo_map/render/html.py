@@ -2,20 +2,24 @@
 
 folium's ``TimeSliderChoropleth`` stores a style for every district on every day and
 restyles every path at each step. This module instead sends the geometry once, each
-district's list of *state segments* (the days on which its state changed), the rows of
-the control table for the history panel, and a few per-day totals; the browser works
-out the rest and restyles only the districts whose state changed. The page therefore
-grows with geometry plus changes, not with districts × days.
+district's *state segments* (the days on which its state changed), the rows of the
+control table for the history panel, and a few per-day totals; the browser works out the
+rest and restyles only the districts whose state changed. The page therefore grows with
+geometry plus changes, not with districts × days.
 
 Everything reaches the page through jinja's ``tojson`` (which escapes ``<``, ``>``,
-``&`` and ``'``) and the JavaScript inserts every name, note and citation with
-``textContent``, never as HTML, so a district called ``<img src=x onerror=alert(1)>``
-shows as text. The templates, script and stylesheet live in ``templates/``.
+``&`` and ``'``) in a JSON script block, and the JavaScript inserts every name, note and
+citation with ``textContent``, never as HTML, so a district called
+``<img src=x onerror=alert(1)>`` shows as text. Every text of the page (title, side
+labels, the reference area) comes from the project's battle. The templates live in
+``templates/``; the script (modules :data:`JS_MODULES`, concatenated in that order) and
+the stylesheet in ``static/``.
 
-Leaflet itself comes from the ``django-js-lib-leaflet`` package (Leaflet 1.9.4, BSD
-2-Clause, licence kept in the page): ``offline=True`` inlines it, otherwise the page
-links the same version from a CDN with Subresource-Integrity hashes computed from the
-packaged files, so both modes run exactly the same Leaflet.
+The default page is self-contained: Leaflet, script and styles are inlined and it makes
+no request; street-map tiles are an optional layer the reader can switch on. Leaflet
+comes from the ``django-js-lib-leaflet`` package (Leaflet 1.9.4, BSD 2-Clause, licence
+kept in the page); ``cdn=True`` links the same version from a CDN instead, with
+Subresource-Integrity hashes computed from the packaged files, and shows the tiles.
 
 Examples
 --------
@@ -23,6 +27,8 @@ Examples
 ['css', 'css_sri', 'css_url']
 >>> leaflet_assets(inline=False)["version"]
 '1.9.4'
+>>> JS_MODULES[0], JS_MODULES[-1]
+('state.js', 'main.js')
 """
 
 from __future__ import annotations
@@ -43,15 +49,17 @@ import folium
 import jinja2
 import numpy as np
 import shapely
+import xyzservices.providers as xyz
 from branca.element import Element, Figure
 from markupsafe import Markup
 
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError
 from aleppo_map.analysis import areas as stats
-from aleppo_map.settings import CONTROLLERS, DEFAULTS, LABELS
+from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
+    from aleppo_map.battle import Battle
     from aleppo_map.project import Project
 
 #: Package and folder the Leaflet files are read from.
@@ -59,12 +67,17 @@ LEAFLET_PACKAGE = "js_lib_leaflet"
 LEAFLET_DIST = "django-js-lib-leaflet"
 #: CDN the online page links Leaflet from (pinned with integrity hashes).
 LEAFLET_CDN = "https://unpkg.com/leaflet@{version}/dist/{file}"
-#: Fill opacity of the district polygons (tiles show through in online mode).
+#: Fill opacity of the district polygons (tiles show through when they are on).
 FILL_OPACITY = 0.8
-#: Title of the page.
-PAGE_TITLE = "Aleppo: who held which district, {start} to {end}"
+#: The explorer's script, in the order the page concatenates it (see each file's header).
+JS_MODULES: tuple[str, ...] = ("state.js", "map.js", "panel.js", "controls.js", "export.js", "main.js")
+#: The explorer's stylesheet.
+CSS_FILE = "explorer.css"
+#: Element id of the map (the script's variable is ``map_<id>``).
+MAP_ID = "explorer"
 
 _TEMPLATES = "templates"
+_STATIC = "static"
 
 
 # ----------------------------------------------------------------------------- jinja
@@ -89,10 +102,21 @@ def _env() -> jinja2.Environment:
 
 
 def _asset(name: str) -> str:
-    """Text of a file of ``templates/`` (script or stylesheet), checked to be embeddable."""
-    text = (importlib.resources.files("aleppo_map.render") / _TEMPLATES / name).read_text("utf-8")
+    """Text of a file of ``static/`` (script or stylesheet), checked to be embeddable."""
+    text = (importlib.resources.files("aleppo_map.render") / _STATIC / name).read_text("utf-8")
     _check_embeddable(text, name)
     return text
+
+
+def explorer_script() -> str:
+    """Return the explorer's script: the modules of :data:`JS_MODULES`, in order.
+
+    Returns
+    -------
+    str
+        The concatenated JavaScript (it defines ``startExplorer(map, data)``).
+    """
+    return "\n".join(_asset(name) for name in JS_MODULES)
 
 
 def _check_embeddable(text: str, what: str) -> None:
@@ -223,13 +247,13 @@ class ControlMap(folium.Map):
     """A folium map laid out beside the explorer's panels, with only Leaflet loaded.
 
     folium's default page also loads jQuery, Bootstrap and Font Awesome from CDNs;
-    the explorer needs none of them.
+    the explorer needs none of them. Tiles are not added here: the explorer's script
+    adds them as an optional layer (see :func:`page_data`, key ``tiles``).
 
     Parameters
     ----------
-    offline : bool
-        Inline Leaflet and add no tiles; otherwise OpenStreetMap tiles with their
-        attribution (from ``xyzservices``, linking to the copyright page).
+    inline : bool
+        Inline Leaflet (a self-contained page); otherwise link it from a CDN.
     **kwargs
         Passed to :class:`folium.Map`.
     """
@@ -237,12 +261,12 @@ class ControlMap(folium.Map):
     default_js: list[tuple[str, str]] = []  # noqa: RUF012 - folium's class attribute
     default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
-    def __init__(self, *, offline: bool, **kwargs: Any) -> None:
+    def __init__(self, *, inline: bool, **kwargs: Any) -> None:
         super().__init__(tiles=None, **kwargs)
-        self._id = "aleppo"
+        self._id = MAP_ID
         self._template = _env().get_template("map.html.j2")
-        self.offline = offline
-        self.leaflet = leaflet_assets(inline=offline)
+        self.inline = inline
+        self.leaflet = leaflet_assets(inline=inline)
         self.map_options = {
             "center": self.location,
             "zoom": self.options.get("zoom", 13),
@@ -250,12 +274,8 @@ class ControlMap(folium.Map):
             "keyboard": False,  # the arrow keys step through days
             "preferCanvas": False,  # SVG paths, so that hatch patterns are <pattern> fills
         }
-        if not offline:
-            tile = folium.TileLayer("OpenStreetMap", max_zoom=19)
-            tile._id = "osm"
-            self.add_child(tile, name="osm")
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's returns None
         """Render the header (Leaflet), the map container and the map's creation."""
         _render_parts(self, kwargs)
 
@@ -270,15 +290,15 @@ class Explorer(folium.MacroElement):
     """
 
     def __init__(self, payload: Mapping[str, Any]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # folium is untyped
         self._name = "Explorer"
-        self._id = "aleppo"
+        self._id = MAP_ID
         self._template = _env().get_template("explorer.html.j2")
         self.payload = payload
-        self.css = Markup(_asset("explorer.css"))
-        self.js = Markup(_asset("explorer.js"))
+        self.css = Markup(_asset(CSS_FILE))
+        self.js = Markup(explorer_script())
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's returns None
         """Render the stylesheet, the panels and the script, once."""
         _render_parts(self, kwargs)
 
@@ -298,62 +318,70 @@ def _num(x: float, nd: int = 4) -> float | int:
 
 def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[date, int],
               row_index: Mapping[str, int]) -> list[list[list[Any]]]:
-    """Per district, the days on which its state changed and the state from then on."""
-    st = project.timeline.states
-    st = st[st["district_id"].isin(index.keys())]
+    """Per district, the days on which its state changed and the state from then on.
+
+    Read from the timeline's intervals (one per district and state), never from a
+    table of every district on every day. *day_index* is kept for callers; the
+    intervals already carry day numbers.
+    """
+    iv = project.timeline.intervals
     code = {c: i for i, c in enumerate(CONTROLLERS)}
-    di = st["district_id"].map(index).to_numpy()
-    day = st["date"].map(day_index).to_numpy()
-    order = np.lexsort((day, di))
-    di, day = di[order], day[order]
-    ctrl = st["controller"].to_numpy()[order]
-    share = st["share"].to_numpy(dtype=float)[order]
-    rem = st["remainder"].fillna("").to_numpy()[order]
-    cid = st["change_id"].to_numpy()[order]
-    new = np.ones(len(di), dtype=bool)
-    if len(di) > 1:
-        new[1:] = (
-            (di[1:] != di[:-1]) | (ctrl[1:] != ctrl[:-1]) | (share[1:] != share[:-1])
-            | (rem[1:] != rem[:-1]) | (cid[1:] != cid[:-1])
-        )
+    di = iv["district_id"].map(index)
+    keep = di.notna().to_numpy()
+    di = di.to_numpy()[keep].astype(int)
+    first = iv["first"].to_numpy()[keep]
+    ctrl = iv["controller"].to_numpy()[keep]
+    share = iv["share"].to_numpy(dtype=float)[keep]
+    rem = iv["remainder"].fillna("").to_numpy()[keep]
+    cid = iv["change_id"].to_numpy()[keep]
     out: list[list[list[Any]]] = [[] for _ in index]
-    for k in np.flatnonzero(new):
+    for k in np.lexsort((first, di)):
         out[int(di[k])].append([
-            int(day[k]), code[ctrl[k]], _num(share[k], 3),
+            int(first[k]), code[ctrl[k]], _num(share[k], 3),
             code[rem[k]] if rem[k] else -1, row_index.get(cid[k], -1),
         ])
     return out
 
 
-def _rows(project: Project, index: Mapping[str, int]) -> list[dict[str, Any]]:
-    """List the rows of the history panel, with their citation and fate."""
+def _rows(project: Project, index: Mapping[str, int],
+          cites: dict[tuple[str, int], int] | None = None) -> list[dict[str, Any]]:
+    """List the rows of the history panel, with their citation and fate.
+
+    Each citation is written once: a row's ``ci`` is its index in *cites* (filled
+    here, in order of first use; its keys are ``(source id, line)``), whose texts
+    :func:`page_data` sends as ``cites``.
+    """
     hist = project.timeline.history
     hist = hist[hist["district_id"].isin(index.keys())]
-    registry = project.registry
-    cites: dict[tuple[str, int], str] = {}
+    cites = {} if cites is None else cites
+    cols = {c: hist[c].to_numpy() if c in hist.columns else np.full(len(hist), "", dtype=object)
+            for c in ("change_id", "date", "district_id", "controller", "extent", "share",
+                      "remainder", "event", "basis", "confidence", "source_id", "line",
+                      "status", "disputed", "aggregate", "note")}
     rows = []
-    for rec in hist.to_dict("records"):
-        key = (str(rec["source_id"]), int(rec["line"]))
-        if key not in cites:
-            cites[key] = registry.citation(*key)
+    for k in range(len(hist)):
+        key = (str(cols["source_id"][k]), int(cols["line"][k]))
+        ci = cites.get(key)
+        if ci is None:
+            ci = cites[key] = len(cites)
         rows.append({
-            "id": str(rec["change_id"]),
-            "date": rec["date"].isoformat(),
-            "d": index[rec["district_id"]],
-            "c": str(rec["controller"]),
-            "x": str(rec["extent"]),
-            "s": _num(rec["share"], 3),
-            "r": str(rec.get("remainder") or ""),
-            "ev": str(rec["event"]),
-            "b": str(rec["basis"]),
-            "cf": str(rec["confidence"]),
+            "id": str(cols["change_id"][k]),
+            "date": cols["date"][k].isoformat(),
+            "d": index[cols["district_id"][k]],
+            "c": str(cols["controller"][k]),
+            "x": str(cols["extent"][k]),
+            "s": _num(cols["share"][k], 3),
+            "r": str(cols["remainder"][k] or ""),
+            "ev": str(cols["event"][k]),
+            "b": str(cols["basis"][k]),
+            "cf": str(cols["confidence"][k]),
             "src": key[0],
             "ln": key[1],
-            "cite": cites[key],
-            "st": str(rec["status"]),
-            "dp": bool(rec["disputed"]),
-            "ag": str(rec.get("aggregate") or ""),
-            "note": str(rec.get("note") or ""),
+            "ci": ci,
+            "st": str(cols["status"][k]),
+            "dp": bool(cols["disputed"][k]),
+            "ag": str(cols["aggregate"][k] or ""),
+            "note": str(cols["note"][k] or ""),
         })
     return rows
 
@@ -375,8 +403,39 @@ def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
     )
 
 
-def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """Everything the page's script needs, as JSON-ready Python objects.
+#: Names the page gives the keys of a history row (see :func:`_rows`).
+ROW_KEYS: Mapping[str, str] = {
+    "id": "id", "date": "date", "d": "district", "c": "side", "x": "extent", "s": "share",
+    "r": "rest", "ev": "event", "b": "basis", "cf": "confidence", "src": "source", "ln": "line",
+    "ci": "cite", "st": "status", "dp": "disputed", "ag": "aggregate", "note": "note",
+}
+#: Names the page gives the columns of a district's state segments (see :func:`_segments`).
+SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row")
+
+
+def _named_segments(segs: Sequence[Sequence[Sequence[Any]]]) -> list[dict[str, list[Any]]]:
+    """Per district, its segments as named columns (``day``, ``side``, ``share``, ``rest``, ``row``)."""
+    return [{key: [seg[k] for seg in district] for k, key in enumerate(SEGMENT_KEYS)}
+            for district in segs]
+
+
+def _battle(project: Project) -> Battle:
+    battle = getattr(project, "battle", None)
+    return battle if battle is not None else project.settings.battle
+
+
+def _tiles(cdn: bool) -> dict[str, Any]:
+    """Describe the optional street-map layer (OpenStreetMap, from ``xyzservices``)."""
+    provider = xyz.OpenStreetMap.Mapnik
+    return {
+        "url": provider.build_url(), "attribution": provider.html_attribution,
+        "text": provider.attribution, "maxZoom": int(provider.get("max_zoom", 19)), "on": cdn,
+    }
+
+
+def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
+              cdn: bool = False) -> dict[str, Any]:
+    """Everything the page's script needs, as JSON-ready Python objects with named keys.
 
     Parameters
     ----------
@@ -385,17 +444,24 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
     figures : Iterable of mapping
         The sources' own numbers to show for each day: items with ``date``
         (YYYY-MM-DD), ``text`` and ``verdict``.
+    cdn : bool
+        Whether the page is the linked (online) variant: its street-map tiles start on.
 
     Returns
     -------
     dict
-        ``dates``, ``controllers``, ``labels``, ``colours``, ``districts``
-        (id, names, sector, kind, area, label point, geometry rounded to
-        ``settings.coord_decimals``), ``segs`` (per district: ``[first day, controller,
-        share, remainder or -1, history row or -1]`` for each state it went through),
-        ``rows`` (the history, with citations), ``area`` (km² per controller per day),
-        ``east`` (shares of the formerly rebel-held east per day), ``figures``,
-        ``meta`` and ``bounds``.
+        ``title`` and ``slug`` (of the battle), ``dates``, ``sides`` (``id``, ``label``,
+        ``short``, ``colour``, ``hatch`` in legend order), ``districts`` (``id``, names
+        ``en``/``ar``, ``sector``, ``kind``, ``area``, label point ``pt``, geometry ``g``
+        rounded to ``settings.coord_decimals``), ``states`` (per district, the columns
+        ``day``, ``side`` (index of ``sides``), ``share``, ``rest`` (index, -1 when held
+        whole) and ``row`` (history row, -1 when none) of each state it went through),
+        ``rows`` (the history; keys :data:`ROW_KEYS`, ``cite`` indexing ``cites``), ``cites`` (each
+        citation once), ``area`` (km² per
+        side id per day), ``reference`` (the battle's reference area: ``label``,
+        ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
+        per side id per day, or ``None``), ``figures``, ``meta``, ``bounds``, ``tiles``
+        and ``fillOpacity``.
 
     Raises
     ------
@@ -405,6 +471,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
     if project.layer is None:
         raise AleppoMapError("the interactive map needs the district geometry (load it with "
                              "with_layer=True)")
+    battle = _battle(project)
     settings = project.settings
     tl = project.timeline
     gdf = project.layer.gdf
@@ -417,47 +484,79 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = ()) ->
     points = shapely.get_coordinates(
         _round_geoms(shapely.point_on_surface(sub.geometry.to_numpy()), settings.coord_decimals)
     )
-    areas = stats.district_areas(project).reindex(ids).fillna(0.0)
+    areas = stats.district_areas(project).reindex(ids).fillna(0.0).to_numpy()
+
+    def column(name: str, default: str) -> list[Any]:
+        if name not in sub.columns:
+            return [default] * len(ids)
+        return sub[name].tolist()
+
+    en, ar = column("name_en", ""), column("name_ar", "")
+    sector, kind = column("sector", ""), column("geom_kind", "polygon")
     districts = []
     for k, did in enumerate(ids):
-        rec = sub.iloc[k]
         districts.append({
             "id": did,
-            "en": str(rec.get("name_en", "") or did),
-            "ar": str(rec.get("name_ar", "") or ""),
-            "sector": str(rec.get("sector", "") or ""),
-            "kind": str(rec.get("geom_kind", "polygon") or "polygon"),
-            "area": _num(areas.iloc[k], 3),
+            "en": str(en[k] or did),
+            "ar": str(ar[k] or ""),
+            "sector": str(sector[k] or ""),
+            "kind": str(kind[k] or "polygon"),
+            "area": _num(areas[k], 3),
             "pt": [_num(points[k][1], 6), _num(points[k][0], 6)],
             "g": shapely.geometry.mapping(geoms[k]),
         })
-    rows = _rows(project, index)
+    cite_index: dict[tuple[str, int], int] = {}
+    rows = _rows(project, index, cite_index)
+    cites = [_citation(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
+    # _segments and _totals number the sides in CONTROLLERS order; name them by id here
+    order = list(CONTROLLERS)
     area, east = _totals(project)
     minx, miny, maxx, maxy = (float(v) for v in sub.total_bounds)
     layer = project.layer
     registry = project.registry
+    ref = battle.reference
+    reference = None
+    if ref is not None:
+        share = east["share"]
+        reference = {
+            "label": ref.label, "description": ref.description, "side": ref.side,
+            "excluded": list(ref.exclude_sectors), "day": battle.first_day.isoformat(),
+            "km2": east["km2"], "n": east["n"],
+            "share": None if share is None else {
+                side: [day[k] for day in share] for k, side in enumerate(order)},
+        }
     return {
-        "title": PAGE_TITLE.format(start=_long_date(tl.dates[0]), end=_long_date(tl.dates[-1])),
+        "title": battle.title,
+        "slug": battle.id,
         "dates": [d.isoformat() for d in tl.dates],
-        "controllers": list(CONTROLLERS),
-        "labels": dict(LABELS),
-        "colours": {c: settings.colours[c] for c in CONTROLLERS},
+        "sides": [{"id": s.id, "label": s.label, "short": s.short,
+                   "colour": settings.colours.get(s.id, s.colour), "hatch": s.hatch_colour}
+                  for s in sorted(battle.sides, key=lambda s: order.index(s.id)
+                                  if s.id in order else len(order))],
         "fillOpacity": FILL_OPACITY,
         "districts": districts,
-        "segs": _segments(project, index, day_index, row_index),
-        "rows": rows,
-        "area": area,
-        "east": east,
+        "states": _named_segments(_segments(project, index, day_index, row_index)),
+        "rows": [{ROW_KEYS.get(k, k): v for k, v in r.items()} for r in rows],
+        "cites": cites,
+        "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
+        "reference": reference,
         "figures": [_figure_item(f) for f in figures],
         "meta": {
             "changes": Path(str(getattr(project, "changes_path", "control table"))).name,
             "nrows": len(project.changes),
             "sources": [str(registry.title(s)) for s in sorted(set(project.changes["source_id"]))],
             "coverage": str(layer.coverage_line()),
+            "attribution": str(getattr(layer, "attribution", "")),
         },
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
+        "tiles": _tiles(cdn),
     }
+
+
+def _citation(project: Project, key: tuple[str, int]) -> str:
+    """Human citation of one (source id, line), from the project's registry."""
+    return str(project.registry.citation(*key))
 
 
 #: Optional keys of a figure item shown by the page (see :func:`aleppo_map.analysis.claims.html_items`).
@@ -474,17 +573,13 @@ def _figure_item(item: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _long_date(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
 def _default_figures(project: Project) -> list[dict[str, Any]]:
     """Get the sources' own numbers from :mod:`aleppo_map.analysis.claims`, when it and its table exist."""
     path = getattr(project.settings, "figures_path", None)
     if path is None or not Path(path).is_file():
         return []
     try:
-        from aleppo_map import figures as figures_module
+        from aleppo_map.analysis import claims as figures_module
     except ImportError:
         return []
     items = getattr(figures_module, "html_items", None)
@@ -494,7 +589,7 @@ def _default_figures(project: Project) -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- public
-def build_map(project: Project, *, offline: bool = False,
+def build_map(project: Project, *, cdn: bool = False,
               figures: Iterable[Mapping[str, Any]] | None = None) -> ControlMap:
     """Build the folium map with the explorer on it.
 
@@ -502,8 +597,9 @@ def build_map(project: Project, *, offline: bool = False,
     ----------
     project : Project
         Loaded inputs, with a district layer.
-    offline : bool
-        Inline Leaflet and every script and style; no tiles.
+    cdn : bool
+        Link Leaflet from a CDN and show street-map tiles (a smaller page that needs the
+        network); by default Leaflet and every script and style are inlined.
     figures : Iterable of mapping, optional
         The sources' own numbers (``date``, ``text``, ``verdict``); default: those of
         :mod:`aleppo_map.analysis.claims` when present, else none.
@@ -514,20 +610,21 @@ def build_map(project: Project, *, offline: bool = False,
         The map, inside a branca Figure.
     """
     items = _default_figures(project) if figures is None else list(figures)
-    payload = page_data(project, figures=items)
+    payload = page_data(project, figures=items, cdn=cdn)
     (s, w), (n, e) = payload["bounds"]
     fmap = ControlMap(
-        offline=offline,
+        inline=not cdn,
         location=[(s + n) / 2, (w + e) / 2],
         zoom_start=13,
     )
     figure = fmap.get_root()
-    figure.title = Markup.escape(payload["title"])
+    if isinstance(figure, Figure):
+        figure.title = Markup.escape(payload["title"])
     fmap.add_child(Explorer(payload), name="explorer")
     return fmap
 
 
-def render_page(project: Project, *, offline: bool = False,
+def render_page(project: Project, *, cdn: bool = False,
                 figures: Iterable[Mapping[str, Any]] | None = None) -> str:
     """Return the explorer page as HTML text.
 
@@ -535,8 +632,9 @@ def render_page(project: Project, *, offline: bool = False,
     ----------
     project : Project
         Loaded inputs, with a district layer.
-    offline : bool
-        One self-contained page: Leaflet inlined, no tiles, no request.
+    cdn : bool
+        As for :func:`build_map`; by default one self-contained page that makes no
+        request until the reader switches the street map on.
     figures : Iterable of mapping, optional
         As for :func:`build_map`.
 
@@ -545,10 +643,10 @@ def render_page(project: Project, *, offline: bool = False,
     str
         The page.
     """
-    return build_map(project, offline=offline, figures=figures).get_root().render()
+    return build_map(project, cdn=cdn, figures=figures).get_root().render()
 
 
-def write_map(project: Project, dest: Path, *, offline: bool = False,
+def write_map(project: Project, dest: Path, *, cdn: bool = False,
               figures: Iterable[Mapping[str, Any]] | None = None, overwrite: bool = False) -> Path:
     """Write the interactive explorer to *dest* (atomically).
 
@@ -558,9 +656,9 @@ def write_map(project: Project, dest: Path, *, offline: bool = False,
         Loaded inputs, with a district layer.
     dest : pathlib.Path
         The HTML file to write.
-    offline : bool
-        One self-contained file with Leaflet and every script and style inlined and no
-        tiles, which works with the network cut.
+    cdn : bool
+        As for :func:`build_map`; by default one self-contained file that works with the
+        network cut.
     figures : Iterable of mapping, optional
         As for :func:`build_map`.
     overwrite : bool
@@ -571,5 +669,5 @@ def write_map(project: Project, dest: Path, *, offline: bool = False,
     pathlib.Path
         *dest*.
     """
-    return io.atomic_write_text(Path(dest), render_page(project, offline=offline, figures=figures),
+    return io.atomic_write_text(Path(dest), render_page(project, cdn=cdn, figures=figures),
                                 overwrite=overwrite)

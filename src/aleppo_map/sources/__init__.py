@@ -168,12 +168,12 @@ def quote_title(title: str, marks: str = '""') -> str:
 
     Examples
     --------
-    >>> quote_title("Aleppo offensive")
-    '"Aleppo offensive"'
-    >>> quote_title("Aleppo offensive", "“”")
-    '“Aleppo offensive”'
-    >>> quote_title("“The End of Aleppo”… The Reasons")
-    '“The End of Aleppo”… The Reasons'
+    >>> quote_title("Siege of Veldora")
+    '"Siege of Veldora"'
+    >>> quote_title("Siege of Veldora", "“”")
+    '“Siege of Veldora”'
+    >>> quote_title("“The End of Veldora”… The Reasons")
+    '“The End of Veldora”… The Reasons'
     """
     return title if title[:1] in "\"“'‘«" else f"{marks[0]}{title}{marks[1]}"
 
@@ -255,7 +255,7 @@ class SourceRegistry:
         Returns
         -------
         str
-            Such as ``Wikipedia, "Aleppo offensive (November–December 2016)", line 169``.
+            Such as ``Testpedia, "Siege of Veldora", line 12``.
         """
         rec = self._row(source_id)
         return f'{rec["publisher"]}, {quote_title(str(rec["title"]))}, line {int(line)}'
@@ -326,7 +326,36 @@ def load_registry(path: Path | None = None) -> SourceRegistry:
     """
     path = Path(path) if path is not None else DEFAULTS.registry_path
     raw = io.read_csv(path, "source registry", required=REGISTRY_COLUMNS)
-    file = str(path)
+    return registry_from_frame(raw, path)
+
+
+def registry_from_frame(raw: pd.DataFrame, path: Path | None = None) -> SourceRegistry:
+    """Check a source registry held in memory (all strings, as read from CSV).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table, with the columns of :data:`REGISTRY_COLUMNS`.
+    path : pathlib.Path, optional
+        Where it came from, for messages (``None``: built in memory).
+
+    Returns
+    -------
+    SourceRegistry
+        The registry, indexed by source id.
+
+    Raises
+    ------
+    ValidationError
+        Listing every bad cell.
+    """
+    missing = [c for c in REGISTRY_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValidationError([Problem(str(path or "source registry"), c,
+                                       "a column of the source registry", "no such column")
+                               for c in missing])
+    raw = raw.astype(str)
+    file = str(path) if path is not None else "source registry"
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     ranks: dict[int, str] = {}
@@ -413,9 +442,36 @@ def load_aggregates(path: Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else DEFAULTS.aggregates_path
     raw = io.read_csv(path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
+    return aggregates_from_frame(raw, str(path))
+
+
+def aggregates_from_frame(raw: pd.DataFrame, file: str = "aggregate table") -> pd.DataFrame:
+    """Check an aggregate table held in memory (all strings, as read from CSV).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table, with the columns of :data:`AGGREGATE_COLUMNS` (``note`` optional).
+    file : str
+        Where it came from, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_aggregates`.
+
+    Raises
+    ------
+    ValidationError
+        Listing every bad row.
+    """
+    missing = [c for c in AGGREGATE_COLUMNS[:3] if c not in raw.columns]
+    if missing:
+        raise ValidationError([Problem(file, c, "a column of the aggregate table",
+                                       "no such column") for c in missing])
+    raw = raw.astype(str)
     if "note" not in raw.columns:
         raw["note"] = ""
-    file = str(path)
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, rec in enumerate(raw.to_dict("records"), start=1):

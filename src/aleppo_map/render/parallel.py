@@ -1,0 +1,317 @@
+"""Render the days of a scene serially, on local worker processes, or on a Dask cluster.
+
+Every backend does the same thing: each worker builds the figure once from the
+picklable :class:`~aleppo_map.render.scene.SceneData` and renders its share of the
+days, returning the encoded file (or the RGB pixels, for animations) to the caller,
+which writes them. Workers therefore need no shared file system, and the result is
+the same bytes whichever backend drew them.
+
+Backends are registered in :data:`BACKENDS`; the CLI's choices come from it:
+
+* ``serial``: one figure in this process.
+* ``processes``: a :class:`~concurrent.futures.ProcessPoolExecutor` of ``jobs`` workers.
+* ``dask``: a Dask distributed cluster: a scheduler address (``tcp://host:8786``, from
+  ``dask scheduler``/``dask worker``, dask-jobqueue, dask-kubernetes, Coiled), or
+  ``local`` for a :class:`distributed.LocalCluster` of ``jobs`` worker processes.
+
+Examples
+--------
+>>> sorted(BACKENDS)
+['dask', 'processes', 'serial']
+>>> choose_backend(jobs=1, scheduler=None).name, choose_backend(jobs=2, scheduler=None).name
+('serial', 'processes')
+>>> choose_backend(jobs=1, scheduler="tcp://127.0.0.1:8786").name
+'dask'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing
+import signal
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from aleppo_map._errors import AleppoMapError
+from aleppo_map._progress import progress_bar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from aleppo_map.render.scene import FrameScene, SceneData
+
+#: What a worker returns for a day: the encoded file, or the RGB pixels.
+KINDS: Final[tuple[str, ...]] = ("file", "rgb")
+
+Result = Any  # bytes for "file", a (h, w, 3) uint8 array for "rgb"
+
+# One scene per worker process, keyed by the token of the SceneData it was built from.
+_SCENES: dict[str, FrameScene] = {}
+
+
+def _scene_for(token: str, data: SceneData) -> FrameScene:
+    from aleppo_map.render.scene import FrameScene
+
+    scene = _SCENES.get(token)
+    if scene is None:
+        _SCENES.clear()  # a worker keeps the figure of the current job only
+        scene = _SCENES[token] = FrameScene(data)
+    return scene
+
+
+def _render_one(scene: FrameScene, i: int, kind: str) -> Result:
+    if kind == "rgb":
+        return scene.rgb(i)
+    buf = io.BytesIO()
+    scene.save(i, buf)  # type: ignore[arg-type]  # savefig writes to any binary file object
+    return buf.getvalue()
+
+
+def render_chunk(token: str, data: SceneData, indices: Sequence[int], kind: str) -> list[tuple[int, Result]]:
+    """Render days *indices* of *data* in this process (the task a worker runs).
+
+    Parameters
+    ----------
+    token : str
+        Identifies *data*, so that a worker builds its figure once per job.
+    data : SceneData
+        The scene.
+    indices : Sequence[int]
+        Days to render (indices into ``data.days``).
+    kind : str
+        ``file`` or ``rgb``.
+
+    Returns
+    -------
+    list of (int, bytes or numpy.ndarray)
+        One result per day.
+    """
+    scene = _scene_for(token, data)
+    return [(i, _render_one(scene, i, kind)) for i in indices]
+
+
+def _chunks(indices: Sequence[int], n: int) -> list[list[int]]:
+    """Deal *indices* into *n* interleaved chunks (late days are the slow ones)."""
+    n = max(1, min(n, len(indices)))
+    return [list(indices[k::n]) for k in range(n)]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A way to run :func:`render_chunk` over the days.
+
+    Attributes
+    ----------
+    name : str
+        Registry key.
+    description : str
+        One line for ``--help``.
+    run : callable
+        ``(token, data, indices, kind, jobs, scheduler) -> iterator of chunk results``.
+    """
+
+    name: str
+    description: str
+    run: Callable[[str, SceneData, Sequence[int], str, int, str | None],
+                  Iterator[list[tuple[int, Result]]]]
+
+
+def _run_serial(token: str, data: SceneData, indices: Sequence[int], kind: str, jobs: int,
+                scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
+    scene = _scene_for(token, data)
+    try:
+        for i in indices:
+            yield [(i, _render_one(scene, i, kind))]
+    finally:
+        _SCENES.clear()
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Fork where it is safe and cheap (workers inherit the loaded modules), else spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.version_info < (3, 12):
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["aleppo_map.render.scene", "matplotlib.figure"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; the parent alone handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold SIGINT while worker processes start (fork handlers swallow a KeyboardInterrupt)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now (on failure or Ctrl-C), not after the queued chunks."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+    # let the pool's manager thread see its dead workers and finish, so that nothing of the
+    # pool is left for the interpreter's exit hooks (which would race with its cleanup)
+    pool.shutdown(wait=True)
+
+
+def _run_processes(token: str, data: SceneData, indices: Sequence[int], kind: str, jobs: int,
+                   scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
+    pool = None
+    try:
+        with _sigint_deferred():  # a Ctrl-C while the workers start is raised after, here
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
+                                       initializer=_ignore_sigint)
+            # small chunks keep the progress bar moving; each worker builds its figure once
+            futures = [pool.submit(render_chunk, token, data, chunk, kind)
+                       for chunk in _chunks(indices, max(jobs * 4, 1))]
+        for fut in as_completed(futures):
+            yield fut.result()
+    except BaseException:  # a failure, Ctrl-C, or the caller giving up (GeneratorExit)
+        if pool is not None:
+            _end_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _dask_client(scheduler: str, jobs: int) -> tuple[Any, Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise AleppoMapError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                               dashboard_address=None, host="127.0.0.1")
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout="20s"), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise AleppoMapError(
+            f"--scheduler: expected the address of a running Dask scheduler (e.g. tcp://127.0.0.1:8786, "
+            f"started with `dask scheduler`) or 'local', got {scheduler!r}: {exc}"
+        ) from None
+
+
+def _run_dask(token: str, data: SceneData, indices: Sequence[int], kind: str, jobs: int,
+              scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
+    from distributed import as_completed as dask_completed
+
+    client, cluster = _dask_client(scheduler or "local", jobs)
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
+        shared = client.scatter(data, broadcast=True)
+        futures = [client.submit(render_chunk, token, shared, chunk, kind, pure=False)
+                   for chunk in _chunks(indices, n_workers * 2)]
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+#: The backends, by name.
+BACKENDS: Final[dict[str, Backend]] = {
+    "serial": Backend("serial", "one figure in this process", _run_serial),
+    "processes": Backend("processes", "a pool of --jobs local worker processes", _run_processes),
+    "dask": Backend("dask", "a Dask distributed cluster (--scheduler ADDRESS or 'local')", _run_dask),
+}
+
+
+def choose_backend(*, jobs: int = 1, scheduler: str | None = None) -> Backend:
+    """Pick the backend for the options: a scheduler means Dask, several jobs a process pool.
+
+    Parameters
+    ----------
+    jobs : int
+        Local worker processes (for ``--scheduler local``, the cluster's workers).
+    scheduler : str, optional
+        A Dask scheduler address, or ``local``.
+
+    Returns
+    -------
+    Backend
+        The backend.
+    """
+    if scheduler:
+        return BACKENDS["dask"]
+    return BACKENDS["processes" if jobs > 1 else "serial"]
+
+
+def render_days(data: SceneData, *, kind: str = "file", jobs: int = 1, scheduler: str | None = None,
+                quiet: bool = False, desc: str = "frames") -> Iterator[tuple[int, Result]]:
+    """Render every day of *data*, yielding ``(index, result)`` as days complete.
+
+    Parameters
+    ----------
+    data : SceneData
+        The scene.
+    kind : str
+        ``file`` (encoded bytes in ``data.fmt``) or ``rgb`` (pixels).
+    jobs : int
+        Local worker processes.
+    scheduler : str, optional
+        A Dask scheduler address, or ``local``.
+    quiet : bool
+        No progress bar.
+    desc : str
+        Progress bar label.
+
+    Yields
+    ------
+    tuple of (int, bytes or numpy.ndarray)
+        A day's index and its result, in completion order.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
+    indices = list(range(len(data.days)))
+    jobs = max(1, min(jobs, len(indices) or 1))
+    backend = choose_backend(jobs=jobs, scheduler=scheduler)
+    token = uuid.uuid4().hex
+    bar = progress_bar(len(indices), desc=desc, quiet=quiet)
+    try:
+        for chunk in backend.run(token, data, indices, kind, jobs, scheduler):
+            yield from chunk
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+
+
+def render_rgb(data: SceneData, *, jobs: int = 1, scheduler: str | None = None,
+               quiet: bool = False, desc: str = "animation") -> list[np.ndarray]:
+    """Render every day's pixels, in day order.
+
+    Parameters
+    ----------
+    data : SceneData
+        The scene.
+    jobs, scheduler, quiet, desc
+        As for :func:`render_days`.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One (height, width, 3) array per day.
+    """
+    out: dict[int, np.ndarray] = dict(render_days(data, kind="rgb", jobs=jobs, scheduler=scheduler,
+                                                  quiet=quiet, desc=desc))
+    return [out[i] for i in range(len(out))]

@@ -1,0 +1,75 @@
+/* main.js: start the explorer and publish its small scripting API.
+ *
+ * startExplorer(map, D) builds the shared object X, lets each module add its part, draws
+ * the first day and sets window.controlMap:
+ *   setDate(iso), getDate(), stateOf(districtId), districts(), labelPoint(id),
+ *   openHistory(id), play(), pause(), snapshot() (a PNG data: URL of the current view),
+ *   embedSnippet().
+ */
+function startExplorer(map, D) {
+  const X = { map: map, D: D };
+  // the view first, so that the districts are drawn once in it
+  map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
+  explorerState(X);
+  explorerMap(X);
+  explorerPanel(X);
+  explorerControls(X);
+  explorerExport(X);
+
+  if (!document.documentElement.lang) document.documentElement.lang = "en";
+  X.buildPanel();
+  X.buildControls();
+  X.buildExport();
+  const first = X.hashDay();
+  const size = map.getSize();
+  X.setDay(first >= 0 ? first : 0, false);
+  // the panel's header (phone layout) now holds the day: fit the districts to the room left
+  map.invalidateSize({ animate: false, pan: false });
+  if (!map.getSize().equals(size)) map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
+  X.setTiles(!!(D.tiles && D.tiles.on));
+  if (typeof ResizeObserver !== "undefined") {
+    new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
+  }
+
+  const dates = D.dates;
+  window.controlMap = {
+    ready: true,
+    map: map,
+    dates: dates.slice(),
+    setDate(iso) {
+      const k = dates.indexOf(String(iso));
+      if (k < 0) {
+        throw new RangeError("controlMap.setDate: expected a day from " + dates[0] + " to " +
+          dates[dates.length - 1] + " (YYYY-MM-DD), got " + JSON.stringify(iso));
+      }
+      X.setDay(k, true);
+      return dates[X.now.day];
+    },
+    getDate() { return dates[X.now.day]; },
+    stateOf(id) {
+      const i = X.indexOf(id);
+      if (i === undefined) return null;
+      const st = X.stateAt(i, X.now.day);
+      return {
+        controller: X.side(st.side).id, share: st.share,
+        remainder: st.rest >= 0 ? X.side(st.rest).id : null,
+        extent: st.rest >= 0 ? "partial" : "full", since: dates[Math.max(0, st.since)],
+        changeId: st.row >= 0 ? D.rows[st.row].id : null,
+      };
+    },
+    districts() { return D.districts.map((d) => d.id); },
+    labelPoint(id) {
+      const i = X.indexOf(id);
+      return i === undefined ? null : D.districts[i].pt.slice();
+    },
+    openHistory(id) {
+      const i = X.indexOf(id);
+      if (i !== undefined) X.openHistory(i);
+    },
+    play: X.play,
+    pause: X.pause,
+    snapshot() { return X.snapshot(2).toDataURL("image/png"); },
+    embedSnippet: X.embedSnippet,
+  };
+  document.dispatchEvent(new CustomEvent("controlmap:ready"));
+}

@@ -1,0 +1,189 @@
+/* map.js: the districts on the Leaflet map (fills, hatches, outlines, tooltips, keyboard
+ * focus) and the optional street-map tiles.
+ *
+ * Adds to X: layers, patternFill(side, rest, share), makePattern(...), restyle(i, force),
+ * restyleDay(prev, day), refreshTips(), tooltipContent(i), setTiles(on).
+ */
+function explorerMap(X) {
+  const D = X.D;
+  const map = X.map;
+  const now = X.now;
+
+  // ---------------------------------------------------------------- hatch patterns
+  let defs = null;
+  /** A fill for a district shared by two sides: stripes of the gaining side over the holder. */
+  X.patternFill = function (side, rest, share) {
+    const tenth = Math.max(1, Math.min(9, Math.round(share * 10)));
+    const id = "am-hatch-" + X.side(side).id + "-" + X.side(rest).id + "-" + tenth;
+    if (!document.getElementById(id)) {
+      if (!defs) {
+        const host = map.getPanes().overlayPane.querySelector("svg");
+        defs = X.svg("defs", {});
+        host.insertBefore(defs, host.firstChild);
+      }
+      defs.appendChild(X.makePattern(id, X.colour(side), X.colour(rest), tenth));
+    }
+    return "url(#" + id + ")";
+  };
+  // stripes of the gaining side (width in proportion to its share) over the holder's colour
+  X.makePattern = function (id, gain, hold, tenth) {
+    const p = X.svg("pattern", {
+      id: id, width: 10, height: 10, patternUnits: "userSpaceOnUse",
+      patternTransform: "rotate(45)",
+    });
+    p.appendChild(X.svg("rect", { width: 10, height: 10, fill: hold }));
+    p.appendChild(X.svg("rect", { width: tenth, height: 10, fill: gain }));
+    return p;
+  };
+
+  // ---------------------------------------------------------------- styles
+  function styleFor(i, st) {
+    const whole = st.rest < 0;
+    const strong = i === now.selected || i === now.focused;
+    return {
+      fillColor: whole ? X.colour(st.side) : X.patternFill(st.side, st.rest, st.share),
+      fillOpacity: D.fillOpacity,
+      color: strong ? "#000" : (i === now.hovered ? "#222" : "#4a4a4a"),
+      weight: strong ? 3 : (i === now.hovered ? 2 : 0.8),
+      opacity: 0.9,
+      dashArray: X.confidenceOf(st) === "low" ? "4 3" : null,
+    };
+  }
+  const shown = new Array(X.ND).fill(-1); // segment index currently drawn
+  /** Restyle district i for the current day (only when its state changed, unless force). */
+  X.restyle = function (i, force) {
+    const k = X.segIndex(i, now.day);
+    if (!force && shown[i] === k) return;
+    shown[i] = k;
+    const st = X.segment(i, k);
+    X.layers[i].setStyle(styleFor(i, st));
+    const path = X.layers[i].getElement();
+    if (path) path.setAttribute("aria-label", D.districts[i].en + ": " + X.stateText(st));
+  };
+  /** Restyle the districts that changed between two days (all of them on the first draw). */
+  X.restyleDay = function (prev, day) {
+    if (prev < 0 || Math.abs(day - prev) > 45) {
+      for (let i = 0; i < X.ND; i++) X.restyle(i, false);
+      return;
+    }
+    const lo = Math.min(prev, day) + 1, hi = Math.max(prev, day);
+    const seen = new Set();
+    for (let d = lo; d <= hi; d++) X.changers[d].forEach((i) => seen.add(i));
+    seen.forEach((i) => X.restyle(i, false));
+  };
+
+  // ---------------------------------------------------------------- tooltips
+  X.tooltipContent = function (i) {
+    const d = D.districts[i];
+    const st = X.stateAt(i, now.day);
+    const box = X.el("div");
+    box.appendChild(X.el("div", "am-tip-name", d.en));
+    if (d.ar) {
+      const ar = X.el("div", "am-tip-ar", d.ar);
+      ar.dir = "auto";
+      ar.lang = "ar";
+      box.appendChild(ar);
+    }
+    const line = X.el("div", "am-tip-state");
+    line.appendChild(X.swatch(st.side));
+    line.appendChild(document.createTextNode(" " + X.stateText(st) + " — " + X.sinceText(st)));
+    box.appendChild(line);
+    if (st.row >= 0) {
+      const r = D.rows[st.row];
+      box.appendChild(X.el("div", "am-tip-meta", "basis: " + r.basis + " · confidence: " +
+        r.confidence + " · click or press Enter for sources"));
+    }
+    return box;
+  };
+  /** Bring open tooltips (hovered or focused district) up to the current day. */
+  X.refreshTips = function () {
+    [now.hovered, now.focused].forEach((i) => {
+      if (i < 0) return;
+      const tt = X.layers[i].getTooltip();
+      if (tt && tt.isOpen()) tt.update();
+    });
+  };
+
+  // ---------------------------------------------------------------- layers
+  X.layers = [];
+  const group = L.featureGroup().addTo(map);
+  D.districts.forEach((d, i) => {
+    const layer = d.kind === "point" || d.g.type === "Point"
+      ? L.circleMarker(d.pt, { radius: 7 })
+      : L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: d.g });
+    layer.addTo(group);
+    const path = layer.getElement();
+    path.setAttribute("data-district", d.id);
+    path.classList.add("am-district");
+    // every district is reachable with Tab; Enter (or space) opens its history
+    path.setAttribute("tabindex", "0");
+    path.setAttribute("role", "button");
+    layer.bindTooltip(() => X.tooltipContent(i),
+      { sticky: true, direction: "top", className: "am-tip", opacity: 0.96 });
+    layer.on("mouseover", () => { now.hovered = i; X.restyle(i, true); });
+    layer.on("mouseout", () => { now.hovered = -1; X.restyle(i, true); });
+    layer.on("click", () => X.openHistory(i));
+    path.addEventListener("focus", () => {
+      now.focused = i;
+      X.restyle(i, true);
+      layer.openTooltip(d.pt);
+    });
+    path.addEventListener("blur", () => {
+      if (now.focused === i) now.focused = -1;
+      layer.closeTooltip();
+      X.restyle(i, true);
+    });
+    path.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" && ev.key !== " ") return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      X.openHistory(i, true);
+    });
+    X.layers.push(layer);
+  });
+
+  // ---------------------------------------------------------------- street-map tiles
+  // Off in the self-contained page (nothing is fetched until the reader asks for it); when
+  // the tiles cannot load, the districts stay usable and one line says so.
+  let tiles = null;
+  let loaded = 0;
+  function tilesNote(text) {
+    const n = X.$("am-tiles-note");
+    n.textContent = text;
+    n.hidden = !text;
+  }
+  X.setTiles = function (on) {
+    const box = X.$("am-tiles");
+    if (box) box.checked = !!on;
+    if (!D.tiles) return;
+    if (!on) {
+      if (tiles) map.removeLayer(tiles);
+      tilesNote("");
+      return;
+    }
+    if (!tiles) {
+      tiles = L.tileLayer(D.tiles.url, { attribution: D.tiles.attribution, maxZoom: D.tiles.maxZoom });
+      tiles.on("tileload", () => { loaded += 1; tilesNote(""); });
+      tiles.on("tileerror", () => {
+        if (!loaded) tilesNote("Street map tiles could not be loaded (no internet?); the districts are drawn without them.");
+      });
+    }
+    tiles.addTo(map);
+    tiles.bringToBack();
+  };
+  const TilesControl = L.Control.extend({
+    options: { position: "topright" },
+    onAdd() {
+      const box = L.DomUtil.create("label", "leaflet-bar am-tiles-toggle");
+      const input = L.DomUtil.create("input", "", box);
+      input.type = "checkbox";
+      input.id = "am-tiles";
+      box.appendChild(document.createTextNode(" street map"));
+      box.title = "OpenStreetMap tiles under the districts (needs internet)";
+      L.DomEvent.disableClickPropagation(box);
+      input.addEventListener("change", () => X.setTiles(input.checked));
+      return box;
+    },
+  });
+  if (D.tiles) new TilesControl().addTo(map);
+}

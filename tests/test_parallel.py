@@ -1,0 +1,120 @@
+"""Frames drawn on worker processes and on Dask clusters equal the single-process frames."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aleppo_map.project import load_project
+from aleppo_map.render import parallel
+from aleppo_map.render.scene import scene_data
+
+DAYS = ("2016-12-05", "2016-12-08")  # four days around the fall of the Old City
+
+
+@pytest.fixture(scope="module")
+def data():
+    project = load_project(start=DAYS[0], end=DAYS[1])
+    return scene_data(project, size=(320, 240), dpi=40)
+
+
+def _pixels(payload: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(payload)).convert("RGB"), dtype=np.int16)
+
+
+def _same_images(a: dict[int, bytes], b: dict[int, bytes]) -> None:
+    assert sorted(a) == sorted(b)
+    for i in a:
+        diff = np.abs(_pixels(a[i]) - _pixels(b[i]))
+        assert diff.max() <= 2, f"day {i}: images differ by up to {diff.max()}"
+
+
+def test_backends_are_chosen_from_the_options():
+    assert parallel.choose_backend(jobs=1).name == "serial"
+    assert parallel.choose_backend(jobs=3).name == "processes"
+    assert parallel.choose_backend(jobs=1, scheduler="local").name == "dask"
+
+
+def test_process_pool_and_local_dask_cluster_give_the_serial_frames(data):
+    serial = dict(parallel.render_days(data, jobs=1, quiet=True))
+    assert len(serial) == 4 and all(p[:8] == b"\x89PNG\r\n\x1a\n" for p in serial.values())
+    # the days differ: the Old City changes hands on 6-7 December
+    assert np.abs(_pixels(serial[0]) - _pixels(serial[3])).max() > 50
+    _same_images(serial, dict(parallel.render_days(data, jobs=2, quiet=True)))
+    _same_images(serial, dict(parallel.render_days(data, jobs=2, scheduler="local", quiet=True)))
+
+
+def test_rgb_results_come_back_in_day_order(data):
+    frames = parallel.render_rgb(data, jobs=2, quiet=True)
+    serial = dict(parallel.render_days(data, kind="rgb", quiet=True))
+    assert len(frames) == 4
+    for i, f in enumerate(frames):
+        assert f.shape == (240, 320, 3)
+        assert np.abs(f.astype(int) - serial[i].astype(int)).max() <= 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_frames_scheduler_on_a_dask_cluster_started_from_the_command_line(tmp_path):
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask is None:
+        pytest.fail("the `dask` command of the dask package is not installed beside this Python")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = (tmp_path / "scheduler.log").open("w"), (tmp_path / "worker.log").open("w")
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=logs[0], stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
+                               "--host", "127.0.0.1", "--no-dashboard"],
+                              stdout=logs[1], stderr=subprocess.STDOUT)
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        common = ["--start", DAYS[0], "--end", DAYS[1], "--size", "320x240", "--dpi", "40", "--quiet"]
+        cli = [sys.executable, "-m", "aleppo_map.cli", "frames"]
+        remote = subprocess.run([*cli, *common, "--scheduler", address, "--out", str(tmp_path / "remote")],
+                                capture_output=True, text=True, check=False, timeout=300)
+        assert remote.returncode == 0, remote.stderr
+        local = subprocess.run([*cli, *common, "--jobs", "1", "--out", str(tmp_path / "local")],
+                               capture_output=True, text=True, check=False, timeout=300)
+        assert local.returncode == 0, local.stderr
+        names = sorted(p.name for p in (tmp_path / "remote").iterdir())
+        assert names == [f"2016-12-0{d}.png" for d in (5, 6, 7, 8)]
+        assert names == sorted(p.name for p in (tmp_path / "local").iterdir())
+        _same_images({i: (tmp_path / "remote" / n).read_bytes() for i, n in enumerate(names)},
+                     {i: (tmp_path / "local" / n).read_bytes() for i, n in enumerate(names)})
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+        for proc in (worker, scheduler):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+
+
+def test_a_scheduler_that_does_not_answer_is_a_message_not_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "aleppo_map.cli", "frames", "--start", DAYS[0], "--end", DAYS[0],
+         "--size", "320x240", "--dpi", "40", "--quiet", "--scheduler", f"tcp://127.0.0.1:{_free_port()}",
+         "--out", str(tmp_path / "never")],
+        capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert "Dask scheduler" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "never").exists()
