@@ -14,6 +14,7 @@ import pytest
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError, InputFileError, ValidationError
 from aleppo_map.project import load_project
+from aleppo_map.settings import DEFAULTS
 from aleppo_map.sources import (
     REGISTRY_COLUMNS,
     check_against_seeds,
@@ -84,7 +85,7 @@ def test_registry_lists_every_bad_cell_at_once(tmp_path):
     assert all(p.file == str(bad) for p in problems)
     text = str(info.value)
     assert "7 problems found" in text
-    assert "already on row 1" in text
+    assert "already used on row 1" in text
 
 
 def test_registry_without_a_column_names_it(tmp_path):
@@ -197,7 +198,7 @@ def test_check_lists_every_failure(project, seeds_dir, tmp_path):
     assert len(by_change["T6"]) == 1
     assert "phrases of aggregate 'north-east'" in by_change["T6"][0]
     assert len(by_change["T7"]) == 1
-    assert "key of data/aggregates.csv" in by_change["T7"][0]
+    assert f"key of {DEFAULTS.aggregates_path}" in by_change["T7"][0]  # the file read
     assert by_change["T8"] == []  # the missing text is reported once, not per row
     file_problems = [p for p in problems if "change " not in p.hint]
     assert len(file_problems) == 2

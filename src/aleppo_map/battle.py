@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.resources
 import os
@@ -49,8 +50,6 @@ TABLES: Final[Mapping[str, str]] = MappingProxyType({
 #: Value of ``metric_crs`` asking for the UTM zone of the data.
 UTM: Final = "utm"
 
-_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-_ID_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -254,76 +253,56 @@ class Battle:
         ValidationError
             Listing every problem of the manifest at once.
         """
-        problems: list[Problem] = []
+        from aleppo_map._validate import check_manifest
+
+        # keys, kinds and values: the manifest's schema (aleppo_map.schema.MANIFEST)
+        problems: list[Problem] = check_manifest(data, origin)
 
         def bad(key: str, expected: str, got: object) -> None:
             problems.append(Problem(origin, key, expected, repr(got)))
 
-        known_top = {"battle", "sides", "reference", "tables"}
-        for key in data:
-            if key not in known_top:
-                bad(key, "one of the sections " + ", ".join(sorted(known_top)), key)
-        head = dict(data.get("battle", {}))
-        known_head = {"id", "name", "title", "first_day", "last_day", "metric_crs"}
-        for key in head:
-            if key not in known_head:
-                bad(f"battle.{key}", "a key of " + ", ".join(sorted(known_head)), key)
+        def section(key: str) -> dict[str, Any]:
+            value = data.get(key, {})
+            return dict(value) if isinstance(value, Mapping) else {}
+
+        head = section("battle")
         name = str(head.get("name", "")).strip()
-        if not name:
-            bad("battle.name", "the place's name", head.get("name", ""))
         days: list[date] = []
         for key in ("first_day", "last_day"):
             value = head.get(key)
-            try:
+            with contextlib.suppress(ValueError):  # a bad date is reported by the schema
                 days.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
-            except ValueError:
-                bad(f"battle.{key}", "a date YYYY-MM-DD", value)
         if len(days) == 2 and days[0] > days[1]:
             bad("battle.last_day", f"a day on or after first_day {days[0]}", days[1].isoformat())
         metric_crs = str(head.get("metric_crs", UTM))
-        if metric_crs.lower() != UTM and not re.match(r"^EPSG:\d{4,5}$", metric_crs):
-            bad("battle.metric_crs", '"utm" or an EPSG code such as "EPSG:32633"', metric_crs)
         sides: list[Side] = []
         raw_sides = data.get("sides", [])
-        if not isinstance(raw_sides, list) or not raw_sides:
-            bad("sides", "at least one [[sides]] entry", raw_sides)
+        if not isinstance(raw_sides, list):
             raw_sides = []
-        known_side = {"id", "label", "short", "colour", "hatch_colour", "contested"}
-        for i, raw in enumerate(raw_sides, start=1):
-            for key in raw:
-                if key not in known_side:
-                    bad(f"sides[{i}].{key}", "a key of " + ", ".join(sorted(known_side)), key)
+        for raw in raw_sides:
+            if not isinstance(raw, Mapping):
+                continue
             sid = str(raw.get("id", ""))
-            if not _ID_RE.match(sid):
-                bad(f"sides[{i}].id", "a lower-case id such as 'garrison'", sid)
             colour = str(raw.get("colour", ""))
             hatch = str(raw.get("hatch_colour", colour))
-            for key, value in (("colour", colour), ("hatch_colour", hatch)):
-                if not _COLOUR_RE.match(value):
-                    bad(f"sides[{i}].{key}", "a colour #rrggbb", value)
             label = str(raw.get("label", sid))
             sides.append(Side(sid, label, str(raw.get("short", label)), colour, hatch,
                               bool(raw.get("contested", False))))
         ids = [s.id for s in sides]
-        for sid in {s for s in ids if ids.count(s) > 1}:
+        for sid in sorted({s for s in ids if ids.count(s) > 1}):
             bad("sides", "each side id once", sid)
         reference = None
         if "reference" in data:
-            ref = dict(data["reference"])
-            known_ref = {"side", "exclude_sectors", "label", "description"}
-            for key in ref:
-                if key not in known_ref:
-                    bad(f"reference.{key}", "a key of " + ", ".join(sorted(known_ref)), key)
+            ref = section("reference")
             if ref.get("side") not in ids:
                 bad("reference.side", "one of the side ids " + ", ".join(ids), ref.get("side"))
             reference = Reference(str(ref.get("side", "")), tuple(ref.get("exclude_sectors", ())),
                                   str(ref.get("label", "reference area")),
                                   str(ref.get("description", "")))
         tables: dict[str, Path] = {}
-        for key, value in dict(data.get("tables", {})).items():
+        for key, value in section("tables").items():
             if key not in TABLES:
-                bad(f"tables.{key}", "one of " + ", ".join(TABLES), key)
-                continue
+                continue  # reported by the schema
             path = Path(str(value))
             tables[key] = path if path.is_absolute() or folder is None else folder / path
         if problems:

@@ -30,7 +30,7 @@ from aleppo_map.battle import UTM, Battle, load_battle
 from aleppo_map.gazetteer import Gazetteer
 from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.sources import SourceRegistry, aggregates_from_frame
-from aleppo_map.timeline import CHANGE_COLUMNS, OPTIONAL_COLUMNS, Timeline, build_timeline, validate_changes
+from aleppo_map.timeline import Timeline, build_timeline, validate_changes
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -154,6 +154,8 @@ class Project:
         if first > last:
             raise ValidationError([Problem("start/end", "", "start on or before end",
                                            f"{first} after {last}")])
+        # rows must fall on the battle's days (base settings may widen them, never start/end)
+        days = (min(b.first_day, settings.start), max(b.last_day, settings.end))
         settings = replace(settings, start=first, end=last)
         gaz = Gazetteer.from_frame(gazetteer_df, source=str(settings.gazetteer_path))
         settings = replace(settings, metric_crs=_metric_crs(b, gaz))
@@ -165,7 +167,7 @@ class Project:
         table = validate_changes(
             raw, str(path), gaz.ids, {sid: registry.rank(sid) for sid in registry.ids},
             aggregates=list(aggregates["aggregate"]) if aggregates is not None else None,
-            suggest=gaz.suggest, sides=b.side_ids,
+            suggest=gaz.suggest, battle=b, sides=b.side_ids, days=days,
         )
         present = set(table["district_id"])  # once: a set per gazetteer id was quadratic
         ids = [d for d in gaz.ids if d in present]
@@ -313,8 +315,7 @@ def load_project(
     aggregates_df = (_read(aggregates_path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
                      if aggregates_path.is_file() else None)
     changes_path = Path(changes) if changes is not None else settings.changes_path
-    raw = _read(changes_path, "control table",
-                required=[c for c in CHANGE_COLUMNS if c not in OPTIONAL_COLUMNS])
+    raw = _read(changes_path, "control table")  # columns: checked by the schema
     project = Project.from_tables(
         settings, gazetteer_df, raw, registry_df, aggregates_df,
         start=start, end=end, changes_path=changes_path,
@@ -334,6 +335,9 @@ def load_project(
 def _problems_of(exc: Exception, origin: str) -> list[Problem]:
     if isinstance(exc, ValidationError):
         return list(exc.problems)
+    problem = getattr(exc, "problem", None)  # an input file error names its own file
+    if isinstance(problem, Problem):
+        return [problem]
     return [Problem(origin, "", "a valid input", str(exc))]
 
 

@@ -27,18 +27,16 @@ from pathlib import Path
 from typing import Any, Final
 
 from aleppo_map.battle import Battle, default_battle
+from aleppo_map.schema import BASES as BASES
+from aleppo_map.schema import CONFIDENCES as CONFIDENCES
+from aleppo_map.schema import EVENTS as EVENTS
+from aleppo_map.schema import EXTENTS as EXTENTS
 
 #: Side ids of the default battle, in legend order (read from its manifest, not written here).
 #: Code that handles any battle takes the sides from ``project.battle`` instead.
 CONTROLLERS: Final[tuple[str, ...]] = default_battle().side_ids
-#: Extent values: the whole district, or a share of it.
-EXTENTS: Final[tuple[str, ...]] = ("full", "partial")
-#: Kinds of row in the control table. Only ``repelled`` leaves the state unchanged.
-EVENTS: Final[tuple[str, ...]] = ("baseline", "capture", "advance", "recapture", "repelled", "state")
-#: How a row is supported by its source.
-BASES: Final[tuple[str, ...]] = ("stated", "inferred", "background")
-#: Confidence levels, strongest first.
-CONFIDENCES: Final[tuple[str, ...]] = ("high", "medium", "low")
+# The vocabularies of the control table (EXTENTS, EVENTS, BASES, CONFIDENCES) are defined
+# once, in the schema, and re-exported here.
 
 #: Legend labels of the default battle's sides.
 LABELS: Final = default_battle().labels

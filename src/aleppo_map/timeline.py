@@ -39,112 +39,31 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from aleppo_map._errors import Problem, ValidationError
+from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.battle import default_battle
-from aleppo_map.settings import BASES, CONFIDENCES, CONTROLLERS, EVENTS, EXTENTS
+from aleppo_map.schema import BASES, CONFIDENCES, CONTROL_CHANGES
+from aleppo_map.settings import CONTROLLERS
 
-#: Columns of the control-change table, in file order.
-CHANGE_COLUMNS: tuple[str, ...] = (
-    "change_id", "date", "district_id", "controller", "extent", "share", "remainder",
-    "event", "basis", "source_id", "line", "confidence", "aggregate", "note",
-)
+if TYPE_CHECKING:
+    from aleppo_map.battle import Battle
+
+#: Columns of the control-change table, in file order (from :mod:`aleppo_map.schema`).
+CHANGE_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.names
 #: Columns that may be absent from a user's table (they default to empty).
-OPTIONAL_COLUMNS: tuple[str, ...] = ("remainder", "aggregate", "note", "change_id")
-
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+OPTIONAL_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.optional
 #: Contested side of the embedded battle: the default for callers that pass no battle.
 _DEFAULT_CONTESTED: str | None = next(
     (s.id for s in default_battle().sides if s.contested), None)
-
-
-def _choice(value: str, allowed: Sequence[str]) -> bool:
-    return value in allowed
-
-
-_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
-
-
-def _float_or_nan(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")
-
-
-def _fast_columns(
-    frame: pd.DataFrame,
-    known: set[str],
-    source_ranks: Mapping[str, int],
-    aggregates: Sequence[str] | None,
-    sides: Sequence[str],
-) -> tuple[list[date | None], list[float], list[int]] | None:
-    """Check a control table column by column; return its dates, shares and lines.
-
-    Returns ``None`` as soon as a cell might be wrong (or merely unusual, such as a
-    date not written YYYY-MM-DD): the row-by-row check of :func:`validate_changes`
-    then decides and words the problems. Accepting is conservative: whatever passes
-    here passes there with the same values.
-    """
-    def text(col: str) -> pd.Series:
-        return frame[col].astype(str).str.strip()
-
-    def within(col: str, allowed: Sequence[str] | set[str]) -> bool:
-        return bool(text(col).isin(list(allowed)).all())
-
-    if len(frame) == 0:
-        return [], [], []
-    cid = text("change_id")
-    if not cid.str.fullmatch(_ID_RE.pattern.strip("^$")).all() or cid.duplicated().any():
-        return None
-    day = text("date")
-    if not day.str.fullmatch(_ISO_DAY).all():
-        return None
-    parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
-    if parsed.isna().any():
-        return None
-    if not (within("district_id", known) and within("controller", sides)
-            and within("extent", EXTENTS) and within("event", EVENTS)
-            and within("basis", BASES) and within("confidence", CONFIDENCES)
-            and within("source_id", set(source_ranks))):
-        return None
-    extent, raw_share = text("extent"), text("share")
-    partial = (extent == "partial").to_numpy()
-    share = np.ones(len(frame))
-    share[partial] = [_float_or_nan(v) for v in raw_share[partial]]
-    if not ((share[partial] > 0.0) & (share[partial] < 1.0)).all():
-        return None
-    if not raw_share[~partial].isin(["", "1", "1.0"]).all():
-        return None
-    remainder, controller = text("remainder"), text("controller")
-    has_rem = (remainder != "").to_numpy()
-    if has_rem.any() and not (
-        partial[has_rem].all() and remainder[has_rem].isin(list(sides)).all()
-        and (remainder[has_rem] != controller[has_rem]).all()
-    ):
-        return None
-    line = frame["line"].astype(str)
-    if not line.str.fullmatch(r"[0-9]+").all():
-        return None
-    line_no = [int(v) for v in line]
-    if min(line_no) < 1:
-        return None
-    agg = text("aggregate")
-    has_agg = (agg != "").to_numpy()
-    if has_agg.any():
-        if aggregates is not None and not agg[has_agg].isin(list(aggregates)).all():
-            return None
-        if (text("basis")[has_agg] == "stated").any():
-            return None
-    return list(parsed.dt.date), [float(v) for v in share], line_no
 
 
 def validate_changes(
@@ -155,9 +74,16 @@ def validate_changes(
     *,
     aggregates: Sequence[str] | None = None,
     suggest: Callable[[str], list[str]] | None = None,
-    sides: Sequence[str] = CONTROLLERS,
+    battle: Battle | None = None,
+    sides: Sequence[str] | None = None,
+    days: tuple[date, date] | None = None,
 ) -> pd.DataFrame:
     """Check every row of a control-change table and return it typed.
+
+    The table is read against :data:`aleppo_map.schema.CONTROL_CHANGES` (unknown
+    columns, missing columns, types, allowed values, unique ids, dates within the
+    battle's days), then the rules that span columns or tables are checked; every
+    problem is reported at once.
 
     Parameters
     ----------
@@ -174,133 +100,66 @@ def validate_changes(
         Known aggregate keys; when ``None`` the column is not checked.
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
-    sides : Sequence[str]
-        The battle's side ids (``battle.side_ids``): the allowed ``controller`` and
-        ``remainder`` values. The default is the embedded battle's, for old callers.
+    battle : Battle, optional
+        The battle: its side ids are the allowed controllers, and every date must be
+        one of its days. Without it, the sides are the default battle's and dates
+        are not bounded.
+    sides : Sequence[str], optional
+        Allowed side ids (overrides the battle's).
+    days : tuple of datetime.date, optional
+        ``(first, last)`` allowed days (overrides the battle's).
 
     Returns
     -------
     pandas.DataFrame
         Typed copy: ``date`` as :class:`datetime.date`, ``share`` as float (1.0 when
         full), ``line`` as int, ``remainder`` and ``aggregate`` as ``str`` or ``""``,
-        plus ``row`` (1-based data row) and ``order`` (file position).
+        plus ``row`` (1-based data row), ``order`` (file position) and ``source_rank``.
 
     Raises
     ------
     ValidationError
         Listing every problem found.
     """
-    frame = frame.copy()
-    problems: list[Problem] = []
-    missing = [c for c in CHANGE_COLUMNS if c not in frame.columns and c not in OPTIONAL_COLUMNS]
-    if missing:
-        raise ValidationError(
-            [Problem(file, c, "a column of the control table", "no such column") for c in missing]
-        )
-    for col in OPTIONAL_COLUMNS:
-        if col not in frame.columns:
-            frame[col] = ""
-    if (frame["change_id"] == "").all():
-        frame["change_id"] = [f"R{i + 1}" for i in range(len(frame))]
-    known = set(district_ids)
-    dates: list[date | None] = []
-    shares: list[float] = []
-    lines: list[int] = []
-    seen_ids: dict[str, int] = {}
-    # a table without a problem is checked column-wise; any doubt, and every row is
-    # checked one by one below, which words the messages
-    fast = _fast_columns(frame, known, source_ranks, aggregates, sides)
-    for i, rec in enumerate(frame.to_dict("records") if fast is None else [], start=1):
-
-        def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
-            problems.append(Problem(file, col, expected, got, row=_i, hint=hint))
-
-        cid = rec["change_id"].strip()
-        if not _ID_RE.match(cid):
-            bad("change_id", "a non-empty id of letters, digits, '-', '_' or '.'", repr(cid))
-        elif cid in seen_ids:
-            bad("change_id", "a unique id", f"{cid!r}, already used on row {seen_ids[cid]}")
-        else:
-            seen_ids[cid] = i
-        try:
-            dates.append(date.fromisoformat(rec["date"].strip()))
-        except ValueError:
-            dates.append(None)
-            bad("date", "an ISO date YYYY-MM-DD", repr(rec["date"]))
-        did = rec["district_id"].strip()
-        if did not in known:
-            hint = ""
-            if suggest is not None:
-                close = suggest(did)
-                if close:
-                    hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
-            bad("district_id", "a district id of the gazetteer", repr(did), hint)
-        controller = rec["controller"].strip()
-        if not _choice(controller, sides):
-            bad("controller", "one of " + ", ".join(sides), repr(controller))
-        extent = rec["extent"].strip()
-        if not _choice(extent, EXTENTS):
-            bad("extent", "one of " + ", ".join(EXTENTS), repr(extent))
-        raw_share = rec["share"].strip()
-        share = 1.0
-        if extent == "partial":
-            try:
-                share = float(raw_share)
-                if not 0.0 < share < 1.0:
-                    raise ValueError
-            except ValueError:
-                bad("share", "a number strictly between 0 and 1 for a partial row", repr(raw_share))
-                share = float("nan")
-        elif raw_share not in ("", "1", "1.0"):
-            bad("share", "empty (or 1) for a full row", repr(raw_share))
-        shares.append(share)
-        remainder = rec["remainder"].strip()
-        if remainder:
-            if extent != "partial":
-                bad("remainder", "empty for a full row", repr(remainder))
-            elif not _choice(remainder, sides):
-                bad("remainder", "empty or one of " + ", ".join(sides), repr(remainder))
-            elif remainder == controller:
-                bad("remainder", "a side other than the controller", repr(remainder))
-        event = rec["event"].strip()
-        if not _choice(event, EVENTS):
-            bad("event", "one of " + ", ".join(EVENTS), repr(event))
-        if not _choice(rec["basis"].strip(), BASES):
-            bad("basis", "one of " + ", ".join(BASES), repr(rec["basis"]))
-        if not _choice(rec["confidence"].strip(), CONFIDENCES):
-            bad("confidence", "one of " + ", ".join(CONFIDENCES), repr(rec["confidence"]))
-        sid = rec["source_id"].strip()
-        if sid not in source_ranks:
-            bad("source_id", "an id of the source registry (" + ", ".join(source_ranks) + ")",
-                repr(sid))
-        try:
-            line = int(rec["line"])
-            if line < 1:
-                raise ValueError
-        except ValueError:
-            bad("line", "a line number >= 1 in the cited source", repr(rec["line"]))
-            line = 0
-        lines.append(line)
-        agg = rec["aggregate"].strip()
-        if agg and aggregates is not None and agg not in aggregates:
-            bad("aggregate", "empty or a key of aggregates.csv", repr(agg))
-        if agg and rec["basis"].strip() == "stated":
-            bad("basis", "'inferred' or 'background' for a row that applies an aggregate",
-                "'stated'")
-    if problems:
-        raise ValidationError(problems)
-    if fast is not None:
-        dates, shares, lines = fast
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].str.strip()
-    out["date"] = dates
-    out["share"] = shares
-    out["line"] = lines
+    if battle is None and sides is None:
+        sides = CONTROLLERS
+    chk = check_table(frame, CONTROL_CHANGES, file, battle=battle, sides=sides, days=days)
+    if chk.missing:
+        chk.raise_if_any(CHANGE_COLUMNS)
+    out = chk.frame
+    ok = chk.valid
+    if (out["change_id"] == "").all():
+        out["change_id"] = [f"R{i + 1}" for i in range(len(out))]
+        chk.problems = [p for p in chk.problems if p.column != "change_id"]
+        chk.ok["change_id"] = pd.Series(True, index=out.index)
+    # cross-table: districts, sources, aggregates
+    unknown_values(chk, "district_id", district_ids, "a district id of the gazetteer",
+                   suggest=suggest)
+    unknown_values(chk, "source_id", source_ranks,
+                   "an id of the source registry (" + ", ".join(source_ranks) + ")")
+    if aggregates is not None:
+        unknown_values(chk, "aggregate", aggregates, "empty or a key of aggregates.csv")
+    # rules across columns
+    partial = out["extent"] == "partial"
+    share_ok = ok("extent", "share")
+    chk.bad("share", share_ok & partial & (out["share"].isna() | (out["share"] >= 1.0)),
+            "a number strictly between 0 and 1 for a partial row")
+    chk.bad("share", share_ok & ~partial & out["share"].notna() & (out["share"] != 1.0),
+            "empty (or 1) for a full row")
+    has_rest = out["remainder"] != ""
+    rest_ok = ok("extent", "remainder")
+    chk.bad("remainder", rest_ok & has_rest & ~partial, "empty for a full row")
+    chk.bad("remainder", rest_ok & ok("controller") & partial & has_rest
+            & (out["remainder"] == out["controller"]), "a side other than the controller")
+    chk.bad("basis", ok("basis", "aggregate") & (out["aggregate"] != "")
+            & (out["basis"] == "stated"),
+            "'inferred' or 'background' for a row that applies an aggregate")
+    chk.raise_if_any(CHANGE_COLUMNS)
+    out["share"] = out["share"].where(partial, 1.0)
+    out["line"] = out["line"].astype(int)
     out["row"] = np.arange(1, len(out) + 1)
     out["order"] = np.arange(len(out))
-    out["source_rank"] = [source_ranks[s] for s in out["source_id"]]
+    out["source_rank"] = out["source_id"].map(dict(source_ranks)).astype(int)
     return out
 
 

@@ -48,7 +48,6 @@ claimed value for areas, :data:`COUNT_TOLERANCE` for counts of districts):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -60,9 +59,11 @@ import numpy as np
 import pandas as pd
 
 from aleppo_map import _io as io
-from aleppo_map._errors import Problem, ValidationError
+from aleppo_map import schema
+from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.battle import Battle, default_battle
-from aleppo_map.settings import DEFAULTS
+from aleppo_map.schema import REPORTED_FIGURES
+from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
@@ -87,15 +88,13 @@ CONSISTENT: Final[str] = "consistent"
 INCONSISTENT: Final[str] = "inconsistent"
 NOT_COMPUTABLE: Final[str] = "not computable"
 
-#: Columns of ``reported_figures.csv``, in file order.
-FIGURE_COLUMNS: Final[tuple[str, ...]] = (
-    "figure_id", "date", "date_latest", "as_of", "scope", "district_id", "side", "value",
-    "unit", "comparison", "source_id", "line", "quote_number", "date_note", "note",
-)
-_OPTIONAL: Final[tuple[str, ...]] = ("date_latest", "as_of", "district_id", "date_note", "note")
-COMPARISONS: Final[tuple[str, ...]] = ("=", "about", ">", ">=", "<", "<=")
-AS_OF: Final[tuple[str, ...]] = ("end-of-day", "start-of-day")
-UNITS: Final[tuple[str, ...]] = ("percent", "fraction", "km2", "count")
+#: Columns of ``reported_figures.csv``, in file order (:data:`aleppo_map.schema.REPORTED_FIGURES`).
+FIGURE_COLUMNS: Final[tuple[str, ...]] = REPORTED_FIGURES.names
+COMPARISONS: Final[tuple[str, ...]] = schema.COMPARISONS
+AS_OF: Final[tuple[str, ...]] = schema.AS_OF
+UNITS: Final[tuple[str, ...]] = schema.UNITS
+_UNITS_OF: Final[Mapping[str, tuple[str, ...]]] = {
+    "share": ("percent", "fraction"), "area": ("km2",), "count": ("count",)}
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,6 @@ _CMP_WORD = {"=": "", "about": "about ", ">": "more than ", ">=": "at least ",
              "<": "less than ", "<=": "at most "}
 _FRACTION_WORD = {0.25: "a quarter", 0.3333: "a third", 0.5: "half", 0.6667: "two thirds",
                   0.75: "three quarters"}
-_ID_RE = re.compile(r"^F\d{2,}$")
 _MEASURE = {"share": "%", "area": "km²", "count": "districts"}
 
 
@@ -182,7 +180,7 @@ def load_figures(
     suggest : callable, optional
         ``suggest(name) -> list of ids`` for close-match hints on unknown districts.
     sides : Sequence[str], optional
-        The battle's side ids, allowed in ``side`` (default: the embedded battle's).
+        The battle's side ids (default: the default battle's).
 
     Returns
     -------
@@ -193,6 +191,8 @@ def load_figures(
 
     Raises
     ------
+    InputFileError
+        When the file cannot be read as a UTF-8, comma-separated table.
     ValidationError
         Listing every problem in the file.
 
@@ -207,9 +207,8 @@ def load_figures(
     [['reference_share', 'red', 60.0]]
     """
     path = Path(path) if path is not None else DEFAULTS.figures_path
-    required = [c for c in FIGURE_COLUMNS if c not in _OPTIONAL]
-    frame = io.read_csv(path, "table of reported figures", required=required)
-    return figures_from_frame(frame, str(path), source_ids=source_ids,
+    raw = io.read_csv(path, REPORTED_FIGURES.what, min_rows=REPORTED_FIGURES.min_rows)
+    return figures_from_frame(raw, str(path), source_ids=source_ids,
                               district_ids=district_ids, suggest=suggest, sides=sides)
 
 
@@ -224,6 +223,10 @@ def figures_from_frame(
 ) -> pd.DataFrame:
     """Validate a table of reported figures held in memory (as :func:`load_figures`).
 
+    The table is checked against :data:`aleppo_map.schema.REPORTED_FIGURES`, then
+    the rules that relate its columns (the scope fixes the side, the units and
+    whether a district is named) and the other tables.
+
     Parameters
     ----------
     frame : pandas.DataFrame
@@ -236,118 +239,52 @@ def figures_from_frame(
     Returns
     -------
     pandas.DataFrame
-        The rows, typed.
+        As :func:`load_figures`.
 
     Raises
     ------
     ValidationError
-        Listing every problem in the table.
+        Listing every problem at once.
     """
-    path = file
-    missing = [c for c in FIGURE_COLUMNS if c not in _OPTIONAL and c not in frame.columns]
-    if missing:
-        raise ValidationError([Problem(file, c, "a column of the table of reported figures",
-                                       "no such column") for c in missing])
-    frame = frame.fillna("").astype(str)
-    allowed_sides = tuple(sides) if sides is not None else default_battle().side_ids
-    for col in _OPTIONAL:
-        if col not in frame.columns:
-            frame[col] = ""
-    frame = frame.apply(lambda s: s.str.strip())
-    known_sources = set(source_ids) if source_ids is not None else None
-    known_districts = set(district_ids) if district_ids is not None else None
-    problems: list[Problem] = []
-    typed: dict[str, list[object]] = {"date": [], "date_latest": [], "value": [], "line": [],
-                                      "as_of": []}
-    seen: dict[str, int] = {}
-    for i, rec in enumerate(frame.to_dict("records"), start=1):
-
-        def bad(col: str, expected: str, got: str, hint: str = "", _i: int = i) -> None:
-            problems.append(Problem(str(path), col, expected, got, row=_i, hint=hint))
-
-        fid = rec["figure_id"]
-        if not _ID_RE.match(fid):
-            bad("figure_id", "an id 'F' + digits (F01, F02, ...)", repr(fid))
-        elif fid in seen:
-            bad("figure_id", "a unique id", f"{fid!r}, already used on row {seen[fid]}")
+    chk = check_table(frame, REPORTED_FIGURES, file,
+                      sides=CONTROLLERS if sides is None else sides)
+    if chk.missing:
+        chk.raise_if_any(FIGURE_COLUMNS)
+    out, ok = chk.frame, chk.valid
+    # the window: date_latest on or after date
+    window = ok("date", "date_latest") & out["date_latest"].notna() & out["date"].notna()
+    chk.bad("date_latest", window & (out["date_latest"] < out["date"]),
+            "empty or a day on or after the date", hint=lambda v: "")
+    # the scope decides the side, whether a district is named, and the units
+    renamed = out["scope"].isin(list(RENAMED_SCOPES))
+    chk.bad("scope", renamed, "one of " + ", ".join(SCOPES),
+            hint=lambda v: f"renamed: use {RENAMED_SCOPES[str(v)]!r} with the side in the side column")
+    unknown_values(chk, "scope", SCOPES, "one of " + ", ".join(SCOPES), only=~renamed)
+    scoped = ok("scope")
+    for name, sc in SCOPES.items():
+        rows = scoped & (out["scope"] == name)
+        if sc.district:
+            chk.bad("district_id", rows & (out["district_id"] == ""),
+                    f"a district id for scope {name!r}", got=lambda v: "empty")
         else:
-            seen[fid] = i
-        first = _parse_date(rec["date"], bad, "date")
-        last = _parse_date(rec["date_latest"], bad, "date_latest") if rec["date_latest"] else None
-        if first is not None and last is not None and last < first:
-            bad("date_latest", f"empty or a day on or after the date {first}",
-                repr(rec["date_latest"]))
-        typed["date"].append(first)
-        typed["date_latest"].append(last)
-        as_of = rec["as_of"] or AS_OF[0]
-        if as_of not in AS_OF:
-            bad("as_of", "empty or one of " + ", ".join(AS_OF), repr(rec["as_of"]))
-        typed["as_of"].append(as_of)
-        scope = SCOPES.get(rec["scope"])
-        if scope is None:
-            renamed = RENAMED_SCOPES.get(rec["scope"])
-            bad("scope", "one of " + ", ".join(SCOPES), repr(rec["scope"]),
-                f"renamed: use {renamed!r} with the side in the side column" if renamed else "")
-        side = rec["side"]
-        if side not in allowed_sides:
-            bad("side", "one of " + ", ".join(allowed_sides), repr(side))
-        did = rec["district_id"]
-        if scope is not None and scope.district and not did:
-            bad("district_id", f"a district id for scope {rec['scope']!r}", "empty")
-        elif scope is not None and not scope.district and did:
-            bad("district_id", f"empty for scope {rec['scope']!r}", repr(did))
-        elif did and known_districts is not None and did not in known_districts:
-            close = suggest(did) if suggest is not None else []
-            bad("district_id", "a district id of the gazetteer", repr(did),
-                "did you mean " + " or ".join(map(repr, close)) + "?" if close else "")
-        unit = rec["unit"]
-        allowed = {"share": ("percent", "fraction"), "area": ("km2",), "count": ("count",)}
-        if unit not in UNITS:
-            bad("unit", "one of " + ", ".join(UNITS), repr(unit))
-        elif scope is not None and unit not in allowed[scope.kind]:
-            bad("unit", " or ".join(allowed[scope.kind]) + f" for scope {rec['scope']!r}",
-                repr(unit))
-        try:
-            value = float(rec["value"])
-            if not math.isfinite(value) or value < 0:
-                raise ValueError
-            if value > {"fraction": 1.0, "percent": 100.0}.get(unit, math.inf):
-                raise ValueError
-        except ValueError:
-            bad("value", "a number >= 0 (at most 1 for a fraction, 100 for a percent)",
-                repr(rec["value"]))
-            value = float("nan")
-        typed["value"].append(value)
-        if rec["comparison"] not in COMPARISONS:
-            bad("comparison", "one of " + ", ".join(COMPARISONS), repr(rec["comparison"]))
-        if known_sources is not None and rec["source_id"] not in known_sources:
-            bad("source_id", "an id of the source registry (" + ", ".join(sorted(known_sources))
-                + ")", repr(rec["source_id"]))
-        try:
-            line = int(rec["line"])
-            if line < 1:
-                raise ValueError
-        except ValueError:
-            bad("line", "a line number >= 1 in the cited source", repr(rec["line"]))
-            line = 0
-        typed["line"].append(line)
-        if not rec["quote_number"]:
-            bad("quote_number", "the number as written in the cited line", "empty")
-    if problems:
-        raise ValidationError(problems)
-    out = frame.copy()
-    for col, values in typed.items():
-        out[col] = pd.Series(values, index=out.index, dtype=object if col != "value" else float)
-    out["line"] = out["line"].astype(int)
+            chk.bad("district_id", rows & (out["district_id"] != ""),
+                    f"empty for scope {name!r}")
+        units = _UNITS_OF[sc.kind]
+        chk.bad("unit", rows & ok("unit") & ~out["unit"].isin(units),
+                " or ".join(units) + f" for scope {name!r}")
+    if district_ids is not None:
+        unknown_values(chk, "district_id", district_ids, "a district id of the gazetteer",
+                       suggest=suggest, only=ok("district_id"))
+    limit = out["unit"].map({"fraction": 1.0, "percent": 100.0}).astype(float).fillna(math.inf)
+    chk.bad("value", ok("value", "unit") & (out["value"] > limit),
+            "a number >= 0 (at most 1 for a fraction, 100 for a percent)")
+    if source_ids is not None:
+        known = sorted(set(source_ids))
+        unknown_values(chk, "source_id", known,
+                       "an id of the source registry (" + ", ".join(known) + ")")
+    chk.raise_if_any(FIGURE_COLUMNS)
+    out["date_latest"] = out["date_latest"].where(out["date_latest"].notna(), None)
     return out
-
-
-def _parse_date(text: str, bad: Callable[..., None], col: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        bad(col, "an ISO date YYYY-MM-DD", repr(text))
-        return None
 
 
 # ----------------------------------------------------------------------------- computing

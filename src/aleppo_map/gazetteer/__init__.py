@@ -32,16 +32,16 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from aleppo_map import _io as io
-from aleppo_map._errors import Problem, UnknownNameError, ValidationError
+from aleppo_map._errors import Problem, UnknownNameError
+from aleppo_map._validate import check_table
+from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
 
-#: Columns of ``gazetteer.csv``.
-GAZETTEER_COLUMNS: tuple[str, ...] = (
-    "district_id", "name_en", "name_ar", "aliases", "lat", "lon", "area_km2", "sector",
-    "geom_basis", "parent_id", "geom_note",
-)
-#: ``geom_basis`` values: centre and area from the CSR polygons; an estimated polygon of
-#: the embedded layer; a part of another district (``parent_id``), drawn as a marker.
+#: Columns of ``gazetteer.csv`` (from :data:`aleppo_map.schema.GAZETTEER`).
+GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
+#: ``geom_basis`` values of the embedded gazetteer: centre and area from the CSR polygons;
+#: an estimated polygon of the embedded layer; a part of another district (``parent_id``),
+#: drawn as a marker. (Another battle may use its own values.)
 GEOM_BASES: tuple[str, ...] = ("csr-derived", "estimated", "sub-area")
 
 _APOSTROPHES = "'’‘`´ʼʻʾʿ′\u02bc"
@@ -101,6 +101,35 @@ def normalise(name: str) -> str:
     return _NUMERAL.sub("", text).strip()
 
 
+def _name_keys(frame: pd.DataFrame, source: str) -> tuple[dict[str, str], list[Problem]]:
+    """Map every normalised name, alias and Arabic name to its district id.
+
+    Returns the keys and a problem for every name that points to two districts. An
+    Arabic name shared by two districts (boundary files reuse one name for an
+    industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
+    """
+    keys: dict[str, str] = {}
+    problems: list[Problem] = []
+    ar_counts = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+    for i, rec in enumerate(frame.to_dict("records"), start=1):
+        did = rec["district_id"]
+        names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
+        if rec["name_ar"] and ar_counts[normalise(rec["name_ar"])] < 2:
+            names.append(rec["name_ar"])
+        for name in names:
+            key = normalise(name)
+            if not key:
+                continue
+            other = keys.get(key)
+            if other is not None and other != did:
+                problems.append(
+                    Problem(source, "aliases", "each name to point to one district",
+                            f"{name!r} for both {other!r} and {did!r}", row=i)
+                )
+            keys.setdefault(key, did)
+    return keys, problems
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     """The districts, their names and aliases, centres and areas.
@@ -139,57 +168,26 @@ class Gazetteer:
         Raises
         ------
         ValidationError
-            On duplicate ids, or an alias that points to two districts.
+            Listing every problem at once: unknown or missing columns, bad cells
+            (checked against :data:`aleppo_map.schema.GAZETTEER`), duplicate ids, a
+            name that points to two districts.
         """
-        frame = df.copy()
-        for col in GAZETTEER_COLUMNS:
-            if col not in frame.columns:
-                frame[col] = ""
-        frame["aliases"] = [
-            [a.strip() for a in str(v).split("|") if a.strip()] if not isinstance(v, list) else v
-            for v in frame["aliases"]
-        ]
-        for col in ("lat", "lon", "area_km2"):
-            frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce")
-        for col in ("parent_id", "geom_note"):
-            frame[col] = frame[col].fillna("").astype(str).str.strip()
-        problems: list[Problem] = []
-        known = set(frame["district_id"])
-        parents = dict(zip(frame["district_id"], frame["parent_id"], strict=True))
-        for row, (did, parent) in enumerate(zip(frame["district_id"], frame["parent_id"],
-                                                strict=True), start=1):
-            if parent and (parent not in known or parent == did or parents.get(parent)):
-                problems.append(Problem(source, "parent_id", "the id of a district that is not "
-                                        "itself a sub-area", repr(parent), row=row,
-                                        hint=f"district {did!r}"))
-        dup = frame["district_id"][frame["district_id"].duplicated()]
-        for row, did in dup.items():
-            problems.append(Problem(source, "district_id", "a unique id", repr(did),
-                                    row=int(row) + 1))
+        chk = check_table(df, GAZETTEER, source)
         keys: dict[str, str] = {}
-        # An Arabic name shared by two districts (boundary files reuse one name for an
-        # industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
-        ar_keys = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
-        shared_ar = {k for k, n in ar_keys.items() if n > 1}  # a count per name was quadratic
-        for i, rec in enumerate(frame.to_dict("records"), start=1):
-            did = rec["district_id"]
-            names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
-            if rec["name_ar"] and normalise(rec["name_ar"]) not in shared_ar:
-                names.append(rec["name_ar"])
-            for name in names:
-                key = normalise(name)
-                if not key:
-                    continue
-                other = keys.get(key)
-                if other is not None and other != did:
-                    problems.append(
-                        Problem(source, "aliases", "each name to point to one district",
-                                f"{name!r} for both {other!r} and {did!r}", row=i)
-                    )
-                keys.setdefault(key, did)
-        if problems:
-            raise ValidationError(problems)
-        return cls(frame.set_index("district_id", drop=False), keys, source)
+        if not chk.missing:
+            frame = chk.frame
+            # a sub-area's parent is a district of the table that is not itself a sub-area
+            parent = frame["parent_id"]
+            parent_of = pd.Series(parent.to_numpy(), index=frame["district_id"].to_numpy())
+            parent_of = parent_of[~parent_of.index.duplicated()]
+            chk.bad("parent_id", chk.valid("parent_id") & (parent != "") & (
+                ~parent.isin(frame["district_id"]) | (parent == frame["district_id"])
+                | (parent.map(parent_of).fillna("") != "")),
+                "the id of a district that is not itself a sub-area")
+            keys, clashes = _name_keys(frame[chk.valid("district_id")], source)
+            chk.problems.extend(clashes)
+        chk.raise_if_any(GAZETTEER.names)
+        return cls(chk.frame.set_index("district_id", drop=False), keys, source)
 
     @property
     def ids(self) -> list[str]:
@@ -316,7 +314,7 @@ class Gazetteer:
 
 
 def load_gazetteer(path: Path | None = None) -> Gazetteer:
-    """Read and check a gazetteer CSV.
+    """Read and check a gazetteer CSV against :data:`aleppo_map.schema.GAZETTEER`.
 
     Parameters
     ----------
@@ -327,7 +325,14 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
     -------
     Gazetteer
         The gazetteer.
+
+    Raises
+    ------
+    InputFileError
+        When the file cannot be read as a UTF-8, comma-separated table with rows.
+    ValidationError
+        Listing every problem at once: unknown or missing columns, bad cells,
+        duplicate ids, a name that points to two districts.
     """
     path = Path(path) if path is not None else DEFAULTS.gazetteer_path
-    frame = io.read_csv(path, "gazetteer", required=("district_id", "name_en", "aliases"))
-    return Gazetteer.from_frame(frame, source=str(path))
+    return Gazetteer.from_frame(io.read_csv(path, GAZETTEER.what), source=str(path))

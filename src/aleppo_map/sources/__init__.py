@@ -39,23 +39,21 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError, InputFileError, Problem, ValidationError
+from aleppo_map._validate import check_table
+from aleppo_map.schema import AGGREGATES, SOURCES
 from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.gazetteer import Gazetteer
     from aleppo_map.timeline import Timeline
 
-#: Columns of ``seeds/sources.csv``, in file order.
-REGISTRY_COLUMNS: tuple[str, ...] = (
-    "source_id", "file", "title", "publisher", "published", "kind", "sha256", "rank",
-)
+#: Columns of ``seeds/sources.csv``, in file order (from :data:`aleppo_map.schema.SOURCES`).
+REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.names
 #: Allowed values of the ``kind`` column.
-KINDS: tuple[str, ...] = ("encyclopedia", "news")
-#: Columns of ``data/aggregates.csv``, in file order.
-AGGREGATE_COLUMNS: tuple[str, ...] = ("aggregate", "phrases", "members", "note")
+KINDS: tuple[str, ...] = SOURCES.column("kind").choices
+#: Columns of ``data/aggregates.csv``, in file order (from :data:`aleppo_map.schema.AGGREGATES`).
+AGGREGATE_COLUMNS: tuple[str, ...] = AGGREGATES.names
 
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _CHANGE_ID_RE = re.compile(r"^[A-Za-z]\d+$")
 #: Arabic articles as they are transliterated in the sources and the gazetteer.
 _ARTICLES = frozenset(
@@ -325,17 +323,16 @@ def load_registry(path: Path | None = None) -> SourceRegistry:
         When the file is missing or lacks a column.
     """
     path = Path(path) if path is not None else DEFAULTS.registry_path
-    raw = io.read_csv(path, "source registry", required=REGISTRY_COLUMNS)
-    return registry_from_frame(raw, path)
+    return registry_from_frame(io.read_csv(path, SOURCES.what), path)
 
 
 def registry_from_frame(raw: pd.DataFrame, path: Path | None = None) -> SourceRegistry:
-    """Check a source registry held in memory (all strings, as read from CSV).
+    """Check a source registry held in memory against :data:`aleppo_map.schema.SOURCES`.
 
     Parameters
     ----------
     raw : pandas.DataFrame
-        The table, with the columns of :data:`REGISTRY_COLUMNS`.
+        The table (strings as read from CSV), with the columns of :data:`REGISTRY_COLUMNS`.
     path : pathlib.Path, optional
         Where it came from, for messages (``None``: built in memory).
 
@@ -347,71 +344,11 @@ def registry_from_frame(raw: pd.DataFrame, path: Path | None = None) -> SourceRe
     Raises
     ------
     ValidationError
-        Listing every bad cell.
+        Listing every problem (unknown or missing column, bad or repeated cell).
     """
-    missing = [c for c in REGISTRY_COLUMNS if c not in raw.columns]
-    if missing:
-        raise ValidationError([Problem(str(path or "source registry"), c,
-                                       "a column of the source registry", "no such column")
-                               for c in missing])
-    raw = raw.astype(str)
-    file = str(path) if path is not None else "source registry"
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    ranks: dict[int, str] = {}
-    published: list[date | None] = []
-    rank_values: list[int] = []
-    for i, rec in enumerate(raw.to_dict("records"), start=1):
-        sid = rec["source_id"].strip()
-        if not _SLUG_RE.match(sid):
-            problems.append(Problem(file, "source_id", "a lowercase slug such as 'wikipedia'",
-                                    repr(sid), row=i))
-        elif sid in seen:
-            problems.append(Problem(file, "source_id", "a unique id",
-                                    f"{sid!r}, already on row {seen[sid]}", row=i))
-        else:
-            seen[sid] = i
-        if not rec["file"].strip() or "/" in rec["file"] or "\\" in rec["file"]:
-            problems.append(Problem(file, "file", "a bare file name inside the seeds folder",
-                                    repr(rec["file"]), row=i))
-        for col in ("title", "publisher"):
-            if not rec[col].strip():
-                problems.append(Problem(file, col, "a non-empty text", "''", row=i))
-        try:
-            published.append(date.fromisoformat(rec["published"].strip()))
-        except ValueError:
-            published.append(None)
-            problems.append(Problem(file, "published", "an ISO date YYYY-MM-DD",
-                                    repr(rec["published"]), row=i))
-        if rec["kind"].strip() not in KINDS:
-            problems.append(Problem(file, "kind", "one of " + ", ".join(KINDS),
-                                    repr(rec["kind"]), row=i))
-        if not _SHA_RE.match(rec["sha256"].strip().lower()):
-            problems.append(Problem(file, "sha256", "64 hexadecimal digits",
-                                    repr(rec["sha256"]), row=i))
-        try:
-            rank = int(rec["rank"])
-            if rank < 1:
-                raise ValueError
-        except ValueError:
-            problems.append(Problem(file, "rank", "a whole number >= 1", repr(rec["rank"]),
-                                    row=i))
-            rank = 0
-        else:
-            if rank in ranks:
-                problems.append(Problem(file, "rank", "a rank no other source has",
-                                        f"{rank}, also given to {ranks[rank]!r}", row=i))
-            ranks[rank] = sid
-        rank_values.append(rank)
-    if problems:
-        raise ValidationError(problems)
-    frame = raw.copy()
-    for col in frame.columns:
-        frame[col] = frame[col].str.strip()
-    frame["sha256"] = frame["sha256"].str.lower()
-    frame["published"] = published
-    frame["rank"] = rank_values
-    return SourceRegistry(frame.set_index("source_id"), path)
+    chk = check_table(raw, SOURCES, str(path or SOURCES.what))
+    chk.raise_if_any(SOURCES.names)
+    return SourceRegistry(chk.frame.set_index("source_id"), path)
 
 
 # ---------------------------------------------------------------- aggregates
@@ -441,65 +378,37 @@ def load_aggregates(path: Path | None = None) -> pd.DataFrame:
         When the file is missing or lacks a column.
     """
     path = Path(path) if path is not None else DEFAULTS.aggregates_path
-    raw = io.read_csv(path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
+    raw = io.read_csv(path, AGGREGATES.what, min_rows=AGGREGATES.min_rows)
     return aggregates_from_frame(raw, str(path))
 
 
 def aggregates_from_frame(raw: pd.DataFrame, file: str = "aggregate table") -> pd.DataFrame:
-    """Check an aggregate table held in memory (all strings, as read from CSV).
+    """Check an aggregate table held in memory against :data:`aleppo_map.schema.AGGREGATES`.
 
     Parameters
     ----------
     raw : pandas.DataFrame
-        The table, with the columns of :data:`AGGREGATE_COLUMNS` (``note`` optional).
+        The table (strings), with the columns of :data:`AGGREGATE_COLUMNS` (``note``
+        optional).
     file : str
         Where it came from, for messages.
 
     Returns
     -------
     pandas.DataFrame
-        As :func:`load_aggregates`.
+        Columns ``aggregate`` (slug), ``phrases`` and ``members`` (lists of str),
+        ``note``; one row per aggregate, in file order. ``attrs["file"]`` is *file*.
 
     Raises
     ------
     ValidationError
-        Listing every bad row.
+        Listing every bad row (bad or duplicate slug, no phrase, no member).
     """
-    missing = [c for c in AGGREGATE_COLUMNS[:3] if c not in raw.columns]
-    if missing:
-        raise ValidationError([Problem(file, c, "a column of the aggregate table",
-                                       "no such column") for c in missing])
-    raw = raw.astype(str)
-    if "note" not in raw.columns:
-        raw["note"] = ""
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for i, rec in enumerate(raw.to_dict("records"), start=1):
-        key = rec["aggregate"].strip()
-        if not _SLUG_RE.match(key):
-            problems.append(Problem(file, "aggregate", "a lowercase slug such as 'north-east'",
-                                    repr(key), row=i))
-        elif key in seen:
-            problems.append(Problem(file, "aggregate", "a unique key",
-                                    f"{key!r}, already on row {seen[key]}", row=i))
-        else:
-            seen[key] = i
-        if not _split(rec["phrases"]):
-            problems.append(Problem(file, "phrases", "one or more '|'-separated phrases", "''",
-                                    row=i))
-        if not _split(rec["members"]):
-            problems.append(Problem(file, "members", "one or more '|'-separated district ids",
-                                    "''", row=i))
-    if problems:
-        raise ValidationError(problems)
-    return pd.DataFrame(
-        {
-            "aggregate": raw["aggregate"].str.strip(),
-            "phrases": [_split(v) for v in raw["phrases"]],
-            "members": [_split(v) for v in raw["members"]],
-            "note": raw["note"].str.strip(),
-        }
-    )
+    chk = check_table(raw, AGGREGATES, file)
+    chk.raise_if_any(AGGREGATES.names)
+    out = chk.frame[list(AGGREGATE_COLUMNS)].reset_index(drop=True)
+    out.attrs["file"] = file
+    return out
 
 
 # ---------------------------------------------------------------- checks
@@ -620,10 +529,11 @@ def check_against_seeds(
         for r in aggregates.to_dict("records")
     }
     known_ids = set(gazetteer.ids)
+    agg_file = str(aggregates.attrs.get("file", "aggregates.csv"))
     for key, (_, members) in aggs.items():
         bad = [m for m in members if m not in known_ids]
         if bad:
-            problems.append(Problem("data/aggregates.csv", "members", "gazetteer district ids",
+            problems.append(Problem(agg_file, "members", "gazetteer district ids",
                                     ", ".join(map(repr, bad)), hint=f"aggregate {key!r}"))
 
     for i, rec in enumerate(changes.to_dict("records"), start=1):
@@ -654,7 +564,7 @@ def check_against_seeds(
         named = bool(names_in(text, names))
         if agg:
             if agg not in aggs:
-                bad("aggregate", "a key of data/aggregates.csv", repr(agg), where)
+                bad("aggregate", f"a key of {agg_file}", repr(agg), where)
                 continue
             phrases, members = aggs[agg]
             if did not in members:
