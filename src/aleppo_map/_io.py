@@ -20,7 +20,9 @@ import hashlib
 import io
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -334,6 +336,26 @@ def _os_error_in(exc: BaseException) -> OSError | None:
     return None
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Note a Ctrl-C during the block and raise it after it.
+
+    So a temporary name just created is always recorded for clean-up. A no-op outside
+    the main thread (signals are only handled there).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def _is_ours(name: str) -> bool:
     return name.startswith(TMP_PREFIX)
 
@@ -429,15 +451,17 @@ def output_file(dest: Path, *, overwrite: bool = False, suffix: str | None = Non
     dest = Path(dest)
     _check_file_dest(dest, overwrite)
     _make_parent(dest)
+    tmp: Path | None = None
     try:
-        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{dest.name}.",
-                                    suffix=suffix if suffix is not None else dest.suffix,
-                                    dir=dest.parent)
-    except OSError as exc:
-        raise _output_error(exc, dest) from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
+        with _sigint_held():  # a Ctrl-C right after creation still finds the name to remove
+            try:
+                fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{dest.name}.",
+                                            suffix=suffix if suffix is not None else dest.suffix,
+                                            dir=dest.parent)
+            except OSError as exc:
+                raise _output_error(exc, dest) from None
+            os.close(fd)
+            tmp = Path(name)
         try:
             yield tmp
             # mkstemp creates 0600; give the output the permissions of an ordinary new file
@@ -454,8 +478,9 @@ def output_file(dest: Path, *, overwrite: bool = False, suffix: str | None = Non
                 raise
             raise _output_error(cause, dest) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
 
 def _check_file_dest(dest: Path, overwrite: bool, *, late: bool = False) -> None:
@@ -515,11 +540,13 @@ def output_dir(dest: Path, *, overwrite: bool = False) -> Iterator[Path]:
     # inside an existing folder (which may be a mount point) so every rename stays on
     # one file system; beside it otherwise
     home = dest if dest.is_dir() else dest.parent
+    tmp: Path | None = None
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=home))
-    except OSError as exc:
-        raise _output_error(exc, dest) from None
-    try:
+        with _sigint_held():  # a Ctrl-C right after creation still finds the folder to remove
+            try:
+                tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=home))
+            except OSError as exc:
+                raise _output_error(exc, dest) from None
         try:
             yield tmp
             _commit_dir(tmp, dest, overwrite, home)
@@ -529,7 +556,8 @@ def output_dir(dest: Path, *, overwrite: bool = False) -> Iterator[Path]:
                 raise
             raise _output_error(cause, dest) from None
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _check_dir_dest(dest: Path, overwrite: bool, *, late: bool = False) -> None:
@@ -570,13 +598,16 @@ def _commit_dir(tmp: Path, dest: Path, overwrite: bool, home: Path) -> None:
                 f"({_describe([str(c) for c in clashes])}: a folder where a file goes, or a file "
                 "where a folder goes); nothing was written"
             )
-        backup = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old.", dir=home))
+        backup: Path | None = None
         old: list[Path] = []
         new: list[Path] = []
         made: list[Path] = []
         try:
+            with _sigint_held():
+                backup = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old.", dir=home))
             for rel in files:  # set the replaced files aside, so that failure can restore them
                 if (dest / rel).exists() or (dest / rel).is_symlink():
+                    assert backup is not None
                     (backup / rel).parent.mkdir(parents=True, exist_ok=True)
                     os.replace(dest / rel, backup / rel)
                     old.append(rel)
@@ -594,13 +625,14 @@ def _commit_dir(tmp: Path, dest: Path, overwrite: bool, home: Path) -> None:
                     os.unlink(dest / rel)
             for rel in old:
                 with contextlib.suppress(OSError):
-                    os.replace(backup / rel, dest / rel)
+                    os.replace(backup / rel, dest / rel)  # type: ignore[operator]  # set when old is
             for folder in reversed(made):
                 with contextlib.suppress(OSError):
                     folder.rmdir()
             raise
         finally:
-            shutil.rmtree(backup, ignore_errors=True)
+            if backup is not None:
+                shutil.rmtree(backup, ignore_errors=True)
     finally:
         os.close(lock)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,8 +74,10 @@ def render_frames(
     data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text)
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
-    with io.output_dir(out_dir, overwrite=overwrite) as tmp:
-        for i, payload in render_days(data, kind="file", jobs=jobs, scheduler=scheduler, quiet=quiet):
+    days = render_days(data, kind="file", jobs=jobs, scheduler=scheduler, quiet=quiet)
+    # closing(): on a failure or Ctrl-C here, the workers end at once, not at exit
+    with io.output_dir(out_dir, overwrite=overwrite) as tmp, contextlib.closing(days):
+        for i, payload in days:
             (tmp / names[i]).write_bytes(payload)
     return [out_dir / name for name in names]
 

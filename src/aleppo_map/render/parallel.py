@@ -31,8 +31,9 @@ import io
 import multiprocessing
 import signal
 import sys
+import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -150,15 +151,22 @@ def _ignore_sigint() -> None:
 
 @contextlib.contextmanager
 def _sigint_deferred() -> Iterator[None]:
-    """Hold SIGINT while worker processes start (fork handlers swallow a KeyboardInterrupt)."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """Hold a Ctrl-C while worker processes start, then raise it.
+
+    A KeyboardInterrupt raised inside the interpreter's fork handlers is swallowed
+    ("Exception ignored"), and the run would go on; so the handler only notes it here.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    caught: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        signal.signal(signal.SIGINT, old)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:
@@ -258,7 +266,7 @@ def choose_backend(*, jobs: int = 1, scheduler: str | None = None) -> Backend:
 
 
 def render_days(data: SceneData, *, kind: str = "file", jobs: int = 1, scheduler: str | None = None,
-                quiet: bool = False, desc: str = "frames") -> Iterator[tuple[int, Result]]:
+                quiet: bool = False, desc: str = "frames") -> Generator[tuple[int, Result], None, None]:
     """Render every day of *data*, yielding ``(index, result)`` as days complete.
 
     Parameters
@@ -288,11 +296,14 @@ def render_days(data: SceneData, *, kind: str = "file", jobs: int = 1, scheduler
     backend = choose_backend(jobs=jobs, scheduler=scheduler)
     token = uuid.uuid4().hex
     bar = progress_bar(len(indices), desc=desc, quiet=quiet)
+    runner = backend.run(token, data, indices, kind, jobs, scheduler)
     try:
-        for chunk in backend.run(token, data, indices, kind, jobs, scheduler):
+        for chunk in runner:
             yield from chunk
             bar.update(len(chunk))
     finally:
+        # a caller that stops early (a failure, Ctrl-C) ends the workers now, not at exit
+        getattr(runner, "close", lambda: None)()
         bar.close()
 
 
