@@ -234,6 +234,10 @@ def test_clicking_sheikh_saeed_shows_the_1_december_recapture(open_page, layer, 
     rebel = [t for t in texts if "Rebels" in t]
     assert rebel, texts
     assert any("Source: " in t and "line " in t for t in rebel), rebel
+    # a citation of the Wikipedia article links to the version read
+    links = panel.locator(".am-cite a")
+    assert links.count() >= 1
+    assert links.first.get_attribute("href").startswith("https://en.wikipedia.org/w/index.php")
     assert opened.console_errors == []
     assert opened.outside_requests == []
 

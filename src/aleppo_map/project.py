@@ -34,8 +34,10 @@ from aleppo_map.timeline import Timeline, build_timeline, validate_changes
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from matplotlib.axes import Axes
 
     from aleppo_map.geometry.layer import DistrictLayer
+
 
 @dataclass(frozen=True)
 class Project:
@@ -82,6 +84,43 @@ class Project:
     aggregates: pd.DataFrame | None = None
     figures: pd.DataFrame | None = None
 
+    def state_on(self, day: date | str) -> gpd.GeoDataFrame:
+        """Every district on *day* as a GeoDataFrame (see :func:`aleppo_map.state.state_on`).
+
+        Parameters
+        ----------
+        day : datetime.date or str
+            The day (ISO string accepted).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per district: names, controller, majority holder, every side's
+            share, the row behind the state, geometry in EPSG:4326.
+        """
+        from aleppo_map.state import state_on
+
+        return state_on(self, day)
+
+    def plot(self, day: date | str, ax: Axes | None = None) -> Axes:
+        """Draw *day* with the frames' colours and stripes (see :func:`aleppo_map.state.plot`).
+
+        Parameters
+        ----------
+        day : datetime.date or str
+            The day.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (default: a new figure).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes.
+        """
+        from aleppo_map.state import plot
+
+        return plot(self, day, ax)
+
     @property
     def battle(self) -> Battle:
         """The battle the project maps (from its settings): name, title, sides, labels."""
@@ -102,6 +141,7 @@ class Project:
         end: str | date | None = None,
         changes_path: Path | str = "control table",
         name_field: str | None = None,
+        registry_path: Path | None = None,
     ) -> Project:
         """Validate tables held in memory and build the project, as :func:`load_project` does.
 
@@ -128,6 +168,8 @@ class Project:
             Name of the control table in messages.
         name_field : str, optional
             Attribute of *layer_gdf* holding district names (guessed when omitted).
+        registry_path : pathlib.Path, optional
+            Name of the registry in messages (default the battle's ``sources.csv``).
 
         Returns
         -------
@@ -159,7 +201,8 @@ class Project:
         settings = replace(settings, start=first, end=last)
         gaz = Gazetteer.from_frame(gazetteer_df, source=str(settings.gazetteer_path))
         settings = replace(settings, metric_crs=_metric_crs(b, gaz))
-        registry = registry_from_frame(_strings(registry_df), settings.registry_path)
+        registry = registry_from_frame(_strings(registry_df),
+                                       registry_path or settings.registry_path)
         aggregates = (aggregates_from_frame(_strings(aggregates_df), str(settings.aggregates_path))
                       if aggregates_df is not None else None)
         path = Path(changes_path)
@@ -265,6 +308,7 @@ def load_project(
     name_field: str | None = None,
     assume_crs: str | None = None,
     layer: str | None = None,
+    registry: Path | None = None,
     start: str | date | None = None,
     end: str | date | None = None,
     with_layer: bool = True,
@@ -287,6 +331,10 @@ def load_project(
         CRS to assume when *districts* declares none.
     layer : str, optional
         Layer of *districts* to read when it holds several.
+    registry : pathlib.Path, optional
+        Source registry (``sources.csv``); default the battle's. A registry with texts
+        of one's own (:func:`aleppo_map.sources.add.add_source`) lets the control table
+        cite them.
     start, end : str or datetime.date, optional
         First and last day (default the battle's).
     with_layer : bool
@@ -310,7 +358,8 @@ def load_project(
     settings = _settings_for(battle, settings)
     gazetteer_df = _read(settings.gazetteer_path, "gazetteer",
                          required=("district_id", "name_en", "aliases"))
-    registry_df = _read(settings.registry_path, "source registry", required=REGISTRY_COLUMNS)
+    registry_path = Path(registry) if registry is not None else settings.registry_path
+    registry_df = _read(registry_path, "source registry", required=REGISTRY_COLUMNS)
     aggregates_path = settings.aggregates_path
     aggregates_df = (_read(aggregates_path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
                      if aggregates_path.is_file() else None)
@@ -318,7 +367,7 @@ def load_project(
     raw = _read(changes_path, "control table")  # columns: checked by the schema
     project = Project.from_tables(
         settings, gazetteer_df, raw, registry_df, aggregates_df,
-        start=start, end=end, changes_path=changes_path,
+        start=start, end=end, changes_path=changes_path, registry_path=registry_path,
     )
     if with_layer:
         from aleppo_map.geometry.layer import load_districts
@@ -350,6 +399,7 @@ def validate_all(
     assume_crs: str | None = None,
     seeds: Path | None = None,
     layer: str | None = None,
+    registry: Path | None = None,
     settings: Settings | None = None,
 ) -> list[Problem]:
     """Check every input and return every problem found (empty when all is well).
@@ -366,6 +416,8 @@ def validate_all(
         Folder of the source texts; when given, every citation is checked against them.
     layer : str, optional
         Layer of *districts* to read when it holds several.
+    registry : pathlib.Path, optional
+        Source registry; default the battle's.
     settings : Settings, optional
         Base settings.
 
@@ -385,7 +437,8 @@ def validate_all(
     except AleppoMapError as exc:
         return _problems_of(exc, str(battle))
     try:
-        project = load_project(changes=changes, with_layer=False, settings=settings)
+        project = load_project(changes=changes, registry=registry, with_layer=False,
+                               settings=settings)
     except AleppoMapError as exc:
         problems.extend(_problems_of(exc, str(changes or settings.changes_path)))
         project = None

@@ -370,6 +370,7 @@ UNITS: Final[tuple[str, ...]] = ("percent", "fraction", "km2", "count")
 _ROW_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _SLUG = r"[a-z0-9][a-z0-9-]*"
 _SLUG_TEXT = "a lowercase slug such as 'old-town'"
+_URL = r"https?://[^\s<>\"']+"
 
 # --------------------------------------------------------------------------- tables
 CONTROL_CHANGES: Final = Table(
@@ -505,6 +506,20 @@ SOURCES: Final = Table(
         Column("sha256", "sha256", "SHA-256 of the text file, so that line numbers hold"),
         Column("rank", "int", "rank for the same-day rule, 1 first", minimum=1, unique=True,
                unique_text="a rank no other source has"),
+        Column("url", "text", "canonical address of the source", required=False,
+               nonempty=False, pattern=_URL, pattern_text="an http(s) URL"),
+        Column("revision", "text", "the version read (a revision date or id)", required=False,
+               nonempty=False),
+        Column("revision_url", "text", "a link that shows the version read", required=False,
+               nonempty=False, pattern=_URL, pattern_text="an http(s) URL"),
+        Column("accessed", "date", "the day the text was read", required=False,
+               nonempty=False),
+        Column("archive_url", "text", "address of an archived copy", required=False,
+               nonempty=False, pattern=_URL, pattern_text="an http(s) URL"),
+        Column("lines", "int", "the text's line count", required=False, nonempty=False,
+               minimum=1),
+        Column("note", "text", "how the facts of the row were established (say why when the "
+               "publisher is `publisher not stated`)", required=False, nonempty=False),
     ),
 )
 

@@ -21,10 +21,12 @@ from aleppo_map.cli import (
     check_figures,
     cite,
     contact_sheet,
+    export,
     frames,
     new,
     render,
     resolve,
+    sources,
     state,
     stats,
     validate,
@@ -33,7 +35,7 @@ from aleppo_map.cli import (
 #: Every command, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
     render, frames, animate, contact_sheet, stats, state, validate, resolve,
-    build_districts, cite, check_figures, new,
+    build_districts, cite, sources, check_figures, export, new,
 )
 
 

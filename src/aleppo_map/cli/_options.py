@@ -170,6 +170,9 @@ def add_inputs(p: argparse.ArgumentParser, *, geometry: bool = True, dates: bool
     add_battle(p)
     p.add_argument("--changes", type=Path, metavar="F",
                    help="control-change table CSV (default: the battle's control_changes.csv)")
+    p.add_argument("--registry", type=Path, metavar="F",
+                   help="source registry CSV, for a table that cites texts of one's own "
+                        "(see 'sources add'; default: the battle's sources.csv)")
     if geometry:
         p.add_argument("--districts", type=Path, metavar="F",
                        help="district polygons: any file GeoPandas reads, any CRS (default: the "
@@ -185,6 +188,41 @@ def add_inputs(p: argparse.ArgumentParser, *, geometry: bool = True, dates: bool
     if dates:
         p.add_argument("--start", metavar="D", help="first day, YYYY-MM-DD (default: the battle's first day)")
         p.add_argument("--end", metavar="D", help="last day, YYYY-MM-DD (default: the battle's last day)")
+
+
+def add_texts(p: argparse.ArgumentParser) -> None:
+    """Add ``--title``, ``--subtitle``, ``--byline`` and ``--note`` (texts of frames and sheets).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        A command's parser.
+    """
+    p.add_argument("--title", metavar="TEXT",
+                   help="title; {date} in it is replaced by the day, else the day follows "
+                        "after a comma (default: the battle's name and the day)")
+    p.add_argument("--subtitle", metavar="TEXT",
+                   help="line under the title, replacing 'Day N of M · ...' ('' for none)")
+    p.add_argument("--byline", default="", metavar="TEXT",
+                   help="credit line in the footer, e.g. 'Graphic: A. Name / Newsroom'")
+    p.add_argument("--note", default="", metavar="TEXT", help="note line in the footer")
+
+
+def texts(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the text options as keyword arguments of the renderers.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    dict
+        ``title``, ``subtitle``, ``byline``, ``note``.
+    """
+    return {"title": getattr(args, "title", None), "subtitle": getattr(args, "subtitle", None),
+            "byline": getattr(args, "byline", "") or "", "note": getattr(args, "note", "") or ""}
 
 
 def add_quiet(p: argparse.ArgumentParser) -> None:
@@ -238,6 +276,7 @@ def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
         name_field=getattr(args, "name_field", None),
         assume_crs=getattr(args, "assume_crs", None),
         layer=getattr(args, "layer", None),
+        registry=getattr(args, "registry", None),
         start=getattr(args, "start", None),
         end=getattr(args, "end", None),
         with_layer=with_layer,

@@ -33,6 +33,7 @@ def add_parser(sub: Any) -> None:
                    help="seconds to hold the last day, 0 to 60 (default: 2)")
     p.add_argument("--size", type=opt.size, default=(1000, 750), metavar="WxH",
                    help="frame size in pixels (default: 1000x750)")
+    opt.add_texts(p)
     opt.add_parallel(p)
     opt.add_overwrite(p, "file")
     opt.add_quiet(p)
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         project, out, fmt=args.format, fps=args.fps, hold_last=args.hold_last,
         size=args.size, quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler,
         overwrite=args.overwrite,
+        **opt.texts(args),
     )
     opt.say(args, f"wrote {dest}")
     return 0

@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
                    help=f"image format (default: {FRAME_FORMATS[0]})")
     p.add_argument("--labels", choices=LABEL_MODES, default="none",
                    help="district labels: none, key districts, or all (default: none)")
+    opt.add_texts(p)
     opt.add_parallel(p)
     opt.add_overwrite(p, "frames (YYYY-MM-DD.<format>) in a non-empty folder")
     opt.add_quiet(p)
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         project, Path(args.out), size=args.size, dpi=args.dpi, fmt=args.format,
         labels=args.labels, jobs=args.jobs, scheduler=args.scheduler, quiet=args.quiet,
         overwrite=args.overwrite,
+        **opt.texts(args),
     )
     opt.say(args, f"wrote {len(written)} frames to {args.out}")
     return 0

@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
                    help="frame size in pixels (default: 1600x1200)")
     p.add_argument("--dpi", type=opt.DPI, default=DEFAULTS.frame_dpi, metavar="N",
                    help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
+    opt.add_texts(p)
     opt.add_parallel(p)
     opt.add_overwrite(p, "page and frames in a non-empty folder")
     opt.add_quiet(p)
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     with io.output_dir(out, overwrite=args.overwrite) as tmp:
         html.write_map(project, tmp / page, cdn=args.cdn)
         written = frames.render_frames(project, tmp / "frames", size=args.size, dpi=args.dpi,
-                                       quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler)
+                                       quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler,
+                                       **opt.texts(args))
     opt.say(args, f"wrote {out / page}")
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0

@@ -1,4 +1,10 @@
-"""Animations of the daily frames: GIF (Pillow) and MP4 (the ffmpeg of imageio-ffmpeg)."""
+"""Animations of the daily frames: GIF (Pillow) and MP4 (the ffmpeg of imageio-ffmpeg).
+
+GIF holds 256 colours per frame. Every frame is mapped onto one shared palette that
+holds the sides' fill and stripe colours exactly (the rest of the palette is fitted
+to the frames' other colours), so a side's colour is the same in the GIF as in the
+PNG frames and the contact sheet, on every frame.
+"""
 
 from __future__ import annotations
 
@@ -85,6 +91,10 @@ def write_animation(
     dpi: int = 100,
     jobs: int = 1,
     scheduler: str | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    byline: str = "",
+    note: str = "",
     overwrite: bool = False,
 ) -> Path:
     """Write an animation of the daily frames, as GIF (Pillow) or MP4 (H.264, imageio-ffmpeg).
@@ -109,6 +119,8 @@ def write_animation(
         Dots per inch of the frames (the layout scales with the size).
     jobs, scheduler
         Where the frames are drawn, as for :func:`~aleppo_map.render.frames.render_frames`.
+    title, subtitle, byline, note : str, optional
+        Texts of the frames (see :func:`~aleppo_map.render.scene.scene_data`).
     overwrite : bool
         Replace *dest* when it exists (otherwise that is an error).
 
@@ -139,24 +151,96 @@ def write_animation(
     if fmt == "mp4":
         exe = _ffmpeg_exe()
         w, h = w - w % 2, h - h % 2
-    data = scene_data(project, size=(w, h), dpi=dpi)
+    data = scene_data(project, size=(w, h), dpi=dpi, title=title, subtitle=subtitle,
+                      byline=byline, note=note)
     n = len(data.days)
     frames = render_rgb(data, jobs=jobs, scheduler=scheduler, quiet=quiet)
     with io.output_file(dest, overwrite=overwrite) as tmp:
         if fmt == "gif":
-            _write_gif(tmp, frames, gif_durations(n, fps, hold_last))
+            fixed = [*data.colours, *data.hatch_colours]
+            _write_gif(tmp, frames, gif_durations(n, fps, hold_last), fixed)
         else:
             _write_mp4(tmp, frames, (w, h), fps, hold_last, exe)
     return dest
 
 
-def _write_gif(path: Path, frames: Any, durations: list[int]) -> None:
+def gif_palette(frames: list[np.ndarray], fixed: list[str]) -> Any:
+    """One 256-colour palette for every frame: the *fixed* colours exactly, the rest fitted.
+
+    Parameters
+    ----------
+    frames : list of numpy.ndarray
+        ``(h, w, 3)`` uint8 frames (a sample is enough).
+    fixed : list of str
+        ``#rrggbb`` colours that must be kept exactly (the sides' fills and stripes,
+        white).
+
+    Returns
+    -------
+    PIL.Image.Image
+        A ``P`` image carrying the palette, for :meth:`PIL.Image.Image.quantize`.
+    """
     from PIL import Image
 
-    images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT,
-                                          dither=Image.Dither.NONE) for f in frames]
+    exact = []
+    for c in [*fixed, "#ffffff"]:
+        rgb = tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
+        if rgb not in exact:
+            exact.append(rgb)
+    sample = np.concatenate([f.reshape(-1, 3) for f in frames])[::3]
+    rest = Image.fromarray(sample.reshape(1, -1, 3)).quantize(
+        colors=256 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    fitted = (rest.getpalette() or [])[: 3 * (256 - len(exact))]
+    palette = [v for rgb in exact for v in rgb] + fitted
+    palette += [0] * (768 - len(palette))
+    holder = Image.new("P", (1, 1))
+    holder.putpalette(palette)
+    return holder
+
+
+def to_palette(frame: np.ndarray, palette: Any) -> Any:
+    """Map a frame onto *palette*, each colour to its exact nearest entry (no dithering).
+
+    Pillow's own palette lookup is approximate and may pick a near-duplicate of a side's
+    colour; here the nearest entry is found exactly, per distinct colour of the frame,
+    so a colour that is in the palette is kept as is.
+
+    Parameters
+    ----------
+    frame : numpy.ndarray
+        ``(h, w, 3)`` uint8 image.
+    palette : PIL.Image.Image
+        A ``P`` image from :func:`gif_palette`.
+
+    Returns
+    -------
+    PIL.Image.Image
+        The ``P`` image.
+    """
+    from PIL import Image
+
+    values = list(palette.getpalette() or [])[:768]
+    pal = np.asarray(values, dtype=np.int32).reshape(-1, 3)
+    f = frame.astype(np.int32)
+    packed = (f[..., 0] << 16) | (f[..., 1] << 8) | f[..., 2]
+    uniq, inverse = np.unique(packed.ravel(), return_inverse=True)
+    rgb = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
+    index = np.empty(len(uniq), dtype=np.uint8)
+    for lo in range(0, len(uniq), 4096):
+        chunk = rgb[lo:lo + 4096]
+        dist = ((chunk[:, None, :] - pal[None, :, :]) ** 2).sum(axis=2)
+        index[lo:lo + 4096] = dist.argmin(axis=1)
+    out = Image.fromarray(index[inverse].reshape(frame.shape[:2]), mode="P")
+    out.putpalette(values)
+    return out
+
+
+def _write_gif(path: Path, frames: Any, durations: list[int], fixed: list[str]) -> None:
+    rgb = list(frames)
+    palette = gif_palette([rgb[0], rgb[len(rgb) // 2], rgb[-1]], fixed)
+    images = [to_palette(f, palette) for f in rgb]
     images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
-                   duration=durations, loop=0, disposal=1)
+                   duration=durations, loop=0, disposal=1, optimize=False)
 
 
 def _write_mp4(path: Path, frames: Any, size: tuple[int, int], fps: float, hold_last: float,

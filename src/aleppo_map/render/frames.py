@@ -12,7 +12,6 @@ from aleppo_map.render.parallel import render_days
 from aleppo_map.render.scene import scene_data
 
 if TYPE_CHECKING:
-
     from aleppo_map.project import Project
 
 
@@ -29,6 +28,10 @@ def render_frames(
     scheduler: str | None = None,
     quiet: bool = False,
     hide_text: bool = False,
+    title: str | None = None,
+    subtitle: str | None = None,
+    byline: str = "",
+    note: str = "",
     overwrite: bool = False,
 ) -> list[Path]:
     """Write one image per day, named ``YYYY-MM-DD.<fmt>``, into *out_dir*.
@@ -61,6 +64,13 @@ def render_frames(
         No progress bar.
     hide_text : bool
         Draw no text (image comparison tests).
+    title : str, optional
+        Title of every frame; ``{date}`` in it is replaced by the day, else the day
+        follows after a comma. Default: the battle's name and the day.
+    subtitle : str, optional
+        Replaces the day line under the title ("Day 22 of 38 · ...").
+    byline, note : str
+        Optional footer lines (a credit, a note).
     overwrite : bool
         Write into a non-empty *out_dir*, replacing same-named frames only.
 
@@ -71,7 +81,8 @@ def render_frames(
     """
     if jobs < 1:
         raise ValidationError([Problem("--jobs", "", "a whole number >= 1", repr(jobs))])
-    data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text)
+    data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text,
+                      title=title, subtitle=subtitle, byline=byline, note=note)
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
     days = render_days(data, kind="file", jobs=jobs, scheduler=scheduler, quiet=quiet)
@@ -81,5 +92,3 @@ def render_frames(
             (tmp / names[i]).write_bytes(payload)
     return [out_dir / name for name in names]
 
-
-# ----------------------------------------------------------------------------- animation

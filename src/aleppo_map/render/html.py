@@ -457,7 +457,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         ``day``, ``side`` (index of ``sides``), ``share``, ``rest`` (index, -1 when held
         whole) and ``row`` (history row, -1 when none) of each state it went through),
         ``rows`` (the history; keys :data:`ROW_KEYS`, ``cite`` indexing ``cites``), ``cites`` (each
-        citation once), ``area`` (km² per
+        citation once), ``citeUrls`` (for each citation the link to the version read, or
+        ""), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
         ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
         per side id per day, or ``None``), ``figures``, ``meta``, ``bounds``, ``tiles``
@@ -508,6 +509,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     cite_index: dict[tuple[str, int], int] = {}
     rows = _rows(project, index, cite_index)
     cites = [_citation(project, key) for key in cite_index]
+    cite_urls = [_citation_url(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
     # _segments and _totals number the sides in CONTROLLERS order; name them by id here
     order = list(CONTROLLERS)
@@ -539,6 +541,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "states": _named_segments(_segments(project, index, day_index, row_index)),
         "rows": [{ROW_KEYS.get(k, k): v for k, v in r.items()} for r in rows],
         "cites": cites,
+        "citeUrls": cite_urls,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
         "reference": reference,
         "figures": [_figure_item(f) for f in figures],
@@ -557,6 +560,13 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
 def _citation(project: Project, key: tuple[str, int]) -> str:
     """Human citation of one (source id, line), from the project's registry."""
     return str(project.registry.citation(*key))
+
+
+def _citation_url(project: Project, key: tuple[str, int]) -> str:
+    """Link to the cited version of a source (``""`` when the registry records none)."""
+    record = getattr(project.registry, "citation_record", None)
+    url = str(record(*key).get("url", "")) if record is not None else ""
+    return url if url.startswith(("https://", "http://")) else ""
 
 
 #: Optional keys of a figure item shown by the page (see :func:`aleppo_map.analysis.claims.html_items`).

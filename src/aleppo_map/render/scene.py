@@ -1,17 +1,19 @@
 """The frame scene: geometry as matplotlib paths, one figure drawn once and repainted per day.
 
 Every frame carries what a report needs on its own: the date as title, a legend,
-a scale bar, a north arrow (turned by the grid convergence of UTM zone 37N), an
-attribution line naming the sources and the boundary data, hatching for partial
-control, and, on request, district labels in English and Arabic. Every frame has
-the same extent, layout and colours.
+a scale bar, a north arrow (turned by the grid convergence of the battle's metric
+CRS), an attribution line naming the sources and the boundary data, stripes for
+partial control, and, on request, district labels in English and Arabic, a byline
+and a note. Every frame has the same extent, layout and colours; nothing in it is
+written for one battle (names, sides and the reference area come from
+``project.battle``).
 
 Speed
 -----
 The geometry is turned into matplotlib paths and drawn into one figure once
 (:class:`FrameScene`). A frame then only changes the face colours of one
-collection, the paths of four hatch collections (one per advancing side:
-matplotlib hatches are per collection) and two lines of text, and saves. For PNG,
+collection, the paths and colours of the stripe and dashed-outline collections and
+two lines of text, and saves. For PNG,
 everything that is the same on all days (legend, attribution, scale bar, north
 arrow, labels, map frame) is rasterised once into a transparent layer that each
 frame blends pixel for pixel, instead of laying out a thousand glyphs again;
@@ -20,14 +22,21 @@ processes, each of which builds the figure once from a picklable
 :class:`SceneData`. ``benchmarks/frames.py`` measures this against the naive way
 (``GeoDataFrame.plot`` per day).
 
-Drawing conventions
--------------------
+Drawing conventions (the same as the HTML page)
+-----------------------------------------------
 * Fill: the colour of the side holding the district (for a partial state, the
   side holding the rest: the ``remainder``).
-* Hatching: a partial state, lines in the darker colour of the advancing side
-  (the ``controller`` of the partial row).
+* Stripes: a partial state, diagonal stripes in the colour of the gaining side
+  (the ``controller`` of the partial row) with a thin edge in its darker hatch
+  colour; a stripe covers the gaining side's share of each period, rounded to a
+  tenth (:func:`~aleppo_map.render.style.share_tenth`), so wider stripes mean a
+  larger share.
+* A dashed dark outline: the state rests on a low-confidence row.
 * A district the boundary file lacks is drawn as a circle at its gazetteer
-  centre, with a dashed outline, and the legend says so.
+  centre, and the legend says so.
+
+Vector output keeps its text editable: SVG frames carry ``<text>`` elements and
+PDF frames embed TrueType fonts (see :data:`~aleppo_map.render.style.VECTOR_RC`).
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +57,7 @@ from aleppo_map.render.style import (
     _EDGE,
     _INK,
     _LINETO,
+    _LOW_EDGE,
     _MOVETO,
     _MUTED,
     _POINT_EDGE,
@@ -59,9 +69,11 @@ from aleppo_map.render.style import (
     LABEL_MODES,
     N_KEY_LABELS,
     POINT_RADIUS,
+    STRIPES_ACROSS,
+    share_tenth,
+    vector_text,
 )
-from aleppo_map.render.text import _east_line, arabic_label, attribution, nice_length
-from aleppo_map.settings import CONTROLLERS, LABELS
+from aleppo_map.render.text import arabic_label, attribution, east_line, metric_crs, nice_length
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +85,6 @@ if TYPE_CHECKING:
     from aleppo_map.project import Project
 
 
-
 @dataclass(frozen=True)
 class DaySpec:
     """What changes from one frame to the next.
@@ -83,13 +94,17 @@ class DaySpec:
     day : datetime.date
         The day.
     fill : numpy.ndarray
-        Per district (scene order), index into :data:`CONTROLLERS` of the holder.
+        Per district (scene order), index into the battle's sides of the holder.
     gain : numpy.ndarray
         Per district, index of the advancing side of a partial state, or -1.
     title, subtitle : str
         Texts of the frame.
     changed : int
-        Districts whose state differs from the day before.
+        Districts whose state differs from the day before (-1 when unknown).
+    tenth : numpy.ndarray
+        Per district, the gaining side's share in tenths (1 to 9; 0 when not partial).
+    low : numpy.ndarray
+        Per district, whether its state rests on a low-confidence row.
     """
 
     day: date
@@ -98,6 +113,8 @@ class DaySpec:
     title: str
     subtitle: str
     changed: int
+    tenth: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    low: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -119,9 +136,11 @@ class SceneData:
     dpi : int
         Dots per inch.
     colours, hatch_colours : list of str
-        Per side of :data:`CONTROLLERS`.
+        Per side of the battle, in its legend order.
     hatched_sides : list of int
         Sides that advance partially on some day (one legend entry each).
+    side_labels : list of str
+        Legend label per side.
     labels : list of tuple
         ``(x, y, text, fontsize_pt)`` per label, in metres.
     north : float
@@ -140,6 +159,15 @@ class SceneData:
         Hide a label that would overlap one earlier in ``labels`` (key labels).
     metadata : dict
         Title and source line for the file's metadata.
+    stripes : dict
+        ``(district position, tenth) -> (vertices, codes)``: the stripes of a partial
+        state, clipped to the district, for every pair some day needs.
+    byline, note : str
+        Optional texts of the footer (empty: none).
+    any_low : bool
+        Whether some day shows a low-confidence state (a legend entry).
+    point_label : str
+        Legend text of the circles, when the layer says why they are circles.
     """
 
     ids: list[str]
@@ -161,6 +189,12 @@ class SceneData:
     hide_text: bool = False
     declutter: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
+    side_labels: list[str] = field(default_factory=list)
+    stripes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    byline: str = ""
+    note: str = ""
+    any_low: bool = False
+    point_label: str = ""
 
 
 def _ring_path(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,13 +244,122 @@ def _circle_path(x: float, y: float, r: float) -> tuple[np.ndarray, np.ndarray]:
     return _ring_path(coords)
 
 
-def _side_index(values: pd.Series) -> np.ndarray:
-    lookup = {s: i for i, s in enumerate(CONTROLLERS)}
+def _side_index(values: pd.Series, sides: Sequence[str]) -> np.ndarray:
+    lookup = {s: i for i, s in enumerate(sides)}
     return values.map(lambda v: lookup.get(v, -1)).to_numpy(dtype=np.int8)
 
 
-def day_specs(project: Project, ids: Sequence[str]) -> list[DaySpec]:
-    """Compute fill, hatching and texts of every day's frame.
+def long_date(d: date) -> str:
+    """Format a day for a title: ``6 December 2016``.
+
+    Parameters
+    ----------
+    d : datetime.date
+        The day.
+
+    Returns
+    -------
+    str
+        Day, month name and year.
+    """
+    return f"{d.day} {d:%B %Y}"
+
+
+def frame_title(battle_name: str, d: date, template: str | None = None) -> str:
+    """Build the title of one day's frame.
+
+    Parameters
+    ----------
+    battle_name : str
+        The battle's place name (``project.battle.name``).
+    d : datetime.date
+        The day.
+    template : str, optional
+        A user's title (``--title``). ``{date}`` in it is replaced by the day; without
+        it, the day follows after a comma, so that every frame says its date.
+
+    Returns
+    -------
+    str
+        The title.
+
+    Examples
+    --------
+    >>> frame_title("Mosul", date(2017, 3, 1))
+    'Mosul, 1 March 2017'
+    >>> frame_title("Mosul", date(2017, 3, 1), "West Mosul ({date})")
+    'West Mosul (1 March 2017)'
+    """
+    if template is None:
+        return f"{battle_name}, {long_date(d)}"
+    if "{date}" in template:
+        return template.replace("{date}", long_date(d))
+    return f"{template}, {long_date(d)}" if template else long_date(d)
+
+
+def day_line(d: date, first_day: date, n_days: int, changed: int, since: date | None) -> str:
+    """Build the first subtitle line: the day's number in the battle and what changed.
+
+    Days are numbered from the battle's first day, whatever range is drawn; only
+    that first day is called the opening state.
+
+    Parameters
+    ----------
+    d : datetime.date
+        The day.
+    first_day : datetime.date
+        The battle's first day.
+    n_days : int
+        Days of the battle.
+    changed : int
+        Districts whose state differs from the day before (-1: unknown).
+    since : datetime.date or None
+        The day before, compared with.
+
+    Returns
+    -------
+    str
+        One line.
+
+    Examples
+    --------
+    >>> day_line(date(2016, 12, 6), date(2016, 11, 15), 38, 5, date(2016, 12, 5))
+    'Day 22 of 38 · 5 districts changed since 5 Dec'
+    >>> day_line(date(2016, 11, 15), date(2016, 11, 15), 38, 0, None)
+    'Day 1 of 38 · opening state'
+    """
+    k = (d - first_day).days + 1
+    head = f"Day {k} of {n_days}" if 1 <= k <= n_days else long_date(d)
+    if d == first_day:
+        return f"{head} · opening state"
+    if changed < 0 or since is None:
+        return head
+    noun = "district" if changed == 1 else "districts"
+    return f"{head} · {changed} {noun} changed since {since.day} {since:%b}"
+
+
+def _changed_before_first(project: Project) -> int:
+    """Districts whose state on the timeline's first day differs from the day before (-1: unknown)."""
+    from aleppo_map.timeline import build_timeline
+
+    tl = project.timeline
+    before = tl.dates[0] - timedelta(days=1)
+    try:
+        prev = build_timeline(project.changes, tl.district_ids, before, before).state_on(before)
+    except (AleppoMapError, KeyError, ValueError):
+        return -1
+    now = tl.state_on(tl.dates[0])
+    cols = ["controller", "remainder"]
+    a = now[cols].astype(str)
+    b = prev.reindex(now.index)[cols].astype(str)
+    diff = (a != b).any(axis=1) | ~np.isclose(now["share"].to_numpy(float),
+                                              prev.reindex(now.index)["share"].to_numpy(float))
+    return int(diff.sum())
+
+
+def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
+              subtitle: str | None = None) -> list[DaySpec]:
+    """Compute fill, stripes, outlines and texts of every day's frame.
 
     Parameters
     ----------
@@ -224,6 +367,11 @@ def day_specs(project: Project, ids: Sequence[str]) -> list[DaySpec]:
         Loaded inputs.
     ids : Sequence[str]
         District ids in drawing order.
+    title : str, optional
+        A user's title (see :func:`frame_title`).
+    subtitle : str, optional
+        A user's subtitle: replaces the day line (:func:`day_line`); the line on the
+        reference area stays below it.
 
     Returns
     -------
@@ -243,29 +391,35 @@ def day_specs(project: Project, ids: Sequence[str]) -> list[DaySpec]:
     share = np.ones((n_days, len(ids)))
     r = row[keep].astype(int)
     c = col[keep].astype(int)
-    ctrl[c, r] = _side_index(st["controller"])[keep]
-    rest[c, r] = _side_index(st["remainder"].fillna("").astype(str))[keep]
+    battle = project.battle
+    sides = battle.side_ids
+    ctrl[c, r] = _side_index(st["controller"], sides)[keep]
+    rest[c, r] = _side_index(st["remainder"].fillna("").astype(str), sides)[keep]
     share[c, r] = st["share"].to_numpy(dtype=float)[keep]
+    confidence = project.changes.drop_duplicates("change_id").set_index("change_id")["confidence"]
+    low = np.zeros((n_days, len(ids)), dtype=bool)
+    low[c, r] = (st["change_id"].map(confidence).astype(str) == "low").to_numpy()[keep]
     partial = rest >= 0
     fill = np.where(partial, rest, ctrl).astype(np.int8)
     gain = np.where(partial, ctrl, -1).astype(np.int8)
-    east = _east_line(project)
+    tenth = np.where(partial, np.vectorize(share_tenth, otypes=[np.int8])(share), 0)
+    east = east_line(project)
     out: list[DaySpec] = []
     for i, d in enumerate(tl.dates):
         if i == 0:
-            changed = 0
-            line = f"Day 1 of {n_days} · opening state"
+            changed = 0 if d == battle.first_day else _changed_before_first(project)
         else:
             diff = ((ctrl[i] != ctrl[i - 1]) | (rest[i] != rest[i - 1])
                     | ~np.isclose(share[i], share[i - 1]))
             changed = int(diff.sum())
-            noun = "district" if changed == 1 else "districts"
-            line = (f"Day {i + 1} of {n_days} · {changed} {noun} changed since "
-                    f"{tl.dates[i - 1].day} {tl.dates[i - 1]:%b}")
+        lines = [day_line(d, battle.first_day, battle.n_days, changed, d - timedelta(days=1))
+                 if subtitle is None else subtitle]
         if east is not None:
-            line += "\n" + east[i]
+            lines.append(east[i])
         out.append(DaySpec(d, fill[i].copy(), gain[i].copy(),
-                           f"Aleppo, {d.day} {d:%B %Y}", line, changed))
+                           frame_title(battle.name, d, title),
+                           "\n".join(x for x in lines if x), changed,
+                           tenth[i].astype(np.int8), low[i].copy()))
     return out
 
 
@@ -302,12 +456,57 @@ def key_districts(project: Project, n: int = N_KEY_LABELS) -> list[str]:
 def _north_angle(project: Project, x: float, y: float) -> float:
     from pyproj import Transformer
 
-    metric = project.settings.metric_crs
+    metric = metric_crs(project)
     to_geo = Transformer.from_crs(metric, "EPSG:4326", always_xy=True)
     to_metric = Transformer.from_crs("EPSG:4326", metric, always_xy=True)
     lon, lat = to_geo.transform(x, y)
     x2, y2 = to_metric.transform(lon, lat + 0.01)
     return math.degrees(math.atan2(x2 - x, y2 - y))
+
+
+def stripe_geometry(geom: Any, tenth: int, period: float) -> Any:
+    """Clip diagonal stripes to a district: the part drawn in the gaining side's colour.
+
+    Stripes run at 45° (lower left to upper right), one per *period* metres measured
+    across them, each ``tenth / 10`` of the period wide, aligned on the CRS's origin
+    so that the stripes of neighbouring districts line up.
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        The district (polygon or multipolygon) in metres.
+    tenth : int
+        Share of the gaining side in tenths (1 to 9).
+    period : float
+        Distance between stripes, in metres.
+
+    Returns
+    -------
+    shapely geometry
+        The stripes inside *geom* (possibly empty).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> round(stripe_geometry(box(0, 0, 1000, 1000), 3, 50.0).area / 1e6, 2)
+    0.3
+    """
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    if geom.is_empty:
+        return geom
+    x0, y0, x1, y1 = geom.bounds
+    step = period * math.sqrt(2)  # the period along x of lines x - y = c
+    width = step * tenth / 10
+    ylo, yhi = y0 - 1.0, y1 + 1.0
+    k0 = math.floor((x0 - y1) / step) - 1
+    k1 = math.ceil((x1 - y0) / step) + 1
+    bands = [Polygon([(c + ylo, ylo), (c + yhi, yhi), (c + width + yhi, yhi),
+                      (c + width + ylo, ylo)])
+             for c in (k * step for k in range(k0, k1 + 1))]
+    valid = shapely.make_valid(geom)
+    return shapely.intersection(valid, MultiPolygon(bands))
 
 
 def scene_data(
@@ -318,6 +517,11 @@ def scene_data(
     fmt: str = "png",
     labels: str = "none",
     hide_text: bool = False,
+    title: str | None = None,
+    subtitle: str | None = None,
+    byline: str = "",
+    note: str = "",
+    stripes_across: int = STRIPES_ACROSS,
 ) -> SceneData:
     """Prepare the picklable description of the frames of *project*.
 
@@ -335,6 +539,16 @@ def scene_data(
         One of :data:`LABEL_MODES`.
     hide_text : bool
         Hide every text (image comparison tests).
+    title : str, optional
+        Title of every frame (``{date}`` is replaced by the day; see :func:`frame_title`);
+        default ``"<battle name>, <day>"``.
+    subtitle : str, optional
+        Replaces the day line under the title (see :func:`day_specs`).
+    byline, note : str
+        Optional footer lines: a credit (``"Graphic: ..."``) and a note.
+    stripes_across : int
+        Stripe periods across the width of the map's extent (fewer on small frames: at
+        least 10 pixels per period).
 
     Returns
     -------
@@ -346,6 +560,8 @@ def scene_data(
     ValidationError
         For an unknown format or label mode.
     """
+    from shapely.geometry import Polygon
+
     problems = []
     if fmt not in FRAME_FORMATS:
         problems.append(Problem("--format", "", "one of " + ", ".join(FRAME_FORMATS), repr(fmt)))
@@ -356,8 +572,9 @@ def scene_data(
     if project.layer is None:
         raise AleppoMapError("frames need the district geometry: load the project with its layer")
     settings = project.settings
+    battle = project.battle
     gdf = project.layer.gdf.reindex(project.timeline.district_ids)
-    metric = gdf.geometry.to_crs(settings.metric_crs)
+    metric = gdf.geometry.to_crs(metric_crs(project))
     is_point = (gdf["geom_kind"] == "point").to_numpy()
     order = list(np.flatnonzero(~is_point)) + list(np.flatnonzero(is_point))
     ids = [gdf.index[i] for i in order]
@@ -372,8 +589,18 @@ def scene_data(
         v, c = _circle_path(g.x, g.y, radius) if point else geometry_path(g)
         vertices.append(v)
         codes.append(c)
-    specs = day_specs(project, ids)
+    specs = day_specs(project, ids, title=title, subtitle=subtitle)
     hatched = sorted({int(s) for spec in specs for s in spec.gain[spec.gain >= 0]})
+    # no denser than one period per 10 pixels of the map (about 62% of the frame's width)
+    across = min(max(int(stripes_across), 1), max(int(0.62 * size[0] / 10), 4))
+    period = (extent[1] - extent[0]) / across
+    stripes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    for spec in specs:
+        for pos in np.flatnonzero(spec.gain >= 0):
+            key = (int(pos), int(spec.tenth[pos]))
+            if key not in stripes:
+                shape = (Polygon(vertices[pos]) if is_point[order][pos] else geoms[pos])
+                stripes[key] = geometry_path(stripe_geometry(shape, key[1], period))
     label_list: list[tuple[float, float, str, float]] = []
     if labels != "none":
         chosen = key_districts(project) if labels == "key" else ids
@@ -396,14 +623,27 @@ def scene_data(
     return SceneData(
         ids=ids, vertices=vertices, codes=codes, is_point=is_point[order], extent=extent,
         size=(int(size[0]), int(size[1])), dpi=int(dpi),
-        colours=[settings.colours[s] for s in CONTROLLERS],
-        hatch_colours=[settings.hatch_colours[s] for s in CONTROLLERS],
+        colours=[settings.colours[s] for s in battle.side_ids],
+        hatch_colours=[settings.hatch_colours[s] for s in battle.side_ids],
         hatched_sides=hatched, labels=label_list, north=_north_angle(project, cx, cy),
         attribution=line,
         boundary_name="the boundary file" if source == "embedded" else Path(source).name,
         days=specs, fmt=fmt, hide_text=hide_text, declutter=labels == "key",
-        metadata={"title": "Control of the districts of Aleppo", "source": line},
+        metadata={"title": f"Control of the districts of {battle.name}", "source": line},
+        side_labels=[battle.labels[s] for s in battle.side_ids], stripes=stripes,
+        byline=byline.strip(), note=note.strip(), any_low=any(bool(sp.low.any()) for sp in specs),
+        point_label=_point_label(gdf, is_point),
     )
+
+
+def _point_label(gdf: Any, is_point: np.ndarray) -> str:
+    """Legend text of the circles when the layer marks them all as sub-areas of a district."""
+    if "geom_basis" not in gdf or not is_point.any():
+        return ""
+    kinds = set(gdf["geom_basis"].astype(str).to_numpy()[is_point])
+    if kinds == {"sub-area"}:
+        return "Part of a larger district: circle at its centre"
+    return ""
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -412,39 +652,53 @@ def _legend_handles(data: SceneData, k: float, wrap: int = 30) -> list[Any]:
     from matplotlib.patches import Patch
 
     handles: list[Any] = [
-        Patch(facecolor=data.colours[i], edgecolor=_EDGE, linewidth=0.5 * k, label=LABELS[s])
-        for i, s in enumerate(CONTROLLERS)
+        Patch(facecolor=data.colours[i], edgecolor=_EDGE, linewidth=0.5 * k, label=label)
+        for i, label in enumerate(data.side_labels)
     ]
-    for side in data.hatched_sides:
-        name = LABELS[CONTROLLERS[side]]
-        handles.append(Patch(facecolor="#ffffff", edgecolor=data.hatch_colours[side],
+    for n, side in enumerate(data.hatched_sides):
+        name = data.side_labels[side]
+        more = "; the fill is who holds the rest" if n == 0 else ""
+        handles.append(Patch(facecolor="#8c8c8c", edgecolor=data.colours[side],
                              linewidth=0, hatch=HATCH,
-                             label=textwrap.fill(f"Partly taken by {name} (hatched; fill: "
-                                                 "who holds the rest)", wrap,
+                             label=textwrap.fill(f"Partly taken by {name} (stripes, wider "
+                                                 f"for a larger share{more})", wrap,
+                                                 break_long_words=False)))
+    if data.any_low:
+        handles.append(Patch(facecolor="none", edgecolor=_LOW_EDGE, linewidth=0.9 * k,
+                             linestyle="--",
+                             label=textwrap.fill("Dashed outline: low-confidence state", wrap,
                                                  break_long_words=False)))
     if data.is_point.any():
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=7 * k,
                               markerfacecolor="#dddddd", markeredgecolor=_POINT_EDGE,
                               markeredgewidth=0.9 * k,
-                              label=textwrap.fill(f"Not in {data.boundary_name}: circle at "
-                                                  "the district's centre", wrap,
-                                                  break_long_words=False)))
+                              label=textwrap.fill(data.point_label or (
+                                  f"Not in {data.boundary_name}: circle at the district's "
+                                  "centre"), wrap, break_long_words=False)))
     return handles
 
 
-def _hatch_collection(colour: str, k: float, zorder: float) -> PathCollection:
-    from matplotlib.collections import PathCollection
+@dataclass
+class MapArtists:
+    """The collections a day repaints.
 
-    coll = PathCollection([], facecolors="none", edgecolors=colour, linewidths=0, hatch=HATCH,
-                          zorder=zorder)
-    if hasattr(coll, "set_hatch_linewidth"):
-        coll.set_hatch_linewidth(0.9 * k)
-    return coll
+    Attributes
+    ----------
+    main : matplotlib.collections.PathCollection
+        One filled path per district.
+    stripes : matplotlib.collections.PathCollection
+        The stripes of the day's partial states.
+    low : matplotlib.collections.PathCollection
+        Dashed outlines of the day's low-confidence states.
+    """
+
+    main: PathCollection
+    stripes: PathCollection
+    low: PathCollection
 
 
-def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float,
-             ) -> tuple[PathCollection, list[PathCollection]]:
-    """Draw the districts into *ax*: one fill collection and one hatch collection per side.
+def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float) -> MapArtists:
+    """Draw the districts into *ax*: fills, stripes of partial control, dashed outlines.
 
     Parameters
     ----------
@@ -459,45 +713,60 @@ def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float,
 
     Returns
     -------
-    tuple
-        The fill collection and the list of hatch collections (index = side).
+    MapArtists
+        The collections :func:`paint` changes per day.
     """
     from matplotlib.collections import PathCollection
 
     edge = np.where(data.is_point, _POINT_EDGE, _EDGE).tolist()
     widths = np.where(data.is_point, 0.8 * k, 0.35 * k)
-    styles = ["--" if p else "-" for p in data.is_point]
     main = PathCollection(paths, facecolors="#cccccc", edgecolors=edge, linewidths=widths,
-                          linestyles=styles, zorder=1)
+                          zorder=1)
     ax.add_collection(main, autolim=False)
-    hatches = [_hatch_collection(c, k, 2) for c in data.hatch_colours]
-    for coll in hatches:
-        ax.add_collection(coll, autolim=False)
-    return main, hatches
+    stripes = PathCollection([], linewidths=0.15 * k, zorder=2)
+    ax.add_collection(stripes, autolim=False)
+    low = PathCollection([], facecolors="none", edgecolors=_LOW_EDGE, linewidths=0.8 * k,
+                         linestyles=(0, (4, 3)), zorder=3)
+    ax.add_collection(low, autolim=False)
+    return MapArtists(main, stripes, low)
 
 
-def paint(main: PathCollection, hatches: list[PathCollection], paths: list[Any],
-          fill_rgba: np.ndarray, spec: DaySpec) -> None:
-    """Set the colours and hatching of one day.
+def paint(artists: MapArtists, data: SceneData, paths: list[Any], fill_rgba: np.ndarray,
+          spec: DaySpec) -> None:
+    """Set the colours, stripes and outlines of one day.
 
     Parameters
     ----------
-    main : matplotlib.collections.PathCollection
-        The fill collection.
-    hatches : list of matplotlib.collections.PathCollection
-        One hatch collection per side.
+    artists : MapArtists
+        What :func:`draw_map` returned.
+    data : SceneData
+        The scene (stripe paths, side colours).
     paths : list of matplotlib.path.Path
         One path per district.
     fill_rgba : numpy.ndarray
-        ``(4, 4)`` RGBA of the four sides.
+        ``(n_sides, 4)`` RGBA of the sides.
     spec : DaySpec
         The day.
     """
-    main.set_facecolor(fill_rgba[spec.fill])
-    for side, coll in enumerate(hatches):
-        idx = np.flatnonzero(spec.gain == side)
-        coll.set_paths([paths[i] for i in idx])
-        coll.set_visible(idx.size > 0)
+    from matplotlib.colors import to_rgba_array
+    from matplotlib.path import Path as MplPath
+
+    artists.main.set_facecolor(fill_rgba[spec.fill])
+    idx = np.flatnonzero(spec.gain >= 0)
+    stripe_paths = []
+    for i in idx:
+        v, c = data.stripes[(int(i), int(spec.tenth[i]))]
+        stripe_paths.append(MplPath(v, c) if len(v) else MplPath(np.zeros((1, 2))))
+    artists.stripes.set_paths(stripe_paths)
+    gains = spec.gain[idx]
+    artists.stripes.set_facecolor(fill_rgba[gains] if idx.size else "none")
+    edges: Any = (to_rgba_array([data.hatch_colours[g] for g in gains]) if idx.size
+                  else "none")
+    artists.stripes.set_edgecolor(edges)
+    artists.stripes.set_visible(idx.size > 0)
+    low = np.flatnonzero(spec.low) if spec.low.size else np.zeros(0, dtype=int)
+    artists.low.set_paths([paths[i] for i in low])
+    artists.low.set_visible(low.size > 0)
 
 
 def _pixel_layer_class() -> type:
@@ -545,15 +814,29 @@ class FrameScene:
         w_in, h_in = w_px / data.dpi, h_px / data.dpi
         self.k = k = w_in / DESIGN_WIDTH_IN
         fig = Figure(figsize=(w_in, h_in), dpi=data.dpi, facecolor="white")
-        FigureCanvasAgg(fig)
+        self.canvas = FigureCanvasAgg(fig)
         self.fig: Figure = fig
         self.paths = [MplPath(v, c) for v, c in zip(data.vertices, data.codes, strict=True)]
         self.fill_rgba = to_rgba_array(data.colours)
         # layout, in inches, then figure fractions
-        top = 0.78 * k
-        lines = textwrap.wrap(data.attribution, width=int(170 * w_in / (DESIGN_WIDTH_IN * k)))
+        chars = int(170 * w_in / (DESIGN_WIDTH_IN * k))
+        # long titles and subtitles (a designer's) wrap; the map moves down to make room
+        self._title_chars = int(60 * w_in / (DESIGN_WIDTH_IN * k))
+        self._sub_chars = int(135 * w_in / (DESIGN_WIDTH_IN * k))
+        n_title = max((self._wrap(sp.title, self._title_chars).count("\n") + 1
+                       for sp in data.days), default=1)
+        n_sub = max((self._wrap(sp.subtitle, self._sub_chars).count("\n") + 1
+                     for sp in data.days if sp.subtitle), default=0)
+        self._sub_y = 0.45 + 0.27 * (n_title - 1)
+        top = (0.78 + 0.27 * (n_title - 1) + 0.14 * (n_sub - 2 if n_sub > 2 else 0)
+               - (0.14 * (2 - n_sub) if n_sub < 2 else 0.0)) * k
+        lines = textwrap.wrap(data.attribution, width=chars)
         self.attribution_lines = lines
-        bottom = (0.16 + 0.105 * len(lines)) * k
+        note_lines = textwrap.wrap(data.note, width=int(chars * 5.2 / 6.2)) if data.note else []
+        byline_lines = textwrap.wrap(data.byline, width=int(chars * 5.2 / 6.2)) \
+            if data.byline else []
+        extra = 0.12 * (len(note_lines) + len(byline_lines))
+        bottom = (0.16 + 0.105 * len(lines) + extra + (0.04 if extra else 0.0)) * k
         side_panel = w_in / h_in >= 1.1
         margin = 0.18 * k
         legend_w, legend_h = self._legend(side_panel, margin, top, bottom, w_in, h_in)
@@ -576,15 +859,26 @@ class FrameScene:
         for spine in ax.spines.values():
             spine.set_color("#9a9a9a")
             spine.set_linewidth(0.5 * k)
-        self.main, self.hatches = draw_map(ax, data, self.paths, k)
-        text = {"family": FONT, "color": _INK}
+        self.artists = draw_map(ax, data, self.paths, k)
+        self.main = self.artists.main
+        text: dict[str, Any] = {"family": FONT, "color": _INK}
         self.title = fig.text(margin / w_in, 1 - 0.14 * k / h_in, "", fontsize=15 * k,
                               fontweight="bold", va="top", ha="left", **text)
-        self.subtitle = fig.text(margin / w_in, 1 - 0.45 * k / h_in, "", fontsize=7.5 * k,
+        self.subtitle = fig.text(margin / w_in, 1 - self._sub_y * k / h_in, "",
+                                 fontsize=7.5 * k,
                                  va="top", ha="left", linespacing=1.35,
                                  **{**text, "color": _MUTED})
         fig.text(margin / w_in, 0.1 * k / h_in, "\n".join(lines), fontsize=5.2 * k,
                  va="bottom", ha="left", family=FONT, color=_MUTED, linespacing=1.3)
+        y_foot = (0.1 + 0.105 * len(lines) + 0.06) * k
+        if byline_lines:
+            fig.text(margin / w_in, y_foot / h_in, "\n".join(byline_lines), fontsize=6.2 * k,
+                     va="bottom", ha="left", family=FONT, color=_INK, fontweight="bold",
+                     linespacing=1.25)
+            y_foot += 0.12 * len(byline_lines) * k
+        if note_lines:
+            fig.text(margin / w_in, y_foot / h_in, "\n".join(note_lines), fontsize=6.2 * k,
+                     va="bottom", ha="left", family=FONT, color=_INK, linespacing=1.25)
         self._scale_bar(dx)
         self._north_arrow(box)
         self.labels = [self._label(x, y, label, fs) for x, y, label, fs in data.labels]
@@ -599,6 +893,12 @@ class FrameScene:
         if data.fmt == "png":
             self._flatten_static()
 
+    @staticmethod
+    def _wrap(text: str, width: int) -> str:
+        """Wrap each line of *text* at *width* characters (words kept whole)."""
+        return "\n".join(textwrap.fill(line, width, break_long_words=False) or line
+                         for line in text.split("\n"))
+
     def _flatten_static(self) -> None:
         """Rasterise every artist that is the same on all days into one pixel-aligned image.
 
@@ -607,17 +907,18 @@ class FrameScene:
         out and rasterising about a thousand glyphs again. Only for raster output:
         vector formats keep real text.
         """
-        dynamic = {id(a) for a in (self.main, *self.hatches, self.title, self.subtitle,
+        arts = (self.artists.main, self.artists.stripes, self.artists.low)
+        dynamic = {id(a) for a in (*arts, self.title, self.subtitle,
                                    self.fig.patch, self.ax.patch, self.ax)}
         static = [a for a in (*self.fig.get_children(), *self.ax.get_children())
                   if id(a) not in dynamic and a.get_visible()]
-        keep = [self.main, *self.hatches, self.title, self.subtitle, self.fig.patch,
+        keep = [*arts, self.title, self.subtitle, self.fig.patch,
                 self.ax.patch]
         shown = [a.get_visible() for a in keep]
         for a in keep:
             a.set_visible(False)
         self.fig.canvas.draw()
-        self.overlay = np.asarray(self.fig.canvas.buffer_rgba()).copy()
+        self.overlay = np.asarray(self.canvas.buffer_rgba()).copy()
         for a, v in zip(keep, shown, strict=True):
             a.set_visible(v)
         for a in static:
@@ -642,7 +943,7 @@ class FrameScene:
             legend = self.fig.legend(loc="lower left", ncols=2,
                                      bbox_to_anchor=(margin / w_in, (bottom + 0.05 * k) / h_in),
                                      **common)
-        extent = legend.get_window_extent(self.fig.canvas.get_renderer())
+        extent = legend.get_window_extent(self.canvas.get_renderer())
         if side_panel:
             return extent.width / self.data.dpi + 0.3 * k, 0.0
         return 0.0, extent.height / self.data.dpi + 0.2 * k
@@ -694,7 +995,7 @@ class FrameScene:
 
     def _declutter(self) -> None:
         """Hide each label that overlaps a label placed before it (labels come best first)."""
-        renderer = self.fig.canvas.get_renderer()
+        renderer = self.canvas.get_renderer()
         placed: list[Any] = []
         for t in self.labels:
             box = t.get_window_extent(renderer).expanded(1.05, 1.1)
@@ -712,9 +1013,9 @@ class FrameScene:
             Index into ``data.days``.
         """
         spec = self.data.days[i]
-        paint(self.main, self.hatches, self.paths, self.fill_rgba, spec)
-        self.title.set_text(spec.title)
-        self.subtitle.set_text(spec.subtitle)
+        paint(self.artists, self.data, self.paths, self.fill_rgba, spec)
+        self.title.set_text(self._wrap(spec.title, self._title_chars))
+        self.subtitle.set_text(self._wrap(spec.subtitle, self._sub_chars))
 
     def save(self, i: int, dest: Path) -> Path:
         """Repaint for day *i* and write the frame.
@@ -732,7 +1033,8 @@ class FrameScene:
             *dest*.
         """
         self.show(i)
-        self.fig.savefig(dest, **self.savefig_kwargs(i))
+        with vector_text():
+            self.fig.savefig(dest, **self.savefig_kwargs(i))
         return dest
 
     def savefig_kwargs(self, i: int) -> dict[str, Any]:
@@ -773,12 +1075,10 @@ class FrameScene:
         title = f"{self.data.metadata['title']}, {self.data.days[i].day.isoformat()}"
         source = self.data.metadata["source"]
         if self.data.fmt == "pdf":
-            return {"Title": title, "Subject": source, "Creator": "aleppo-map",
-                    "CreationDate": None}
+            return {"Title": title, "Subject": source, "CreationDate": None}
         if self.data.fmt == "svg":
-            return {"Title": title, "Description": source, "Creator": "aleppo-map",
-                    "Date": None}
-        return {"Title": title, "Source": source, "Software": "aleppo-map (matplotlib)"}
+            return {"Title": title, "Description": source, "Date": None}
+        return {"Title": title, "Source": source}
 
     def rgb(self, i: int) -> np.ndarray:
         """Repaint for day *i* and return the pixels.
@@ -795,7 +1095,7 @@ class FrameScene:
         """
         self.show(i)
         self.fig.canvas.draw()
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
 
 # ----------------------------------------------------------------------------- frames

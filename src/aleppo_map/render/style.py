@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
-if TYPE_CHECKING:
-
-    pass
-
-
+from contextlib import AbstractContextManager
+from typing import Any, Final
 
 #: Image formats of :func:`render_frames`.
 FRAME_FORMATS: Final[tuple[str, ...]] = ("png", "svg", "pdf")
@@ -37,6 +32,51 @@ _POINT_EDGE = "#222222"
 _INK = "#1a1a1a"
 _MUTED = "#555555"
 _SEA = "#f2f1ee"
+_LOW_EDGE = "#222222"
 _MOVETO, _LINETO, _CLOSE = 1, 2, 79
-_SHORT = {"government": "government", "rebel": "rebels", "sdf": "SDF", "contested": "contested"}
+
+#: Stripes of partial control across the width of the map's extent (frames and animations).
+STRIPES_ACROSS: Final = 90
+#: The same for the small panels of the contact sheet.
+SHEET_STRIPES_ACROSS: Final = 45
+#: Matplotlib settings for vector output a designer can edit: SVG with real ``<text>``
+#: elements, PDF (and PS) with embedded TrueType (Type 42) fonts instead of Type 3.
+VECTOR_RC: Final[dict[str, Any]] = {"svg.fonttype": "none", "pdf.fonttype": 42,
+                                    "ps.fonttype": 42}
+
+
+def vector_text() -> AbstractContextManager[None]:
+    """Return a context in which :data:`VECTOR_RC` is in force (around ``savefig``).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        :func:`matplotlib.rc_context` of :data:`VECTOR_RC`.
+    """
+    from matplotlib import rc_context
+
+    return rc_context(dict(VECTOR_RC))  # type: ignore[arg-type]  # typed keys only
+
+
+def share_tenth(share: float) -> int:
+    """Round a gaining side's share to the tenth that sets its stripe width (1 to 9).
+
+    The same rule as the HTML page: the stripe covers ``tenth / 10`` of each period.
+
+    Parameters
+    ----------
+    share : float
+        Share of the district held by the gaining side, 0 to 1.
+
+    Returns
+    -------
+    int
+        1 to 9.
+
+    Examples
+    --------
+    >>> share_tenth(0.04), share_tenth(0.4), share_tenth(0.96)
+    (1, 4, 9)
+    """
+    return max(1, min(9, round(share * 10)))
 

@@ -22,16 +22,14 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
-from aleppo_map.render.style import _SHORT, FONT
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
+from aleppo_map.render.style import FONT
 from aleppo_map.sources import quote_title
 
 if TYPE_CHECKING:
-
     from aleppo_map.project import Project
-
 
 
 # ----------------------------------------------------------------------------- text
@@ -116,22 +114,103 @@ def nice_length(span: float) -> float:
 
 
 # ----------------------------------------------------------------------------- scene data
-def _east_line(project: Project) -> list[str] | None:
-    """Per day, who holds the area the rebels held on 15 November (None if they held none)."""
-    from aleppo_map.analysis import areas as stats
+def metric_crs(project: Project) -> str:
+    """Return the battle's metric CRS, with ``"utm"`` resolved to the UTM zone of the districts.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs.
+
+    Returns
+    -------
+    str
+        An ``EPSG:`` code.
+    """
+    crs = str(project.settings.metric_crs)
+    if crs.lower() != "utm":
+        return crs
     if project.layer is None:
+        raise ValueError("the UTM zone of the data needs the district layer")
+    lon0, lat0, lon1, lat1 = project.layer.gdf.to_crs("EPSG:4326").total_bounds
+    return project.battle.metric_crs_for((lon0 + lon1) / 2, (lat0 + lat1) / 2)
+
+
+def crs_name(crs: str) -> str:
+    """Short name of a CRS for running text, e.g. ``"UTM zone 38N"``.
+
+    Parameters
+    ----------
+    crs : str
+        Anything :class:`pyproj.CRS` reads.
+
+    Returns
+    -------
+    str
+        The part of the CRS's name after its datum (``"WGS 84 / UTM zone 38N"`` gives
+        ``"UTM zone 38N"``).
+
+    Examples
+    --------
+    >>> crs_name("EPSG:32638"), crs_name("EPSG:3857")
+    ('UTM zone 38N', 'Pseudo-Mercator')
+    """
+    from pyproj import CRS
+
+    name = str(CRS.from_user_input(crs).name)
+    return name.split(" / ", 1)[-1]
+
+
+def east_line(project: Project) -> list[str] | None:
+    """Per day, who holds the battle's reference area (``None`` when it has none).
+
+    The reference area is the ground its side held on the battle's first day
+    (``project.battle.reference``); the line names it by its label.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a layer.
+
+    Returns
+    -------
+    list of str or None
+        One line per day of the timeline.
+    """
+    from aleppo_map.analysis import areas as stats
+
+    battle = project.battle
+    ref = battle.reference
+    if project.layer is None or ref is None:
         return None
     table = stats.daily_stats(project)
-    if table["east_rebel_pct"].isna().all():
+    key = f"east_{ref.side}_pct"
+    if key not in table or table[key].isna().all():
         return None
-    first = DEFAULTS.start  # "formerly rebel-held" always refers to the offensive's first day
+    shorts = battle.shorts
+    first = battle.first_day  # the reference area always refers to the battle's first day
     lines = []
     for rec in table.to_dict("records"):
-        parts = [f"{_SHORT[s]} {rec[f'east_{s}_pct']:.0f}%"
-                 for s in CONTROLLERS if rec[f"east_{s}_pct"] >= 0.5]
-        lines.append(f"Of the city area rebels held on {first.day} {first:%b}: "
-                     + " · ".join(parts))
+        parts = [f"{shorts[s]} {rec[f'east_{s}_pct']:.0f}%"
+                 for s in battle.side_ids if rec.get(f"east_{s}_pct", 0) >= 0.5]
+        lines.append(f"Of the {ref.label} (held by {shorts[ref.side]} on {first.day} "
+                     f"{first:%b}): " + " · ".join(parts))
     return lines
+
+
+def _where_to_read(registry: Any, sid: str) -> str:
+    """`` at ADDRESS, revision R`` for a source whose registry row records them, else ``""``."""
+    record = getattr(registry, "citation_record", None)
+    if record is None:
+        return ""
+    rec = record(sid, 1)
+    link = str(rec.get("source_url") or rec.get("archive_url") or "")
+    if not link.startswith(("https://", "http://")):
+        return ""
+    text = " at " + unquote(link.split("://", 1)[1])
+    if rec.get("revision"):
+        text += f", revision {rec['revision']}"
+    return text
 
 
 def attribution(project: Project) -> str:
@@ -157,11 +236,11 @@ def attribution(project: Project) -> str:
         if frame is not None and sid in frame.index:
             rec = frame.loc[sid]
             parts.append(f"{rec.get('publisher', '')}, {title} ({rec.get('published', '')})"
-                         .lstrip(", "))
+                         .lstrip(", ") + _where_to_read(registry, sid))
         else:
             parts.append(title)
     return f"Sources: {'; '.join(parts)}. {boundary_line(project)}. " \
-           "Map: aleppo-map; every state is traced to a source line."
+           "Every state is traced to a source line."
 
 
 def boundary_line(project: Project) -> str:
@@ -175,12 +254,14 @@ def boundary_line(project: Project) -> str:
     Returns
     -------
     str
-        ``"Boundaries: approximate (aleppo-map gazetteer)"`` for the embedded layer,
+        The embedded layer's own attribution (or ``"Boundaries: approximate (built-in
+        gazetteer)"`` for a layer without one),
         else the file's name (with the CSR licence for the Columbia file).
     """
     source = str(project.layer.source) if project.layer is not None else "embedded"
     if source == "embedded":
-        return "Boundaries: approximate (aleppo-map gazetteer)"
+        credit = str(getattr(project.layer, "attribution", "") or "")
+        return credit or "Boundaries: approximate (built-in gazetteer)"
     name = Path(source).name
     text = f"Boundaries: {name}"
     if "csr" in name.lower():

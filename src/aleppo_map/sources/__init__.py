@@ -1,7 +1,8 @@
 """Source registry and provenance: which text a row cites, and whether the citation holds.
 
 The project never ships the source texts. ``seeds/sources.csv`` registers each one
-(file name, title, publisher, date, kind, SHA-256, rank for the same-day rule) and
+(file name, title, publisher, date, kind, SHA-256, rank for the same-day rule, and
+where a reader finds the version read: URL, revision, date accessed, archived copy) and
 every row of the control table cites a source id and a 1-based line number. Given
 the folder holding the texts (``--seeds``), :func:`check_against_seeds` verifies
 every citation and :func:`cite` prints the cited lines.
@@ -30,7 +31,7 @@ import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from aleppo_map import _io as io
-from aleppo_map._errors import AleppoMapError, InputFileError, Problem, ValidationError
+from aleppo_map._errors import (
+    AleppoMapError,
+    InputFileError,
+    Problem,
+    ValidationError,
+    raise_if_any,
+)
 from aleppo_map._validate import check_table
 from aleppo_map.schema import AGGREGATES, SOURCES
 from aleppo_map.settings import DEFAULTS
@@ -47,8 +54,15 @@ if TYPE_CHECKING:
     from aleppo_map.gazetteer import Gazetteer
     from aleppo_map.timeline import Timeline
 
-#: Columns of ``seeds/sources.csv``, in file order (from :data:`aleppo_map.schema.SOURCES`).
-REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.names
+#: Columns every ``sources.csv`` has, in file order (from :data:`aleppo_map.schema.SOURCES`).
+REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.required
+#: Columns a registry may leave out (they default to empty): where a reader finds the
+#: source (``url``), which version was read (``revision``, and ``revision_url`` that shows
+#: it), when (``accessed``), an archived copy (``archive_url``), the text's line count
+#: (``lines``) and how each fact was established (``note``).
+OPTIONAL_REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.optional
+#: What the ``publisher`` column says when a text does not name its publisher.
+PUBLISHER_NOT_STATED = "publisher not stated"
 #: Allowed values of the ``kind`` column.
 KINDS: tuple[str, ...] = SOURCES.column("kind").choices
 #: Columns of ``data/aggregates.csv``, in file order (from :data:`aleppo_map.schema.AGGREGATES`).
@@ -184,7 +198,8 @@ class SourceRegistry:
     ----------
     frame : pandas.DataFrame
         Indexed by ``source_id``; columns ``file``, ``title``, ``publisher``,
-        ``published`` (:class:`datetime.date`), ``kind``, ``sha256``, ``rank`` (int).
+        ``published`` (:class:`datetime.date`), ``kind``, ``sha256``, ``rank`` (int), and
+        the optional :data:`OPTIONAL_REGISTRY_COLUMNS` as text (``""`` when absent).
     path : pathlib.Path or None
         Where the registry was read from.
     """
@@ -258,6 +273,83 @@ class SourceRegistry:
         rec = self._row(source_id)
         return f'{rec["publisher"]}, {quote_title(str(rec["title"]))}, line {int(line)}'
 
+    def citation_record(self, source_id: str, line: int) -> dict[str, str]:
+        """Everything a reader needs to find the cited version of a source.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+        line : int
+            1-based line number.
+
+        Returns
+        -------
+        dict
+            ``text`` (as :meth:`citation`), ``url`` (the link to follow: the exact
+            revision when known, else the canonical address, else an archived copy;
+            empty when none is known), ``source_url``, ``revision``, ``revision_url``,
+            ``accessed``, ``archive_url``, ``publisher``, ``title``, ``published``,
+            ``line``, and ``note`` (how the facts were established).
+
+        Examples
+        --------
+        >>> rec = load_registry().citation_record("wikipedia", 169)
+        >>> rec["url"].startswith("https://en.wikipedia.org/")
+        True
+        """
+        row = self._row(source_id)
+
+        def get(col: str) -> str:
+            value = row.get(col, "")
+            return "" if value is None or (isinstance(value, float) and value != value) \
+                else str(value)
+
+        published = row["published"]
+        link = get("revision_url") or get("url") or get("archive_url")
+        return {
+            "text": self.citation(source_id, line),
+            "url": link,
+            "source_url": get("url"),
+            "revision": get("revision"),
+            "revision_url": get("revision_url"),
+            "accessed": get("accessed"),
+            "archive_url": get("archive_url"),
+            "publisher": get("publisher"),
+            "title": get("title"),
+            "published": published.isoformat() if isinstance(published, date)
+            else str(published),
+            "line": str(int(line)),
+            "note": get("note"),
+        }
+
+    def link_line(self, source_id: str) -> str:
+        """One line saying where to read a source and which version.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+
+        Returns
+        -------
+        str
+            Such as ``https://… (revision as of 2023-12-27 13:00 UTC; accessed
+            2026-11-22)``, or ``no URL recorded`` with the reason.
+        """
+        rec = self.citation_record(source_id, 1)
+        parts = []
+        if rec["revision"]:
+            parts.append(f"revision {rec['revision']}")
+        if rec["accessed"]:
+            parts.append(f"accessed {rec['accessed']}")
+        if rec["archive_url"] and rec["archive_url"] != rec["url"]:
+            parts.append(f"archived at {rec['archive_url']}")
+        head = rec["url"] or "no URL recorded"
+        if rec["url"] and rec["source_url"] and rec["source_url"] != rec["url"]:
+            parts.insert(0, f"article {rec['source_url']}")
+        return head + (f" ({'; '.join(parts)})" if parts else "")
+
     def text_path(self, source_id: str, seeds_dir: Path) -> Path:
         """Where the text of a source is expected in a seeds folder.
 
@@ -300,6 +392,14 @@ class SourceRegistry:
         if key not in self._cache:
             self._cache[key] = io.read_lines(path, f"source text {source_id!r}")
         return self._cache[key]
+
+
+def _check_publisher(rec: Mapping[Any, Any], file: str, row: int) -> list[Problem]:
+    """Require a reason in ``note`` when the publisher is not stated."""
+    if str(rec.get("publisher", "")).strip() == PUBLISHER_NOT_STATED and not str(
+            rec.get("note", "") or "").strip():
+        return [Problem(file, "note", "the reason the publisher is not stated", "''", row=row)]
+    return []
 
 
 def load_registry(path: Path | None = None) -> SourceRegistry:
@@ -346,8 +446,11 @@ def registry_from_frame(raw: pd.DataFrame, path: Path | None = None) -> SourceRe
     ValidationError
         Listing every problem (unknown or missing column, bad or repeated cell).
     """
-    chk = check_table(raw, SOURCES, str(path or SOURCES.what))
+    file = str(path or SOURCES.what)
+    chk = check_table(raw, SOURCES, file)
     chk.raise_if_any(SOURCES.names)
+    raise_if_any([p for i, rec in enumerate(chk.frame.to_dict("records"), start=1)
+                  for p in _check_publisher(rec, file, i)])
     return SourceRegistry(chk.frame.set_index("source_id"), path)
 
 
@@ -523,6 +626,12 @@ def check_against_seeds(
             texts[sid] = registry.lines(sid, seeds_dir)
         except InputFileError as exc:
             problems.append(Problem(str(path), "", "a UTF-8 text file", str(exc)))
+            continue
+        counted = str(registry.frame.loc[sid].get("lines", "") or "")
+        if digest != expected and counted.isdigit() and int(counted) != len(texts[sid]):
+            last = problems[-1]
+            problems[-1] = replace(last, hint=last.hint + f"; registered with {counted} lines, "
+                                   f"this copy has {len(texts[sid])}")
 
     aggs: dict[str, tuple[list[str], list[str]]] = {
         str(r["aggregate"]): (list(r["phrases"]), list(r["members"]))
@@ -645,6 +754,8 @@ def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
     sid = str(rec["source_id"])
     line_no = _line_number(rec["line"]) or 0
     out.append(f"  source: {registry.citation(sid, line_no)}")
+    source_at = len(out) - 1
+    out.append(f"  read at: {registry.link_line(sid)}")
     try:
         lines = registry.lines(sid, seeds_dir)
     except InputFileError as exc:
@@ -658,7 +769,7 @@ def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
         short = _sentences(text, names)
         if short != text:
             text = short
-            out[-1] += " (excerpt)"
+            out[source_at] += " (excerpt)"
     out.append(_wrap(text))
     return "\n".join(out)
 
