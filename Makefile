@@ -1,28 +1,54 @@
 # Two commands for a fresh machine: `make demo` and `make test`. Nothing is installed globally.
+#
+# Installs are pinned: `make demo` installs exactly requirements.lock (what the tool needs),
+# `make test` exactly requirements-test.lock (the same plus the test tools), then the project
+# itself with --no-deps. pyproject.toml keeps lower bounds only. To move the pins on purpose
+# (a new dependency in pyproject.toml, or a newer version): `.venv/bin/pip install -U -e '.[test]'`
+# (or `pip install -U NAME`), then `make lock` rewrites both files from the venv; commit them
+# once `make test` passes.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
 OUT    ?= out
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv venv-test lock clean
 
-$(BIN)/aleppo-map: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(BIN)/aleppo-map
 
-venv: $(BIN)/aleppo-map
+# $(1): the lock file to install
+define install_locked
+	$(PIP) install --quiet -r $(1)
+	$(BIN)/python .ci/lock.py --check
+	$(PIP) install --quiet --no-deps -e .
+	$(PIP) check
+endef
+
+$(VENV)/.installed-runtime: requirements.lock pyproject.toml | $(BIN)/python
+	$(call install_locked,requirements.lock)
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.lock requirements.lock pyproject.toml | $(BIN)/python
+	$(call install_locked,requirements-test.lock)
+	touch $@ $(VENV)/.installed-runtime
+
+venv: $(VENV)/.installed-runtime
+
+venv-test: $(VENV)/.installed-test
 
 demo: venv
-	$(BIN)/aleppo-map render --out $(OUT)
+	$(BIN)/aleppo-map render --out $(OUT) --overwrite
 	@echo "open $(OUT)/aleppo_control.html in a browser; frames are in $(OUT)/frames/"
 
-lint: venv
+lint: venv-test
 	$(BIN)/ruff check src tests benchmarks && $(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest
 
+lock: | $(BIN)/python
+	$(BIN)/python .ci/lock.py
+
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf .pytest_cache .ruff_cache .mypy_cache  # caches only: never a folder that may hold a user's files

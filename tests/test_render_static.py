@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aleppo_map._errors import AleppoMapError, ValidationError
+from aleppo_map._errors import AleppoMapError, OutputError, ValidationError
 from aleppo_map.render import animation as render_animation
 from aleppo_map.render import frames as render_frames
 from aleppo_map.render import scene as render_scene
@@ -141,11 +141,17 @@ def test_key_labels_pick_the_most_fought_over_districts(project):
 def test_frames_count_names_size_and_atomic_folder(project, tmp_path):
     out = tmp_path / "frames"
     out.mkdir()
-    (out / "stale.png").write_bytes(b"old")
-    files = render_frames.render_frames(project, out, size=(400, 300), dpi=50, quiet=True)
+    (out / "mine.png").write_bytes(b"the user's")
+    with pytest.raises(OutputError, match="not empty"):  # never writes into a user's folder
+        render_frames.render_frames(project, out, size=(400, 300), dpi=50, quiet=True)
+    assert [p.name for p in out.iterdir()] == ["mine.png"]
+    files = render_frames.render_frames(project, out, size=(400, 300), dpi=50, quiet=True,
+                                        overwrite=True)
     days = [START + timedelta(days=i) for i in range((END - START).days + 1)]
     assert [f.name for f in files] == [f"{d.isoformat()}.png" for d in days]
-    assert sorted(p.name for p in out.iterdir()) == [f.name for f in files]  # replaced whole
+    # only its own files are written; the user's stays as it was
+    assert sorted(p.name for p in out.iterdir()) == sorted([f.name for f in files] + ["mine.png"])
+    assert (out / "mine.png").read_bytes() == b"the user's"
     with Image.open(files[0]) as img:
         assert img.size == (400, 300)
         assert "Sources:" in img.info["Source"]
@@ -285,7 +291,8 @@ def test_failed_run_leaves_previous_folder_untouched(project, tmp_path, monkeypa
 
     monkeypatch.setattr(render_scene.FrameScene, "save", failing)
     with pytest.raises(RuntimeError):
-        render_frames.render_frames(project, out, size=(300, 200), dpi=50, quiet=True)
+        render_frames.render_frames(project, out, size=(300, 200), dpi=50, quiet=True,
+                                    overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["frames"]
     assert [p.name for p in out.iterdir()] == ["keep.png"]
 

@@ -35,6 +35,10 @@ class InputFileError(AleppoMapError):
     """A file is missing, unreadable or of the wrong kind."""
 
 
+class OutputError(AleppoMapError):
+    """An output cannot be written where asked (exists, wrong kind, read-only, full)."""
+
+
 class UnknownNameError(AleppoMapError):
     """A district name that the gazetteer does not know.
 

@@ -1,9 +1,12 @@
 """The only module that touches the disk.
 
 Reading turns OS and parser failures into :class:`~aleppo_map._errors.InputFileError`
-messages that name the file. Writing is atomic: data goes to a temporary file in
-the destination folder and is renamed into place only when complete, so a failed
-run never leaves a partial or corrupted output, and inputs are never modified.
+messages that name the file. Writing is a transaction (:func:`output_file`,
+:func:`output_dir`): data goes to a temporary sibling and is moved into place only
+when complete, so a failed or interrupted run never leaves a partial output or a
+temporary file; nothing that exists is replaced without ``overwrite``, and then only
+the files the command writes; inputs are never modified. OS failures of the output
+location (read-only, no permission, disk full) become :class:`OutputError` messages.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
+import fcntl
 import hashlib
 import io
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from aleppo_map._errors import InputFileError, Problem
+from aleppo_map._errors import InputFileError, OutputError, Problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -221,41 +228,197 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_vector(path: Path, what: str = "boundary file") -> gpd.GeoDataFrame:
+def read_vector(path: Path, what: str = "boundary file", layer: str | None = None) -> gpd.GeoDataFrame:
     """Read any vector file GeoPandas can read.
 
     Parameters
     ----------
     path : pathlib.Path
-        A GeoJSON, GeoPackage, shapefile, ... path.
+        A GeoJSON, GeoPackage, shapefile, KML, ... path.
     what : str
         What the file is, for messages.
+    layer : str, optional
+        The layer to read from a file holding several (a GeoPackage, a KML with
+        folders). Required when there are several: the message lists them.
 
     Returns
     -------
     geopandas.GeoDataFrame
         As read, in its own CRS (which may be ``None``).
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing or unreadable, holds several layers and *layer* is not
+        one of them, or has no geometry (a CSV or another plain table).
     """
+    import difflib
+
     import geopandas as gpd
+    import pyogrio
 
     path = _require_file(path, what)
+    hint = "expected a vector file GeoPandas reads, such as GeoJSON, GeoPackage, KML or a shapefile"
     try:
-        return gpd.read_file(path)
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+        raise InputFileError(f"{path}: could not read the {what} ({hint}): {exc}") from None
+    if layer is not None and layer not in layers:
+        close = difflib.get_close_matches(layer, layers, n=1)
         raise InputFileError(
-            f"{path}: could not read the {what} (expected a vector file GeoPandas reads, "
-            f"such as GeoJSON, GeoPackage or a shapefile): {exc}"
-        ) from None
+            f"{path}: --layer {layer!r} is not a layer of the {what}; it holds "
+            + ", ".join(map(repr, layers))
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+        )
+    if layer is None and len(layers) > 1:
+        raise InputFileError(
+            f"{path}: the {what} holds {len(layers)} layers ({', '.join(map(repr, layers))}); "
+            "choose one with --layer NAME"
+        )
+    try:
+        frame = gpd.read_file(path, layer=layer) if layer is not None else gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+        raise InputFileError(f"{path}: could not read the {what} ({hint}): {exc}") from None
+    no_geometry = (not isinstance(frame, gpd.GeoDataFrame)
+                   or getattr(frame, "active_geometry_name", None) is None
+                   or (len(frame) > 0 and bool(frame.geometry.isna().all())))
+    if no_geometry:
+        columns = ", ".join(str(c) for c in frame.columns if c != "geometry")[:200]
+        raise InputFileError(
+            f"{path}: the {what} has no geometry (expected polygons, got a table with columns "
+            f"{columns}); is it a CSV? Pass a GeoJSON, GeoPackage, KML or shapefile"
+        )
+    return frame
+
+
+# ============================================================================= outputs
+#: Prefix of every temporary name this module creates (ignored when deciding whether a
+#: folder is empty, and cleaned up on failure).
+TMP_PREFIX = ".aleppo-map-tmp-"
+
+#: ``errno`` values that mean "the output location cannot take this", reported as
+#: :class:`OutputError` rather than as a traceback.
+_OUTPUT_ERRNOS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted (is the file or folder immutable?)",
+    errno.EFBIG: "file too large for the file system",
+    errno.ENOTDIR: "a file stands where a folder is needed",
+    errno.EISDIR: "a folder stands where a file is needed",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+
+
+def _output_error(exc: OSError, dest: Path) -> OutputError:
+    why = _OUTPUT_ERRNOS.get(exc.errno or 0, exc.strerror or str(exc))
+    where = exc.filename or dest
+    return OutputError(
+        f"{dest}: could not write the output ({why}: {where}); nothing was changed, "
+        "the previous result (if any) is intact"
+    )
+
+
+def _os_error_in(exc: BaseException) -> OSError | None:
+    """Find the output-location :class:`OSError` behind *exc*, if any.
+
+    Some writers fail on a full disk with an unrelated exception raised while cleaning
+    up (matplotlib's PDF backend), the OSError being its context.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, OSError) and cur.errno in _OUTPUT_ERRNOS:
+            return cur
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 @contextlib.contextmanager
-def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside *dest*; rename it onto *dest* only on success.
+def _sigint_held() -> Iterator[None]:
+    """Note a Ctrl-C during the block and raise it after it.
+
+    So a temporary name just created is always recorded for clean-up. A no-op outside
+    the main thread (signals are only handled there).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _is_ours(name: str) -> bool:
+    return name.startswith(TMP_PREFIX)
+
+
+def _user_entries(folder: Path) -> list[str]:
+    return sorted(e.name for e in os.scandir(folder) if not _is_ours(e.name))
+
+
+def _check_parent(dest: Path) -> None:
+    """Refuse when a component of *dest*'s folder is an existing file."""
+    for parent in reversed(dest.parents):
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"{dest}: {parent} is a file, expected a folder (or nothing) there")
+
+
+def _make_parent(dest: Path) -> None:
+    _check_parent(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(exc, dest) from None
+
+
+def _lock(folder: Path) -> int:
+    """Take an exclusive lock on *folder* (released by :func:`os.close`), waiting for it.
+
+    Two runs writing into one folder commit one after the other, never interleaved.
+    """
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _tree(root: Path) -> list[Path]:
+    """Files (and symlinks) under *root*, relative, in a stable order."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        base = Path(dirpath)
+        out.extend((base / f).relative_to(root) for f in sorted(filenames))
+    return out
+
+
+def _describe(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return shown + more
+
+
+@contextlib.contextmanager
+def output_file(dest: Path, *, overwrite: bool = False, suffix: str | None = None) -> Iterator[Path]:
+    """Write one output file as a transaction.
+
+    Yields a temporary path beside *dest*; when the block completes, the file is moved
+    onto *dest* in one rename. The block failing, raising or being interrupted
+    (:class:`KeyboardInterrupt`) leaves *dest* as it was and no temporary file.
 
     Parameters
     ----------
     dest : pathlib.Path
-        Final destination. Its folder is created if needed.
+        Final file. Its folder is created if needed.
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an :class:`OutputError`).
     suffix : str, optional
         Suffix of the temporary file (defaults to *dest*'s, so writers that look at
         the extension, such as matplotlib, pick the right format).
@@ -263,27 +426,242 @@ def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
     Yields
     ------
     pathlib.Path
-        Where to write. Removed if the block raises.
+        Where to write.
+
+    Raises
+    ------
+    OutputError
+        *dest* exists (without *overwrite*), is a folder, lies under a file, or the
+        location is read-only, not writable or full.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> with output_file(d / "a.txt") as tmp:
+    ...     _ = tmp.write_text("one")
+    >>> with output_file(d / "a.txt") as tmp:  # doctest: +ELLIPSIS
+    ...     _ = tmp.write_text("two")
+    Traceback (most recent call last):
+    ...
+    aleppo_map._errors.OutputError: ...a.txt: the file exists; ... --overwrite ...
+    >>> (d / "a.txt").read_text(), sorted(p.name for p in d.iterdir())
+    ('one', ['a.txt'])
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix,
-        dir=dest.parent,
-    )
-    os.close(fd)
-    tmp_path = Path(tmp)
+    _check_file_dest(dest, overwrite)
+    _make_parent(dest)
+    tmp: Path | None = None
     try:
-        yield tmp_path
-        # mkstemp creates 0600; give the output the permissions of an ordinary new file
-        os.chmod(tmp_path, 0o666 & ~_umask())
-        os.replace(tmp_path, dest)
+        with _sigint_held():  # a Ctrl-C right after creation still finds the name to remove
+            try:
+                fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{dest.name}.",
+                                            suffix=suffix if suffix is not None else dest.suffix,
+                                            dir=dest.parent)
+            except OSError as exc:
+                raise _output_error(exc, dest) from None
+            os.close(fd)
+            tmp = Path(name)
+        try:
+            yield tmp
+            # mkstemp creates 0600; give the output the permissions of an ordinary new file
+            os.chmod(tmp, 0o666 & ~_umask())
+            lock = _lock(dest.parent)
+            try:
+                _check_file_dest(dest, overwrite, late=True)
+                os.replace(tmp, dest)
+            finally:
+                os.close(lock)
+        except Exception as exc:
+            cause = _os_error_in(exc)
+            if cause is None or isinstance(exc, OutputError):
+                raise
+            raise _output_error(cause, dest) from None
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
 
-def atomic_write_text(dest: Path, text: str) -> Path:
+def _check_file_dest(dest: Path, overwrite: bool, *, late: bool = False) -> None:
+    if dest.is_dir():
+        raise OutputError(f"{dest}: is a folder, expected a file name (or nothing) there")
+    if (dest.exists() or dest.is_symlink()) and not overwrite:
+        when = " (another run wrote it meanwhile)" if late else ""
+        raise OutputError(
+            f"{dest}: the file exists{when}; nothing was written. Choose another name, or "
+            "pass --overwrite to replace it"
+        )
+    _check_parent(dest)
+
+
+@contextlib.contextmanager
+def output_dir(dest: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Write a folder of outputs as a transaction.
+
+    Yields an empty temporary folder; whatever the block writes there (files and
+    sub-folders) is moved into *dest* when the block completes, all of it or, on any
+    failure, none of it. *dest* must be absent or empty unless *overwrite*; even then
+    only the files the block wrote replace their namesakes in *dest*, and every other
+    file of *dest* stays. A failed or interrupted run leaves *dest* as it was and no
+    temporary files.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Final folder (created when absent).
+    overwrite : bool
+        Allow a non-empty *dest*, replacing only same-named files.
+
+    Yields
+    ------
+    pathlib.Path
+        Temporary folder to fill.
+
+    Raises
+    ------
+    OutputError
+        *dest* is a file, is not empty (without *overwrite*), one of the outputs would
+        replace a folder, or the location is read-only, not writable or full.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "notes.txt").write_text("mine")
+    >>> with output_dir(d, overwrite=True) as tmp:
+    ...     _ = (tmp / "frame.png").write_text("new")
+    >>> sorted(p.name for p in d.iterdir())
+    ['frame.png', 'notes.txt']
+    """
+    dest = Path(dest)
+    _check_dir_dest(dest, overwrite)
+    _make_parent(dest)
+    # inside an existing folder (which may be a mount point) so every rename stays on
+    # one file system; beside it otherwise
+    home = dest if dest.is_dir() else dest.parent
+    tmp: Path | None = None
+    try:
+        with _sigint_held():  # a Ctrl-C right after creation still finds the folder to remove
+            try:
+                tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=home))
+            except OSError as exc:
+                raise _output_error(exc, dest) from None
+        try:
+            yield tmp
+            _commit_dir(tmp, dest, overwrite, home)
+        except Exception as exc:
+            cause = _os_error_in(exc)
+            if cause is None or isinstance(exc, OutputError):
+                raise
+            raise _output_error(cause, dest) from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_dir_dest(dest: Path, overwrite: bool, *, late: bool = False) -> None:
+    _check_parent(dest)
+    if dest.exists() and not dest.is_dir():
+        raise OutputError(f"{dest}: is a file, expected a folder (or nothing) there")
+    if dest.is_dir() and not overwrite:
+        try:
+            names = _user_entries(dest)
+        except OSError as exc:
+            raise _output_error(exc, dest) from None
+        if names:
+            when = " (another run wrote into it meanwhile)" if late else ""
+            count = f"{len(names)} {'entry' if len(names) == 1 else 'entries'}"
+            raise OutputError(
+                f"{dest}: the folder is not empty{when} ({count}: {_describe(names)}); "
+                "nothing was written. Choose a new or empty folder, or pass --overwrite to "
+                "replace only the files this command writes (every other file stays)"
+            )
+
+
+def _commit_dir(tmp: Path, dest: Path, overwrite: bool, home: Path) -> None:
+    os.chmod(tmp, 0o777 & ~_umask())
+    lock = _lock(home)
+    try:
+        _check_dir_dest(dest, overwrite, late=True)
+        if not dest.exists():
+            os.rename(tmp, dest)  # the whole folder at once
+            return
+        files = _tree(tmp)
+        clashes = [rel for rel in files
+                   if (dest / rel).is_dir() and not (dest / rel).is_symlink()]
+        clashes += [rel for rel in files for parent in rel.parents
+                    if parent != Path() and (dest / parent).exists() and not (dest / parent).is_dir()]
+        if clashes:
+            raise OutputError(
+                f"{dest}: an output would replace something of another kind "
+                f"({_describe([str(c) for c in clashes])}: a folder where a file goes, or a file "
+                "where a folder goes); nothing was written"
+            )
+        backup: Path | None = None
+        old: list[Path] = []
+        new: list[Path] = []
+        made: list[Path] = []
+        try:
+            with _sigint_held():
+                backup = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old.", dir=home))
+            for rel in files:  # set the replaced files aside, so that failure can restore them
+                if (dest / rel).exists() or (dest / rel).is_symlink():
+                    (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(dest / rel, backup / rel)
+                    old.append(rel)
+            for rel in files:
+                for parent in reversed(rel.parents):
+                    if parent != Path() and not (dest / parent).exists():
+                        (dest / parent).mkdir()
+                        os.chmod(dest / parent, 0o777 & ~_umask())
+                        made.append(dest / parent)
+                os.replace(tmp / rel, dest / rel)
+                new.append(rel)
+        except BaseException:
+            for rel in new:
+                with contextlib.suppress(OSError):
+                    (dest / rel).unlink()
+            for rel in old:
+                with contextlib.suppress(OSError):
+                    os.replace(backup / rel, dest / rel)  # type: ignore[operator]  # set when old is
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        finally:
+            if backup is not None:
+                shutil.rmtree(backup, ignore_errors=True)
+    finally:
+        os.close(lock)
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path, suffix: str | None = None, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside *dest*; rename it onto *dest* only on success.
+
+    :func:`output_file` with *overwrite* on by default (for internal files that the
+    tool owns, such as the embedded layer).
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Final destination. Its folder is created if needed.
+    suffix : str, optional
+        Suffix of the temporary file (defaults to *dest*'s).
+    overwrite : bool
+        Replace *dest* when it exists.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write. Removed if the block raises.
+    """
+    with output_file(dest, overwrite=overwrite, suffix=suffix) as tmp:
+        yield tmp
+
+
+def atomic_write_text(dest: Path, text: str, *, overwrite: bool = True) -> Path:
     """Write UTF-8 text atomically.
 
     Parameters
@@ -292,18 +670,20 @@ def atomic_write_text(dest: Path, text: str) -> Path:
         Destination file.
     text : str
         Content.
+    overwrite : bool
+        Replace *dest* when it exists.
 
     Returns
     -------
     pathlib.Path
         *dest*.
     """
-    with atomic_path(dest) as tmp:
+    with output_file(dest, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return Path(dest)
 
 
-def atomic_write_bytes(dest: Path, data: bytes) -> Path:
+def atomic_write_bytes(dest: Path, data: bytes, *, overwrite: bool = True) -> Path:
     """Write bytes atomically.
 
     Parameters
@@ -312,47 +692,38 @@ def atomic_write_bytes(dest: Path, data: bytes) -> Path:
         Destination file.
     data : bytes
         Content.
+    overwrite : bool
+        Replace *dest* when it exists.
 
     Returns
     -------
     pathlib.Path
         *dest*.
     """
-    with atomic_path(dest) as tmp:
+    with output_file(dest, overwrite=overwrite) as tmp:
         tmp.write_bytes(data)
     return Path(dest)
 
 
 @contextlib.contextmanager
-def atomic_dir(dest: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside *dest*; it replaces *dest* only on success.
+def atomic_dir(dest: Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary folder whose files are moved into *dest* on success.
 
-    Use for outputs made of many files (a folder of frames), so that a failed run
-    leaves the previous folder, or none, never a half-written one.
+    :func:`output_dir` with *overwrite* on by default, kept for callers written before
+    it. Unlike the old behaviour, *dest* is never replaced as a whole: only the files
+    the block writes replace their namesakes.
 
     Parameters
     ----------
     dest : pathlib.Path
         Final folder.
+    overwrite : bool
+        Allow a non-empty *dest*.
 
     Yields
     ------
     pathlib.Path
         Temporary folder to fill.
     """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with output_dir(dest, overwrite=overwrite) as tmp:
         yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old.", dir=dest.parent))
-            os.replace(dest, old / dest.name)
-            os.replace(tmp, dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

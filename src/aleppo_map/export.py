@@ -242,7 +242,7 @@ def check_export(fmt: str, out: Path | str | None = None, *, long: bool = False,
     if dest.exists() and not overwrite:
         raise ValidationError([Problem(str(dest), "", "a file name that does not exist yet "
                                        "(nothing is overwritten)", "an existing file",
-                                       hint="choose another output file, or move this one away")])
+                                       hint="choose another output file, or pass --overwrite to replace it")])
     if not dest.parent.exists():
         raise ValidationError([Problem(str(dest), "", "a file in an existing folder",
                                        f"no folder {dest.parent}")])
@@ -280,7 +280,7 @@ def write_export(project: Project, fmt: str, out: Path | str | None = None, *,
         file without *overwrite*.
     """
     dest = check_export(fmt, out, long=long, overwrite=overwrite)
-    with io.atomic_path(dest) as tmp:
+    with io.output_file(dest, overwrite=overwrite) as tmp:
         tmp.unlink()  # the GDAL drivers create the file themselves
         if long:
             long_table(project).to_csv(tmp, index=False, lineterminator="\n")

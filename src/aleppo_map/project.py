@@ -187,6 +187,12 @@ class Project:
         b = settings.battle
         first = _parse_day(start, "start", settings.start)
         last = _parse_day(end, "end", settings.end)
+        in_battle = f"a day of the battle, {settings.start} to {settings.end}"
+        outside = [Problem(option, "", in_battle, str(day))
+                   for option, day, raw in (("start", first, start), ("end", last, end))
+                   if raw is not None and not settings.start <= day <= settings.end]
+        if outside:  # one line naming the battle's days, not a table's worth of missing states
+            raise ValidationError(outside)
         if first > last:
             raise ValidationError([Problem("start/end", "", "start on or before end",
                                            f"{first} after {last}")])
@@ -303,6 +309,7 @@ def load_project(
     districts: Path | None = None,
     name_field: str | None = None,
     assume_crs: str | None = None,
+    layer: str | None = None,
     registry: Path | None = None,
     start: str | date | None = None,
     end: str | date | None = None,
@@ -324,6 +331,8 @@ def load_project(
         Attribute of *districts* holding district names (guessed when omitted).
     assume_crs : str, optional
         CRS to assume when *districts* declares none.
+    layer : str, optional
+        Layer of *districts* to read when it holds several.
     registry : pathlib.Path, optional
         Source registry (``sources.csv``); default the battle's. A registry with texts
         of one's own (:func:`aleppo_map.sources.add.add_source`) lets the control table
@@ -367,10 +376,10 @@ def load_project(
 
         if districts is None and settings.districts_path != DEFAULTS.districts_path:
             districts = settings.districts_path  # another battle's own layer
-        layer = load_districts(districts, project.gazetteer, name_field=name_field,
-                               assume_crs=assume_crs, required_ids=project.timeline.district_ids,
-                               settings=project.settings)
-        project = replace(project, layer=layer)
+        geometry = load_districts(districts, project.gazetteer, name_field=name_field,
+                                  assume_crs=assume_crs, required_ids=project.timeline.district_ids,
+                                  layer=layer, settings=project.settings)
+        project = replace(project, layer=geometry)
     return project
 
 
@@ -391,6 +400,7 @@ def validate_all(
     name_field: str | None = None,
     assume_crs: str | None = None,
     seeds: Path | None = None,
+    layer: str | None = None,
     registry: Path | None = None,
     settings: Settings | None = None,
 ) -> list[Problem]:
@@ -406,6 +416,8 @@ def validate_all(
         As for :func:`load_project`.
     seeds : pathlib.Path, optional
         Folder of the source texts; when given, every citation is checked against them.
+    layer : str, optional
+        Layer of *districts* to read when it holds several.
     registry : pathlib.Path, optional
         Source registry; default the battle's.
     settings : Settings, optional
@@ -438,7 +450,7 @@ def validate_all(
         try:
             load_districts(districts, project.gazetteer, name_field=name_field,
                            assume_crs=assume_crs, required_ids=project.timeline.district_ids,
-                           settings=project.settings)
+                           layer=layer, settings=project.settings)
         except AleppoMapError as exc:
             problems.extend(_problems_of(exc, str(districts or settings.districts_path)))
         if settings.figures_path.is_file():

@@ -182,6 +182,9 @@ def add_inputs(p: argparse.ArgumentParser, *, geometry: bool = True, dates: bool
                             "from NAME, name, name_en, district_id, ...)")
         p.add_argument("--assume-crs", metavar="CRS",
                        help="CRS to assume when --districts declares none, e.g. EPSG:4326")
+        p.add_argument("--layer", metavar="NAME",
+                       help="layer of --districts to read when the file holds several (a "
+                            "GeoPackage, a KML with folders); the message lists them")
     if dates:
         p.add_argument("--start", metavar="D", help="first day, YYYY-MM-DD (default: the battle's first day)")
         p.add_argument("--end", metavar="D", help="last day, YYYY-MM-DD (default: the battle's last day)")
@@ -234,6 +237,21 @@ def add_quiet(p: argparse.ArgumentParser) -> None:
                    help="no progress bar and no summary lines (errors are still printed)")
 
 
+def add_overwrite(p: argparse.ArgumentParser, what: str = "files") -> None:
+    """Add ``--overwrite``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        A command's parser.
+    what : str
+        What the command writes, for the help.
+    """
+    p.add_argument("--overwrite", action="store_true",
+                   help=f"replace existing output {what}; only the files this command writes are "
+                        "replaced, every other file stays (default: refuse to write over anything)")
+
+
 def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
     """Load the project the options describe.
 
@@ -257,6 +275,7 @@ def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
         districts=getattr(args, "districts", None),
         name_field=getattr(args, "name_field", None),
         assume_crs=getattr(args, "assume_crs", None),
+        layer=getattr(args, "layer", None),
         registry=getattr(args, "registry", None),
         start=getattr(args, "start", None),
         end=getattr(args, "end", None),

@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
                    help="frame size in pixels (default: 1000x750)")
     opt.add_texts(p)
     opt.add_parallel(p)
+    opt.add_overwrite(p, "file")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     dest = animation.write_animation(
         project, out, fmt=args.format, fps=args.fps, hold_last=args.hold_last,
         size=args.size, quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler,
+        overwrite=args.overwrite,
         **opt.texts(args),
     )
     opt.say(args, f"wrote {dest}")

@@ -34,6 +34,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--boundaries", "--csr", dest="csr", metavar="F",
                    help="the boundary file the layer is derived from (default: the CSR "
                         "neighbourhoods file in $ALEPPO_MAP_SHARED/data/, else ../shared/data/)")
+    opt.add_overwrite(p, "file (needed to regenerate the embedded layer in place)")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -62,6 +63,6 @@ def run(args: argparse.Namespace) -> int:
             "overwritten), got an existing file; pass --out F to write the layer elsewhere")
     csr = Path(args.csr) if args.csr else build.default_csr_path(settings)
     layer = build.build_layer(load_gazetteer(settings.gazetteer_path), csr, settings)
-    dest = build.write_layer(layer, out, settings)
+    dest = build.write_layer(layer, out, settings, overwrite=args.overwrite)
     opt.say(args, f"wrote {dest}")
     return 0

@@ -26,6 +26,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--dates", metavar="D1,D2,...",
                    help="days to show (default: every fourth day plus the busiest days)")
     opt.add_texts(p)
+    opt.add_overwrite(p, "file")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     project = opt.load(args)
     opt.coverage(args, project)
     dates = [d.strip() for d in args.dates.split(",") if d.strip()] if args.dates else None
-    dest = sheet.write_contact_sheet(project, Path(args.out), dates=dates,
-                                      **opt.texts(args))
+    dest = sheet.write_contact_sheet(project, Path(args.out), dates=dates, overwrite=args.overwrite,
+                                     **opt.texts(args))
     opt.say(args, f"wrote {dest}")
     return 0

@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
                         "control_daily.csv with --long); an existing file is not overwritten")
     p.add_argument("--long", action="store_true",
                    help="with --format csv: one row per district and day, no geometry")
+    opt.add_overwrite(p, "file")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from aleppo_map import export
 
-    overwrite = bool(getattr(args, "overwrite", False))
+    overwrite = bool(args.overwrite)
     dest = export.check_export(args.format, args.out, long=args.long, overwrite=overwrite)
     project = opt.load(args, with_layer=not args.long)
     if not args.long:

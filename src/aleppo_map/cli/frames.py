@@ -37,6 +37,7 @@ def add_parser(sub: Any) -> None:
                    help="district labels: none, key districts, or all (default: none)")
     opt.add_texts(p)
     opt.add_parallel(p)
+    opt.add_overwrite(p, "frames (YYYY-MM-DD.<format>) in a non-empty folder")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     written = frames.render_frames(
         project, Path(args.out), size=args.size, dpi=args.dpi, fmt=args.format,
         labels=args.labels, jobs=args.jobs, scheduler=args.scheduler, quiet=args.quiet,
+        overwrite=args.overwrite,
         **opt.texts(args),
     )
     opt.say(args, f"wrote {len(written)} frames to {args.out}")

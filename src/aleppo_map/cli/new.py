@@ -14,14 +14,11 @@ import csv
 import hashlib
 import importlib.resources
 import io
-import os
-import shutil
-import tempfile
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from aleppo_map._errors import InputFileError
+from aleppo_map._io import output_dir
 from aleppo_map.cli import _options as opt
 
 NAME = "new"
@@ -86,40 +83,17 @@ def write_example(folder: Path) -> Path:
 
     Raises
     ------
-    InputFileError
-        When *folder* is a file or a folder that is not empty, or cannot be created.
+    OutputError
+        When *folder* is a file or a folder that is not empty, or cannot be written.
     """
     folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise InputFileError(
-            f"{folder}: expected a new or empty folder for the example battle, got "
-            + ("a file" if not folder.is_dir() else "a folder that is not empty")
-            + "; nothing was written (choose another name)")
-    parent = folder.resolve().parent
-    if not parent.is_dir():
-        raise InputFileError(f"{folder}: expected its parent folder {parent} to exist, "
-                             "got no such folder")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
-    try:
+    # one transaction, as every output: complete, or nothing; never into a non-empty folder
+    with output_dir(folder) as tmp:
         _copy_tree(importlib.resources.files("aleppo_map") / TEMPLATE, tmp)
         _register_checksums(tmp)
-        os.chmod(tmp, 0o777 & ~_umask())
-        if folder.exists():
-            folder.rmdir()  # empty (checked above): replaced by the complete copy
-        os.rename(tmp, folder)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise InputFileError(f"{folder}: could not write the example battle ({exc})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run(args: argparse.Namespace) -> int:

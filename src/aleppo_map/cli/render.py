@@ -10,7 +10,6 @@ from aleppo_map.cli import _options as opt
 from aleppo_map.settings import DEFAULTS
 
 NAME = "render"
-#: File name of the interactive page inside the output folder.
 
 
 def add_parser(sub: Any) -> None:
@@ -38,6 +37,7 @@ def add_parser(sub: Any) -> None:
                    help=f"frame resolution in dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
     opt.add_texts(p)
     opt.add_parallel(p)
+    opt.add_overwrite(p, "page and frames in a non-empty folder")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -55,14 +55,19 @@ def run(args: argparse.Namespace) -> int:
     int
         Exit status.
     """
+    from aleppo_map import _io as io
     from aleppo_map.render import frames, html
 
     project = opt.load(args)
     opt.coverage(args, project)
     out = Path(args.out)
-    page = html.write_map(project, out / f"{opt.output_stem(project)}.html", cdn=args.cdn)
-    opt.say(args, f"wrote {page}")
-    written = frames.render_frames(project, out / "frames", size=args.size, dpi=args.dpi, quiet=args.quiet,
-                                    jobs=args.jobs, scheduler=args.scheduler, **opt.texts(args))
+    page = f"{opt.output_stem(project)}.html"
+    # one transaction: the page and the frames arrive together, or neither does
+    with io.output_dir(out, overwrite=args.overwrite) as tmp:
+        html.write_map(project, tmp / page, cdn=args.cdn)
+        written = frames.render_frames(project, tmp / "frames", size=args.size, dpi=args.dpi,
+                                       quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler,
+                                       **opt.texts(args))
+    opt.say(args, f"wrote {out / page}")
     opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0

@@ -24,6 +24,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", choices=["csv", "table"], default="table",
                    help="output format (default: table)")
     p.add_argument("--chart", metavar="F", help="also write a stacked-area chart image to F")
+    opt.add_overwrite(p, "chart")
     opt.add_quiet(p)
     p.set_defaults(func=run)
 
@@ -48,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     opt.coverage(args, project)
     opt.print_frame(areas.daily_stats(project), args.format)
     if args.chart:
-        dest = chart.write_chart(project, Path(args.chart))
+        dest = chart.write_chart(project, Path(args.chart), overwrite=args.overwrite)
         opt.say(args, f"wrote {dest}")
     return 0

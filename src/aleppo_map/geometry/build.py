@@ -472,7 +472,8 @@ def layer_geojson(gdf: gpd.GeoDataFrame, decimals: int = DEFAULTS.coord_decimals
     return head + ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def write_layer(gdf: gpd.GeoDataFrame, dest: Path, settings: Settings | None = None) -> Path:
+def write_layer(gdf: gpd.GeoDataFrame, dest: Path, settings: Settings | None = None, *,
+                overwrite: bool = False) -> Path:
     """Write a district layer as GeoJSON, atomically.
 
     Parameters
@@ -484,6 +485,8 @@ def write_layer(gdf: gpd.GeoDataFrame, dest: Path, settings: Settings | None = N
     settings : Settings, optional
         The battle's settings (default :data:`~aleppo_map.settings.DEFAULTS`): decimals
         of the coordinates, the place named in the header.
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
@@ -492,6 +495,6 @@ def write_layer(gdf: gpd.GeoDataFrame, dest: Path, settings: Settings | None = N
     """
     settings = DEFAULTS if settings is None else settings
     text = layer_geojson(gdf, settings.coord_decimals, place=settings.battle.name)
-    with io.atomic_path(Path(dest)) as tmp:
+    with io.output_file(Path(dest), overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return Path(dest)

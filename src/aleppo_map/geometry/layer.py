@@ -242,6 +242,7 @@ def load_districts(
     assume_crs: str | None = None,
     required_ids: Sequence[str] | None = None,
     settings: Settings | None = None,
+    layer: str | None = None,
 ) -> DistrictLayer:
     """Read district polygons and join them to the gazetteer by name.
 
@@ -267,6 +268,8 @@ def load_districts(
         The battle's settings (default :data:`~aleppo_map.settings.DEFAULTS`): where the
         embedded layer is, the battle's name and its metric CRS (for areas, overlaps and
         the check that the file lies over the battle's place).
+    layer : str, optional
+        Layer of a file holding several (required then).
 
     Returns
     -------
@@ -292,7 +295,7 @@ def load_districts(
     if embedded and not file.exists():
         raise InputFileError(f"{file}: embedded district layer not found (expected the file "
                              "written by `aleppo-map build-districts`)")
-    raw = io.read_vector(file, "district boundary file")
+    raw = io.read_vector(file, "district boundary file", layer=layer)
     where = str(file)
     if len(raw) == 0:
         raise InputFileError(f"{where}: expected polygon features, got an empty layer")

@@ -95,6 +95,7 @@ def write_animation(
     subtitle: str | None = None,
     byline: str = "",
     note: str = "",
+    overwrite: bool = False,
 ) -> Path:
     """Write an animation of the daily frames, as GIF (Pillow) or MP4 (H.264, imageio-ffmpeg).
 
@@ -120,6 +121,8 @@ def write_animation(
         Where the frames are drawn, as for :func:`~aleppo_map.render.frames.render_frames`.
     title, subtitle, byline, note : str, optional
         Texts of the frames (see :func:`~aleppo_map.render.scene.scene_data`).
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
@@ -152,7 +155,7 @@ def write_animation(
                       byline=byline, note=note)
     n = len(data.days)
     frames = render_rgb(data, jobs=jobs, scheduler=scheduler, quiet=quiet)
-    with io.atomic_path(dest) as tmp:
+    with io.output_file(dest, overwrite=overwrite) as tmp:
         if fmt == "gif":
             fixed = [*data.colours, *data.hatch_colours]
             _write_gif(tmp, frames, gif_durations(n, fps, hold_last), fixed)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 CHART_FORMATS: Final[tuple[str, ...]] = ("png", "pdf", "svg")
 
 
-def write_chart(project: Project, dest: Path) -> Path:
+def write_chart(project: Project, dest: Path, *, overwrite: bool = False) -> Path:
     """Write a stacked-area chart of the km² held by each side, with the east's shares below.
 
     Parameters
@@ -32,6 +32,8 @@ def write_chart(project: Project, dest: Path) -> Path:
         Loaded inputs, with a layer.
     dest : pathlib.Path
         Output image; the format follows the suffix (``.png``, ``.pdf`` or ``.svg``).
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
@@ -94,7 +96,7 @@ def write_chart(project: Project, dest: Path) -> Path:
     fig.supxlabel(f"One step per day. Areas in {crs_name(metric_crs(project))} from {basis}; "
                   "a split district counts by each side's share.",
                   fontsize=6, color="#555555", x=0.01, ha="left")
-    with io.atomic_path(dest) as tmp, vector_text():
+    with io.output_file(dest, overwrite=overwrite) as tmp, vector_text():
         fig.savefig(tmp, format=fmt)
     return dest
 

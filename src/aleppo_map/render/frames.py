@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,18 +32,21 @@ def render_frames(
     subtitle: str | None = None,
     byline: str = "",
     note: str = "",
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write one image per day, named ``YYYY-MM-DD.<fmt>``, into *out_dir*.
 
-    The folder is written atomically: a failed run leaves the previous folder (or
-    none), never a partial one.
+    The folder is written as a transaction (:func:`aleppo_map._io.output_dir`): a failed
+    or interrupted run leaves the previous folder (or none), never a partial one.
+    *out_dir* must be absent or empty unless *overwrite*, which replaces only the
+    ``YYYY-MM-DD.<fmt>`` files and keeps every other file.
 
     Parameters
     ----------
     project : Project
         Loaded inputs, with a layer.
     out_dir : pathlib.Path
-        Output folder; replaced as a whole.
+        Output folder.
     size : tuple of int
         Width and height in pixels.
     dpi : int
@@ -67,6 +71,8 @@ def render_frames(
         Replaces the day line under the title ("Day 22 of 38 · ...").
     byline, note : str
         Optional footer lines (a credit, a note).
+    overwrite : bool
+        Write into a non-empty *out_dir*, replacing same-named frames only.
 
     Returns
     -------
@@ -79,8 +85,10 @@ def render_frames(
                       title=title, subtitle=subtitle, byline=byline, note=note)
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
-    with io.atomic_dir(out_dir) as tmp:
-        for i, payload in render_days(data, kind="file", jobs=jobs, scheduler=scheduler, quiet=quiet):
+    days = render_days(data, kind="file", jobs=jobs, scheduler=scheduler, quiet=quiet)
+    # closing(): on a failure or Ctrl-C here, the workers end at once, not at exit
+    with io.output_dir(out_dir, overwrite=overwrite) as tmp, contextlib.closing(days):
+        for i, payload in days:
             (tmp / names[i]).write_bytes(payload)
     return [out_dir / name for name in names]
 

@@ -703,7 +703,7 @@ def render_page(project: Project, *, cdn: bool = False,
 
 
 def write_map(project: Project, dest: Path, *, cdn: bool = False,
-              figures: Iterable[Mapping[str, Any]] | None = None) -> Path:
+              figures: Iterable[Mapping[str, Any]] | None = None, overwrite: bool = False) -> Path:
     """Write the interactive explorer to *dest* (atomically).
 
     Parameters
@@ -717,10 +717,13 @@ def write_map(project: Project, dest: Path, *, cdn: bool = False,
         network cut.
     figures : Iterable of mapping, optional
         As for :func:`build_map`.
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
     pathlib.Path
         *dest*.
     """
-    return io.atomic_write_text(Path(dest), render_page(project, cdn=cdn, figures=figures))
+    return io.atomic_write_text(Path(dest), render_page(project, cdn=cdn, figures=figures),
+                                overwrite=overwrite)

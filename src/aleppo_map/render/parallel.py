@@ -26,11 +26,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
+import signal
 import sys
+import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -141,17 +144,61 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; the parent alone handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C while worker processes start, then raise it.
+
+    A KeyboardInterrupt raised inside the interpreter's fork handlers is swallowed
+    ("Exception ignored"), and the run would go on; so the handler only notes it here.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now (on failure or Ctrl-C), not after the queued chunks."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+    # let the pool's manager thread see its dead workers and finish, so that nothing of the
+    # pool is left for the interpreter's exit hooks (which would race with its cleanup)
+    pool.shutdown(wait=True)
+
+
 def _run_processes(token: str, data: SceneData, indices: Sequence[int], kind: str, jobs: int,
                    _scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+    pool = None
     try:
-        # small chunks keep the progress bar moving; each worker builds its figure once
-        futures = [pool.submit(render_chunk, token, data, chunk, kind)
-                   for chunk in _chunks(indices, max(jobs * 4, 1))]
+        with _sigint_deferred():  # a Ctrl-C while the workers start is raised after, here
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
+                                       initializer=_ignore_sigint)
+            # small chunks keep the progress bar moving; each worker builds its figure once
+            futures = [pool.submit(render_chunk, token, data, chunk, kind)
+                       for chunk in _chunks(indices, max(jobs * 4, 1))]
         for fut in as_completed(futures):
             yield fut.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # a failure, Ctrl-C, or the caller giving up (GeneratorExit)
+        if pool is not None:
+            _end_workers(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _dask_client(scheduler: str, jobs: int) -> tuple[Any, Any]:
@@ -219,7 +266,7 @@ def choose_backend(*, jobs: int = 1, scheduler: str | None = None) -> Backend:
 
 
 def render_days(data: SceneData, *, kind: str = "file", jobs: int = 1, scheduler: str | None = None,
-                quiet: bool = False, desc: str = "frames") -> Iterator[tuple[int, Result]]:
+                quiet: bool = False, desc: str = "frames") -> Generator[tuple[int, Result], None, None]:
     """Render every day of *data*, yielding ``(index, result)`` as days complete.
 
     Parameters
@@ -249,11 +296,14 @@ def render_days(data: SceneData, *, kind: str = "file", jobs: int = 1, scheduler
     backend = choose_backend(jobs=jobs, scheduler=scheduler)
     token = uuid.uuid4().hex
     bar = progress_bar(len(indices), desc=desc, quiet=quiet)
+    runner = backend.run(token, data, indices, kind, jobs, scheduler)
     try:
-        for chunk in backend.run(token, data, indices, kind, jobs, scheduler):
+        for chunk in runner:
             yield from chunk
             bar.update(len(chunk))
     finally:
+        # a caller that stops early (a failure, Ctrl-C) ends the workers now, not at exit
+        getattr(runner, "close", lambda: None)()
         bar.close()
 
 

@@ -155,7 +155,7 @@ def sheet_grid(n: int) -> tuple[int, int]:
 def write_contact_sheet(project: Project, dest: Path, *,
                         dates: list[str] | None = None, title: str | None = None,
                         subtitle: str | None = None, byline: str = "",
-                        note: str = "") -> Path:
+                        note: str = "", overwrite: bool = False) -> Path:
     """Write small multiples of chosen days on one A4-wide page (PNG or PDF).
 
     Parameters
@@ -170,6 +170,8 @@ def write_contact_sheet(project: Project, dest: Path, *,
         Replace the page's title and the line under it.
     byline, note : str
         Optional footer lines.
+    overwrite : bool
+        Replace *dest* when it exists (otherwise that is an error).
 
     Returns
     -------
@@ -194,7 +196,7 @@ def write_contact_sheet(project: Project, dest: Path, *,
     meta_title = f"{project.battle.name} contact sheet from {first.isoformat()}"
     meta = ({"Title": meta_title, "Subject": fig.get_label(), "CreationDate": None}
             if fmt == "pdf" else {"Title": meta_title, "Source": fig.get_label()})
-    with io.atomic_path(dest) as tmp, vector_text():
+    with io.output_file(dest, overwrite=overwrite) as tmp, vector_text():
         fig.savefig(tmp, format=fmt, dpi=SHEET_DPI, metadata=meta)
     return dest
 
