@@ -67,9 +67,9 @@ from aleppo_map.render.style import (
     DESIGN_WIDTH_IN,
     ESTIMATED_EDGE,
     FONT,
+    FRAME_FORMATS,
     FRONT_COLOUR,
     FRONT_WIDTH,
-    FRAME_FORMATS,
     HATCH,
     LABEL_LANGS,
     LABEL_MODES,
@@ -1355,7 +1355,7 @@ class FrameScene:
         return result
 
     def day_label_texts(self) -> list[Text]:
-        """The label artists drawn on the current day: static ones, then the day's.
+        """Return the label artists drawn on the current day: static ones, then the day's.
 
         Returns
         -------
@@ -1376,7 +1376,7 @@ class FrameScene:
             self._day_texts.append(t)
         leaders = []
         for t, spot in zip(self._day_texts, result.placed, strict=False):
-            x, y, text, fs = self.data.day_labels[int(spot.key)]
+            _, _, text, fs = self.data.day_labels[int(spot.key)]
             t.set_text(text)
             t.set_fontsize(fs * self.k)
             t.set_position(tuple(inv.transform(spot.centre)))
