@@ -10,6 +10,7 @@ import http.server
 import io
 import threading
 from datetime import date
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -107,7 +108,7 @@ def test_estimated_shapes_have_a_dotted_outline_and_a_legend_entry(project, data
     assert [data.ids[i] for i in np.flatnonzero(data.is_estimated)] == est
     dotted = [c for c in scene.artists.context if len(c.get_paths()) == len(est)]
     assert len(dotted) == 1
-    offset, dashes = dotted[0].get_linestyle()[0]
+    _, dashes = dotted[0].get_linestyle()[0]
     assert dashes is not None and len(dashes) == 2  # dotted, not solid
     legend = [t.get_text().replace("\n", " ") for t in scene.fig.legends[0].get_texts()]
     assert any(t.startswith("Estimated boundary") for t in legend)
@@ -231,9 +232,9 @@ def test_cli_frames_take_labels_ar_and_a_bad_basemap_is_a_clear_error(tmp_path, 
 
 # ----------------------------------------------------------------------------- basemap
 class _Tiles(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         parts = self.path.strip("/").removesuffix(".png").split("/")
         if len(parts) != 3 or not all(p.isdigit() for p in parts):
             self.send_error(404)

@@ -387,8 +387,8 @@ def day_line(d: date, first_day: date, n_days: int, changed: int, since: date | 
     return f"{head} · {changed} {noun} changed since {since.day} {since:%b}"
 
 
-def _changed_before_first(project: Project) -> int:
-    """Districts whose state on the timeline's first day differs from the day before (-1: unknown)."""
+def _changed_before_first(project: Project) -> list[str] | None:
+    """Districts whose state on the timeline's first day differs from the day before (None: unknown)."""
     from aleppo_map.timeline import build_timeline
 
     tl = project.timeline
@@ -396,14 +396,14 @@ def _changed_before_first(project: Project) -> int:
     try:
         prev = build_timeline(project.changes, tl.district_ids, before, before).state_on(before)
     except (AleppoMapError, KeyError, ValueError):
-        return -1
+        return None
     now = tl.state_on(tl.dates[0])
     cols = ["controller", "remainder"]
     a = now[cols].astype(str)
     b = prev.reindex(now.index)[cols].astype(str)
     diff = (a != b).any(axis=1) | ~np.isclose(now["share"].to_numpy(float),
                                               prev.reindex(now.index)["share"].to_numpy(float))
-    return int(diff.sum())
+    return [str(d) for d in now.index[diff.to_numpy()]]
 
 
 def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
@@ -458,8 +458,12 @@ def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
     out: list[DaySpec] = []
     for i, d in enumerate(tl.dates):
         moved = np.zeros(0, dtype=np.int64)
-        if i == 0:
-            changed = 0 if d == battle.first_day else _changed_before_first(project)
+        if i == 0 and d == battle.first_day:
+            changed = 0
+        elif i == 0:
+            before = _changed_before_first(project)
+            changed = -1 if before is None else len(before)
+            moved = np.asarray(sorted(pos[x] for x in before or [] if x in pos), dtype=np.int64)
         else:
             diff = ((ctrl[i] != ctrl[i - 1]) | (rest[i] != rest[i - 1])
                     | ~np.isclose(share[i], share[i - 1]))
