@@ -300,3 +300,16 @@ def test_basemap_without_tiles_is_a_clear_error(tmp_path):
                              basemap="http://127.0.0.1:9/{z}/{x}/{y}.png",
                              tile_cache=tmp_path / "c")
     assert not (tmp_path / "f").exists()
+
+
+def test_a_run_starting_mid_battle_labels_its_first_days_changes():
+    from aleppo_map.project import load_project
+
+    p = load_project(start="2016-12-06", end="2016-12-07")
+    d = render_scene.scene_data(p, size=(1600, 1200), dpi=200, fmt="svg", labels="changed")
+    first = d.days[0]
+    assert first.changed == len(first.moved) > 10
+    sc = render_scene.FrameScene(d)
+    sc.show(0)
+    shown = set(sc.day_placed) | set(sc.static_label_ids) | set(sc.day_dropped)
+    assert {d.ids[i] for i in first.moved} <= shown

@@ -712,9 +712,9 @@ def scene_data(
             label_ids.append(did)
     if labels == "changed":
         moved = sorted({int(p) for spec in specs for p in spec.moved})
-        for pos in moved:
-            if ids[pos] not in label_ids:
-                day_labels[pos] = label_of(ids[pos], 5.8)
+        for mpos in moved:
+            if ids[mpos] not in label_ids:
+                day_labels[mpos] = label_of(ids[mpos], 5.8)
     cx, cy = (extent[0] + extent[1]) / 2, (extent[2] + extent[3]) / 2
     source = str(project.layer.source)
     line = attribution(project)
@@ -1280,12 +1280,15 @@ class FrameScene:
                                                    foreground="white")])
         return t
 
+    def _renderer(self) -> Any:
+        return self.canvas.get_renderer()  # type: ignore[no-untyped-call]
+
     def _map_box(self) -> tuple[float, float, float, float]:
-        bb = self.ax.get_window_extent(self.canvas.get_renderer())
+        bb = self.ax.get_window_extent(self._renderer())
         return (bb.x0 + 2, bb.y0 + 2, bb.x1 - 2, bb.y1 - 2)
 
     def _text_size(self, text: Text) -> tuple[float, float]:
-        bb = text.get_window_extent(self.canvas.get_renderer())
+        bb = text.get_window_extent(self._renderer())
         halo = 1.8 * self.k * self.data.dpi / 72  # the white stroke around the glyphs
         return bb.width + halo, bb.height + halo
 
@@ -1309,8 +1312,8 @@ class FrameScene:
         """
         from aleppo_map.render.labels import Candidate, place
 
-        renderer = self.canvas.get_renderer()
-        self._obstacles = [tuple(a.get_window_extent(renderer).extents)  # type: ignore[misc]
+        renderer = self._renderer()
+        self._obstacles = [tuple(a.get_window_extent(renderer).extents)
                            for a in (self.bar, *self.arrow)]
         cands = []
         texts = []
