@@ -169,8 +169,10 @@ def test_labels_never_overlap_on_any_day_and_changes_are_labelled_or_listed(data
     for i, spec in enumerate(data.days):
         scene.show(i)
         boxes = [t.get_window_extent(renderer) for t in scene.day_label_texts()]
+        furniture = [a.get_window_extent(renderer) for a in (scene.bar, *scene.arrow)]
         for n, a in enumerate(boxes):
             assert axbox.contains(a.x0, a.y0) and axbox.contains(a.x1, a.y1), spec.day
+            assert not any(a.overlaps(f) for f in furniture), spec.day
             for b in boxes[n + 1:]:
                 assert not a.overlaps(b), (spec.day, a, b)
         changed = {data.ids[p] for p in spec.moved}

@@ -32,8 +32,21 @@ Drawing conventions (the same as the HTML page)
   tenth (:func:`~aleppo_map.render.style.share_tenth`), so wider stripes mean a
   larger share.
 * A dashed dark outline: the state rests on a low-confidence row.
-* A district the boundary file lacks is drawn as a circle at its gazetteer
-  centre, and the legend says so.
+* The front line: a bold dark line on a white halo along the shared boundaries of
+  districts whose majority holders differ. The shared boundaries are computed once
+  (:func:`~aleppo_map.analysis.front.shared_edges`, stored in :class:`SceneData`); a
+  day sets the segments of one line collection (:func:`front_mask`).
+* A dotted grey outline: an estimated polygon of the layer (``geom_basis``
+  ``estimated``). A sub-area (a part of a larger district) is a small marker inside
+  its parent. A district a user's boundary file lacks is drawn as a circle at its
+  gazetteer centre, and the legend says so.
+* Context on every frame: the city outline (union of the districts) and the Citadel
+  (outlined bold, labelled); optionally a basemap of web tiles
+  (:mod:`aleppo_map.render.basemap`).
+* Labels (``labels="changed"``): the districts that changed that day, the Citadel and
+  the key districts, placed without overlaps by :mod:`aleppo_map.render.labels`; the
+  changed districts with no room are listed under the map. Per-day labels are their
+  own artists; the static ones go into the pre-rendered layer.
 
 Vector output keeps its text editable: SVG frames carry ``<text>`` elements and
 PDF frames embed TrueType fonts (see :data:`~aleppo_map.render.style.VECTOR_RC`).
