@@ -113,7 +113,8 @@ def test_label_font_has_every_arabic_glyph_and_rendering_warns_nothing(project, 
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    data = render_scene.scene_data(project, size=(800, 600), dpi=100, labels="all")
+    data = render_scene.scene_data(project, size=(800, 600), dpi=100, labels="all",
+                                   label_lang="both")
     assert len(data.labels) == len(NAMES)
     font = FT2Font(font_manager.findfont(render_style.FONT))
     charmap = font.get_charmap()

@@ -33,8 +33,18 @@ def add_parser(sub: Any) -> None:
                    help=f"dots per inch, 20 to 1200 (default: {DEFAULTS.frame_dpi})")
     p.add_argument("--format", choices=FRAME_FORMATS, default=FRAME_FORMATS[0],
                    help=f"image format (default: {FRAME_FORMATS[0]})")
-    p.add_argument("--labels", choices=LABEL_MODES, default="none",
-                   help="district labels: none, key districts, or all (default: none)")
+    p.add_argument("--labels", choices=LABEL_MODES, default="changed",
+                   help="district labels: the districts that changed that day with the key "
+                        "ones (changed, the default), none, key districts, or all")
+    p.add_argument("--labels-ar", "--arabic", dest="label_lang", action="store_const",
+                   const="ar", default="en", help="district labels in Arabic (default: English)")
+    p.add_argument("--basemap", metavar="PROVIDER", default=None,
+                   help="web tiles under the map: an xyzservices provider name "
+                        "(e.g. CartoDB.Positron) or a {z}/{x}/{y} URL; off by default; needs "
+                        "pip install 'aleppo-map[basemap]'")
+    p.add_argument("--tile-cache", metavar="DIR", default=None,
+                   help="folder of cached basemap tiles (default: $ALEPPO_MAP_TILE_CACHE or "
+                        "~/.cache/aleppo-map/tiles)")
     opt.add_texts(p)
     opt.add_parallel(p)
     opt.add_overwrite(p, "frames (YYYY-MM-DD.<format>) in a non-empty folder")
@@ -63,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         project, Path(args.out), size=args.size, dpi=args.dpi, fmt=args.format,
         labels=args.labels, jobs=args.jobs, scheduler=args.scheduler, quiet=args.quiet,
         overwrite=args.overwrite,
+        label_lang=args.label_lang, basemap=args.basemap, tile_cache=args.tile_cache,
         **opt.texts(args),
     )
     opt.say(args, f"wrote {len(written)} frames to {args.out}")

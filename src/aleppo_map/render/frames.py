@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
@@ -23,7 +23,7 @@ def render_frames(
     size: tuple[int, int] = (1600, 1200),
     dpi: int = 200,
     fmt: str = "png",
-    labels: str = "none",
+    labels: str = "changed",
     jobs: int = 1,
     scheduler: str | None = None,
     quiet: bool = False,
@@ -33,6 +33,9 @@ def render_frames(
     byline: str = "",
     note: str = "",
     overwrite: bool = False,
+    label_lang: str = "en",
+    basemap: Any = None,
+    tile_cache: Path | str | None = None,
 ) -> list[Path]:
     """Write one image per day, named ``YYYY-MM-DD.<fmt>``, into *out_dir*.
 
@@ -54,7 +57,9 @@ def render_frames(
     fmt : str
         ``png``, ``svg`` or ``pdf``.
     labels : str
-        ``none``, ``key`` (see :func:`key_districts`) or ``all``.
+        ``changed`` (default: per day the districts that changed that day, with the key
+        districts and the Citadel; placed without overlaps, the ones with no room listed
+        under the map), ``none``, ``key`` (see :func:`key_districts`) or ``all``.
     jobs : int
         Local worker processes (a process pool; with ``scheduler="local"``, a local Dask cluster).
     scheduler : str, optional
@@ -73,6 +78,13 @@ def render_frames(
         Optional footer lines (a credit, a note).
     overwrite : bool
         Write into a non-empty *out_dir*, replacing same-named frames only.
+    label_lang : str
+        ``en`` (default), ``ar`` (Arabic names) or ``both``.
+    basemap : str or xyzservices.TileProvider, optional
+        Tiles under the map (``--basemap``; off by default), see
+        :mod:`aleppo_map.render.basemap`.
+    tile_cache : pathlib.Path or str, optional
+        Folder of cached tiles.
 
     Returns
     -------
@@ -82,7 +94,8 @@ def render_frames(
     if jobs < 1:
         raise ValidationError([Problem("--jobs", "", "a whole number >= 1", repr(jobs))])
     data = scene_data(project, size=size, dpi=dpi, fmt=fmt, labels=labels, hide_text=hide_text,
-                      title=title, subtitle=subtitle, byline=byline, note=note)
+                      title=title, subtitle=subtitle, byline=byline, note=note,
+                      label_lang=label_lang, basemap=basemap, tile_cache=tile_cache)
     names = [f"{spec.day.isoformat()}.{fmt}" for spec in data.days]
     out_dir = Path(out_dir)
     days = render_days(data, kind="file", jobs=jobs, scheduler=scheduler, quiet=quiet)

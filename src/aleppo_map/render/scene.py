@@ -37,6 +37,21 @@ Drawing conventions (the same as the HTML page)
   holding it before the change, the cross-hatch the side after it.
 * A district the boundary file lacks is drawn as a circle at its gazetteer
   centre, and the legend says so.
+* The front line: a bold dark line on a white halo along the shared boundaries of
+  districts whose majority holders differ. The shared boundaries are computed once
+  (:func:`~aleppo_map.analysis.front.shared_edges`, stored in :class:`SceneData`); a
+  day sets the segments of one line collection (:func:`front_mask`).
+* A dotted grey outline: an estimated polygon of the layer (``geom_basis``
+  ``estimated``). A sub-area (a part of a larger district) is a small marker inside
+  its parent. A district a user's boundary file lacks is drawn as a circle at its
+  gazetteer centre, and the legend says so.
+* Context on every frame: the city outline (union of the districts) and the Citadel
+  (outlined bold, labelled); optionally a basemap of web tiles
+  (:mod:`aleppo_map.render.basemap`).
+* Labels (``labels="changed"``): the districts that changed that day, the Citadel and
+  the key districts, placed without overlaps by :mod:`aleppo_map.render.labels`; the
+  changed districts with no room are listed under the map. Per-day labels are their
+  own artists; the static ones go into the pre-rendered layer.
 
 Vector output keeps its text editable: SVG frames carry ``<text>`` elements and
 PDF frames embed TrueType fonts (see :data:`~aleppo_map.render.style.VECTOR_RC`).
@@ -67,11 +82,19 @@ from aleppo_map.render.style import (
     _MUTED,
     _POINT_EDGE,
     _SEA,
+    CITADEL_ID,
+    CITY_EDGE,
     DESIGN_WIDTH_IN,
+    ESTIMATED_EDGE,
     FONT,
     FRAME_FORMATS,
+    FRONT_COLOUR,
+    FRONT_WIDTH,
     HATCH,
+    LABEL_LANGS,
     LABEL_MODES,
+    MARKER_RADIUS,
+    N_DAY_KEY_LABELS,
     N_KEY_LABELS,
     POINT_RADIUS,
     STRIPES_ACROSS,
@@ -116,6 +139,12 @@ class DaySpec:
     unc : numpy.ndarray
         Per district inside a date window, index of the side holding it after the
         change (cross-hatched over ``fill``, the side before it); -1 when settled.
+    holder : numpy.ndarray
+        Per district, index of its majority holder (see
+        :func:`~aleppo_map.analysis.areas.majority_holder`), -1 when unknown: the two
+        sides of the front line.
+    moved : numpy.ndarray
+        Positions (scene order) of the districts whose state differs from the day before.
     """
 
     day: date
@@ -127,6 +156,8 @@ class DaySpec:
     tenth: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     low: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     unc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    holder: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    moved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -182,6 +213,29 @@ class SceneData:
         Whether some day shows a district inside a date window (a legend entry).
     point_label : str
         Legend text of the circles, when the layer says why they are circles.
+    is_estimated, is_subarea : numpy.ndarray
+        Per district: an estimated polygon (dotted outline), a sub-area (a small
+        marker inside its parent district).
+    front_segments : list of numpy.ndarray
+        The shared boundaries of touching districts (``(N, 2)`` lines in metres),
+        computed once (:func:`~aleppo_map.analysis.front.shared_edges`).
+    front_pairs : numpy.ndarray
+        ``(len(front_segments), 2)`` positions of the two districts of each segment: a
+        day's front is the segments whose districts have different holders.
+    city : tuple of numpy.ndarray
+        Path of the city outline (the outer rings of the union of the districts).
+    citadel : tuple of numpy.ndarray or None
+        Path of the landmark drawn bold (the gazetteer district ``citadel``).
+    label_mode : str
+        One of :data:`~aleppo_map.render.style.LABEL_MODES`.
+    label_ids : list of str
+        District id (or ``""`` for a landmark) of each entry of ``labels``.
+    day_labels : dict
+        Position -> ``(x, y, text, fontsize_pt)`` of the districts that may be labelled
+        on the day they change (``label_mode == "changed"``).
+    basemap : tuple or None
+        ``(rgb image, (xmin, xmax, ymin, ymax))`` of tiles in the metric CRS, drawn
+        under the districts.
     """
 
     ids: list[str]
@@ -210,6 +264,16 @@ class SceneData:
     any_low: bool = False
     point_label: str = ""
     any_uncertain: bool = False
+    is_estimated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    is_subarea: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    front_segments: list[np.ndarray] = field(default_factory=list)
+    front_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    city: tuple[np.ndarray, np.ndarray] | None = None
+    citadel: tuple[np.ndarray, np.ndarray] | None = None
+    label_mode: str = "none"
+    label_ids: list[str] = field(default_factory=list)
+    day_labels: dict[int, tuple[float, float, str, float]] = field(default_factory=dict)
+    basemap: tuple[np.ndarray, tuple[float, float, float, float]] | None = None
 
 
 def _ring_path(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -353,8 +417,8 @@ def day_line(d: date, first_day: date, n_days: int, changed: int, since: date | 
     return f"{head} · {changed} {noun} changed since {since.day} {since:%b}"
 
 
-def _changed_before_first(project: Project) -> int:
-    """Districts whose state on the timeline's first day differs from the day before (-1: unknown)."""
+def _changed_before_first(project: Project) -> list[str] | None:
+    """Districts whose state on the timeline's first day differs from the day before (None: unknown)."""
     from aleppo_map.timeline import build_timeline
 
     tl = project.timeline
@@ -365,14 +429,14 @@ def _changed_before_first(project: Project) -> int:
                               contested=next((s.id for s in project.battle.sides if s.contested),
                                              None)).state_on(before)
     except (AleppoMapError, KeyError, ValueError):
-        return -1
+        return None
     now = tl.state_on(tl.dates[0])
     cols = ["controller", "remainder"]
     a = now[cols].astype(str)
     b = prev.reindex(now.index)[cols].astype(str)
     diff = (a != b).any(axis=1) | ~np.isclose(now["share"].to_numpy(float),
                                               prev.reindex(now.index)["share"].to_numpy(float))
-    return int(diff.sum())
+    return [str(d) for d in now.index[diff.to_numpy()]]
 
 
 def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
@@ -421,32 +485,41 @@ def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
     fill = np.where(partial, rest, ctrl).astype(np.int8)
     gain = np.where(partial, ctrl, -1).astype(np.int8)
     tenth = np.where(partial, np.vectorize(share_tenth, otypes=[np.int8])(share), 0)
+    # the majority holder, as analysis.areas.majority_holder: an even split stays with the remainder
+    # (by the row's date, as analysis.front: inside a date window the front follows the row)
+    holder = np.where(partial & (share > 0.5), ctrl, fill).astype(np.int8)
     # inside a date window: the side before the change as the fill, the side after it
     # cross-hatched (each the majority holder of its candidate state); no stripes
     unc = np.full((n_days, len(ids)), -1, dtype=np.int8)
     if "uncertain" in st.columns and bool(st["uncertain"].any()):
         inside = st["uncertain"].to_numpy(dtype=bool) & keep
 
-        def holder(tag: str) -> np.ndarray:
+        def cand_holder(tag: str) -> np.ndarray:
             cand = pd.DataFrame({"controller": st[f"{tag}_controller"],
                                  "share": st[f"{tag}_share"].astype(float),
                                  "remainder": st[f"{tag}_remainder"].fillna("")})
             return _side_index(majority_holder(cand[inside]), sides)
 
         ri, ci = row[inside].astype(int), col[inside].astype(int)
-        fill[ci, ri] = holder("before")
-        unc[ci, ri] = holder("after")
+        fill[ci, ri] = cand_holder("before")
+        unc[ci, ri] = cand_holder("after")
         gain[ci, ri] = -1
         tenth[ci, ri] = 0
     east = east_line(project)
     out: list[DaySpec] = []
     for i, d in enumerate(tl.dates):
-        if i == 0:
-            changed = 0 if d == battle.first_day else _changed_before_first(project)
+        moved = np.zeros(0, dtype=np.int64)
+        if i == 0 and d == battle.first_day:
+            changed = 0
+        elif i == 0:
+            before = _changed_before_first(project)
+            changed = -1 if before is None else len(before)
+            moved = np.asarray(sorted(pos[x] for x in before or [] if x in pos), dtype=np.int64)
         else:
             diff = ((ctrl[i] != ctrl[i - 1]) | (rest[i] != rest[i - 1])
                     | ~np.isclose(share[i], share[i - 1]))
             changed = int(diff.sum())
+            moved = np.flatnonzero(diff)
         lines = [day_line(d, battle.first_day, battle.n_days, changed, d - timedelta(days=1))
                  if subtitle is None else subtitle]
         if east is not None:
@@ -454,7 +527,8 @@ def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
         out.append(DaySpec(d, fill[i].copy(), gain[i].copy(),
                            frame_title(battle.name, d, title),
                            "\n".join(x for x in lines if x), changed,
-                           tenth[i].astype(np.int8), low[i].copy(), unc[i].copy()))
+                           tenth[i].astype(np.int8), low[i].copy(), unc[i].copy(),
+                           holder[i].copy(), moved))
     return out
 
 
@@ -544,7 +618,7 @@ def stripe_geometry(geom: Any, tenth: int, period: float) -> Any:
     return shapely.intersection(valid, MultiPolygon(bands))
 
 
-def scene_data(
+def scene_data(  # noqa: PLR0912  # one pass over every per-day array: splitting it copies them
     project: Project,
     *,
     size: tuple[int, int] = (1600, 1200),
@@ -557,6 +631,9 @@ def scene_data(
     byline: str = "",
     note: str = "",
     stripes_across: int = STRIPES_ACROSS,
+    label_lang: str = "en",
+    basemap: Any = None,
+    tile_cache: Path | str | None = None,
 ) -> SceneData:
     """Prepare the picklable description of the frames of *project*.
 
@@ -571,7 +648,9 @@ def scene_data(
     fmt : str
         One of :data:`FRAME_FORMATS`.
     labels : str
-        One of :data:`LABEL_MODES`.
+        One of :data:`LABEL_MODES`: ``changed`` labels, per day, the districts that
+        changed that day, with the key districts (:func:`key_districts`) and the
+        Citadel on every day.
     hide_text : bool
         Hide every text (image comparison tests).
     title : str, optional
@@ -584,6 +663,14 @@ def scene_data(
     stripes_across : int
         Stripe periods across the width of the map's extent (fewer on small frames: at
         least 10 pixels per period).
+    label_lang : str
+        One of :data:`~aleppo_map.render.style.LABEL_LANGS`: English names, Arabic names,
+        or both (English above Arabic).
+    basemap : str or xyzservices.TileProvider, optional
+        Tiles drawn under the districts (see :func:`aleppo_map.render.basemap.basemap_image`);
+        off by default. Needs the ``[basemap]`` extra.
+    tile_cache : pathlib.Path or str, optional
+        Folder of downloaded tiles (default: a user cache folder).
 
     Returns
     -------
@@ -602,6 +689,9 @@ def scene_data(
         problems.append(Problem("--format", "", "one of " + ", ".join(FRAME_FORMATS), repr(fmt)))
     if labels not in LABEL_MODES:
         problems.append(Problem("--labels", "", "one of " + ", ".join(LABEL_MODES), repr(labels)))
+    if label_lang not in LABEL_LANGS:
+        problems.append(Problem("--labels-ar", "", "one of " + ", ".join(LABEL_LANGS),
+                                repr(label_lang)))
     if problems:
         raise ValidationError(problems)
     if project.layer is None:
@@ -611,17 +701,21 @@ def scene_data(
     gdf = project.layer.gdf.reindex(project.timeline.district_ids)
     metric = gdf.geometry.to_crs(metric_crs(project))
     is_point = (gdf["geom_kind"] == "point").to_numpy()
+    basis = (gdf["geom_basis"].astype(str).to_numpy() if "geom_basis" in gdf
+             else np.full(len(gdf), "", dtype=object))
     order = list(np.flatnonzero(~is_point)) + list(np.flatnonzero(is_point))
     ids = [gdf.index[i] for i in order]
     geoms = [metric.iloc[i] for i in order]
+    is_sub = basis[order] == "sub-area"
     xmin, ymin, xmax, ymax = metric.total_bounds
     width = max(xmax - xmin, ymax - ymin, 2000.0)
     radius = POINT_RADIUS * width
     pad = 0.03 * width + radius
     extent = (xmin - pad, xmax + pad, ymin - pad, ymax + pad)
     vertices, codes = [], []
-    for g, point in zip(geoms, is_point[order], strict=True):
-        v, c = _circle_path(g.x, g.y, radius) if point else geometry_path(g)
+    for g, point, sub in zip(geoms, is_point[order], is_sub, strict=True):
+        r = MARKER_RADIUS * width if sub else radius
+        v, c = _circle_path(g.x, g.y, r) if point else geometry_path(g)
         vertices.append(v)
         codes.append(c)
     specs = day_specs(project, ids, title=title, subtitle=subtitle)
@@ -636,25 +730,51 @@ def scene_data(
             if key not in stripes:
                 shape = (Polygon(vertices[pos]) if is_point[order][pos] else geoms[pos])
                 stripes[key] = geometry_path(stripe_geometry(shape, key[1], period))
+    front_segments, front_pairs = _front_segments(ids, geoms, metric.crs)
+    city = _city_outline([g for g, p in zip(geoms, is_point[order], strict=True) if not p])
+    citadel = None
+    if CITADEL_ID in ids and not is_point[order][ids.index(CITADEL_ID)]:
+        citadel = (vertices[ids.index(CITADEL_ID)], codes[ids.index(CITADEL_ID)])
+    areas = gdf["area_km2"].astype(float)
+    geom_of = dict(zip(ids, geoms, strict=True))
+
+    def label_of(did: str, fs: float) -> tuple[float, float, str, float]:
+        g = geom_of[did]
+        p = g if g.geom_type == "Point" else g.representative_point()
+        return (float(p.x), float(p.y), district_label(gdf.loc[did], label_lang), fs)
+
     label_list: list[tuple[float, float, str, float]] = []
+    label_ids: list[str] = []
+    day_labels: dict[int, tuple[float, float, str, float]] = {}
+    if citadel is not None and labels != "none":
+        c = geom_of[CITADEL_ID].representative_point()
+        label_list.append((float(c.x), float(c.y), district_label(gdf.loc[CITADEL_ID], label_lang),
+                           5.6))
+        label_ids.append(CITADEL_ID)
     if labels != "none":
-        chosen = key_districts(project) if labels == "key" else ids
-        areas = gdf["area_km2"].astype(float)
-        geom_of = dict(zip(ids, geoms, strict=True))
+        chosen = (key_districts(project, N_KEY_LABELS if labels == "key" else N_DAY_KEY_LABELS)
+                  if labels in ("key", "changed") else ids)
         for did in chosen:
-            g = geom_of[did]
-            p = g if g.geom_type == "Point" else g.representative_point()
-            dy = 2.2 * radius if g.geom_type == "Point" else 0.0  # above the circle
-            en = str(gdf.at[did, "name_en"])
-            raw_ar = gdf.at[did, "name_ar"]
-            ar = arabic_label(raw_ar.strip()) if isinstance(raw_ar, str) else ""
-            text = f"{en}\n{ar}" if ar else en
-            fs = 6.5 if labels == "key" else float(np.clip(3.0 * math.sqrt(areas[did] or 0.1),
-                                                           4.0, 6.0))
-            label_list.append((float(p.x), float(p.y + dy), text, fs))
+            if did in label_ids:
+                continue
+            fs = 6.5 if labels != "all" else float(np.clip(3.0 * math.sqrt(areas[did] or 0.1),
+                                                          4.0, 6.0))
+            label_list.append(label_of(did, fs))
+            label_ids.append(did)
+    if labels == "changed":
+        moved = sorted({int(p) for spec in specs for p in spec.moved})
+        for mpos in moved:
+            if ids[mpos] not in label_ids:
+                day_labels[mpos] = label_of(ids[mpos], 5.8)
     cx, cy = (extent[0] + extent[1]) / 2, (extent[2] + extent[3]) / 2
     source = str(project.layer.source)
     line = attribution(project)
+    tiles = None
+    if basemap is not None:
+        from aleppo_map.render.basemap import basemap_image, provider_credit
+
+        tiles = basemap_image(basemap, extent, metric_crs(project), size, cache=tile_cache)
+        line = f"{line} Basemap: {provider_credit(basemap)}."
     return SceneData(
         ids=ids, vertices=vertices, codes=codes, is_point=is_point[order], extent=extent,
         size=(int(size[0]), int(size[1])), dpi=int(dpi),
@@ -663,13 +783,82 @@ def scene_data(
         hatched_sides=hatched, labels=label_list, north=_north_angle(project, cx, cy),
         attribution=line,
         boundary_name="the boundary file" if source == "embedded" else Path(source).name,
-        days=specs, fmt=fmt, hide_text=hide_text, declutter=labels == "key",
+        days=specs, fmt=fmt, hide_text=hide_text, declutter=labels != "none",
         metadata={"title": f"Control of the districts of {battle.name}", "source": line},
         side_labels=[battle.labels[s] for s in battle.side_ids], stripes=stripes,
         byline=byline.strip(), note=note.strip(), any_low=any(bool(sp.low.any()) for sp in specs),
         point_label=_point_label(gdf, is_point),
         any_uncertain=any(bool((sp.unc >= 0).any()) for sp in specs),
+        is_estimated=basis[order] == "estimated", is_subarea=is_sub,
+        front_segments=front_segments, front_pairs=front_pairs, city=city, citadel=citadel,
+        label_mode=labels, label_ids=label_ids, day_labels=day_labels, basemap=tiles,
     )
+
+
+def district_label(row: Any, lang: str = "en") -> str:
+    """Text of a district's label in *lang* (``en``, ``ar`` or ``both``).
+
+    Parameters
+    ----------
+    row : pandas.Series
+        The district's row of the layer (``name_en``, ``name_ar``).
+    lang : str
+        ``en``: the English name; ``ar``: the Arabic name (shaped for matplotlib, see
+        :func:`~aleppo_map.render.text.arabic_label`), the English one when it has
+        none; ``both``: English above Arabic.
+
+    Returns
+    -------
+    str
+        The label.
+    """
+    en = str(row["name_en"])
+    raw_ar = row.get("name_ar")
+    ar = arabic_label(raw_ar.strip()) if isinstance(raw_ar, str) and raw_ar.strip() else ""
+    if lang == "ar":
+        return ar or en
+    if lang == "both" and ar:
+        return f"{en}\n{ar}"
+    return en
+
+
+def _front_segments(ids: Sequence[str], geoms: Sequence[Any],
+                    crs: Any) -> tuple[list[np.ndarray], np.ndarray]:
+    """Shared boundaries of touching districts as lines, with the positions of their two districts."""
+    import geopandas as gpd
+    import shapely
+
+    from aleppo_map.analysis.front import shared_edges
+
+    gdf = gpd.GeoDataFrame({"district_id": list(ids)}, geometry=list(geoms), crs=crs)
+    edges = shared_edges(gdf.set_index("district_id"))
+    pos = {d: i for i, d in enumerate(ids)}
+    segments: list[np.ndarray] = []
+    pairs: list[tuple[int, int]] = []
+    for a, b, g in zip(edges["a"], edges["b"], edges.geometry, strict=True):
+        merged = shapely.line_merge(g) if g.geom_type == "MultiLineString" else g
+        for part in shapely.get_parts(merged):
+            if part.geom_type in ("LineString", "LinearRing") and len(part.coords) >= 2:
+                segments.append(np.asarray(part.coords, dtype=float)[:, :2])
+                pairs.append((pos[a], pos[b]))
+    return segments, np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def _city_outline(polys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Outer rings of the union of the districts (gaps under 60 m between them closed)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    if not polys:
+        return None
+    union = shapely.union_all([shapely.make_valid(p) for p in polys])
+    closed = shapely.buffer(shapely.buffer(union, 30.0, quad_segs=2), -30.0, quad_segs=2)
+    outer = [Polygon(p.exterior) for p in shapely.get_parts(closed)
+             if p.geom_type == "Polygon" and p.area > 1e4]
+    if not outer:
+        return None
+    verts, codes = geometry_path(shapely.MultiPolygon(outer))
+    return verts, codes
 
 
 def _point_label(gdf: Any, is_point: np.ndarray) -> str:
@@ -711,7 +900,22 @@ def _legend_handles(data: SceneData, k: float, wrap: int = 30) -> list[Any]:
                              linestyle="--",
                              label=textwrap.fill("Dashed outline: low-confidence state", wrap,
                                                  break_long_words=False)))
-    if data.is_point.any():
+    if data.front_segments:
+        handles.append(Line2D([], [], color=FRONT_COLOUR, linewidth=FRONT_WIDTH * k,
+                              path_effects=_front_halo(k), label="Front line"))
+    if data.is_estimated.any():
+        handles.append(Patch(facecolor="#dddddd", edgecolor=ESTIMATED_EDGE, linewidth=0.9 * k,
+                             linestyle=(0, (1, 1.5)),
+                             label=textwrap.fill("Estimated boundary (no surveyed polygon)",
+                                                 wrap, break_long_words=False)))
+    if data.is_subarea.any():
+        handles.append(Line2D([], [], marker="o", linestyle="none", markersize=3.6 * k,
+                              markerfacecolor="#dddddd", markeredgecolor=_POINT_EDGE,
+                              markeredgewidth=0.7 * k,
+                              label=textwrap.fill("Part of a larger district (marker inside it)",
+                                                  wrap, break_long_words=False)))
+    circles = data.is_point & ~data.is_subarea if data.is_subarea.size else data.is_point
+    if circles.any():
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=7 * k,
                               markerfacecolor="#dddddd", markeredgecolor=_POINT_EDGE,
                               markeredgewidth=0.9 * k,
@@ -721,9 +925,16 @@ def _legend_handles(data: SceneData, k: float, wrap: int = 30) -> list[Any]:
     return handles
 
 
+def _front_halo(k: float) -> list[Any]:
+    from matplotlib import patheffects
+
+    return [patheffects.Stroke(linewidth=(FRONT_WIDTH + 1.6) * k, foreground="white"),
+            patheffects.Normal()]
+
+
 @dataclass
 class MapArtists:
-    """The collections a day repaints.
+    """The collections a day repaints, and the context drawn once.
 
     Attributes
     ----------
@@ -735,12 +946,19 @@ class MapArtists:
         Dashed outlines of the day's low-confidence states.
     uncertain : matplotlib.collections.PathCollection or None
         Cross-hatch of the districts inside a date window.
+    front : matplotlib.collections.LineCollection or None
+        The day's front line (the shared edges of districts with different holders).
+    context : list
+        Estimated outlines, city outline, Citadel, basemap: the same every day, but
+        under the labels, so drawn with the map (not in the static text layer).
     """
 
     main: PathCollection
     stripes: PathCollection
     low: PathCollection
     uncertain: PathCollection | None = None
+    front: Any = None
+    context: list[Any] = field(default_factory=list)
 
 
 def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float) -> MapArtists:
@@ -762,14 +980,22 @@ def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float) -> MapArtist
     MapArtists
         The collections :func:`paint` changes per day.
     """
-    from matplotlib.collections import PathCollection
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.path import Path as MplPath
 
+    context: list[Any] = []
+    if data.basemap is not None:
+        img, (bx0, bx1, by0, by1) = data.basemap
+        context.append(ax.imshow(img, extent=(bx0, bx1, by0, by1), origin="upper", zorder=0,
+                                 interpolation="bilinear", aspect="auto"))
+    sub = data.is_subarea if data.is_subarea.size else np.zeros(len(paths), dtype=bool)
     edge = np.where(data.is_point, _POINT_EDGE, _EDGE).tolist()
-    widths = np.where(data.is_point, 0.8 * k, 0.35 * k)
+    widths = np.where(sub, 0.5 * k, np.where(data.is_point, 0.8 * k, 0.35 * k))
+    alpha = 0.72 if data.basemap is not None else None
     main = PathCollection(paths, facecolors="#cccccc", edgecolors=edge, linewidths=widths,
-                          zorder=1)
+                          zorder=1, alpha=alpha)
     ax.add_collection(main, autolim=False)
-    stripes = PathCollection([], linewidths=0.15 * k, zorder=2)
+    stripes = PathCollection([], linewidths=0.15 * k, zorder=2, alpha=alpha)
     ax.add_collection(stripes, autolim=False)
     low = PathCollection([], facecolors="none", edgecolors=_LOW_EDGE, linewidths=0.8 * k,
                          linestyles=(0, (4, 3)), zorder=3)
@@ -777,7 +1003,26 @@ def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float) -> MapArtist
     uncertain = PathCollection([], facecolors="none", linewidths=0, hatch=UNCERTAIN_HATCH,
                                zorder=2.5)
     ax.add_collection(uncertain, autolim=False)
-    return MapArtists(main, stripes, low, uncertain)
+    est = np.flatnonzero(data.is_estimated) if data.is_estimated.size else np.zeros(0, int)
+    if est.size:
+        context.append(ax.add_collection(PathCollection(
+            [paths[i] for i in est], facecolors="none", edgecolors=ESTIMATED_EDGE,
+            linewidths=0.7 * k, linestyles=(0, (1, 1.5)), zorder=3.2), autolim=False))
+    if data.city is not None:
+        context.append(ax.add_collection(PathCollection(
+            [MplPath(*data.city)], facecolors="none", edgecolors=CITY_EDGE,
+            linewidths=0.6 * k, zorder=3.3), autolim=False))
+    if data.citadel is not None:
+        context.append(ax.add_collection(PathCollection(
+            [MplPath(*data.citadel)], facecolors="none", edgecolors=_INK,
+            linewidths=1.1 * k, zorder=4.5), autolim=False))
+    front = None
+    if data.front_segments:
+        front = LineCollection([], colors=FRONT_COLOUR, linewidths=FRONT_WIDTH * k, zorder=4,
+                               capstyle="round", joinstyle="round")
+        front.set_path_effects(_front_halo(k))
+        ax.add_collection(front, autolim=False)
+    return MapArtists(main, stripes, low, uncertain, front, context)
 
 
 def paint(artists: MapArtists, data: SceneData, paths: list[Any], fill_rgba: np.ndarray,
@@ -821,6 +1066,42 @@ def paint(artists: MapArtists, data: SceneData, paths: list[Any], fill_rgba: np.
         artists.uncertain.set_paths([paths[i] for i in unc])
         artists.uncertain.set_edgecolor(fill_rgba[spec.unc[unc]] if unc.size else "none")
         artists.uncertain.set_visible(unc.size > 0)
+    if artists.front is not None:
+        on = front_mask(data, spec)
+        artists.front.set_segments([data.front_segments[j] for j in np.flatnonzero(on)])
+
+
+def front_mask(data: SceneData, spec: DaySpec) -> np.ndarray:
+    """Which of ``data.front_segments`` lie on the day's front line.
+
+    A segment is on the front when its two districts' majority holders differ (and
+    both are known), as :func:`aleppo_map.analysis.front.front_edges`: O(edges).
+
+    Parameters
+    ----------
+    data : SceneData
+        The scene.
+    spec : DaySpec
+        The day.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per segment.
+    """
+    if not data.front_segments or spec.holder.size == 0:
+        return np.zeros(len(data.front_segments), dtype=bool)
+    a = spec.holder[data.front_pairs[:, 0]]
+    b = spec.holder[data.front_pairs[:, 1]]
+    return np.asarray((a != b) & (a >= 0) & (b >= 0))
+
+
+def _path_area(v: np.ndarray) -> float:
+    """Area enclosed by a path's vertices (shoelace; enough to rank districts by size)."""
+    if len(v) < 3:
+        return 0.0
+    x, y = v[:, 0], v[:, 1]
+    return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
 
 
 def _pixel_layer_class() -> type:
@@ -857,7 +1138,7 @@ class FrameScene:
         What to draw.
     """
 
-    def __init__(self, data: SceneData) -> None:
+    def __init__(self, data: SceneData) -> None:  # noqa: PLR0915  # lays out the whole frame once
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.colors import to_rgba_array
         from matplotlib.figure import Figure
@@ -889,7 +1170,9 @@ class FrameScene:
         note_lines = textwrap.wrap(data.note, width=int(chars * 5.2 / 6.2)) if data.note else []
         byline_lines = textwrap.wrap(data.byline, width=int(chars * 5.2 / 6.2)) \
             if data.byline else []
-        extra = 0.12 * (len(note_lines) + len(byline_lines))
+        self._list_chars = int(chars * 5.2 / 5.6)
+        n_list = 2 if data.day_labels else 0  # the changed districts not labelled
+        extra = 0.12 * (len(note_lines) + len(byline_lines)) + 0.105 * n_list
         bottom = (0.16 + 0.105 * len(lines) + extra + (0.04 if extra else 0.0)) * k
         side_panel = w_in / h_in >= 1.1
         margin = 0.18 * k
@@ -933,11 +1216,27 @@ class FrameScene:
         if note_lines:
             fig.text(margin / w_in, y_foot / h_in, "\n".join(note_lines), fontsize=6.2 * k,
                      va="bottom", ha="left", family=FONT, color=_INK, linespacing=1.25)
-        self._scale_bar(dx)
-        self._north_arrow(box)
-        self.labels = [self._label(x, y, label, fs) for x, y, label, fs in data.labels]
-        if data.declutter:
-            self._declutter()
+            y_foot += 0.12 * len(note_lines) * k
+        self.listed = fig.text(margin / w_in, (y_foot + 0.02 * k) / h_in, "", fontsize=5.6 * k,
+                               va="bottom", ha="left", family=FONT, color=_INK,
+                               linespacing=1.3)
+        self.bar = self._scale_bar(dx)
+        self.arrow = self._north_arrow(box)
+        self._obstacles: list[tuple[float, float, float, float]] = []
+        self._day_texts: list[Text] = []
+        self._day_cache: dict[int, Any] = {}
+        self._size_cache: dict[int, tuple[float, float]] = {}
+        from matplotlib.collections import LineCollection
+
+        self.leaders = LineCollection([], colors=_INK, linewidths=0.45 * k, zorder=4.8)
+        self.day_leaders = LineCollection([], colors=_INK, linewidths=0.45 * k, zorder=4.8)
+        ax.add_collection(self.leaders, autolim=False)
+        ax.add_collection(self.day_leaders, autolim=False)
+        self.labels: list[Text] = []
+        self.day_placed: list[str] = []
+        self.day_dropped: list[str] = []
+        if data.labels or data.day_labels:
+            self._place_static_labels()
         if data.hide_text:
             from matplotlib.text import Text
 
@@ -961,8 +1260,10 @@ class FrameScene:
         out and rasterising about a thousand glyphs again. Only for raster output:
         vector formats keep real text.
         """
-        arts = tuple(a for a in (self.artists.main, self.artists.stripes, self.artists.low,
-                                 self.artists.uncertain) if a is not None)
+        arts = (self.artists.main, self.artists.stripes, self.artists.low,
+                *([self.artists.uncertain] if self.artists.uncertain is not None else []),
+                *([self.artists.front] if self.artists.front is not None else []),
+                *self.artists.context, self.day_leaders, self.listed)
         dynamic = {id(a) for a in (*arts, self.title, self.subtitle,
                                    self.fig.patch, self.ax.patch, self.ax)}
         static = [a for a in (*self.fig.get_children(), *self.ax.get_children())
@@ -1003,7 +1304,7 @@ class FrameScene:
             return extent.width / self.data.dpi + 0.3 * k, 0.0
         return 0.0, extent.height / self.data.dpi + 0.2 * k
 
-    def _scale_bar(self, span: float) -> None:
+    def _scale_bar(self, span: float) -> Any:
         from matplotlib.font_manager import FontProperties
         from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
@@ -1015,8 +1316,9 @@ class FrameScene:
                               size_vertical=span * 0.006,
                               fontproperties=FontProperties(family=FONT, size=6.5 * k))
         self.ax.add_artist(bar)
+        return bar
 
-    def _north_arrow(self, box: tuple[float, float, float, float]) -> None:
+    def _north_arrow(self, box: tuple[float, float, float, float]) -> tuple[Any, Any]:
         from matplotlib import patheffects
         from matplotlib.patches import FancyArrowPatch
 
@@ -1030,14 +1332,15 @@ class FrameScene:
         def frac(p: tuple[float, float]) -> tuple[float, float]:
             return p[0] / box[2], p[1] / box[3]
 
-        self.ax.add_patch(FancyArrowPatch(frac(tail), frac(head), transform=self.ax.transAxes,
-                                          arrowstyle="-|>", mutation_scale=11 * k,
-                                          color=_INK, linewidth=1.1 * k, shrinkA=0, shrinkB=0,
-                                          zorder=5, path_effects=[halo]))
+        arrow = self.ax.add_patch(FancyArrowPatch(
+            frac(tail), frac(head), transform=self.ax.transAxes, arrowstyle="-|>",
+            mutation_scale=11 * k, color=_INK, linewidth=1.1 * k, shrinkA=0, shrinkB=0, zorder=5,
+            path_effects=[halo]))
         top = (head[0] + 0.12 * k * math.sin(theta), head[1] + 0.12 * k * math.cos(theta))
-        self.ax.text(*frac(top), "N", transform=self.ax.transAxes, ha="center", va="center",
-                     fontsize=8 * k, fontweight="bold", family=FONT, color=_INK, zorder=5,
-                     path_effects=[halo])
+        n = self.ax.text(*frac(top), "N", transform=self.ax.transAxes, ha="center", va="center",
+                         fontsize=8 * k, fontweight="bold", family=FONT, color=_INK, zorder=5,
+                         path_effects=[halo])
+        return arrow, n
 
     def _label(self, x: float, y: float, text: str, fontsize: float) -> Text:
         from matplotlib import patheffects
@@ -1048,16 +1351,136 @@ class FrameScene:
                                                    foreground="white")])
         return t
 
-    def _declutter(self) -> None:
-        """Hide each label that overlaps a label placed before it (labels come best first)."""
-        renderer = self.canvas.get_renderer()
-        placed: list[Any] = []
-        for t in self.labels:
-            box = t.get_window_extent(renderer).expanded(1.05, 1.1)
-            if any(box.overlaps(other) for other in placed):
+    def _renderer(self) -> Any:
+        return self.canvas.get_renderer()
+
+    def _map_box(self) -> tuple[float, float, float, float]:
+        bb = self.ax.get_window_extent(self._renderer())
+        return (bb.x0 + 2, bb.y0 + 2, bb.x1 - 2, bb.y1 - 2)
+
+    def _text_size(self, text: Text) -> tuple[float, float]:
+        bb = text.get_window_extent(self._renderer())
+        halo = 1.8 * self.k * self.data.dpi / 72  # the white stroke around the glyphs
+        return bb.width + halo, bb.height + halo
+
+    def _to_pixels(self, x: float, y: float) -> tuple[float, float]:
+        px, py = self.ax.transData.transform((x, y))
+        return float(px), float(py)
+
+    def _leader(self, spot: Any) -> np.ndarray:
+        """Leader line from the anchor to the nearest point of the label's box, in data units."""
+        x0, y0, x1, y1 = spot.box
+        ax_, ay_ = spot.anchor
+        ex, ey = min(max(ax_, x0), x1), min(max(ay_, y0), y1)
+        inv = self.ax.transData.inverted()
+        return np.asarray(inv.transform([(ax_, ay_), (ex, ey)]))
+
+    def _place_static_labels(self) -> None:
+        """Place the labels of every day (Citadel, key districts) once, without overlaps.
+
+        The scale bar and north arrow are obstacles; labels that find no free place
+        are hidden (and, for a district changing that day, listed in the footer).
+        """
+        from aleppo_map.render.labels import Candidate, place
+
+        renderer = self._renderer()
+        self._obstacles = [tuple(a.get_window_extent(renderer).extents)
+                           for a in (self.bar, *self.arrow)]
+        cands = []
+        texts = []
+        for n, (x, y, label, fs) in enumerate(self.data.labels):
+            t = self._label(x, y, label, fs)
+            texts.append(t)
+            cands.append(Candidate(str(n), self._to_pixels(x, y), self._text_size(t)))
+        result = place(cands, self._map_box(), self._obstacles)
+        placed = {p.key: p for p in result.placed}
+        inv = self.ax.transData.inverted()
+        leaders = []
+        for n, t in enumerate(texts):
+            spot = placed.get(str(n))
+            if spot is None:
                 t.set_visible(False)
-            else:
-                placed.append(box)
+                continue
+            t.set_position(tuple(inv.transform(spot.centre)))
+            if spot.leader:
+                leaders.append(self._leader(spot))
+            self.labels.append(t)
+        self.leaders.set_segments(leaders)
+        self._obstacles += [p.box for p in result.placed]
+        self.static_label_ids = [self.data.label_ids[int(p.key)] for p in result.placed
+                                 if int(p.key) < len(self.data.label_ids)]
+
+    def _day_labels(self, i: int) -> Any:
+        """Place the labels of day *i*'s changed districts around the static labels (cached)."""
+        from aleppo_map.render.labels import Candidate, place
+
+        if i in self._day_cache:
+            return self._day_cache[i]
+        spec = self.data.days[i]
+        todo = [int(p) for p in spec.moved if int(p) in self.data.day_labels]
+        # larger districts first: their names are the ones a reader looks for
+        todo.sort(key=lambda p: (-_path_area(self.data.vertices[p]), self.data.ids[p]))
+        cands = []
+        for p in todo:
+            x, y, text, fs = self.data.day_labels[p]
+            if p not in self._size_cache:
+                probe = self._label(x, y, text, fs)
+                self._size_cache[p] = self._text_size(probe)
+                probe.remove()
+            cands.append(Candidate(str(p), self._to_pixels(x, y), self._size_cache[p]))
+        result = place(cands, self._map_box(), self._obstacles)
+        self._day_cache[i] = result
+        return result
+
+    def day_label_texts(self) -> list[Text]:
+        """Return the label artists drawn on the current day: static ones, then the day's.
+
+        Returns
+        -------
+        list of matplotlib.text.Text
+            Visible labels (the static ones may be flattened into the static layer).
+        """
+        return [*self.labels, *(t for t in self._day_texts if t.get_visible())]
+
+    def _show_day_labels(self, i: int) -> None:
+        if not self.data.day_labels:
+            return
+        result = self._day_labels(i)
+        inv = self.ax.transData.inverted()
+        while len(self._day_texts) < len(result.placed):
+            t = self._label(0.0, 0.0, "", 5.8)
+            if self.data.hide_text:
+                t.set_alpha(0.0)
+            self._day_texts.append(t)
+        leaders = []
+        for t, spot in zip(self._day_texts, result.placed, strict=False):
+            _, _, text, fs = self.data.day_labels[int(spot.key)]
+            t.set_text(text)
+            t.set_fontsize(fs * self.k)
+            t.set_position(tuple(inv.transform(spot.centre)))
+            t.set_visible(True)
+            if spot.leader:
+                leaders.append(self._leader(spot))
+        for t in self._day_texts[len(result.placed):]:
+            t.set_visible(False)
+        self.day_leaders.set_segments(leaders)
+        self.day_placed = [self.data.ids[int(p.key)] for p in result.placed]
+        self.day_dropped = [self.data.ids[int(k)] for k in result.dropped]
+        names = [self.data.day_labels[int(k)][2].replace("\n", " ") for k in result.dropped]
+        self.listed.set_text(self._listed_line(names))
+
+    def _listed_line(self, names: list[str]) -> str:
+        """Footer line naming the changed districts without a label (two lines at most)."""
+        if not names:
+            return ""
+        head = "Also changed that day: "
+        for n in range(len(names), 0, -1):
+            more = len(names) - n
+            text = head + ", ".join(names[:n]) + (f" and {more} more" if more else "") + "."
+            wrapped = textwrap.wrap(text, self._list_chars)
+            if len(wrapped) <= 2:
+                return "\n".join(wrapped)
+        return f"{head}{len(names)} districts."
 
     def show(self, i: int) -> None:
         """Repaint the figure for day *i* (colours, hatching, texts).
@@ -1069,6 +1492,7 @@ class FrameScene:
         """
         spec = self.data.days[i]
         paint(self.artists, self.data, self.paths, self.fill_rgba, spec)
+        self._show_day_labels(i)
         self.title.set_text(self._wrap(spec.title, self._title_chars))
         self.subtitle.set_text(self._wrap(spec.subtitle, self._sub_chars))
 

@@ -11,10 +11,17 @@ FRAME_FORMATS: Final[tuple[str, ...]] = ("png", "svg", "pdf")
 ANIMATION_FORMATS: Final[tuple[str, ...]] = ("gif", "mp4")
 #: File formats of :func:`write_contact_sheet`, chosen by the file's suffix.
 SHEET_FORMATS: Final[tuple[str, ...]] = ("png", "pdf")
-#: District label modes: none, the key districts (see :func:`key_districts`), or all.
-LABEL_MODES: Final[tuple[str, ...]] = ("none", "key", "all")
+#: District label modes: none, the key districts (see :func:`key_districts`), all, or
+#: per day the districts that changed that day with the key districts (``changed``).
+LABEL_MODES: Final[tuple[str, ...]] = ("none", "key", "all", "changed")
+#: Languages of district labels: English, Arabic, or both (English above Arabic).
+LABEL_LANGS: Final[tuple[str, ...]] = ("en", "ar", "both")
 #: Number of districts labelled with ``labels="key"``.
 N_KEY_LABELS: Final = 12
+#: Key districts labelled on every day with ``labels="changed"`` (beside the day's changes).
+N_DAY_KEY_LABELS: Final = 8
+#: The gazetteer district drawn bold and labelled on every frame (a landmark).
+CITADEL_ID: Final = "citadel"
 #: Hatch pattern of partial control.
 HATCH: Final = "////"
 #: Width in inches the frame layout is designed at; text and lines scale with the width.
@@ -23,6 +30,14 @@ DESIGN_WIDTH_IN: Final = 8.0
 FONT: Final = "DejaVu Sans"
 #: Radius of the circle drawn for a district without a polygon, as a share of the map width.
 POINT_RADIUS: Final = 0.016
+#: Radius of the marker of a sub-area (a part of a larger district), as a share of the map width.
+MARKER_RADIUS: Final = 0.0045
+#: The front line: width in points (at the design width) and colour, over a white halo.
+FRONT_WIDTH: Final = 1.8
+FRONT_COLOUR: Final = "#111111"
+#: Outline of an estimated polygon (dotted) and of the city.
+ESTIMATED_EDGE: Final = "#4d4d4d"
+CITY_EDGE: Final = "#8a8a8a"
 #: Page width of the contact sheet (A4 portrait), in inches, and its resolution.
 SHEET_WIDTH_IN: Final = 8.27
 SHEET_DPI: Final = 200
