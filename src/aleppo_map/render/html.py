@@ -56,6 +56,8 @@ from markupsafe import Markup
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError
 from aleppo_map.analysis import areas as stats
+from aleppo_map.analysis import front as front_mod
+from aleppo_map.gazetteer import normalise
 from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
@@ -70,7 +72,8 @@ LEAFLET_CDN = "https://unpkg.com/leaflet@{version}/dist/{file}"
 #: Fill opacity of the district polygons (tiles show through when they are on).
 FILL_OPACITY = 0.8
 #: The explorer's script, in the order the page concatenates it (see each file's header).
-JS_MODULES: tuple[str, ...] = ("state.js", "map.js", "panel.js", "controls.js", "export.js", "main.js")
+JS_MODULES: tuple[str, ...] = ("state.js", "map.js", "panel.js", "controls.js", "export.js",
+                               "context.js", "main.js")
 #: The explorer's stylesheet.
 CSS_FILE = "explorer.css"
 #: Element id of the map (the script's variable is ``map_<id>``).
@@ -460,8 +463,13 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         citation once), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
         ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
-        per side id per day, or ``None``), ``figures``, ``meta``, ``bounds``, ``tiles``
-        and ``fillOpacity``.
+        per side id per day, or ``None``), ``figures``, ``meta``, ``boundaries`` (which
+        boundaries are drawn, see :func:`_boundaries`), ``edges`` (the shared boundaries
+        the front line is made of, see :func:`_edges`), ``bounds``, ``tiles`` and
+        ``fillOpacity``. Each district also has ``basis`` (where its shape comes from),
+        ``note`` (why, for an estimated shape or a sub-area), ``parent`` (index of the
+        district a sub-area lies in) and ``names`` (its spellings, normalised, for the
+        search box).
 
     Raises
     ------
@@ -493,18 +501,29 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
 
     en, ar = column("name_en", ""), column("name_ar", "")
     sector, kind = column("sector", ""), column("geom_kind", "polygon")
+    basis, note = column("geom_basis", ""), column("geom_note", "")
+    subareas = dict(getattr(project.layer, "subareas", {}) or {})
+    names = _search_keys(project, ids, en)
     districts = []
     for k, did in enumerate(ids):
-        districts.append({
+        item: dict[str, Any] = {
             "id": did,
             "en": str(en[k] or did),
             "ar": str(ar[k] or ""),
             "sector": str(sector[k] or ""),
             "kind": str(kind[k] or "polygon"),
+            "basis": str(basis[k] or ""),
             "area": _num(areas[k], 3),
             "pt": [_num(points[k][1], 6), _num(points[k][0], 6)],
             "g": shapely.geometry.mapping(geoms[k]),
-        })
+            "names": names[k],
+        }
+        if item["basis"] in ("estimated", "sub-area") and note[k]:
+            item["note"] = str(note[k])
+        parent = index.get(subareas.get(did, ""), -1)
+        if parent >= 0:
+            item["parent"] = parent
+        districts.append(item)
     cite_index: dict[tuple[str, int], int] = {}
     rows = _rows(project, index, cite_index)
     cites = [_citation(project, key) for key in cite_index]
@@ -549,9 +568,86 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
             "coverage": str(layer.coverage_line()),
             "attribution": str(getattr(layer, "attribution", "")),
         },
+        "boundaries": _boundaries(project, districts),
+        "edges": _edges(project, index),
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
         "tiles": _tiles(cdn),
     }
+
+
+def _search_keys(project: Project, ids: Sequence[str], en: Sequence[Any]) -> list[list[str]]:
+    """Per district, every spelling the search box matches, folded by :func:`normalise`.
+
+    The gazetteer's aliases (and English and Arabic names) when it knows the district,
+    else the layer's English name and the id; each key once.
+    """
+    gaz = getattr(project, "gazetteer", None)
+    known = set(gaz.ids) if gaz is not None else set()
+    out = []
+    for k, did in enumerate(ids):
+        spellings = [str(en[k] or ""), did.replace("-", " ")]
+        if did in known:
+            spellings += gaz.aliases(did)
+        keys = [normalise(x) for x in spellings]
+        out.append(list(dict.fromkeys(x for x in keys if x)))
+    return out
+
+
+def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Say which boundaries the page draws: ``kind`` (``real`` for the CSR-derived layer,
+    ``file`` for the user's), counts ``real``, ``estimated``, ``subareas``, ``points``, and
+    ``text``, one line for the header."""
+    count: dict[str, int] = {}
+    for d in districts:
+        count[d["basis"]] = count.get(d["basis"], 0) + 1
+    layer = project.layer
+    embedded = bool(getattr(layer, "attribution", ""))
+    real = count.get("csr", 0)
+    est = count.get("estimated", 0)
+    sub = count.get("sub-area", 0)
+    pts = count.get("missing", 0)
+    if embedded:
+        text = f"Boundaries: {real} real (CSR-derived)"
+        kind = "real"
+    else:
+        source = Path(str(getattr(layer, "source", "") or "your boundary file")).name
+        text = f"Boundaries: your file {source} ({len(districts) - sub - pts} polygons)"
+        kind = "file"
+    if est:
+        text += f", {est} estimated"
+    if sub:
+        text += f", {sub} sub-areas as markers"
+    if pts:
+        text += f", {pts} without a polygon (dots)"
+    return {"kind": kind, "real": real, "estimated": est, "subareas": sub, "points": pts,
+            "text": text + "."}
+
+
+def _edges(project: Project, index: Mapping[str, int]) -> dict[str, list[Any]]:
+    """Shared boundaries between neighbouring districts, computed once (see
+    :func:`aleppo_map.analysis.front.shared_edges`): columns ``id`` (the row of
+    :func:`~aleppo_map.analysis.front.project_edges`), ``a`` and ``b`` (indices of
+    ``districts``) and ``g`` (the line's parts as ``[lat, lon]`` lists, rounded like the
+    polygons). The page draws, each day, the edges whose majority holders differ."""
+    out: dict[str, list[Any]] = {"id": [], "a": [], "b": [], "g": []}
+    try:
+        edges = front_mod.project_edges(project)
+    except AleppoMapError:
+        return out
+    if edges.empty:
+        return out
+    lines = _round_geoms(edges.to_crs("EPSG:4326").geometry.to_numpy(),
+                         project.settings.coord_decimals)
+    for k, (a, b, line) in enumerate(zip(edges["a"], edges["b"], lines, strict=True)):
+        ia, ib = index.get(a), index.get(b)
+        if ia is None or ib is None or line.is_empty:
+            continue
+        parts = [p for p in getattr(line, "geoms", [line]) if not p.is_empty]
+        out["id"].append(k)
+        out["a"].append(ia)
+        out["b"].append(ib)
+        out["g"].append([[[float(y), float(x)] for x, y in part.coords] for part in parts])
+    return out
 
 
 def _citation(project: Project, key: tuple[str, int]) -> str:

@@ -15,6 +15,7 @@ function explorerControls(X) {
     const prev = now.day;
     now.day = d;
     X.restyleDay(prev, d);
+    X.updateFront();
     const iso = D.dates[d];
     const slider = $("am-slider");
     slider.value = String(d);

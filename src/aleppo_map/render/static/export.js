@@ -58,13 +58,18 @@ function explorerExport(X) {
       const r = host.getBoundingClientRect();
       const vb = host.viewBox.baseVal;
       ctx.translate(r.left - box.left - (vb ? vb.x : 0), r.top - box.top - (vb ? vb.y : 0));
-      host.querySelectorAll("path.am-district").forEach((p) => {
+      const front = map.getPane("am-front");
+      const paths = Array.from(host.querySelectorAll("path.am-district"));
+      if (front) paths.push(...front.querySelectorAll("path.am-front-halo, path.am-front"));
+      paths.forEach((p) => {
         const d = p.getAttribute("d");
         if (!d) return;
         const path = new Path2D(d);
-        ctx.globalAlpha = Number(p.getAttribute("fill-opacity") || 1);
-        ctx.fillStyle = fillOf(ctx, p.getAttribute("fill"));
-        ctx.fill(path, "evenodd");
+        if (p.getAttribute("fill") !== "none") {
+          ctx.globalAlpha = Number(p.getAttribute("fill-opacity") || 1);
+          ctx.fillStyle = fillOf(ctx, p.getAttribute("fill"));
+          ctx.fill(path, "evenodd");
+        }
         ctx.globalAlpha = Number(p.getAttribute("stroke-opacity") || 1);
         ctx.strokeStyle = p.getAttribute("stroke") || "#444";
         ctx.lineWidth = Number(p.getAttribute("stroke-width") || 1);

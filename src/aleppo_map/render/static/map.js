@@ -37,18 +37,26 @@ function explorerMap(X) {
   };
 
   // ---------------------------------------------------------------- styles
+  // an estimated shape has a dotted grey outline; a low-confidence state a dashed one
+  X.estimated = (i) => D.districts[i].basis === "estimated";
   function styleFor(i, st) {
     const whole = st.rest < 0;
     const strong = i === now.selected || i === now.focused;
+    const est = X.estimated(i);
+    let dash = X.confidenceOf(st) === "low" ? "4 3" : null;
+    if (est) dash = "1 4";
     return {
       fillColor: whole ? X.colour(st.side) : X.patternFill(st.side, st.rest, st.share),
       fillOpacity: D.fillOpacity,
-      color: strong ? "#000" : (i === now.hovered ? "#222" : "#4a4a4a"),
-      weight: strong ? 3 : (i === now.hovered ? 2 : 0.8),
+      color: strong ? "#000" : (i === now.hovered ? "#222" : (est ? "#6b6b6b" : "#4a4a4a")),
+      weight: strong ? 3 : (i === now.hovered ? 2 : (est ? 1.8 : 0.8)),
       opacity: 0.9,
-      dashArray: X.confidenceOf(st) === "low" ? "4 3" : null,
+      dashArray: dash,
+      lineCap: est ? "round" : "butt",
     };
   }
+  /** Whether district i is drawn as a marker (a sub-area or a district without a polygon). */
+  X.isMarker = (i) => D.districts[i].kind === "point" || D.districts[i].g.type === "Point";
   const shown = new Array(X.ND).fill(-1); // segment index currently drawn
   /** Restyle district i for the current day (only when its state changed, unless force). */
   X.restyle = function (i, force) {
@@ -56,10 +64,27 @@ function explorerMap(X) {
     if (!force && shown[i] === k) return;
     shown[i] = k;
     const st = X.segment(i, k);
-    X.layers[i].setStyle(styleFor(i, st));
     const path = X.layers[i].getElement();
+    if (X.isMarker(i)) {
+      if (path) styleMarker(i, st, path);
+    } else {
+      X.layers[i].setStyle(styleFor(i, st));
+    }
     if (path) path.setAttribute("aria-label", D.districts[i].en + ": " + X.stateText(st));
+    if (X.onRestyle) X.onRestyle(i, st);
   };
+  // a sub-area (or a district the boundary file lacks) is a small diamond in its holder's
+  // colour (two colours when shared): a place, not a shape that claims ground
+  function styleMarker(i, st, el) {
+    const mark = el.firstChild;
+    const a = X.colour(st.side);
+    mark.style.background = st.rest < 0 ? a
+      : "linear-gradient(135deg, " + a + " 50%, " + X.colour(st.rest) + " 50%)";
+    const strong = i === now.selected || i === now.focused || i === now.hovered;
+    mark.style.borderColor = strong ? "#000" : "#222";
+    mark.style.borderWidth = strong ? "2.5px" : "1.5px";
+    mark.style.borderStyle = X.confidenceOf(st) === "low" ? "dashed" : "solid";
+  }
   /** Restyle the districts that changed between two days (all of them on the first draw). */
   X.restyleDay = function (prev, day) {
     if (prev < 0 || Math.abs(day - prev) > 45) {
@@ -88,6 +113,11 @@ function explorerMap(X) {
     line.appendChild(X.swatch(st.side));
     line.appendChild(document.createTextNode(" " + X.stateText(st) + " — " + X.sinceText(st)));
     box.appendChild(line);
+    if (d.basis === "estimated") {
+      box.appendChild(X.el("div", "am-tip-est", "boundary estimated (" + (d.note || "no polygon in the boundary file") + ")"));
+    } else if (d.parent !== undefined) {
+      box.appendChild(X.el("div", "am-tip-meta", "a place inside " + D.districts[d.parent].en + " (sub-area, drawn as a marker)"));
+    }
     if (st.row >= 0) {
       const r = D.rows[st.row];
       box.appendChild(X.el("div", "am-tip-meta", "basis: " + r.basis + " · confidence: " +
@@ -107,13 +137,25 @@ function explorerMap(X) {
   // ---------------------------------------------------------------- layers
   X.layers = [];
   const group = L.featureGroup().addTo(map);
+  const markers = L.featureGroup().addTo(map);
   D.districts.forEach((d, i) => {
-    const layer = d.kind === "point" || d.g.type === "Point"
-      ? L.circleMarker(d.pt, { radius: 7 })
-      : L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: d.g });
-    layer.addTo(group);
+    let layer;
+    if (X.isMarker(i)) {
+      const mark = document.createElement("span");
+      mark.className = "am-sub-mark";
+      const at = d.g.type === "Point" ? [d.g.coordinates[1], d.g.coordinates[0]] : d.pt;
+      layer = L.marker(at, {
+        icon: L.divIcon({ html: mark, className: "am-sub", iconSize: [12, 12], iconAnchor: [6, 6] }),
+        keyboard: false, riseOnHover: true,
+      });
+      layer.addTo(markers);
+    } else {
+      layer = L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: d.g });
+      layer.addTo(group);
+    }
     const path = layer.getElement();
     path.setAttribute("data-district", d.id);
+    if (d.basis) path.setAttribute("data-basis", d.basis);
     path.classList.add("am-district");
     // every district is reachable with Tab; Enter (or space) opens its history
     path.setAttribute("tabindex", "0");
@@ -141,6 +183,7 @@ function explorerMap(X) {
     });
     X.layers.push(layer);
   });
+  X.markers = markers;
 
   // ---------------------------------------------------------------- street-map tiles
   // Off in the self-contained page (nothing is fetched until the reader asks for it); when

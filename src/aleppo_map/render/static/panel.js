@@ -59,7 +59,7 @@ function explorerPanel(X) {
     now.selected = i;
     if (prev >= 0) X.restyle(prev, true);
     X.restyle(i, true);
-    X.layers[i].bringToFront();
+    if (X.layers[i].bringToFront) X.layers[i].bringToFront();
     renderHistory();
     const box = $("am-history");
     box.hidden = false;
@@ -129,7 +129,14 @@ function explorerPanel(X) {
     const facts = [];
     if (d.sector) facts.push("sector: " + d.sector);
     if (d.area) facts.push(d.area + " km²");
-    if (d.kind === "point") facts.push("drawn as a point: the boundary file has no polygon for it");
+    if (d.parent !== undefined) {
+      facts.push("a place inside " + D.districts[d.parent].en + ", drawn as a marker");
+    } else if (d.kind === "point") {
+      facts.push("drawn as a point: the boundary file has no polygon for it");
+    }
+    if (facts.length) body.appendChild(el("p", "am-small", facts.join(" · ")));
+    facts.length = 0;
+    if (d.basis === "estimated") facts.push("boundary estimated (" + (d.note || "no polygon in the boundary file") + ")");
     if (facts.length) body.appendChild(el("p", "am-small", facts.join(" · ")));
     const st = X.stateAt(i, now.day);
     const p = el("p", "am-now");
@@ -180,7 +187,16 @@ function explorerPanel(X) {
       legendItem(ul, s, "Partial control: stripes of the gaining side over the holder, their width in proportion to its share");
     }
     legendItem(ul, el("span", "am-sw-dash"), "Dashed outline: low-confidence state");
-    if (D.districts.some((x) => x.kind === "point")) {
+    if (D.edges && D.edges.a.length) {
+      legendItem(ul, el("span", "am-sw-front"), "Front line: where ground held by different sides meets (each district counted for the side holding most of it)");
+    }
+    if (D.districts.some((x) => x.basis === "estimated")) {
+      legendItem(ul, el("span", "am-sw-est"), "Dotted grey outline: estimated boundary (no polygon in the boundary file; shape and size estimated)");
+    }
+    if (D.districts.some((x) => x.parent !== undefined)) {
+      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a place inside a district (sub-area) with its own history");
+    }
+    if (D.districts.some((x) => x.kind === "point" && x.parent === undefined)) {
       legendItem(ul, el("span", "am-sw-dot"), "Dot: district without a polygon in the boundary file");
     }
     ul.appendChild(el("li", "am-small am-noprint", "Hover or Tab to a district for its state; click it or press Enter for every report behind it."));
@@ -192,6 +208,9 @@ function explorerPanel(X) {
       m.sources.join("; ") + "."));
     f.appendChild(el("div", null, "Boundaries: " + m.coverage + (m.attribution ? ". " + m.attribution : "")));
     $("am-title").textContent = D.title;
+    if (D.boundaries) {
+      $("am-bounds").textContent = D.boundaries.text + (m.attribution ? " " + m.attribution + "." : "");
+    }
     if (!REF) {
       $("am-chart-east").hidden = true;
       return;
