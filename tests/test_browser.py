@@ -148,7 +148,11 @@ def _screen_point(page, district: str) -> tuple[float, float]:
 
 
 def _pixel(page, x: float, y: float) -> tuple[int, int, int]:
+    """The colour on screen at (x, y), under the district labels (hidden for the read)."""
+    pane = "controlMap.map.getPane('am-labels').style.visibility"
+    page.evaluate(f"{pane} = 'hidden'")
     png = page.screenshot(clip={"x": round(x), "y": round(y), "width": 1, "height": 1})
+    page.evaluate(f"{pane} = ''")
     return Image.open(io.BytesIO(png)).convert("RGB").getpixel((0, 0))
 
 
@@ -168,14 +172,23 @@ def test_default_page_draws_every_district_with_no_request_leaving(open_page, re
     page = opened.page
     assert page.evaluate("controlMap.getDate()") == "2016-12-06"
     drawn = page.evaluate(
-        "Array.from(document.querySelectorAll('path.am-district'), p => p.dataset.district)")
+        "Array.from(document.querySelectorAll('.am-district'), p => p.dataset.district)")
     layer = real_project.layer.gdf.index
     expected = [d for d in real_project.timeline.district_ids if d in layer]
     assert sorted(drawn) == sorted(expected)
     assert len(drawn) > 100
-    # every district has a drawn outline and a fill
+    # every district with a polygon has a drawn outline and a fill; the sub-areas are small
+    # markers, not shapes claiming ground
+    paths = page.evaluate(
+        "Array.from(document.querySelectorAll('path.am-district'), p => p.dataset.district)")
+    subareas = real_project.layer.subareas
+    assert sorted(paths) == sorted(d for d in expected if d not in subareas)
     assert page.evaluate("""Array.from(document.querySelectorAll('path.am-district'))
         .every(p => p.getAttribute('d').length > 10 && p.getAttribute('fill'))""")
+    markers = page.evaluate("""Array.from(document.querySelectorAll('.am-sub.am-district'),
+        m => [m.dataset.district, m.getBoundingClientRect().width])""")
+    assert sorted(d for d, _ in markers) == sorted(subareas)
+    assert all(w <= 16 for _, w in markers)
     # the parts a reader needs are on screen
     for selector in ("#am-slider", "#am-date", "#am-totals", "#am-legend", "#am-chart svg",
                      "#am-play"):
@@ -599,6 +612,10 @@ def _has_colour(img: Image.Image, colour: str, box: tuple[int, int, int, int], t
 def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     opened = open_page(real_page, "2016-12-06")
     page = opened.page
+    # the labels are drawn into the PNG too (checked below); canvas and DOM text differ in
+    # anti-aliasing, so the pixel comparison is made without them
+    labelled = _png(base64.b64decode(page.evaluate("controlMap.snapshot()").split(",", 1)[1]))
+    page.evaluate("controlMap.map.getPane('am-labels').style.visibility = 'hidden'")
     with page.expect_download() as info:
         page.click("#am-png")
     download = info.value
@@ -617,7 +634,9 @@ def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     for colour in DEFAULTS.colours.values():
         assert _has_colour(img, colour, footer, tol=2) > 100, colour
     # the map matches what the page shows, within a tolerance (controls masked)
+    page.evaluate("document.querySelector('.leaflet-control-container').style.visibility = 'hidden'")
     shot = _png(page.locator(".am-map").screenshot())
+    page.evaluate("document.querySelector('.leaflet-control-container').style.visibility = ''")
     png_map = img.resize((width // 2, height // 2), Image.Resampling.BILINEAR)
     offset = (width // 2 - size[0]) // 2
     # the map starts where the white header meets the map's background, down its left edge
@@ -628,7 +647,12 @@ def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     crop = png_map.crop((offset + 60, header_h + 60, offset + size[0] - 60, header_h + size[1] - 60))
     ref = shot.crop((60, 60, size[0] - 60, size[1] - 60))
     diff = float(np.abs(np.asarray(crop, dtype=float) - np.asarray(ref, dtype=float)).mean())
-    assert diff < 6, diff  # measured: about 2 (anti-aliasing of the outlines)
+    assert diff < 6, diff  # measured: about 4 (anti-aliasing of the outlines and front line)
+    # with the labels shown, the PNG carries them: dark text where the page puts a label
+    assert labelled.size == img.size
+    changed = np.abs(np.asarray(labelled, dtype=float) - np.asarray(img, dtype=float)).max(axis=2) > 60
+    assert changed.sum() > 1000
+    page.evaluate("controlMap.map.getPane('am-labels').style.visibility = ''")
     # another day: the header (date) changes, the legend does not
     page.evaluate("controlMap.setDate('2016-11-20')")
     other = _png(base64.b64decode(page.evaluate("controlMap.snapshot()").split(",", 1)[1]))
@@ -719,7 +743,7 @@ def test_cdn_page_runs_the_same_leaflet_and_starts_with_the_street_map(browser, 
         assert page.locator("#am-tiles").is_checked()
         page.locator("#am-tiles-note").wait_for(state="visible")
         assert refused and all("tile.openstreetmap.org" in u for u in refused)
-        assert page.locator("path.am-district").count() == 5
+        assert page.locator(".am-district").count() == 5
         assert page.evaluate("controlMap.setDate('2016-11-19')") == "2016-11-19"
         assert errors == []
     finally:

@@ -623,13 +623,17 @@ def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dic
             "text": text + "."}
 
 
-def _edges(project: Project, index: Mapping[str, int]) -> dict[str, list[Any]]:
+def _edges(project: Project, index: Mapping[str, int]) -> dict[str, Any]:
     """Shared boundaries between neighbouring districts, computed once (see
     :func:`aleppo_map.analysis.front.shared_edges`): columns ``id`` (the row of
-    :func:`~aleppo_map.analysis.front.project_edges`), ``a`` and ``b`` (indices of
-    ``districts``) and ``g`` (the line's parts as ``[lat, lon]`` lists, rounded like the
+    :func:`~aleppo_map.analysis.front.project_edges`; left out when it is 0, 1, 2, ...),
+    ``a`` and ``b`` (indices of ``districts``) and ``g`` (the line's parts, each a flat list
+    of integers: latitude and longitude in units of ``1/scale`` degree, each point as its
+    step from the point before, across all parts of all edges in order, the first from 0;
+    ``scale`` is ``10**settings.coord_decimals``, so the edges are rounded like the
     polygons). The page draws, each day, the edges whose majority holders differ."""
-    out: dict[str, list[Any]] = {"id": [], "a": [], "b": [], "g": []}
+    scale = 10 ** int(project.settings.coord_decimals)
+    out: dict[str, Any] = {"id": [], "a": [], "b": [], "g": [], "scale": scale}
     try:
         edges = front_mod.project_edges(project)
     except AleppoMapError:
@@ -638,15 +642,25 @@ def _edges(project: Project, index: Mapping[str, int]) -> dict[str, list[Any]]:
         return out
     lines = _round_geoms(edges.to_crs("EPSG:4326").geometry.to_numpy(),
                          project.settings.coord_decimals)
+    last = np.zeros(2, dtype=np.int64)
     for k, (a, b, line) in enumerate(zip(edges["a"], edges["b"], lines, strict=True)):
         ia, ib = index.get(a), index.get(b)
         if ia is None or ib is None or line.is_empty:
             continue
-        parts = [p for p in getattr(line, "geoms", [line]) if not p.is_empty]
         out["id"].append(k)
         out["a"].append(ia)
         out["b"].append(ib)
-        out["g"].append([[[float(y), float(x)] for x, y in part.coords] for part in parts])
+        parts = []
+        for part in getattr(line, "geoms", [line]):
+            if part.is_empty:
+                continue
+            ints = np.rint(np.asarray(part.coords)[:, ::-1] * scale).astype(np.int64)
+            steps = np.diff(ints, axis=0, prepend=last[None, :])
+            last = ints[-1]
+            parts.append([int(v) for v in steps.ravel()])
+        out["g"].append(parts)
+    if out["id"] == list(range(len(out["id"]))):
+        del out["id"]  # the page numbers them 0, 1, 2, ...
     return out
 
 

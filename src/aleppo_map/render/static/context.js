@@ -1,15 +1,17 @@
 /* context.js: what a reader needs around the districts: the front line, labels that
  * appear as the reader zooms in, and a search box that finds a district by any spelling.
  *
- * D.edges = {id: [], a: [], b: [], g: []}: the boundary shared by districts a[k] and b[k]
- * (indices of D.districts), sent once; g[k] is its parts as [[lat, lon], ...] lists. On
+ * D.edges = {id: [], a: [], b: [], g: [], scale}: the boundary shared by districts a[k] and
+ * b[k] (indices of D.districts), sent once; g[k] is its parts, each a flat list of integers:
+ * lat, lon in units of 1/scale degree, each point as its step from the one before, across
+ * all parts of all edges in order (id, the row in analysis.front, defaults to k). On
  * each day the front is the edges whose two districts have different majority holders
  * (the side holding more than half; an even split stays with the remainder, as in
- * aleppo_map.analysis.areas.majority_holder). Only the edges of districts whose state
+ * analysis.areas.majority_holder in Python). Only the edges of districts whose state
  * changed are looked at again, and the front is drawn as one path (plus a halo).
  *
- * D.districts[i].names: the district's spellings, normalised in Python by
- * aleppo_map.gazetteer.normalise; the query is normalised here the same way, then both are
+ * D.districts[i].names: the district's spellings, normalised in Python by the
+ * gazetteer's normalise(); the query is normalised here the same way, then both are
  * folded (fold()) over the common transliteration variants.
  *
  * Adds to X: holderOf(st), frontIds(), updateFront(changed), updateLabels(), search(q),
@@ -19,8 +21,20 @@ function explorerContext(X) {
   const D = X.D;
   const map = X.map;
   const now = X.now;
-  const E = D.edges || { id: [], a: [], b: [], g: [] };
+  const E = D.edges || { a: [], b: [], g: [], scale: 1 };
   const NE = E.a.length;
+  const edgeId = E.id || E.a.map((_, k) => k);
+  // decode the lines once: [[lat, lon], ...] per part
+  let la = 0, lo = 0;
+  const lines = E.g.map((parts) => parts.map((q) => {
+    const out = new Array(q.length / 2);
+    for (let n = 0; n < q.length; n += 2) {
+      la += q[n];
+      lo += q[n + 1];
+      out[n / 2] = [la / E.scale, lo / E.scale];
+    }
+    return out;
+  }));
 
   // ---------------------------------------------------------------- front line
   /** Majority holder of a state: the side holding more than half of the district. */
@@ -67,7 +81,7 @@ function explorerContext(X) {
     frontDirty = false;
     const parts = [];
     for (let k = 0; k < NE; k++) {
-      if (active[k]) for (const p of E.g[k]) parts.push(p);
+      if (active[k]) for (const p of lines[k]) parts.push(p);
     }
     halo.setLatLngs(parts);
     line.setLatLngs(parts);
@@ -77,7 +91,7 @@ function explorerContext(X) {
   /** Ids (rows of analysis.front.project_edges) of the edges on the front today. */
   X.frontIds = function () {
     const out = [];
-    for (let k = 0; k < NE; k++) if (active[k]) out.push(E.id[k]);
+    for (let k = 0; k < NE; k++) if (active[k]) out.push(edgeId[k]);
     return out;
   };
 
@@ -144,7 +158,7 @@ function explorerContext(X) {
   // ---------------------------------------------------------------- search
   const ARTICLE = /\b(?:al|el|ash|as|ad|aj|an|az|at|ar|ath|adh|ul)[\s-]+(?=\w)/g;
   const GENERIC = /\b(?:district|districts|neighbou?rhoods?|quarters?|housings?|residences?|area|areas|the|of|city)\b/g;
-  /** The query as aleppo_map.gazetteer.normalise folds a name (Latin script). */
+  /** The query as the gazetteer's normalise() in Python folds a name. */
   function normalise(q) {
     let t = String(q).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
     if (/[\u0600-\u06ff]/.test(t)) {

@@ -188,16 +188,16 @@ function explorerPanel(X) {
     }
     legendItem(ul, el("span", "am-sw-dash"), "Dashed outline: low-confidence state");
     if (D.edges && D.edges.a.length) {
-      legendItem(ul, el("span", "am-sw-front"), "Front line: where ground held by different sides meets (each district counted for the side holding most of it)");
+      legendItem(ul, el("span", "am-sw-front"), "Front line: where districts held mostly by different sides meet");
     }
     if (D.districts.some((x) => x.basis === "estimated")) {
-      legendItem(ul, el("span", "am-sw-est"), "Dotted grey outline: estimated boundary (no polygon in the boundary file; shape and size estimated)");
+      legendItem(ul, el("span", "am-sw-est"), "Dotted grey outline: estimated boundary");
     }
     if (D.districts.some((x) => x.parent !== undefined)) {
-      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a place inside a district (sub-area) with its own history");
+      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a place inside a district, with its own history");
     }
     if (D.districts.some((x) => x.kind === "point" && x.parent === undefined)) {
-      legendItem(ul, el("span", "am-sw-dot"), "Dot: district without a polygon in the boundary file");
+      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a district without a polygon in the boundary file, at its centre");
     }
     ul.appendChild(el("li", "am-small am-noprint", "Hover or Tab to a district for its state; click it or press Enter for every report behind it."));
   }
