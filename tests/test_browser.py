@@ -748,3 +748,175 @@ def test_cdn_page_runs_the_same_leaflet_and_starts_with_the_street_map(browser, 
         assert errors == []
     finally:
         page.close()
+
+
+# ----------------------------------------------------------------------------- context
+def _front_parts(page) -> int:
+    """Number of line parts the page's front path draws (one ``M`` per part)."""
+    return page.evaluate("""() => {
+        const p = controlMap.map.getPane('am-front').querySelector('path.am-front');
+        return p ? (p.getAttribute('d').match(/M/g) || []).length : 0; }""")
+
+
+def test_front_line_moves_with_the_slider_as_the_analysis_says(open_page, real_page, real_project):
+    from aleppo_map.analysis import front
+
+    edges = front.project_edges(real_project)
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    seen = {}
+    for day in ("2016-12-06", "2016-12-13"):
+        page.evaluate(f"controlMap.setDate('{day}')")
+        expected = front.front_edges(edges, front.holders_on(real_project, day))
+        ids = page.evaluate("controlMap.frontEdges()")
+        assert sorted(ids) == sorted(expected.index.tolist()), day
+        assert len(ids) > 5
+        # what is drawn: one part per line of each front edge, bold and haloed
+        parts = sum(len(getattr(g, "geoms", [g])) for g in expected.geometry)
+        assert _front_parts(page) == parts
+        line = page.locator("path.am-front")
+        assert float(line.get_attribute("stroke-width")) >= 2.5
+        halo = page.locator("path.am-front-halo")
+        assert float(halo.get_attribute("stroke-width")) > float(line.get_attribute("stroke-width"))
+        seen[day] = set(ids)
+    assert seen["2016-12-06"] != seen["2016-12-13"]
+    # and back: the same front again
+    page.evaluate("controlMap.setDate('2016-12-06')")
+    assert set(page.evaluate("controlMap.frontEdges()")) == seen["2016-12-06"]
+    assert page.locator("#am-legend").inner_text().count("Front line") == 1
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_estimated_shapes_are_marked(open_page, real_page, real_project):
+    layer = real_project.layer.gdf
+    estimated = layer.index[layer["geom_basis"] == "estimated"].tolist()
+    assert estimated
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    drawn = page.evaluate("""Array.from(document.querySelectorAll('path.am-district[data-basis=estimated]'),
+        p => [p.dataset.district, p.getAttribute('stroke-dasharray'), p.getAttribute('stroke')])""")
+    assert sorted(d for d, _, _ in drawn) == sorted(estimated)
+    solid = page.locator('path.am-district[data-district="hanano"]')
+    for _, dash, stroke in drawn:
+        assert dash and dash != solid.get_attribute("stroke-dasharray")
+        r, g, b = _rgb(stroke)
+        assert max(r, g, b) - min(r, g, b) < 10  # grey
+    assert "estimated boundary" in page.locator("#am-legend").inner_text()
+    did = estimated[0]
+    page.mouse.move(*_screen_point(page, did))
+    tip = page.locator(".am-tip")
+    tip.wait_for(state="visible")
+    note = str(layer.at[did, "geom_note"])
+    assert f"boundary estimated ({note})" in tip.inner_text()
+    assert opened.console_errors == []
+
+
+def test_landmark_marker_shows_its_history(open_page, real_page, real_project):
+    subareas = real_project.layer.subareas
+    hist = real_project.timeline.history
+    with_rows = [d for d in subareas if (hist["district_id"] == d).any()]
+    assert with_rows
+    did = with_rows[0]
+    rows = hist[hist["district_id"] == did]
+    opened = open_page(real_page, "2016-12-22")
+    page = opened.page
+    marker = page.locator(f'.am-sub[data-district="{did}"]')
+    marker.click()
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == real_project.gazetteer.name_en(did)
+    assert f"a place inside {real_project.gazetteer.name_en(subareas[did])}" in panel.inner_text()
+    entries = panel.locator(".am-entry")
+    assert entries.count() == len(rows)
+    ids = [entries.nth(k).get_attribute("data-change") for k in range(entries.count())]
+    assert sorted(ids) == sorted(rows["change_id"])
+    for k in range(entries.count()):
+        assert "Source: " in entries.nth(k).inner_text()
+    # the marker sits inside its parent district's polygon
+    import shapely
+
+    lat, lon = page.evaluate(f"""(() => {{ const m = controlMap.map.getPane('markerPane')
+        .querySelector('.am-sub[data-district="{did}"]'); const r = m.getBoundingClientRect();
+        const c = controlMap.map.getContainer().getBoundingClientRect();
+        const ll = controlMap.map.containerPointToLatLng([r.left + r.width / 2 - c.left,
+                                                          r.top + r.height / 2 - c.top]);
+        return [ll.lat, ll.lng]; }})()""")
+    parent = real_project.layer.gdf.geometry[subareas[did]]
+    assert parent.buffer(0.0005).contains(shapely.Point(lon, lat))
+    assert opened.console_errors == []
+
+
+@pytest.mark.parametrize(("query", "district"), [
+    ("Sheikh Said", "sheikh-saeed"), ("al-Shaar", "shaar"), ("Hananu", "hanano"),
+    ("Bustan al Basha", "bustan-al-basha"), ("shaykh maqsoud", "sheikh-maqsoud"),
+])
+def test_search_finds_a_district_by_any_spelling(open_page, real_page, real_project, query, district):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    zoom = page.evaluate("controlMap.map.getZoom()")
+    box = page.locator("#am-search")
+    box.fill(query)
+    first = page.locator("#am-search-out button").first
+    assert first.get_attribute("data-district") == district
+    box.press("Enter")
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == real_project.gazetteer.name_en(district)
+    # the map jumped to it: zoomed in, its label point in view
+    assert page.evaluate("controlMap.map.getZoom()") > zoom
+    assert page.evaluate(f"controlMap.map.getBounds().contains(controlMap.labelPoint('{district}'))")
+    assert page.evaluate("controlMap.getDate()") == "2016-12-06"  # typing moved no day
+    assert opened.console_errors == []
+
+
+def test_search_says_no_match(open_page, real_page):
+    opened = open_page(real_page)
+    page = opened.page
+    page.locator("#am-search").fill("Xqzzvw Plonk")
+    out = page.locator("#am-search-out")
+    assert out.inner_text().strip() == "no match"
+    page.locator("#am-search").press("Enter")
+    assert page.locator("#am-history").is_hidden()
+
+
+def test_labels_appear_as_the_reader_zooms_in_and_never_overlap(open_page, real_page, real_project):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+
+    def boxes():
+        return page.evaluate("""Array.from(controlMap.map.getPane('am-labels').children, e => {
+            const r = e.getBoundingClientRect(); return [e.dataset.district, r.left, r.top, r.right, r.bottom]; })""")
+
+    first = boxes()
+    page.evaluate("controlMap.map.setZoom(controlMap.map.getZoom() + 2, {animate: false})")
+    page.wait_for_timeout(100)
+    zoomed = boxes()
+    assert len(first) >= 5
+    assert len(zoomed) > len(first)
+    areas = real_project.layer.gdf["area_km2"]
+    for shown in (first, zoomed):
+        for k, (_, l1, t1, r1, b1) in enumerate(shown):
+            for _, l2, t2, r2, b2 in shown[k + 1:]:
+                assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1  # no overlap
+    # at the opening zoom the labelled districts are the larger ones
+    labelled = {d for d, *_ in first}
+    assert min(areas[list(labelled)]) > areas.median()
+    assert opened.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, {"width": 390, "height": 844}])
+def test_page_says_which_boundaries_it_draws(open_page, real_page, csr_page, real_project, viewport):
+    page = open_page(real_page, viewport=viewport).page
+    line = page.locator("#am-bounds")
+    assert line.is_visible()
+    text = line.inner_text()
+    counts = real_project.layer.gdf["geom_basis"].value_counts()
+    assert f"{counts['csr']} real (CSR-derived)" in text
+    assert f"{counts['estimated']} estimated" in text
+    assert real_project.layer.attribution in text
+    box = line.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+    other = open_page(csr_page, viewport=viewport).page.locator("#am-bounds").inner_text()
+    assert "your file aleppo_neighborhoods_csr.geojson" in other
+    assert "CSR-derived" not in other

@@ -389,3 +389,40 @@ def test_another_battle_page_says_nothing_of_aleppo():
     assert [s["label"] for s in data["sides"]] == [f"Faction {k + 1}" for k in range(len(old.sides))]
     assert data["reference"]["label"] == "old town"
     assert data["slug"] == "testville-1999"
+
+
+def test_real_page_says_where_every_shape_comes_from():
+    from aleppo_map.analysis import front
+    from aleppo_map.gazetteer import normalise
+    from aleppo_map.project import load_project
+
+    project = load_project()
+    data = render_html.page_data(project)
+    layer = project.layer.gdf
+    for d in data["districts"]:
+        assert d["basis"] == layer.at[d["id"], "geom_basis"]
+        if d["basis"] == "estimated":
+            assert d["note"] == layer.at[d["id"], "geom_note"] and d["note"]
+        if d["id"] in project.layer.subareas:
+            assert data["districts"][d["parent"]]["id"] == project.layer.subareas[d["id"]]
+        else:
+            assert "parent" not in d
+        # every spelling of the gazetteer, folded by the package's own normaliser
+        assert {normalise(a) for a in project.gazetteer.aliases(d["id"])} <= set(d["names"])
+    counts = layer["geom_basis"].value_counts()
+    b = data["boundaries"]
+    assert (b["kind"], b["real"], b["estimated"], b["subareas"]) == (
+        "real", counts["csr"], counts["estimated"], len(project.layer.subareas))
+    # the shared edges, once, with their districts and rounded coordinates
+    edges = front.project_edges(project)
+    e = data["edges"]
+    ids = e.get("id", list(range(len(e["a"]))))
+    assert ids == list(range(len(edges)))
+    names = [d["id"] for d in data["districts"]]
+    assert [names[k] for k in e["a"]] == edges["a"].tolist()
+    assert [names[k] for k in e["b"]] == edges["b"].tolist()
+    # decode the first edge's first point: its latitude and longitude, in 1/scale degree
+    lat, lon = e["g"][0][0][0] / e["scale"], e["g"][0][0][1] / e["scale"]
+    first = edges.to_crs("EPSG:4326").geometry[0]
+    x, y = getattr(first, "geoms", [first])[0].coords[0]
+    assert abs(lat - y) < 1e-5 and abs(lon - x) < 1e-5
