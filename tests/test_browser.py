@@ -886,7 +886,8 @@ def test_labels_appear_as_the_reader_zooms_in_and_never_overlap(open_page, real_
 
     def boxes():
         return page.evaluate("""Array.from(controlMap.map.getPane('am-labels').children, e => {
-            const r = e.getBoundingClientRect(); return [e.dataset.district, r.left, r.top, r.right, r.bottom]; })""")
+            const r = e.getBoundingClientRect();
+            return [e.dataset.district, r.left, r.top, r.right, r.bottom]; })""")
 
     first = boxes()
     page.evaluate("controlMap.map.setZoom(controlMap.map.getZoom() + 2, {animate: false})")

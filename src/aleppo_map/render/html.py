@@ -594,9 +594,12 @@ def _search_keys(project: Project, ids: Sequence[str], en: Sequence[Any]) -> lis
 
 
 def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Say which boundaries the page draws: ``kind`` (``real`` for the CSR-derived layer,
-    ``file`` for the user's), counts ``real``, ``estimated``, ``subareas``, ``points``, and
-    ``text``, one line for the header."""
+    """Say which boundaries the page draws.
+
+    ``kind`` (``real`` for the CSR-derived layer, ``file`` for the user's), the counts
+    ``real``, ``estimated``, ``subareas`` and ``points``, and ``text``, one line for the
+    header.
+    """
     count: dict[str, int] = {}
     for d in districts:
         count[d["basis"]] = count.get(d["basis"], 0) + 1
@@ -624,14 +627,16 @@ def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dic
 
 
 def _edges(project: Project, index: Mapping[str, int]) -> dict[str, Any]:
-    """Shared boundaries between neighbouring districts, computed once (see
-    :func:`aleppo_map.analysis.front.shared_edges`): columns ``id`` (the row of
+    """List the shared boundaries of neighbouring districts, computed once.
+
+    See :func:`aleppo_map.analysis.front.shared_edges`. Columns ``id`` (the row of
     :func:`~aleppo_map.analysis.front.project_edges`; left out when it is 0, 1, 2, ...),
     ``a`` and ``b`` (indices of ``districts``) and ``g`` (the line's parts, each a flat list
     of integers: latitude and longitude in units of ``1/scale`` degree, each point as its
     step from the point before, across all parts of all edges in order, the first from 0;
     ``scale`` is ``10**settings.coord_decimals``, so the edges are rounded like the
-    polygons). The page draws, each day, the edges whose majority holders differ."""
+    polygons). The page draws, each day, the edges whose majority holders differ.
+    """
     scale = 10 ** int(project.settings.coord_decimals)
     out: dict[str, Any] = {"id": [], "a": [], "b": [], "g": [], "scale": scale}
     try:
