@@ -1,8 +1,9 @@
 /* map.js: the districts on the Leaflet map (fills, hatches, outlines, tooltips, keyboard
  * focus) and the optional street-map tiles.
  *
- * Adds to X: layers, patternFill(side, rest, share), makePattern(...), restyle(i, force),
- * restyleDay(prev, day), refreshTips(), tooltipContent(i), setTiles(on).
+ * Adds to X: layers, markers, patternFill(side, rest, share), makePattern(...), restyle(i,
+ * force), restyleDay(prev, day), refreshTips(), tipOpenFor(), tooltipContent(i),
+ * estimated(i), isMarker(i), setTiles(on).
  */
 function explorerMap(X) {
   const D = X.D;
@@ -127,11 +128,8 @@ function explorerMap(X) {
   };
   /** Bring open tooltips (hovered or focused district) up to the current day. */
   X.refreshTips = function () {
-    [now.hovered, now.focused].forEach((i) => {
-      if (i < 0) return;
-      const tt = X.layers[i].getTooltip();
-      if (tt && tt.isOpen()) tt.update();
-    });
+    const i = X.tipOpenFor();
+    if (i >= 0) tip.setContent(X.tooltipContent(i));
   };
 
   // ---------------------------------------------------------------- layers
@@ -160,28 +158,68 @@ function explorerMap(X) {
     // every district is reachable with Tab; Enter (or space) opens its history
     path.setAttribute("tabindex", "0");
     path.setAttribute("role", "button");
-    layer.bindTooltip(() => X.tooltipContent(i),
-      { sticky: true, direction: "top", className: "am-tip", opacity: 0.96 });
-    layer.on("mouseover", () => { now.hovered = i; X.restyle(i, true); });
-    layer.on("mouseout", () => { now.hovered = -1; X.restyle(i, true); });
-    layer.on("click", () => X.openHistory(i));
-    path.addEventListener("focus", () => {
-      now.focused = i;
-      X.restyle(i, true);
-      layer.openTooltip(d.pt);
-    });
-    path.addEventListener("blur", () => {
-      if (now.focused === i) now.focused = -1;
-      layer.closeTooltip();
-      X.restyle(i, true);
-    });
-    path.addEventListener("keydown", (ev) => {
-      if (ev.key !== "Enter" && ev.key !== " ") return;
-      ev.preventDefault();
-      ev.stopPropagation();
-      X.openHistory(i, true);
-    });
+    layer.amIndex = i;
     X.layers.push(layer);
+  });
+  // One tooltip and one set of listeners for every district (on the groups and the map's
+  // container), not one per district: a city of 10,000 districts loads as fast as a page
+  // that only draws them.
+  const tip = L.tooltip({ sticky: true, direction: "top", className: "am-tip", opacity: 0.96 });
+  let tipFor = -1;
+  function openTip(i, latlng) {
+    tipFor = i;
+    tip.setContent(X.tooltipContent(i));
+    tip.setLatLng(latlng);
+    if (!map.hasLayer(tip)) map.openTooltip(tip);
+  }
+  function closeTip(i) {
+    if (tipFor !== i) return;
+    tipFor = -1;
+    map.closeTooltip(tip);
+  }
+  X.tipOpenFor = () => (map.hasLayer(tip) ? tipFor : -1);
+  [group, markers].forEach((g) => {
+    g.on("mouseover", (e) => {
+      const i = e.layer.amIndex;
+      now.hovered = i;
+      X.restyle(i, true);
+      openTip(i, e.latlng);
+    });
+    g.on("mousemove", (e) => { if (tipFor === e.layer.amIndex) tip.setLatLng(e.latlng); });
+    g.on("mouseout", (e) => {
+      const i = e.layer.amIndex;
+      now.hovered = -1;
+      X.restyle(i, true);
+      if (now.focused !== i) closeTip(i);
+    });
+    g.on("click", (e) => X.openHistory(e.layer.amIndex));
+  });
+  function districtOf(target) {
+    const el = target && target.closest ? target.closest(".am-district") : null;
+    return el ? X.indexOf(el.getAttribute("data-district")) : undefined;
+  }
+  const box = map.getContainer();
+  box.addEventListener("focusin", (ev) => {
+    const i = districtOf(ev.target);
+    if (i === undefined) return;
+    now.focused = i;
+    X.restyle(i, true);
+    openTip(i, D.districts[i].pt);
+  });
+  box.addEventListener("focusout", (ev) => {
+    const i = districtOf(ev.target);
+    if (i === undefined) return;
+    if (now.focused === i) now.focused = -1;
+    closeTip(i);
+    X.restyle(i, true);
+  });
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" && ev.key !== " ") return;
+    const i = districtOf(ev.target);
+    if (i === undefined) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    X.openHistory(i, true);
   });
   X.markers = markers;
 
