@@ -9,9 +9,10 @@ ours
 floor
     The simplest page that carries the same geometry and change data: Leaflet inlined
     from the same package, every district's polygon (rounded the same way) and its state
-    segments (first day, colour) as JSON, and about 40 lines of script that draw the
-    polygons once and, on a new day, restyle the districts whose state changed. No panel,
-    legend, chart, history, hatching, front line, labels or search.
+    segments (first day, colour) and the control table's rows (each citation once) as
+    JSON, and about 40 lines of script that draw the polygons once and, on a new day,
+    restyle the districts whose state changed. No panel, legend, chart, history, hatching,
+    front line, labels, search, tooltips or keyboard access.
 
 Each page is opened from a file in headless Chromium (Playwright, ``/usr/bin/chromium``,
 every request other than ``file:`` and ``data:`` aborted), at 1280x800:
@@ -113,8 +114,19 @@ def write_floor(project: Any, dest: Path) -> Path:
         if i is not None:
             day[i].append(int(first))
             side[i].append(code[ctrl])
+    # the control table's rows, each citation once: the same change data the explorer carries
+    hist = project.timeline.history
+    cites: dict[tuple[str, int], int] = {}
+    rows = []
+    for r in hist.itertuples(index=False):
+        key = (str(r.source_id), int(r.line))
+        c = cites.setdefault(key, len(cites))
+        rows.append([str(r.change_id), r.date.isoformat(), index.get(r.district_id, -1),
+                     str(r.controller), str(r.extent), float(r.share), str(r.event), str(r.basis),
+                     str(r.confidence), c, str(r.note or "")])
     minx, miny, maxx, maxy = (float(v) for v in gdf.loc[ids].total_bounds)
     data = {
+        "rows": rows, "cites": [str(project.registry.citation(*k)) for k in cites],
         "g": [shapely.geometry.mapping(g) for g in geoms], "day": day, "side": side,
         "colours": [project.settings.colours[c] for c in CONTROLLERS],
         "ndays": len(project.timeline.dates),

@@ -281,12 +281,12 @@ def test_deep_link_and_arrow_key(open_page, real_page):
     assert page.locator("#am-date").inner_text() == "13 December 2016"
     page.keyboard.press("ArrowRight")
     assert page.evaluate("controlMap.getDate()") == "2016-12-14"
-    assert page.evaluate("location.hash") == "#2016-12-14"
+    page.wait_for_function("location.hash === '#2016-12-14'", timeout=3000)  # written after a pause
     assert page.locator("#am-slider").input_value() == str(
         page.evaluate("controlMap.dates.indexOf('2016-12-14')"))
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
-    assert page.evaluate("location.hash") == "#2016-12-12"
+    page.wait_for_function("location.hash === '#2016-12-12'", timeout=3000)  # written after a pause
     page.keyboard.press("Home")
     assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     page.keyboard.press("End")
@@ -412,7 +412,7 @@ def test_controls_play_and_change_jumps(open_page, hostile_page):
     # the slider drives the day
     page.locator("#am-slider").fill("5")
     assert page.evaluate("controlMap.getDate()") == "2016-11-20"
-    assert page.evaluate("location.hash") == "#2016-11-20"
+    page.wait_for_function("location.hash === '#2016-11-20'", timeout=3000)  # written after a pause
     with pytest.raises(Exception, match="expected a day from 2016-11-15"):
         page.evaluate("controlMap.setDate('2017-01-01')")
     assert page.evaluate("controlMap.stateOf('no-such-district')") is None

@@ -31,7 +31,7 @@ function explorerContext(X) {
     for (let n = 0; n < q.length; n += 2) {
       la += q[n];
       lo += q[n + 1];
-      out[n / 2] = [la / E.scale, lo / E.scale];
+      out[n / 2] = L.latLng(la / E.scale, lo / E.scale);
     }
     return out;
   }));
