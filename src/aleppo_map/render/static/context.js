@@ -67,6 +67,12 @@ function explorerContext(X) {
       frontDirty = true;
     }
   }
+  // the districts already drawn (with the first day's style) and the edges between them
+  for (let i = 0; i < X.ND; i++) {
+    const k = X.shownSegment(i);
+    if (k >= 0) holder[i] = X.holderOf(X.segment(i, k));
+  }
+  for (let k = 0; k < NE; k++) setEdge(k);
   // called by X.restyle whenever a district's drawn state changes
   X.onRestyle = function (i, st) {
     const h = X.holderOf(st);

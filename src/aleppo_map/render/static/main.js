@@ -12,6 +12,8 @@ function startExplorer(map, D) {
   // the view first, so that the districts are drawn once in it
   map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
   explorerState(X);
+  // the day of the link (checked and explained by X.hashDay below), to draw it first
+  X.firstDay = Math.max(0, D.dates.indexOf(decodeURIComponent(location.hash.replace(/^#/, ""))));
   explorerMap(X);
   explorerPanel(X);
   explorerControls(X);

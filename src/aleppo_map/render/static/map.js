@@ -59,6 +59,8 @@ function explorerMap(X) {
   /** Whether district i is drawn as a marker (a sub-area or a district without a polygon). */
   X.isMarker = (i) => D.districts[i].kind === "point" || D.districts[i].g.type === "Point";
   const shown = new Array(X.ND).fill(-1); // segment index currently drawn
+  /** Index of the segment district i is drawn with (-1 before it is drawn). */
+  X.shownSegment = (i) => shown[i];
   /** Restyle district i for the current day (only when its state changed, unless force). */
   X.restyle = function (i, force) {
     const k = X.segIndex(i, now.day);
@@ -134,6 +136,10 @@ function explorerMap(X) {
 
   // ---------------------------------------------------------------- layers
   X.layers = [];
+  // Each polygon gets the first day's style before it is added, so that it is drawn once
+  // (the SVG renderer, which holds the hatch patterns, is created first).
+  map.getRenderer(L.polygon([]));
+  const day0 = X.firstDay || 0;
   const group = L.featureGroup().addTo(map);
   const markers = L.featureGroup().addTo(map);
   D.districts.forEach((d, i) => {
@@ -149,9 +155,12 @@ function explorerMap(X) {
       layer.addTo(markers);
     } else {
       layer = L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: d.g });
+      shown[i] = X.segIndex(i, day0);
+      layer.setStyle(styleFor(i, X.segment(i, shown[i])));
       layer.addTo(group);
     }
     const path = layer.getElement();
+    if (shown[i] >= 0) path.setAttribute("aria-label", d.en + ": " + X.stateText(X.segment(i, shown[i])));
     path.setAttribute("data-district", d.id);
     if (d.basis) path.setAttribute("data-basis", d.basis);
     path.classList.add("am-district");

@@ -36,15 +36,28 @@ function explorerPanel(X) {
     document.body.classList.toggle("am-collapsed", on);
     $("am-details").setAttribute("aria-expanded", String(!on));
     $("am-details").textContent = on ? "details ▴" : "map ▾";
+    measure();
   }
   function expand() { if (narrow.matches) setCollapsed(false); }
   $("am-details").addEventListener("click", () =>
     setCollapsed(!document.body.classList.contains("am-collapsed")));
   // the map and panel make room for the header and the timeline bar, whatever their height
+  // Set as the elements' own top/bottom, and only when a height changed: a custom property
+  // set on the root would restyle every element of the page, 10,000 district paths included,
+  // each time the day's header changes height.
+  let measured = "";
   function measure() {
-    const root = document.documentElement.style;
-    root.setProperty("--bar-h", $("am-bar").offsetHeight + "px");
-    root.setProperty("--head-h", document.querySelector(".am-head").offsetHeight + "px");
+    const bar = $("am-bar").offsetHeight;
+    const head = document.querySelector(".am-head").offsetHeight;
+    const collapsed = document.body.classList.contains("am-collapsed");
+    const key = [bar, head, narrow.matches, collapsed].join("/");
+    if (key === measured) return;
+    measured = key;
+    const m = document.querySelector(".am-map").style;
+    m.bottom = bar + "px";
+    m.top = narrow.matches ? head + "px" : "";
+    $("am-side").style.bottom = narrow.matches && !collapsed ? bar + "px" : "";
+    $("am-tiles-note").style.bottom = bar + 22 + "px";
   }
   if (typeof ResizeObserver !== "undefined") {
     const ro = new ResizeObserver(measure);
