@@ -751,11 +751,11 @@ def test_cdn_page_runs_the_same_leaflet_and_starts_with_the_street_map(browser, 
 
 
 # ----------------------------------------------------------------------------- context
-def _front_parts(page) -> int:
-    """Number of line parts the page's front path draws (one ``M`` per part)."""
-    return page.evaluate("""() => {
-        const p = controlMap.map.getPane('am-front').querySelector('path.am-front');
-        return p ? (p.getAttribute('d').match(/M/g) || []).length : 0; }""")
+def _front_drawn(page) -> list[tuple[int, int]]:
+    """The front's drawn paths: (edge id, number of line parts, one ``M`` each)."""
+    return page.evaluate("""() => Array.from(
+        controlMap.map.getPane('am-front').querySelectorAll('path.am-front'),
+        p => [Number(p.dataset.edge), (p.getAttribute('d').match(/M/g) || []).length])""")
 
 
 def test_front_line_moves_with_the_slider_as_the_analysis_says(open_page, real_page, real_project):
@@ -771,13 +771,17 @@ def test_front_line_moves_with_the_slider_as_the_analysis_says(open_page, real_p
         ids = page.evaluate("controlMap.frontEdges()")
         assert sorted(ids) == sorted(expected.index.tolist()), day
         assert len(ids) > 5
-        # what is drawn: one part per line of each front edge, bold and haloed
-        parts = sum(len(getattr(g, "geoms", [g])) for g in expected.geometry)
-        assert _front_parts(page) == parts
-        line = page.locator("path.am-front")
+        # what is drawn: a path per front edge, with a part per line of the edge (a part
+        # wholly outside the view is clipped away), bold and haloed
+        drawn = _front_drawn(page)
+        assert sorted(e for e, _ in drawn) == sorted(ids)
+        parts = {k: len(getattr(g, "geoms", [g])) for k, g in expected.geometry.items()}
+        assert all(1 <= n <= parts[e] for e, n in drawn)
+        line = page.locator("path.am-front").first
         assert float(line.get_attribute("stroke-width")) >= 2.5
-        halo = page.locator("path.am-front-halo")
-        assert float(halo.get_attribute("stroke-width")) > float(line.get_attribute("stroke-width"))
+        halos = page.locator("path.am-front-halo")
+        assert halos.count() == len(ids)
+        assert float(halos.first.get_attribute("stroke-width")) > float(line.get_attribute("stroke-width"))
         seen[day] = set(ids)
     assert seen["2016-12-06"] != seen["2016-12-13"]
     # and back: the same front again

@@ -8,7 +8,7 @@
  * each day the front is the edges whose two districts have different majority holders
  * (the side holding more than half; an even split stays with the remainder, as in
  * analysis.areas.majority_holder in Python). Only the edges of districts whose state
- * changed are looked at again, and the front is drawn as one path (plus a halo).
+ * changed are looked at again, and each edge on the front is one path (plus a halo).
  *
  * D.districts[i].names: the district's spellings, normalised in Python by the
  * gazetteer's normalise(); the query is normalised here the same way, then both are
@@ -46,25 +46,43 @@ function explorerContext(X) {
   }
   const holder = new Int32Array(X.ND).fill(-1);
   const active = new Uint8Array(NE);
-  let nActive = 0;
-  let frontDirty = false;
-  map.createPane("am-front");
-  map.getPane("am-front").style.zIndex = 450;
-  map.getPane("am-front").style.pointerEvents = "none";
-  const frontOpts = { pane: "am-front", interactive: false, lineCap: "round", lineJoin: "round" };
-  const halo = L.polyline([], Object.assign({ color: "#ffffff", weight: 6.5, opacity: 0.85, className: "am-front-halo" }, frontOpts));
-  const line = L.polyline([], Object.assign({ color: "#111111", weight: 3, opacity: 1, className: "am-front" }, frontOpts));
-  if (NE) {
-    halo.addTo(map);
-    line.addTo(map);
+  // Each edge on the front is its own path (a halo in a pane below, the line above), added
+  // when it goes on and removed when it goes off: a day's change repaints only the edges that
+  // changed, where one path for the whole front made the browser repaint every district
+  // under its bounding box, often the whole city.
+  const pending = new Set();
+  ["am-front-halo", "am-front"].forEach((name, n) => {
+    const pane = map.createPane(name);
+    pane.style.zIndex = 449 + n;
+    pane.style.pointerEvents = "none";
+  });
+  const frontGroup = L.layerGroup().addTo(map);
+  const frontOf = new Map(); // edge -> [halo, line]
+  const frontOpts = { interactive: false, lineCap: "round", lineJoin: "round" };
+  function showEdge(k, on) {
+    let pair = frontOf.get(k);
+    if (!on) {
+      if (pair) pair.forEach((l) => frontGroup.removeLayer(l));
+      return;
+    }
+    if (!pair) {
+      pair = [
+        L.polyline(lines[k], Object.assign({ pane: "am-front-halo", color: "#ffffff", weight: 6.5, opacity: 0.85, className: "am-front-halo" }, frontOpts)),
+        L.polyline(lines[k], Object.assign({ pane: "am-front", color: "#111111", weight: 3, opacity: 1, className: "am-front" }, frontOpts)),
+      ];
+      frontOf.set(k, pair);
+    }
+    pair.forEach((l) => {
+      frontGroup.addLayer(l);
+      l.getElement().setAttribute("data-edge", String(edgeId[k]));
+    });
   }
   function setEdge(k) {
     const ha = holder[E.a[k]], hb = holder[E.b[k]];
     const on = ha >= 0 && hb >= 0 && ha !== hb ? 1 : 0;
     if (on !== active[k]) {
       active[k] = on;
-      nActive += on ? 1 : -1;
-      frontDirty = true;
+      if (pending.has(k)) pending.delete(k); else pending.add(k);
     }
   }
   // the districts already drawn (with the first day's style) and the edges between them
@@ -81,18 +99,10 @@ function explorerContext(X) {
     const list = edgesOf[i];
     for (let n = 0; n < list.length; n++) setEdge(list[n]);
   };
-  /** Redraw the front when an edge went on or off since the last call. */
+  /** Add and remove the edges that went on or off since the last call. */
   X.updateFront = function () {
-    if (!frontDirty || !NE) return;
-    frontDirty = false;
-    const parts = [];
-    for (let k = 0; k < NE; k++) {
-      if (active[k]) for (const p of lines[k]) parts.push(p);
-    }
-    halo.setLatLngs(parts);
-    line.setLatLngs(parts);
-    const path = line.getElement();
-    if (path) path.setAttribute("data-edges", String(nActive));
+    pending.forEach((k) => showEdge(k, active[k] === 1));
+    pending.clear();
   };
   /** Ids (rows of analysis.front.project_edges) of the edges on the front today. */
   X.frontIds = function () {

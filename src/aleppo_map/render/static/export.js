@@ -55,8 +55,8 @@ function explorerExport(X) {
     ctx.fillStyle = MAP_BG;
     ctx.fillRect(0, 0, w, h);
     // the districts, then the front line (its own pane, so its own SVG)
-    const front = map.getPane("am-front");
-    [[host, "path.am-district"], [front && front.querySelector("svg"), "path.am-front-halo, path.am-front"]]
+    const svgOf = (pane) => (map.getPane(pane) ? map.getPane(pane).querySelector("svg") : null);
+    [[host, "path.am-district"], [svgOf("am-front-halo"), "path"], [svgOf("am-front"), "path"]]
       .forEach(([svgEl, selector]) => { if (svgEl) drawPaths(ctx, box, svgEl, selector); });
     drawMarkersAndLabels(ctx, box);
     ctx.restore();
