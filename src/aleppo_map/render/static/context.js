@@ -24,19 +24,30 @@ function explorerContext(X) {
   const E = D.edges || { a: [], b: [], g: [], scale: 1 };
   const NE = E.a.length;
   const edgeId = E.id || E.a.map((_, k) => k);
-  // decode the lines once: [[lat, lon], ...] per part
-  let la = 0, lo = 0;
-  const lines = E.g.map((parts) => parts.map((q) => {
-    const out = new Array(q.length / 2);
-    for (let n = 0; n < q.length; n += 2) {
-      la += q[n];
-      lo += q[n + 1];
-      out[n / 2] = L.latLng(la / E.scale, lo / E.scale);
+  // Where each edge's first step starts from (the steps run on across edges); an edge's
+  // points are decoded to LatLngs only when it first goes on the front.
+  const startAt = new Float64Array(2 * NE);
+  {
+    let la = 0, lo = 0;
+    for (let k = 0; k < NE; k++) {
+      startAt[2 * k] = la;
+      startAt[2 * k + 1] = lo;
+      for (const q of E.g[k]) for (let n = 0; n < q.length; n += 2) { la += q[n]; lo += q[n + 1]; }
     }
-    return out;
-  }));
+  }
+  function decode(k) {
+    let la = startAt[2 * k], lo = startAt[2 * k + 1];
+    return E.g[k].map((q) => {
+      const out = new Array(q.length / 2);
+      for (let n = 0; n < q.length; n += 2) {
+        la += q[n];
+        lo += q[n + 1];
+        out[n / 2] = L.latLng(la / E.scale, lo / E.scale);
+      }
+      return out;
+    });
+  }
 
-  // ---------------------------------------------------------------- front line
   /** Majority holder of a state: the side holding more than half of the district. */
   X.holderOf = (st) => (st.rest < 0 || st.share > 0.5 ? st.side : st.rest);
   const edgesOf = Array.from({ length: X.ND }, () => []);
@@ -66,9 +77,10 @@ function explorerContext(X) {
       return;
     }
     if (!pair) {
+      const latlngs = decode(k);
       pair = [
-        L.polyline(lines[k], Object.assign({ pane: "am-front-halo", color: "#ffffff", weight: 6.5, opacity: 0.85, className: "am-front-halo" }, frontOpts)),
-        L.polyline(lines[k], Object.assign({ pane: "am-front", color: "#111111", weight: 3, opacity: 1, className: "am-front" }, frontOpts)),
+        L.polyline(latlngs, Object.assign({ pane: "am-front-halo", color: "#ffffff", weight: 6.5, opacity: 0.85, className: "am-front-halo" }, frontOpts)),
+        L.polyline(latlngs, Object.assign({ pane: "am-front", color: "#111111", weight: 3, opacity: 1, className: "am-front" }, frontOpts)),
       ];
       frontOf.set(k, pair);
     }
