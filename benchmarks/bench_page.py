@@ -73,8 +73,10 @@ html, body, #m {{ margin: 0; height: 100%; }}</style>
     while (k + 1 < days.length && days[k + 1] <= day) k++;
     return colours[D.side[i][k]];
   }}
-  const layers = D.g.map((g, i) => L.GeoJSON.geometryToLayer({{ type: "Feature", properties: {{}}, geometry: g }},
-    {{}}).setStyle({{ fillColor: at(i, 0), fillOpacity: 0.8, color: "#4a4a4a", weight: 0.8 }}).addTo(map));
+  const layers = D.g.map((g, i) => L.GeoJSON.geometryToLayer(
+    {{ type: "Feature", properties: {{}}, geometry: g }}, {{}})
+    .setStyle({{ fillColor: at(i, 0), fillOpacity: 0.8, color: "#4a4a4a", weight: 0.8 }})
+    .addTo(map));
   let now = 0;
   window.setDay = function (day) {{
     const lo = Math.min(now, day) + 1, hi = Math.max(now, day);

@@ -582,13 +582,17 @@ def _search_keys(project: Project, ids: Sequence[str], en: Sequence[Any]) -> lis
     else the layer's English name and the id; each key once.
     """
     gaz = getattr(project, "gazetteer", None)
-    known = set(gaz.ids) if gaz is not None else set()
+    frame = gaz.frame if gaz is not None else None
+    extra: dict[str, list[str]] = {}
+    if frame is not None:  # the columns once, not a .loc per district
+        ar = frame["name_ar"].fillna("").astype(str) if "name_ar" in frame.columns else None
+        for k, (did, name, aliases) in enumerate(zip(frame.index, frame["name_en"],
+                                                      frame["aliases"], strict=True)):
+            extra[str(did)] = [str(name), *aliases, *([ar.iloc[k]] if ar is not None else [])]
     out = []
     for k, did in enumerate(ids):
-        spellings = [str(en[k] or ""), did.replace("-", " ")]
-        if did in known:
-            spellings += gaz.aliases(did)
-        keys = [normalise(x) for x in spellings]
+        spellings = [str(en[k] or ""), did.replace("-", " "), *extra.get(did, [])]
+        keys = [normalise(x) for x in dict.fromkeys(x for x in spellings if x)]
         out.append(list(dict.fromkeys(x for x in keys if x)))
     return out
 
@@ -645,25 +649,28 @@ def _edges(project: Project, index: Mapping[str, int]) -> dict[str, Any]:
         return out
     if edges.empty:
         return out
-    lines = _round_geoms(edges.to_crs("EPSG:4326").geometry.to_numpy(),
-                         project.settings.coord_decimals)
-    last = np.zeros(2, dtype=np.int64)
-    for k, (a, b, line) in enumerate(zip(edges["a"], edges["b"], lines, strict=True)):
-        ia, ib = index.get(a), index.get(b)
-        if ia is None or ib is None or line.is_empty:
-            continue
-        out["id"].append(k)
-        out["a"].append(ia)
-        out["b"].append(ib)
-        parts = []
-        for part in getattr(line, "geoms", [line]):
-            if part.is_empty:
-                continue
-            ints = np.rint(np.asarray(part.coords)[:, ::-1] * scale).astype(np.int64)
-            steps = np.diff(ints, axis=0, prepend=last[None, :])
-            last = ints[-1]
-            parts.append([int(v) for v in steps.ravel()])
-        out["g"].append(parts)
+    ia = edges["a"].map(index)
+    ib = edges["b"].map(index)
+    geo = edges.to_crs("EPSG:4326").geometry.to_numpy()
+    keep = (ia.notna() & ib.notna()).to_numpy() & ~shapely.is_empty(geo)
+    rows = np.flatnonzero(keep)
+    # every point of every part of every kept edge, at once (no loop over edges in Python)
+    parts, part_edge = shapely.get_parts(geo[keep], return_index=True)
+    coords, point_part = shapely.get_coordinates(parts, return_index=True)
+    ints = np.rint(coords[:, ::-1] * scale).astype(np.int64)  # lat, lon
+    # the rounding can repeat a point: keep the first (as _round_geoms does for polygons)
+    same = np.zeros(len(ints), dtype=bool)
+    same[1:] = (ints[1:] == ints[:-1]).all(axis=1) & (point_part[1:] == point_part[:-1])
+    ints, point_part = ints[~same], point_part[~same]
+    steps = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    ends = np.cumsum(np.bincount(point_part, minlength=len(parts))) * 2
+    flat = [steps[b:e] for b, e in zip(np.r_[0, ends[:-1]], ends, strict=True)]
+    per_edge = np.cumsum(np.bincount(part_edge, minlength=len(rows)))
+    out["id"] = rows.tolist()
+    out["a"] = ia.to_numpy()[keep].astype(int).tolist()
+    out["b"] = ib.to_numpy()[keep].astype(int).tolist()
+    out["g"] = [[p for p in flat[b:e] if p] for b, e in zip(np.r_[0, per_edge[:-1]], per_edge,
+                                                             strict=True)]
     if out["id"] == list(range(len(out["id"]))):
         del out["id"]  # the page numbers them 0, 1, 2, ...
     return out

@@ -205,13 +205,17 @@ function explorerContext(X) {
       .replace(/kh/g, "h").replace(/gh/g, "g").replace(/dh/g, "d").replace(/th/g, "t")
       .replace(/q/g, "k").replace(/[aeiouy]+/g, "a").replace(/(.)\1+/g, "$1");
   };
-  const plain = D.districts.map((d) => d.names || [d.en]);
-  const keys = plain.map((list) => list.map((n) => X.fold(n)));
+  // folded on the first search, not while the page loads
+  let plain = null, keys = null;
   /** Districts matching a query, best first: the same normalised spelling, the same folded
    * spelling, a folded spelling starting with it, then containing it. */
   X.search = function (q) {
     const n = normalise(q);
     if (!n) return [];
+    if (!keys) {
+      plain = D.districts.map((d) => d.names || [d.en]);
+      keys = plain.map((list) => list.map((x) => X.fold(x)));
+    }
     const f = X.fold(n) || n;
     const rank = [];
     keys.forEach((list, i) => {
