@@ -8,7 +8,7 @@
  * each day the front is the edges whose two districts have different majority holders
  * (the side holding more than half; an even split stays with the remainder, as in
  * analysis.areas.majority_holder in Python). Only the edges of districts whose state
- * changed are looked at again, and each edge on the front is one path (plus a halo).
+ * changed are looked at again, and only the paths holding their edges are redrawn.
  *
  * D.districts[i].names: the district's spellings, normalised in Python by the
  * gazetteer's normalise(); the query is normalised here the same way, then both are
@@ -57,36 +57,45 @@ function explorerContext(X) {
   }
   const holder = new Int32Array(X.ND).fill(-1);
   const active = new Uint8Array(NE);
-  // Each edge on the front is its own path (a halo in a pane below, the line above), added
-  // when it goes on and removed when it goes off: a day's change repaints only the edges that
-  // changed, where one path for the whole front made the browser repaint every district
-  // under its bounding box, often the whole city.
-  const pending = new Set();
+  // The front is drawn in buckets of BUCKET consecutive edges (neighbours of neighbouring
+  // districts), one path per bucket (a halo in a pane below, the line above). A day's change
+  // redraws only the buckets it touches: one path for the whole front made the browser
+  // repaint every district under its bounding box, often the whole city, and one path per
+  // edge made long jumps add and remove thousands of elements.
+  const BUCKET = 32;
+  const dirty = new Set();
   ["am-front-halo", "am-front"].forEach((name, n) => {
     const pane = map.createPane(name);
     pane.style.zIndex = 449 + n;
     pane.style.pointerEvents = "none";
   });
   const frontGroup = L.layerGroup().addTo(map);
-  const frontOf = new Map(); // edge -> [halo, line]
+  const buckets = new Map(); // bucket -> [halo, line]
   const frontOpts = { interactive: false, lineCap: "round", lineJoin: "round" };
-  function showEdge(k, on) {
-    let pair = frontOf.get(k);
-    if (!on) {
+  function drawBucket(b) {
+    const ids = [], latlngs = [];
+    for (let k = b * BUCKET; k < Math.min(NE, (b + 1) * BUCKET); k++) {
+      if (!active[k]) continue;
+      ids.push(edgeId[k]);
+      for (const part of decode(k)) latlngs.push(part);
+    }
+    let pair = buckets.get(b);
+    if (!ids.length) {
       if (pair) pair.forEach((l) => frontGroup.removeLayer(l));
       return;
     }
     if (!pair) {
-      const latlngs = decode(k);
       pair = [
         L.polyline(latlngs, Object.assign({ pane: "am-front-halo", color: "#ffffff", weight: 6.5, opacity: 0.85, className: "am-front-halo" }, frontOpts)),
         L.polyline(latlngs, Object.assign({ pane: "am-front", color: "#111111", weight: 3, opacity: 1, className: "am-front" }, frontOpts)),
       ];
-      frontOf.set(k, pair);
+      buckets.set(b, pair);
+    } else {
+      pair.forEach((l) => l.setLatLngs(latlngs));
     }
     pair.forEach((l) => {
       frontGroup.addLayer(l);
-      l.getElement().setAttribute("data-edge", String(edgeId[k]));
+      l.getElement().setAttribute("data-edges", ids.join(" "));
     });
   }
   function setEdge(k) {
@@ -94,7 +103,7 @@ function explorerContext(X) {
     const on = ha >= 0 && hb >= 0 && ha !== hb ? 1 : 0;
     if (on !== active[k]) {
       active[k] = on;
-      if (pending.has(k)) pending.delete(k); else pending.add(k);
+      dirty.add((k / BUCKET) | 0);
     }
   }
   // the districts already drawn (with the first day's style) and the edges between them
@@ -111,10 +120,10 @@ function explorerContext(X) {
     const list = edgesOf[i];
     for (let n = 0; n < list.length; n++) setEdge(list[n]);
   };
-  /** Add and remove the edges that went on or off since the last call. */
+  /** Redraw the buckets whose edges went on or off since the last call. */
   X.updateFront = function () {
-    pending.forEach((k) => showEdge(k, active[k] === 1));
-    pending.clear();
+    dirty.forEach(drawBucket);
+    dirty.clear();
   };
   /** Ids (rows of analysis.front.project_edges) of the edges on the front today. */
   X.frontIds = function () {
