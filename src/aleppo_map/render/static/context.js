@@ -71,13 +71,16 @@ function explorerContext(X) {
   });
   const frontGroup = L.layerGroup().addTo(map);
   const buckets = new Map(); // bucket -> [halo, line]
+  const decoded = new Map(); // edge on the front -> its LatLngs (dropped when it goes off)
   const frontOpts = { interactive: false, lineCap: "round", lineJoin: "round" };
   function drawBucket(b) {
     const ids = [], latlngs = [];
     for (let k = b * BUCKET; k < Math.min(NE, (b + 1) * BUCKET); k++) {
       if (!active[k]) continue;
       ids.push(edgeId[k]);
-      for (const part of decode(k)) latlngs.push(part);
+      let ll = decoded.get(k);
+      if (!ll) decoded.set(k, (ll = decode(k)));
+      for (const part of ll) latlngs.push(part);
     }
     let pair = buckets.get(b);
     if (!ids.length) {
@@ -103,6 +106,7 @@ function explorerContext(X) {
     const on = ha >= 0 && hb >= 0 && ha !== hb ? 1 : 0;
     if (on !== active[k]) {
       active[k] = on;
+      if (!on) decoded.delete(k);
       dirty.add((k / BUCKET) | 0);
     }
   }
