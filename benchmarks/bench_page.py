@@ -13,6 +13,9 @@ floor
     JSON, and about 40 lines of script that draw the polygons once and, on a new day,
     restyle the districts whose state changed. No panel, legend, chart, history, hatching,
     front line, labels, search, tooltips or keyboard access.
+canvas
+    The floor with Leaflet's canvas renderer (``preferCanvas``): what switching the map
+    from SVG to canvas could give at best (printed, not in the ratios).
 
 Each page is opened from a file in headless Chromium (Playwright, ``/usr/bin/chromium``,
 every request other than ``file:`` and ``data:`` aborted), at 1280x800:
@@ -62,7 +65,7 @@ html, body, #m {{ margin: 0; height: 100%; }}</style>
 <script>
 (function () {{
   const D = JSON.parse(document.getElementById("d").textContent);
-  const map = L.map("m", {{ zoomSnap: 0.25 }});
+  const map = L.map("m", {{ zoomSnap: 0.25, preferCanvas: {canvas} }});
   map.fitBounds(D.bounds);
   const N = D.ndays, colours = D.colours;
   const changers = Array.from({{ length: N }}, () => []);
@@ -92,8 +95,11 @@ html, body, #m {{ margin: 0; height: 100%; }}</style>
 """
 
 
-def write_floor(project: Any, dest: Path) -> Path:
-    """Write the floor page of *project* (same geometry and change data, minimal script)."""
+def write_floor(project: Any, dest: Path, *, canvas: bool = False) -> Path:
+    """Write the floor page of *project* (same geometry and change data, minimal script).
+
+    With *canvas*, Leaflet draws the polygons on a canvas (``preferCanvas``) instead of SVG.
+    """
     import numpy as np
     import shapely
 
@@ -136,7 +142,7 @@ def write_floor(project: Any, dest: Path) -> Path:
     }
     assets = leaflet_assets(inline=True)
     text = FLOOR_TEMPLATE.format(
-        leaflet_css=assets["css"], leaflet_js=assets["js"],
+        leaflet_css=assets["css"], leaflet_js=assets["js"], canvas="true" if canvas else "false",
         data=json.dumps(data, separators=(",", ":")).replace("</", "<\\/"))
     dest.write_text(text, encoding="utf-8")
     return dest
@@ -220,20 +226,23 @@ def main() -> None:
 
         from playwright.sync_api import sync_playwright
 
-        rows: dict[str, list[dict[str, float]]] = {"ours": [], "floor": []}
+        canvas_path = write_floor(project, folder / "floor_canvas.html", canvas=True)
+        rows: dict[str, list[dict[str, float]]] = {"ours": [], "floor": [], "canvas": []}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--enable-precise-memory-info"])
             for _ in range(args.runs):
-                for name, path in (("floor", floor_path), ("ours", ours_path)):
+                for name, path in (("floor", floor_path), ("ours", ours_path),
+                                   ("canvas", canvas_path)):
                     rows[name].append(measure(browser, path, name == "ours", info["days"]))
             browser.close()
         res = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
                for name, rs in rows.items()}
         res["ours"]["build_s"] = build_ours
         res["floor"]["build_s"] = build_floor
+        res["canvas"]["build_s"] = build_floor
         print(f"{'page':>6} {'load ms':>9} {'step ms':>8} {'jump ms':>8} {'heap MB':>8} {'build s':>8}")
-        for name in ("ours", "floor"):
+        for name in ("ours", "floor", "canvas"):
             r = res[name]
             print(f"{name:>6} {r['load_ms']:>9.0f} {r['step_ms']:>8.1f} {r['jump_ms']:>8.1f} "
                   f"{r['heap_mb']:>8.1f} {r['build_s']:>8.2f}")
