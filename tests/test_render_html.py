@@ -96,7 +96,7 @@ def test_segments_follow_the_timeline(project):
     # rebel from day 0; 40% government (rest rebel) from day 1; fully government from day 4
     assert [(s["day"], s["side"], s["share"], s["rest"]) for s in bravo] == [
         (0, reb, 1, -1), (1, gov, 0.4, reb), (4, gov, 1, -1)]
-    rows = data["rows"]
+    rows = render_html.row_records(data)
     assert [rows[s["row"]]["id"] for s in bravo] == ["C0002", "C0006", "C0011"]
     # every day, the segment in force agrees with Timeline.state_on
     for k, day in enumerate(project.timeline.dates):
@@ -120,7 +120,7 @@ def test_sides_and_texts_come_from_the_battle(project, offline_html):
 
 def test_history_rows_carry_status_dispute_and_citation(project):
     data = render_html.page_data(project)
-    rows = {r["id"]: r for r in data["rows"]}
+    rows = {r["id"]: r for r in render_html.row_records(data)}
     assert rows["C0008"]["status"] == "repelled"
     assert rows["C0009"]["status"] == "applied"
     assert rows["C0009"]["disputed"] is True
@@ -169,7 +169,7 @@ def test_page_hands_the_data_over_unchanged(project, offline_html):
     """The payload survives rendering: no jinja second pass evaluates '{{ 7*7 }}'."""
     data = payload_of(offline_html)
     assert data == json.loads(json.dumps(render_html.page_data(project, figures=FIGURES)))
-    rows = {r["id"]: r for r in data["rows"]}
+    rows = {r["id"]: r for r in render_html.row_records(data)}
     assert rows["C0004"]["note"] == HOSTILE_NOTE
     names = {d["id"]: (d["en"], d["ar"]) for d in data["districts"]}
     assert names["hostile"] == (HOSTILE_NAME, HOSTILE_AR)
@@ -348,7 +348,7 @@ def test_real_hanano_is_government_from_26_november(real_data):
 
 def test_real_sheikh_saeed_history_has_the_1_december_recapture(real_data):
     i = [d["id"] for d in real_data["districts"]].index("sheikh-saeed")
-    rows = [r for r in real_data["rows"] if r["district"] == i and r["date"] == "2016-12-01"]
+    rows = [r for r in render_html.row_records(real_data) if r["district"] == i and r["date"] == "2016-12-01"]
     assert any(r["side"] == "rebel" and r["status"] == "applied" for r in rows)
     for r in rows:
         assert re.search(r"line \d+", real_data["cites"][r["cite"]])

@@ -412,6 +412,24 @@ ROW_KEYS: Mapping[str, str] = {
     "r": "rest", "ev": "event", "b": "basis", "cf": "confidence", "src": "source", "ln": "line",
     "ci": "cite", "st": "status", "dp": "disputed", "ag": "aggregate", "note": "note",
 }
+def row_records(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Turn the history columns of :func:`page_data` back into one dict per row.
+
+    Parameters
+    ----------
+    data : Mapping
+        The page data (or the payload decoded from a page).
+
+    Returns
+    -------
+    list of dict
+        Rows with the keys of :data:`ROW_KEYS`' values.
+    """
+    cols = data["rows"]
+    n = len(cols["id"])
+    return [{k: cols[k][i] for k in cols} for i in range(n)]
+
+
 #: Names the page gives the columns of a district's state segments (see :func:`_segments`).
 SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row")
 
@@ -459,7 +477,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         rounded to ``settings.coord_decimals``), ``states`` (per district, the columns
         ``day``, ``side`` (index of ``sides``), ``share``, ``rest`` (index, -1 when held
         whole) and ``row`` (history row, -1 when none) of each state it went through),
-        ``rows`` (the history; keys :data:`ROW_KEYS`, ``cite`` indexing ``cites``), ``cites`` (each
+        ``rows`` (the history, as columns named by :data:`ROW_KEYS`: a third of the bytes of
+        one object per row; ``cite`` indexes ``cites``; see :func:`row_records`), ``cites`` (each
         citation once), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
         ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
@@ -556,7 +575,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "fillOpacity": FILL_OPACITY,
         "districts": districts,
         "states": _named_segments(_segments(project, index, day_index, row_index)),
-        "rows": [{ROW_KEYS.get(k, k): v for k, v in r.items()} for r in rows],
+        "rows": {name: [r[k] for r in rows] for k, name in ROW_KEYS.items()},
         "cites": cites,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
         "reference": reference,
