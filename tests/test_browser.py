@@ -925,3 +925,14 @@ def test_page_says_which_boundaries_it_draws(open_page, real_page, csr_page, rea
     other = open_page(csr_page, viewport=viewport).page.locator("#am-bounds").inner_text()
     assert "your file aleppo_neighborhoods_csr.geojson" in other
     assert "CSR-derived" not in other
+
+
+def test_focused_district_is_named_with_its_state(open_page, real_page):
+    opened = open_page(real_page, "2016-11-26")
+    page = opened.page
+    path = page.locator('path.am-district[data-district="hanano"]')
+    path.focus()
+    assert path.get_attribute("aria-label") == "Hanano: Government and allies"
+    page.evaluate("controlMap.setDate('2016-11-15')")  # the name follows the day while focused
+    assert path.get_attribute("aria-label").startswith("Hanano: Rebels")
+    assert opened.console_errors == []

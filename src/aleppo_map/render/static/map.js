@@ -73,7 +73,9 @@ function explorerMap(X) {
     } else {
       X.layers[i].setStyle(styleFor(i, st));
     }
-    if (path) path.setAttribute("aria-label", D.districts[i].en + ": " + X.stateText(st));
+    // the accessible name says the state: set when the district has the focus (on focus
+    // below), not on 10,000 paths at every change of day
+    if (path && path === document.activeElement) path.setAttribute("aria-label", D.districts[i].en + ": " + X.stateText(st));
     if (X.onRestyle) X.onRestyle(i, st);
   };
   // a sub-area (or a district the boundary file lacks) is a small diamond in its holder's
@@ -160,9 +162,8 @@ function explorerMap(X) {
       layer.addTo(group);
     }
     const path = layer.getElement();
-    if (shown[i] >= 0) path.setAttribute("aria-label", d.en + ": " + X.stateText(X.segment(i, shown[i])));
     path.setAttribute("data-district", d.id);
-    if (d.basis) path.setAttribute("data-basis", d.basis);
+    if (d.basis === "estimated" || d.basis === "sub-area") path.setAttribute("data-basis", d.basis);
     path.classList.add("am-district");
     // every district is reachable with Tab; Enter (or space) opens its history
     path.setAttribute("tabindex", "0");
@@ -212,6 +213,8 @@ function explorerMap(X) {
     const i = districtOf(ev.target);
     if (i === undefined) return;
     now.focused = i;
+    ev.target.closest(".am-district").setAttribute("aria-label",
+      D.districts[i].en + ": " + X.stateText(X.stateAt(i, now.day)));
     X.restyle(i, true);
     openTip(i, D.districts[i].pt);
   });
