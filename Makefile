@@ -19,7 +19,7 @@ demo: venv
 	@echo "open $(OUT)/aleppo_control.html in a browser; frames are in $(OUT)/frames/"
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks && $(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest

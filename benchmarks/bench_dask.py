@@ -41,10 +41,8 @@ def main() -> None:
         first = project.timeline.dates[0]
         project = load_project(start=first, end=first + timedelta(days=args.days - 1))
     data = scene_data(project, size=(w, h), dpi=args.dpi)
-    rows = [("serial", 1, _time(data))]
-    rows.append(("processes", 2, _time(data, jobs=2)))
-    for n in (1, 2, 4):
-        rows.append(("dask local", n, _time(data, jobs=n, scheduler="local")))
+    rows = [("serial", 1, _time(data)), ("processes", 2, _time(data, jobs=2))]
+    rows.extend(("dask local", n, _time(data, jobs=n, scheduler="local")) for n in (1, 2, 4))
     serial = rows[0][2]
     print(f"{len(data.days)} frames, {w}x{h} px, {args.dpi} dpi")
     print(f"{'backend':<12} {'workers':>7} {'seconds':>8} {'speed-up':>8}")

@@ -13,10 +13,14 @@ html      ``load_project()`` and ``render.html.write_map``: the page of ``render
 
 (``aleppo-map state`` has no ``--start``/``--end``, so the commands run through the
 library with the city's settings rather than through the CLI.) Wall time is measured
-around the child process, imports included; memory is the child's peak resident set
-size (``ru_maxrss``). The last line printed gives, per command, the exponents of
-time and memory against the number of districts, fitted by least squares on log-log
-axes over the sizes run.
+around the child process, imports included (``wall s``), and inside it from loading
+to the written output (``work s``); ``cpu s`` is the child's user plus system CPU
+time, which other processes on a shared machine disturb less than wall time; memory is
+the child's peak resident set size (``ru_maxrss``). The last line printed gives, per
+command, the exponents of wall time, CPU time and memory against the number of
+districts, fitted by least squares on log-log axes over the sizes run. The fixed cost
+of starting Python and importing the libraries (about 0.5 s and 160 MB) flattens the
+exponents at small sizes; use sizes of 1,000 districts and more.
 
 Run: ``python benchmarks/bench_scale.py [--sizes 1000,3000,10000] [--days 365]
 [--commands state,stats,figures,html] [--src SRC]`` (``--src`` runs another checkout's
@@ -68,13 +72,14 @@ elif cmd == "html":
 else:
     raise SystemExit("unknown command " + cmd)
 work = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"work_s": work, "rss": rss}}))
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"work_s": work, "cpu_s": use.ru_utime + use.ru_stime,
+                  "rss": use.ru_maxrss * 1024}}))
 """
 
 
 def run_one(cmd: str, folder: Path, days: int, out: Path, src: Path) -> dict[str, float]:
-    """Run one command in a child process; return wall seconds, work seconds and peak RSS."""
+    """Run one command in a child process; return wall, work and CPU seconds and peak RSS."""
     # the embedded defaults (the district layer's path) follow $ALEPPO_MAP_DATA
     env = {**os.environ, "PYTHONPATH": str(src), "ALEPPO_MAP_DATA": str(folder / "data")}
     t0 = time.perf_counter()
@@ -86,7 +91,8 @@ def run_one(cmd: str, folder: Path, days: int, out: Path, src: Path) -> dict[str
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} failed on {folder}:\n{proc.stderr[-3000:]}")
     info = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"wall_s": wall, "work_s": float(info["work_s"]), "rss_mb": info["rss"] / 2**20,
+    return {"wall_s": wall, "work_s": float(info["work_s"]), "cpu_s": float(info["cpu_s"]),
+            "rss_mb": info["rss"] / 2**20,
             "out_mb": out.stat().st_size / 2**20}
 
 
@@ -113,7 +119,7 @@ def main() -> None:
 
     results: dict[str, list[dict[str, float]]] = {c: [] for c in commands}
     print(f"{'command':>8} {'districts':>9} {'days':>4} {'rows':>7} {'wall s':>8} "
-          f"{'work s':>8} {'peak MB':>8} {'out MB':>7}", flush=True)
+          f"{'work s':>8} {'cpu s':>8} {'peak MB':>8} {'out MB':>7}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
         root = args.keep or Path(tmp)
         for n in sizes:
@@ -125,7 +131,8 @@ def main() -> None:
                 r["n"] = n
                 results[cmd].append(r)
                 print(f"{cmd:>8} {n:>9} {args.days:>4} {info['rows']:>7} {r['wall_s']:>8.2f} "
-                      f"{r['work_s']:>8.2f} {r['rss_mb']:>8.0f} {r['out_mb']:>7.1f}", flush=True)
+                      f"{r['work_s']:>8.2f} {r['cpu_s']:>8.2f} {r['rss_mb']:>8.0f} "
+                      f"{r['out_mb']:>7.1f}", flush=True)
     if len(sizes) < 2:
         return
     parts = []
@@ -133,8 +140,9 @@ def main() -> None:
         rs = results[cmd]
         ns = [int(r["n"]) for r in rs]
         t = exponent(ns, [r["wall_s"] for r in rs])
+        c = exponent(ns, [r["cpu_s"] for r in rs])
         m = exponent(ns, [r["rss_mb"] for r in rs])
-        parts.append(f"{cmd}: time^{t:.2f} mem^{m:.2f}")
+        parts.append(f"{cmd}: time^{t:.2f} cpu^{c:.2f} mem^{m:.2f}")
     print("exponents vs districts (log-log fit over "
           + "/".join(str(n) for n in sizes) + "): " + "; ".join(parts))
 

@@ -29,7 +29,8 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map._errors import ValidationError
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
+from aleppo_map.battle import default_battle
+from aleppo_map.settings import DEFAULTS
 from aleppo_map.timeline import CHANGE_COLUMNS, validate_changes
 
 
@@ -42,7 +43,7 @@ def table(n: int, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
     frame = pd.DataFrame({
         "change_id": [f"C{i}" for i in range(n)], "date": days,
         "district_id": [ids[i % len(ids)] for i in range(n)],
-        "controller": rng.choice(list(CONTROLLERS), n), "extent": "full", "share": "",
+        "controller": rng.choice(list(default_battle().side_ids), n), "extent": "full", "share": "",
         "remainder": "", "event": "capture", "basis": "stated", "source_id": "s",
         "line": rng.integers(1, 500, n).astype(str), "confidence": "high", "aggregate": "",
         "note": "a note, with a comma",
@@ -77,7 +78,7 @@ def main() -> None:
             clean = best(lambda r=raw, i=ids, f=str(path): validate_changes(r, f, i, {"s": 1}))
             dirty_frame = raw.copy()
             rows = np.random.default_rng(1).choice(n, max(n // 100, 1), replace=False)
-            dirty_frame.loc[rows, "controller"] = CONTROLLERS[0][:-1] + "x"
+            dirty_frame.loc[rows, "controller"] = default_battle().side_ids[0][:-1] + "x"
             found: list[int] = []
 
             def dirty(d: pd.DataFrame = dirty_frame, i: list[str] = ids,

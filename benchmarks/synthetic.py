@@ -37,7 +37,7 @@ from aleppo_map.settings import DEFAULTS, Settings
 from aleppo_map.timeline import CHANGE_COLUMNS
 
 #: First day of every synthetic city: the offensive's first day, so that the
-#: "formerly rebel-held east" is defined (see ``aleppo_map.analysis.claims.EAST_BASELINE``).
+#: battle's reference area (the ground one side held on its first day) is defined.
 START: date = DEFAULTS.start
 #: Cell size in degrees (about 110 m north-south).
 CELL: float = 0.001
@@ -108,7 +108,7 @@ def write_city(folder: Path, n_districts: int, n_days: int) -> dict[str, int]:
     # --- gazetteer and boundaries
     area_km2 = (CELL * 111.32 * math.cos(math.radians(y0 + CELL * nrows / 2))) * (CELL * 110.57)
     features = []
-    with open(data / "gazetteer.csv", "w", newline="", encoding="utf-8") as fh:
+    with (data / "gazetteer.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["district_id", "name_en", "name_ar", "aliases", "lat", "lon", "area_km2",
                     "sector", "geom_basis"])
@@ -136,7 +136,7 @@ def write_city(folder: Path, n_districts: int, n_days: int) -> dict[str, int]:
     sdf_cols, gov_cols = max(1, cols // 10), max(1, cols // 20)
     span = n_days - 6  # captures from day 3 to day n_days - 4
     n_rows = 0
-    with open(data / "control_changes.csv", "w", newline="", encoding="utf-8") as fh:
+    with (data / "control_changes.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CHANGE_COLUMNS)
         day = [START + timedelta(days=k) for k in range(n_days)]
@@ -175,14 +175,14 @@ def write_city(folder: Path, n_districts: int, n_days: int) -> dict[str, int]:
                     "medium")
 
     # --- registry, aggregates, reported figures
-    with open(seeds / "sources.csv", "w", newline="", encoding="utf-8") as fh:
+    with (seeds / "sources.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["source_id", "file", "title", "publisher", "published", "kind", "sha256",
                     "rank"])
         for sid, title, publisher, rank in SOURCES:
             w.writerow([sid, f"{sid}.txt", title, publisher, "2017-01-01",
                         "encyclopedia" if sid == "synth-c" else "news", f"{rank:064x}", rank])
-    with open(data / "aggregates.csv", "w", newline="", encoding="utf-8") as fh:
+    with (data / "aggregates.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["aggregate", "phrases", "members", "note"])
         w.writerow(["synthetic-west", "western quarters", "|".join(ids[:3]), "unused by rows"])
@@ -190,21 +190,21 @@ def write_city(folder: Path, n_districts: int, n_days: int) -> dict[str, int]:
     late = (START + timedelta(days=n_days - 2)).isoformat()
     rebel_did = ids[cols - 1]  # east edge, first row: rebel until late
     figures = [
-        ["F01", mid, "", "", "east_share_government", "", "government", "50", "percent", "about"],
-        ["F02", mid, "", "", "east_share_rebel", "", "rebel", "45", "percent", "about"],
-        ["F03", mid, "", "", "rebel_area_km2", "", "rebel", f"{area_km2 * n_districts / 2:.1f}",
+        ["F01", mid, "", "", "reference_share", "", "government", "50", "percent", "about"],
+        ["F02", mid, "", "", "reference_share", "", "rebel", "45", "percent", "about"],
+        ["F03", mid, "", "", "side_area_km2", "", "rebel", f"{area_km2 * n_districts / 2:.1f}",
          "km2", "about"],
-        ["F04", mid, "", "", "government_gain_km2", "", "government",
+        ["F04", mid, "", "", "side_gain_km2", "", "government",
          f"{area_km2 * n_districts / 2:.1f}", "km2", ">"],
         ["F05", mid, late, "", "district_share", rebel_did, "rebel", "1", "fraction", "="],
-        ["F06", mid, "", "", "district_of_rebel_area", rebel_did, "rebel", "1", "percent", "<"],
-        ["F07", mid, "", "start-of-day", "east_count_share_government", "", "government",
+        ["F06", mid, "", "", "district_of_side_area", rebel_did, "rebel", "1", "percent", "<"],
+        ["F07", mid, "", "start-of-day", "reference_count_share", "", "government",
          "50", "percent", "about"],
-        ["F08", late, "", "", "rebel_district_count", "", "rebel", str(n_districts // 3),
+        ["F08", late, "", "", "side_district_count", "", "rebel", str(n_districts // 3),
          "count", "<="],
         ["F09", mid, "", "", "city_share", "", "government", "50", "percent", "about"],
     ]
-    with open(data / "reported_figures.csv", "w", newline="", encoding="utf-8") as fh:
+    with (data / "reported_figures.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["figure_id", "date", "date_latest", "as_of", "scope", "district_id", "side",
                     "value", "unit", "comparison", "source_id", "line", "quote_number",

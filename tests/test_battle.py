@@ -3,8 +3,7 @@
 The second battle (Veldora, aleppo_map.testing.other_battle) has three sides of other
 names and colours, other days, and its metric CRS is the UTM zone of its data (33N,
 not Aleppo's 37N). Statistics, states and figure checks must work for it, and say
-nothing of Aleppo. Frames and the HTML page come from render/, which is being rid of
-its Aleppo constants in another change: those tests are marked xfail (not strict).
+nothing of Aleppo, and so must its frames and its HTML page.
 """
 
 from __future__ import annotations
@@ -25,9 +24,6 @@ from aleppo_map.cli import main
 from aleppo_map.project import Project, load_project, validate_all
 
 ALEPPO = re.compile(r"aleppo|rebel|government|sdf|2016", re.IGNORECASE)
-RENDER_PENDING = pytest.mark.xfail(
-    reason="render/ still reads the embedded battle's sides and words (render owners' change)",
-    strict=False)
 
 
 def _no_aleppo(text: str) -> None:
@@ -138,7 +134,6 @@ def test_old_scope_names_point_to_the_new_ones(veldora):
         claims.figures_from_frame(frame, "f.csv", sides=veldora.battle.side_ids)
 
 
-@RENDER_PENDING
 def test_frames_of_the_second_battle_say_nothing_of_aleppo(veldora, tmp_path):
     from aleppo_map.render import frames, scene
 
@@ -148,11 +143,10 @@ def test_frames_of_the_second_battle_say_nothing_of_aleppo(veldora, tmp_path):
     assert len(written) == veldora.battle.n_days
 
 
-@RENDER_PENDING
 def test_html_of_the_second_battle_says_nothing_of_aleppo(veldora, tmp_path):
     from aleppo_map.render import html
 
-    page = html.write_map(veldora, tmp_path / "map.html", offline=True)
+    page = html.write_map(veldora, tmp_path / "map.html")
     text = Path(page).read_text(encoding="utf-8")
     assert "Veldora" in text
     _no_aleppo(text)
@@ -240,7 +234,6 @@ def test_new_fills_an_empty_folder(tmp_path):
     assert (folder / "battle.toml").is_file()
 
 
-@RENDER_PENDING
 def test_new_example_renders(example, tmp_path):
     out = tmp_path / "out"
     assert main(["render", "--battle", str(example), "--out", str(out), "--size", "400x300",

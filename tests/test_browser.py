@@ -247,6 +247,10 @@ def test_clicking_sheikh_saeed_shows_the_1_december_recapture(open_page, layer, 
     rebel = [t for t in texts if "Rebels" in t]
     assert rebel, texts
     assert any("Source: " in t and "line " in t for t in rebel), rebel
+    # a citation of the Wikipedia article links to the version read
+    links = panel.locator(".am-cite a")
+    assert links.count() >= 1
+    assert links.first.get_attribute("href").startswith("https://en.wikipedia.org/w/index.php")
     assert opened.console_errors == []
     assert opened.outside_requests == []
 
@@ -366,7 +370,7 @@ def test_partial_control_is_hatched(open_page, hostile_page):
     page = opened.page
     assert page.evaluate("controlMap.stateOf('bravo')") == {
         "controller": "government", "share": 0.4, "remainder": "rebel", "extent": "partial",
-        "since": "2016-11-16", "changeId": "C0006",
+        "since": "2016-11-16", "changeId": "C0006", "uncertain": False, "window": None,
     }
     fill = page.locator('path[data-district="bravo"]').get_attribute("fill")
     assert fill == "url(#am-hatch-government-rebel-4)"
@@ -935,4 +939,30 @@ def test_focused_district_is_named_with_its_state(open_page, real_page):
     assert path.get_attribute("aria-label") == "Hanano: Government and allies"
     page.evaluate("controlMap.setDate('2016-11-15')")  # the name follows the day while focused
     assert path.get_attribute("aria-label").startswith("Hanano: Rebels")
+    assert opened.console_errors == []
+
+
+def test_date_windows_are_drawn_apart(open_page, real_page):
+    """A district whose change the texts date only to a window (issue 12) is drawn as a
+    checkerboard of the two candidate sides, says so in its tooltip, history and the
+    legend, and is settled again after the window (tests/test_windows.py has the rest)."""
+    opened = open_page(real_page, "2016-12-08")
+    page = opened.page
+    st = page.evaluate("controlMap.stateOf('qarleq')")
+    assert st["uncertain"] is True
+    assert "between 5 and 13 December" in st["window"]
+    assert st["controller"] == "government"  # the fallback: the state by the row's date
+    fill = page.get_attribute('path[data-district="qarleq"]', "fill")
+    assert fill.startswith("url(#am-unc-rebel-government")
+    assert page.evaluate("controlMap.stateOf('citadel').uncertain") is False
+    assert not page.get_attribute('path[data-district="citadel"]', "fill").startswith(
+        "url(#am-unc")
+    page.evaluate("controlMap.openHistory('qarleq')")
+    body = page.inner_text("#am-history-body")
+    assert "Date window: changed hands between 5 and 13 December" in body
+    assert "Checkerboard: uncertain" in page.inner_text("#am-legend")
+    assert "uncertain (date windows)" in page.inner_text("#am-totals")
+    assert page.locator('#am-chart path[data-controller="uncertain"]').count() == 1
+    page.evaluate("controlMap.setDate('2016-12-13')")  # settled again
+    assert page.evaluate("controlMap.stateOf('qarleq').uncertain") is False
     assert opened.console_errors == []

@@ -16,7 +16,7 @@ from aleppo_map.cli import build_parser, main
 from aleppo_map.gazetteer import load_gazetteer
 
 COMMANDS = ["render", "frames", "animate", "contact-sheet", "stats", "state", "validate",
-            "resolve", "build-districts", "cite", "check-figures"]
+            "resolve", "build-districts", "cite", "sources", "check-figures"]
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -69,7 +69,7 @@ def test_state_table_format_is_human_readable():
         (["state", "--date", "2016-13-01"], "expected an ISO date YYYY-MM-DD, got '2016-13-01'"),
         (["state", "--date", "2017-01-05"], "expected a day from 2016-11-15 to 2016-12-22"),
         (["state", "--date", "2016-11-20", "--changes", "no/such/file.csv"], "no/such/file.csv"),
-        (["resolve", "Hannano"], "closest: hanano"),
+        (["resolve", "Hanamo"], "closest: hanano"),
         (["render", "--size", "12xfoo"], "expected WIDTHxHEIGHT"),
     ],
 )

@@ -233,7 +233,7 @@ def test_disagreements_are_kept_and_the_rule_picks_one(project, district, day, w
 
 
 def test_the_13_december_victory_claim_loses_to_the_pocket(project, aggregates):
-    for did in aggregates.loc["whole-city-claim", "members"]:
+    for did in aggregates.loc["queiq-pocket", "members"]:
         hist = project.timeline.district_history(did)
         claim = hist[(hist["source_id"] == "battle-ends") & (hist["controller"] == "government")]
         assert len(claim) == 1, did

@@ -203,7 +203,7 @@ def test_readme_python_example_runs_as_a_doctest(repo_root):
 
     text = (repo_root / "README.md").read_text(encoding="utf-8")
     section = text.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    block = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
     assert len([ln for ln in block.splitlines() if ln.startswith(">>> ")]) >= 5
     test = doctest.DocTestParser().get_doctest(block, {}, "README Python", "README.md", 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)

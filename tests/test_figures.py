@@ -260,11 +260,12 @@ def test_html_items_carry_day_text_and_verdict(tmp_path):
 
 # ----------------------------------------------------------------------------- validation
 def test_every_problem_is_listed_at_once(tmp_path):
-    bad = FIGURES.splitlines()[0] + "\n" + "\n".join([
+    rows = [
         "F1,2016-13-01,,noon,east_share,,army,60,percent,≈,nope,0,,,",
         "F02,2016-11-22,2016-11-01,,district_share,,government,150,percent,=,s,3,x,,",
         "F02,2016-11-22,,,district_share,alfa,government,0.5,km2,=,s,3,x,,",
-    ]) + "\n"
+    ]
+    bad = FIGURES.splitlines()[0] + "\n" + "\n".join(rows) + "\n"
     with pytest.raises(ValidationError) as info:
         _figures(bad, tmp_path)
     text = str(info.value)
@@ -277,8 +278,8 @@ def test_every_problem_is_listed_at_once(tmp_path):
         "row 2, column 'date_latest'", "row 2, column 'district_id': expected a district id",
         "row 2, column 'value'",
         "row 3, column 'figure_id': expected a unique id, got 'F02', already used on row 2",
-        "row 3, column 'district_id': expected a district id of the gazetteer, got 'alfa' "
-        "(did you mean 'a'?)",
+        ("row 3, column 'district_id': expected a district id of the gazetteer, got 'alfa' "
+         "(did you mean 'a'?)"),
         "row 3, column 'unit': expected percent or fraction for scope 'district_share'",
     ]:
         assert expected in text

@@ -32,8 +32,8 @@ def _pixels(payload: bytes) -> np.ndarray:
 
 def _same_images(a: dict[int, bytes], b: dict[int, bytes]) -> None:
     assert sorted(a) == sorted(b)
-    for i in a:
-        diff = np.abs(_pixels(a[i]) - _pixels(b[i]))
+    for i, image in a.items():
+        diff = np.abs(_pixels(image) - _pixels(b[i]))
         assert diff.max() <= 2, f"day {i}: images differ by up to {diff.max()}"
 
 

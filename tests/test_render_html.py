@@ -13,8 +13,9 @@ import pytest
 from coloraide import Color
 
 from aleppo_map._errors import AleppoMapError
+from aleppo_map.battle import default_battle
 from aleppo_map.render import html as render_html
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
+from aleppo_map.settings import DEFAULTS
 from html_fixtures import (
     FIGURES,
     HOSTILE_AR,
@@ -83,7 +84,8 @@ def online_html(project) -> str:
 def _segments(data: dict, i: int) -> list[dict]:
     """District *i*'s state segments as records, from the page's named columns."""
     cols = data["states"][i]
-    assert sorted(cols) == ["day", "rest", "row", "share", "side"]
+    assert sorted(cols) == sorted(render_html.SEGMENT_KEYS)
+    assert {"day", "rest", "row", "share", "side", "since", "unc"} <= set(cols)
     return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
 
 
@@ -144,7 +146,7 @@ def test_totals_of_the_formerly_rebel_held_east(project):
     assert east["km2"] == pytest.approx(areas[["alpha", "bravo", "hostile"]].sum(), abs=0.01)
     assert east["km2"] == pytest.approx(3.0, rel=0.02)
     share = east["share"]
-    assert sorted(share) == sorted(CONTROLLERS)
+    assert sorted(share) == sorted(default_battle().side_ids)
     assert share["rebel"][0] == pytest.approx(1.0)
     # 18 Nov: alpha and hostile government, bravo 40% government
     assert share["government"][3] == pytest.approx((1 + 1 + 0.4) / 3, abs=5e-3)

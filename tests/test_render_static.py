@@ -293,8 +293,8 @@ def test_failed_run_leaves_previous_folder_untouched(project, tmp_path, monkeypa
 def test_attribution_names_a_user_boundary_file_and_csr_licence():
     p = small_project(source="/data/aleppo_neighborhoods_csr.geojson")
     line = render_text.attribution(p)
-    assert "Boundaries: aleppo_neighborhoods_csr.geojson (Columbia Center for Spatial " \
-           "Research, MIT licence)" in line
+    assert ("Boundaries: aleppo_neighborhoods_csr.geojson (Columbia Center for Spatial "
+            "Research, MIT licence)") in line
     assert "Testpedia" in line
     assert "Test News" in line
 
@@ -460,8 +460,8 @@ def test_frames_on_a_user_boundary_file_name_it_and_draw_missing_districts(csr_p
                                         quiet=True)
     assert len(files) == 2
     with Image.open(files[0]) as img:
-        assert "aleppo_neighborhoods_csr.geojson (Columbia Center for Spatial Research, " \
-               "MIT licence)" in img.info["Source"]
+        assert ("aleppo_neighborhoods_csr.geojson (Columbia Center for Spatial Research, "
+                "MIT licence)") in img.info["Source"]
     data = render_scene.scene_data(project, size=(400, 300), dpi=50)
     assert len(data.ids) == len(project.timeline.district_ids)  # none dropped
     assert int(data.is_point.sum()) == len(project.layer.missing)

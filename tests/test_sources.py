@@ -16,6 +16,7 @@ from aleppo_map._errors import AleppoMapError, InputFileError, ValidationError
 from aleppo_map.project import load_project
 from aleppo_map.settings import DEFAULTS
 from aleppo_map.sources import (
+    OPTIONAL_REGISTRY_COLUMNS,
     REGISTRY_COLUMNS,
     check_against_seeds,
     cite,
@@ -50,7 +51,7 @@ def _squash(text: str) -> str:
 def test_registry_lists_the_four_texts_with_their_checksums(seeds_dir):
     reg = load_registry()
     assert reg.ids == IDS
-    assert list(reg.frame.columns) == list(REGISTRY_COLUMNS[1:])
+    assert list(reg.frame.columns) == list(REGISTRY_COLUMNS[1:] + OPTIONAL_REGISTRY_COLUMNS)
     for sid in reg.ids:
         path = reg.text_path(sid, seeds_dir)
         assert path.is_file()

@@ -327,11 +327,11 @@ def _dates(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
         outside = ~bad & filled & ((parsed < pd.Timestamp(first))
                                    | (parsed > pd.Timestamp(last)))
         chk.bad(col.name, outside, col.expected(ctx),
-                hint=lambda v: "the battle's days are set in its manifest (battle.toml)")
+                hint=lambda _: "the battle's days are set in its manifest (battle.toml)")
     return parsed.dt.date.astype(object).where(parsed.notna(), None)
 
 
-def _lists(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
+def _lists(chk: Checked, col: Column, text: pd.Series, _filled: pd.Series,
            ctx: Context) -> pd.Series:
     items = text.astype(object).map(
         lambda v: [p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()])
@@ -373,7 +373,7 @@ def _check_column(chk: Checked, col: Column, text: pd.Series, ctx: Context) -> p
     return checker(chk, col, text, ~empty, ctx)
 
 
-def _check_unique(chk: Checked, col: Column, values: pd.Series) -> None:
+def _check_unique(chk: Checked, col: Column) -> None:
     key = chk.text[col.name].str.lower() if col.kind == "sha256" else chk.text[col.name]
     usable = chk.ok[col.name] & (key != "")
     dup = usable & key.where(usable).duplicated(keep="first")
@@ -437,7 +437,7 @@ def check_table(
             continue
         chk.frame[col.name] = _check_column(chk, col, text, ctx)
         if col.unique:
-            _check_unique(chk, col, chk.frame[col.name])
+            _check_unique(chk, col)
     return chk
 
 
@@ -607,11 +607,9 @@ def check_manifest(data: Mapping[str, Any], origin: str) -> list[Problem]:
     """
     problems: list[Problem] = []
     sections = MANIFEST
-    for key in data:
-        if key not in sections:
-            problems.append(Problem(origin, key, "a section of the manifest ("
-                                    + ", ".join(sections) + ")", "an unknown section",
-                                    hint=did_you_mean(key, sections, cutoff=70)))
+    problems.extend(Problem(origin, key, "a section of the manifest (" + ", ".join(sections) + ")",
+                            "an unknown section", hint=did_you_mean(key, sections, cutoff=70))
+                    for key in data if key not in sections)
     for name, spec in sections.items():
         if name not in data:
             if name in _MANIFEST_REQUIRED:

@@ -141,6 +141,7 @@ class Project:
         end: str | date | None = None,
         changes_path: Path | str = "control table",
         name_field: str | None = None,
+        registry_path: Path | None = None,
     ) -> Project:
         """Validate tables held in memory and build the project, as :func:`load_project` does.
 
@@ -167,6 +168,8 @@ class Project:
             Name of the control table in messages.
         name_field : str, optional
             Attribute of *layer_gdf* holding district names (guessed when omitted).
+        registry_path : pathlib.Path, optional
+            Name of the registry in messages (default the battle's ``sources.csv``).
 
         Returns
         -------
@@ -192,7 +195,8 @@ class Project:
         settings = replace(settings, start=first, end=last)
         gaz = Gazetteer.from_frame(gazetteer_df, source=str(settings.gazetteer_path))
         settings = replace(settings, metric_crs=_metric_crs(b, gaz))
-        registry = registry_from_frame(_strings(registry_df), settings.registry_path)
+        registry = registry_from_frame(_strings(registry_df),
+                                       registry_path or settings.registry_path)
         aggregates = (aggregates_from_frame(_strings(aggregates_df), str(settings.aggregates_path))
                       if aggregates_df is not None else None)
         path = Path(changes_path)
@@ -215,7 +219,8 @@ class Project:
             figures = figures_from_frame(
                 figures_df, str(settings.figures_path), source_ids=registry.ids,
                 district_ids=gaz.ids, suggest=gaz.suggest, sides=b.side_ids)
-        layer = _layer_from(layer_gdf, gaz, ids, name_field) if layer_gdf is not None else None
+        layer = (_layer_from(layer_gdf, gaz, ids, name_field, settings) if layer_gdf is not None
+                 else None)
         return cls(settings, gaz, registry, table, path, timeline, layer, opening, aggregates,
                    figures)
 
@@ -244,7 +249,7 @@ def _opening(table: pd.DataFrame, ids: list[str], timeline: Timeline, battle: Ba
 
 
 def _layer_from(layer_gdf: gpd.GeoDataFrame, gaz: Gazetteer, ids: list[str],
-                name_field: str | None) -> DistrictLayer:
+                name_field: str | None, settings: Settings) -> DistrictLayer:
     """Build a district layer from a GeoDataFrame: already joined, or checked as a boundary file."""
     from aleppo_map.geometry.layer import DistrictLayer, load_districts
 
@@ -255,7 +260,8 @@ def _layer_from(layer_gdf: gpd.GeoDataFrame, gaz: Gazetteer, ids: list[str],
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "districts.gpkg"
         layer_gdf.to_file(path, driver="GPKG")
-        layer = load_districts(path, gaz, name_field=name_field, required_ids=ids)
+        layer = load_districts(path, gaz, name_field=name_field, required_ids=ids,
+                               settings=settings)
     return replace(layer, source="in memory",
                    warnings=[w.replace(str(path), "layer") for w in layer.warnings])
 
@@ -297,6 +303,7 @@ def load_project(
     districts: Path | None = None,
     name_field: str | None = None,
     assume_crs: str | None = None,
+    registry: Path | None = None,
     start: str | date | None = None,
     end: str | date | None = None,
     with_layer: bool = True,
@@ -317,6 +324,10 @@ def load_project(
         Attribute of *districts* holding district names (guessed when omitted).
     assume_crs : str, optional
         CRS to assume when *districts* declares none.
+    registry : pathlib.Path, optional
+        Source registry (``sources.csv``); default the battle's. A registry with texts
+        of one's own (:func:`aleppo_map.sources.add.add_source`) lets the control table
+        cite them.
     start, end : str or datetime.date, optional
         First and last day (default the battle's).
     with_layer : bool
@@ -340,7 +351,8 @@ def load_project(
     settings = _settings_for(battle, settings)
     gazetteer_df = _read(settings.gazetteer_path, "gazetteer",
                          required=("district_id", "name_en", "aliases"))
-    registry_df = _read(settings.registry_path, "source registry", required=REGISTRY_COLUMNS)
+    registry_path = Path(registry) if registry is not None else settings.registry_path
+    registry_df = _read(registry_path, "source registry", required=REGISTRY_COLUMNS)
     aggregates_path = settings.aggregates_path
     aggregates_df = (_read(aggregates_path, "aggregate table", required=AGGREGATE_COLUMNS[:3])
                      if aggregates_path.is_file() else None)
@@ -348,7 +360,7 @@ def load_project(
     raw = _read(changes_path, "control table")  # columns: checked by the schema
     project = Project.from_tables(
         settings, gazetteer_df, raw, registry_df, aggregates_df,
-        start=start, end=end, changes_path=changes_path,
+        start=start, end=end, changes_path=changes_path, registry_path=registry_path,
     )
     if with_layer:
         from aleppo_map.geometry.layer import load_districts
@@ -356,7 +368,8 @@ def load_project(
         if districts is None and settings.districts_path != DEFAULTS.districts_path:
             districts = settings.districts_path  # another battle's own layer
         layer = load_districts(districts, project.gazetteer, name_field=name_field,
-                               assume_crs=assume_crs, required_ids=project.timeline.district_ids)
+                               assume_crs=assume_crs, required_ids=project.timeline.district_ids,
+                               settings=project.settings)
         project = replace(project, layer=layer)
     return project
 
@@ -378,6 +391,7 @@ def validate_all(
     name_field: str | None = None,
     assume_crs: str | None = None,
     seeds: Path | None = None,
+    registry: Path | None = None,
     settings: Settings | None = None,
 ) -> list[Problem]:
     """Check every input and return every problem found (empty when all is well).
@@ -392,6 +406,8 @@ def validate_all(
         As for :func:`load_project`.
     seeds : pathlib.Path, optional
         Folder of the source texts; when given, every citation is checked against them.
+    registry : pathlib.Path, optional
+        Source registry; default the battle's.
     settings : Settings, optional
         Base settings.
 
@@ -411,7 +427,8 @@ def validate_all(
     except AleppoMapError as exc:
         return _problems_of(exc, str(battle))
     try:
-        project = load_project(changes=changes, with_layer=False, settings=settings)
+        project = load_project(changes=changes, registry=registry, with_layer=False,
+                               settings=settings)
     except AleppoMapError as exc:
         problems.extend(_problems_of(exc, str(changes or settings.changes_path)))
         project = None
@@ -420,7 +437,8 @@ def validate_all(
             districts = settings.districts_path
         try:
             load_districts(districts, project.gazetteer, name_field=name_field,
-                           assume_crs=assume_crs, required_ids=project.timeline.district_ids)
+                           assume_crs=assume_crs, required_ids=project.timeline.district_ids,
+                           settings=project.settings)
         except AleppoMapError as exc:
             problems.extend(_problems_of(exc, str(districts or settings.districts_path)))
         if settings.figures_path.is_file():

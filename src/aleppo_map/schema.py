@@ -18,7 +18,7 @@ Examples
 >>> t.column("extent").choices
 ('full', 'partial')
 >>> [c.name for c in t.columns if not c.required]
-['change_id', 'remainder', 'aggregate', 'note']
+['change_id', 'remainder', 'aggregate', 'note', 'date_earliest', 'date_latest']
 >>> t.column("controller").expected(Context(sides=("red", "blue")))
 'one of red, blue'
 >>> print(markdown_table("aggregates", Context()).splitlines()[2])
@@ -370,6 +370,7 @@ UNITS: Final[tuple[str, ...]] = ("percent", "fraction", "km2", "count")
 _ROW_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _SLUG = r"[a-z0-9][a-z0-9-]*"
 _SLUG_TEXT = "a lowercase slug such as 'old-town'"
+_URL = r"https?://[^\s<>\"']+"
 
 # --------------------------------------------------------------------------- tables
 CONTROL_CHANGES: Final = Table(
@@ -381,7 +382,7 @@ CONTROL_CHANGES: Final = Table(
                pattern=_ROW_ID,
                pattern_text="a non-empty id of letters, digits, '-', '_' or '.'"),
         Column("date", "date", "the day the change took effect, resolved from the text "
-               "(\"the next day\", weekdays of news reports, \"as of\")", within_battle=True),
+               '("the next day", weekdays of news reports, "as of")', within_battle=True),
         Column("district_id", "id", "a gazetteer id"),
         Column("controller", "enum", "the side that holds the district (or the share); for a "
                "`repelled` row, the side that attacked", choices_from="sides"),
@@ -392,7 +393,7 @@ CONTROL_CHANGES: Final = Table(
                "district before the row", required=False, nonempty=False, choices_from="sides"),
         Column("event", "enum", "`baseline` (the state on the first day), `capture`, `advance` "
                "(partial gain), `recapture`, `repelled` (recorded, changes nothing), `state` "
-               "(\"as of\" statement)", choices=EVENTS),
+               '("as of" statement)', choices=EVENTS),
         Column("basis", "enum", "`stated` (the line says it of this district), `inferred` (from "
                "an aggregate statement or a later line; the reasoning is in `note`), "
                "`background` (general knowledge of the front line, never above medium "
@@ -406,6 +407,12 @@ CONTROL_CHANGES: Final = Table(
                nonempty=False),
         Column("note", "text", "our own words: reasoning, date resolution, disagreements",
                required=False, nonempty=False),
+        Column("date_earliest", "date", "when the texts do not settle the day of the change: "
+               "the first day it may have happened (empty = `date`); on or before `date`",
+               required=False, nonempty=False, within_battle=True),
+        Column("date_latest", "date", "when the texts do not settle the day of the change: "
+               "the last day by which it had happened (empty = `date`); on or after `date`",
+               required=False, nonempty=False, within_battle=True),
     ),
 )
 
@@ -505,6 +512,20 @@ SOURCES: Final = Table(
         Column("sha256", "sha256", "SHA-256 of the text file, so that line numbers hold"),
         Column("rank", "int", "rank for the same-day rule, 1 first", minimum=1, unique=True,
                unique_text="a rank no other source has"),
+        Column("url", "text", "canonical address of the source", required=False,
+               nonempty=False, pattern=_URL, pattern_text="an http(s) URL"),
+        Column("revision", "text", "the version read (a revision date or id)", required=False,
+               nonempty=False),
+        Column("revision_url", "text", "a link that shows the version read", required=False,
+               nonempty=False, pattern=_URL, pattern_text="an http(s) URL"),
+        Column("accessed", "date", "the day the text was read", required=False,
+               nonempty=False),
+        Column("archive_url", "text", "address of an archived copy", required=False,
+               nonempty=False, pattern=_URL, pattern_text="an http(s) URL"),
+        Column("lines", "int", "the text's line count", required=False, nonempty=False,
+               minimum=1),
+        Column("note", "text", "how the facts of the row were established (say why when the "
+               "publisher is `publisher not stated`)", required=False, nonempty=False),
     ),
 )
 
@@ -636,7 +657,7 @@ def markdown_table(name: str, ctx: Context | None = None) -> str:
     return "\n".join(lines)
 
 
-_MARKER = re.compile(r"<!-- schema:(?P<name>[a-z_]+) -->\n(?P<body>.*?)<!-- /schema -->", re.S)
+_MARKER = re.compile(r"<!-- schema:(?P<name>[a-z_]+) -->\n(?P<body>.*?)<!-- /schema -->", re.DOTALL)
 
 
 def generated_sections(text: str, ctx: Context | None = None) -> dict[str, tuple[str, str]]:
@@ -708,7 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args or [*TABLES, *MANIFEST]
     for name in names:
         t = table(name)
-        print(f"<!-- schema:{t.name} -->\n{markdown_table(t.name)}\n<!-- /schema -->\n")
+        sys.stdout.write(f"<!-- schema:{t.name} -->\n{markdown_table(t.name)}\n<!-- /schema -->\n\n")
     return 0
 
 

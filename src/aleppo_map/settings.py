@@ -27,19 +27,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from aleppo_map.battle import Battle, default_battle
-from aleppo_map.schema import BASES as BASES
-from aleppo_map.schema import CONFIDENCES as CONFIDENCES
-from aleppo_map.schema import EVENTS as EVENTS
-from aleppo_map.schema import EXTENTS as EXTENTS
+from aleppo_map.schema import BASES, CONFIDENCES, EVENTS, EXTENTS
 
-#: Side ids of the default battle, in legend order (read from its manifest, not written here).
-#: Code that handles any battle takes the sides from ``project.battle`` instead.
-CONTROLLERS: Final[tuple[str, ...]] = default_battle().side_ids
+__all__ = ["BASES", "CONFIDENCES", "DEFAULTS", "EVENTS", "EXTENTS", "Settings"]
+
 # The vocabularies of the control table (EXTENTS, EVENTS, BASES, CONFIDENCES) are defined
 # once, in the schema, and re-exported here.
-
-#: Legend labels of the default battle's sides.
-LABELS: Final = default_battle().labels
 
 
 @dataclass(frozen=True)

@@ -62,11 +62,8 @@ def _names(project: Project, ids: list[str]) -> tuple[list[str], list[str]]:
             en.append(str(gdf.at[did, "name_en"]))
             raw = gdf.at[did, "name_ar"] if "name_ar" in gdf else ""
             ar.append(raw if isinstance(raw, str) else "")
-        elif project.gazetteer is not None:
-            en.append(project.gazetteer.name_en(did))
-            ar.append("")
         else:
-            en.append(did)
+            en.append(project.gazetteer.name_en(did))
             ar.append("")
     return en, ar
 
@@ -139,7 +136,10 @@ def state_on(project: Project, day: date | str) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         Indexed by ``district_id`` in EPSG:4326, columns :data:`STATE_COLUMNS`, then
         ``share_<side>`` for every side of the battle, ``geom_basis`` (where the
-        layer says its shape comes from, when it says so), then ``geometry`` (a point
+        layer says its shape comes from, when it says so), ``uncertain``,
+        ``window_start`` and ``window_end`` (the district is inside a date window
+        that day: the texts do not settle whether its change had happened; ISO days,
+        ``""`` when settled), then ``geometry`` (a point
         for a district the boundary file lacks). ``since`` is a :class:`datetime.date`.
 
     Raises
@@ -169,6 +169,13 @@ def state_on(project: Project, day: date | str) -> gpd.GeoDataFrame:
     if "geom_basis" in project.layer.gdf:  # csr, estimated, sub-area, file, missing
         gdf.insert(len(gdf.columns) - 1, "geom_basis",
                    project.layer.gdf["geom_basis"].reindex(ids).astype(str).to_numpy())
+    if "uncertain" in st.columns:  # date windows (see aleppo_map.timeline)
+        by = st.set_index("district_id").reindex(ids)
+        at = len(gdf.columns) - 1
+        gdf.insert(at, "uncertain", by["uncertain"].fillna(False).astype(bool).to_numpy())
+        for k, col in enumerate(("window_start", "window_end"), start=1):
+            gdf.insert(at + k, col, [v.isoformat() if isinstance(v, date) else ""
+                                     for v in by[col]])
     return gdf.to_crs("EPSG:4326")
 
 

@@ -385,7 +385,8 @@ def small_project(rows: str | None = None, source: str = "embedded",
 
 
 def _with_source(project: Project, source: str) -> Project:
-    assert project.layer is not None
+    if project.layer is None:  # pragma: no cover - every caller passes a layer
+        raise ValueError("expected a project with a district layer, got none")
     return replace(project, layer=replace(project.layer, source=source))
 
 
@@ -485,7 +486,8 @@ def synthetic_project(n_districts: int, n_days: int, n_changes: int,
         day = first + timedelta(days=int(rng.integers(1, n_days)))
         rows.append([f"X{k}", day.isoformat(), ids[int(rng.integers(n_districts))], roles["A"],
                      "full", "", "", "capture", "stated", "s1", str(k + 2), "high", "", ""])
-    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    # rows without the optional date-window columns (date_earliest, date_latest)
+    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:len(rows[0])]))
     return Project.from_tables(b, gazetteer_frame(layer), raw,
                                registry_frame({"s1": "Synthetic source"}), layer_gdf=layer,
                                changes_path="synthetic.csv")
@@ -529,11 +531,9 @@ def frontline_project(n: int = 10_000, seed: int = 7, battle: Battle | None = No
     gx, gy = np.meshgrid(np.arange(side + 1) * cell + x0, np.arange(side + 1) * cell + y0)
     gx = gx + rng.uniform(-0.3, 0.3, gx.shape) * cell
     gy = gy + rng.uniform(-0.3, 0.3, gy.shape) * cell
-    rings = []
-    for j in range(side):
-        for i in range(side):
-            rings.append([(gx[j, i], gy[j, i]), (gx[j, i + 1], gy[j, i + 1]),
-                          (gx[j + 1, i + 1], gy[j + 1, i + 1]), (gx[j + 1, i], gy[j + 1, i])])
+    rings = [[(gx[j, i], gy[j, i]), (gx[j, i + 1], gy[j, i + 1]),
+              (gx[j + 1, i + 1], gy[j + 1, i + 1]), (gx[j + 1, i], gy[j + 1, i])]
+             for j in range(side) for i in range(side)]
     ids = [f"s{k:05d}" for k in range(side * side)]
     metric = gpd.GeoSeries(polygons(np.array(rings)), crs=metric_crs)
     layer = gpd.GeoDataFrame(
@@ -569,7 +569,8 @@ def frontline_project(n: int = 10_000, seed: int = 7, battle: Battle | None = No
                 else:
                     add(day, j * side + front, roles["A"], "partial", "0.5", roles["B"],
                         "advance")
-    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    # rows without the optional date-window columns (date_earliest, date_latest)
+    raw = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:len(rows[0])]))
     project = Project.from_tables(
         b, gazetteer_frame(layer), raw, registry_frame({"synthetic": "Synthetic benchmark table"}),
         layer_gdf=layer, changes_path="synthetic")

@@ -16,6 +16,16 @@ Rules
   source (narratives run forward in time), (5) the later row of the file. The
   others stay in the district's history with status ``superseded``.
 * A district with no state on the first day is a validation error.
+* A row may give a date window, ``date_earliest`` to ``date_latest``: the texts say
+  only that the change happened on some day of it (``date``, the day the text gives,
+  lies inside). On the days ``d`` with ``date_earliest <= d < date_latest`` the
+  district is *uncertain* (states are end-of-day, so from ``date_latest`` on the
+  change has surely happened): the intervals and states flag it (``uncertain``) and
+  keep both candidate states (``before_*``, ``after_*``); ``controller`` and the other
+  state columns still follow ``date``. A window never starts before the district's
+  previous change (or the end of that change's own window) and ends at its next
+  change: a later row settles it. A window on a row that changes nothing, or that
+  loses the same-day rule, is ignored.
 
 Examples
 --------
@@ -41,7 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -52,7 +62,6 @@ from aleppo_map._errors import Problem, ValidationError
 from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.battle import default_battle
 from aleppo_map.schema import BASES, CONFIDENCES, CONTROL_CHANGES
-from aleppo_map.settings import CONTROLLERS
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Battle
@@ -61,9 +70,13 @@ if TYPE_CHECKING:
 CHANGE_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.names
 #: Columns that may be absent from a user's table (they default to empty).
 OPTIONAL_COLUMNS: tuple[str, ...] = CONTROL_CHANGES.optional
+#: Sides of the embedded battle, in legend order: the default for callers that pass no battle.
+_DEFAULT_SIDES: tuple[str, ...] = default_battle().side_ids
 #: Contested side of the embedded battle: the default for callers that pass no battle.
 _DEFAULT_CONTESTED: str | None = next(
     (s.id for s in default_battle().sides if s.contested), None)
+#: The two columns of a date window (see :func:`validate_changes`).
+WINDOW_COLUMNS: tuple[str, ...] = ("date_earliest", "date_latest")
 
 
 def validate_changes(
@@ -84,6 +97,12 @@ def validate_changes(
     columns, missing columns, types, allowed values, unique ids, dates within the
     battle's days), then the rules that span columns or tables are checked; every
     problem is reported at once.
+
+    A row may give a *window* for its change, ``date_earliest`` and ``date_latest``
+    (both optional; an empty bound is the row's ``date``): the change happened on
+    some day of ``[date_earliest, date_latest]``, and ``date`` is the day the text
+    gives, so it must lie in the window. Each bound, when given, must be an ISO date
+    within the battle's days, and ``date_earliest <= date <= date_latest``.
 
     Parameters
     ----------
@@ -114,7 +133,10 @@ def validate_changes(
     pandas.DataFrame
         Typed copy: ``date`` as :class:`datetime.date`, ``share`` as float (1.0 when
         full), ``line`` as int, ``remainder`` and ``aggregate`` as ``str`` or ``""``,
-        plus ``row`` (1-based data row), ``order`` (file position) and ``source_rank``.
+        ``date_earliest`` and ``date_latest`` as :class:`datetime.date` (the row's
+        ``date`` where empty: a row without a window has ``date_earliest ==
+        date_latest == date``), plus ``row`` (1-based data row), ``order`` (file
+        position) and ``source_rank``.
 
     Raises
     ------
@@ -122,7 +144,7 @@ def validate_changes(
         Listing every problem found.
     """
     if battle is None and sides is None:
-        sides = CONTROLLERS
+        sides = _DEFAULT_SIDES
     chk = check_table(frame, CONTROL_CHANGES, file, battle=battle, sides=sides, days=days)
     if chk.missing:
         chk.raise_if_any(CHANGE_COLUMNS)
@@ -154,7 +176,19 @@ def validate_changes(
     chk.bad("basis", ok("basis", "aggregate") & (out["aggregate"] != "")
             & (out["basis"] == "stated"),
             "'inferred' or 'background' for a row that applies an aggregate")
+    # a date window must hold the date the text gives (column-wise)
+    day_ts = pd.to_datetime(out["date"], errors="coerce")
+    for col, later, expected in (("date_earliest", True, "a day on or before the row's date"),
+                                 ("date_latest", False, "a day on or after the row's date")):
+        bound = pd.to_datetime(out[col], errors="coerce")
+        outside = (bound > day_ts) if later else (bound < day_ts)
+        chk.bad(col, ok("date", col) & bound.notna() & day_ts.notna() & outside, expected,
+                hint=lambda _v: "the date the text gives must lie in the window")
     chk.raise_if_any(CHANGE_COLUMNS)
+    # an empty bound is the row's date: a row without a window has earliest == latest == date
+    day = out["date"]
+    for col in WINDOW_COLUMNS:
+        out[col] = [d if b is None else b for b, d in zip(out[col], day, strict=True)]
     out["share"] = out["share"].where(partial, 1.0)
     out["line"] = out["line"].astype(int)
     out["row"] = np.arange(1, len(out) + 1)
@@ -236,18 +270,30 @@ def _next_state(prev: State | None, row: Mapping[str, object], contested: str | 
     return State(controller, share, remainder)
 
 
+#: Columns that describe a window of uncertainty, on intervals and states: ``uncertain``
+#: (bool), ``window_start`` and ``window_end`` (the window's first and last day, the
+#: row's ``date_earliest`` and ``date_latest``; ``None`` when settled),
+#: ``window_change_id`` (the row whose date is open; ``""`` when settled) and the two
+#: candidate states, ``before_*`` (the state before that row) and ``after_*`` (the state
+#: it sets); ``""`` / NaN when settled.
+UNCERTAIN_COLUMNS: tuple[str, ...] = (
+    "uncertain", "window_start", "window_end", "window_change_id",
+    "before_controller", "before_share", "before_remainder",
+    "after_controller", "after_share", "after_remainder",
+)
 #: Columns of :attr:`Timeline.intervals`.
 INTERVAL_COLUMNS: tuple[str, ...] = (
     "district_id", "first", "stop", "controller", "share", "remainder", "extent", "since",
-    "change_id",
+    "change_id", *UNCERTAIN_COLUMNS,
 )
 #: Columns of :attr:`Timeline.states`, after ``date``.
 STATE_COLUMNS: tuple[str, ...] = (
     "district_id", "controller", "share", "remainder", "extent", "since", "change_id",
+    *UNCERTAIN_COLUMNS,
 )
 
 
-def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = CONTROLLERS) -> dict[str, np.ndarray]:
+def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = _DEFAULT_SIDES) -> dict[str, np.ndarray]:
     """Share of each district held by each side, for rows of states or intervals.
 
     Parameters
@@ -272,6 +318,81 @@ def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = CONTROLLERS) -> d
 
 
 @dataclass(frozen=True)
+class _Step:
+    """One change of a district's state: the day it takes effect, and its window."""
+
+    day: date
+    state: State
+    change_id: str
+    earliest: date
+    latest: date
+
+
+_SETTLED: tuple[object, ...] = (False, None, None, "", "", float("nan"), "", "",
+                                float("nan"), "")
+
+
+def _district_intervals(did: str, seq: Sequence[_Step], start: date,
+                        n_days: int) -> list[tuple[object, ...]]:
+    """Cut one district's states into intervals, settled or inside a window.
+
+    The change of step *j* is uncertain on the days ``d`` with ``earliest <= d <
+    latest``, clipped so that it starts no earlier than the step before it (or the end
+    of that step's own window) and ends no later than the step after it: a later row
+    settles an earlier window. Each state interval thus splits into at most three
+    pieces: the end of its own window (head), settled days, and the start of the next
+    step's window (tail).
+    """
+    n = len(seq)
+    eff = [(st.day - start).days for st in seq]
+    if all(st.earliest >= st.latest for st in seq):  # no window: one interval per state
+        k = 0
+        while k + 1 < n and eff[k + 1] <= 0:
+            k += 1
+        return [(did, max(eff[j], 0), min(eff[j + 1] if j + 1 < n else n_days, n_days),
+                 st.state.controller, st.state.share, st.state.remainder or "",
+                 st.state.extent, max(st.day, start), st.change_id, *_SETTLED)
+                for j, st in ((j, seq[j]) for j in range(k, n))]
+    seg: list[tuple[int, int] | None] = [None] * (n + 1)
+    prev_end = -(10**9)
+    for j in range(1, n):
+        lo = max((seq[j].earliest - start).days, eff[j - 1], prev_end, 0)
+        hi = min((seq[j].latest - start).days, eff[j + 1] if j + 1 < n else n_days, n_days)
+        if lo < hi:
+            seg[j] = (lo, hi)
+            prev_end = hi
+    # the state in force on the first day: the last one dated on or before it
+    k = 0
+    while k + 1 < n and eff[k + 1] <= 0:
+        k += 1
+    out: list[tuple[object, ...]] = []
+    for j in range(k, n):
+        step = seq[j]
+        a = max(eff[j], 0)
+        b = min(eff[j + 1] if j + 1 < n else n_days, n_days)
+        head = seg[j]
+        tail = seg[j + 1] if j + 1 < n else None
+        head_end = max(a, min(head[1], b)) if head is not None else a
+        tail_start = max(head_end, tail[0]) if tail is not None else b
+        base = (did, step.state.controller, step.state.share, step.state.remainder or "",
+                step.state.extent, max(step.day, start), step.change_id)
+        pieces = [(a, head_end, j), (head_end, tail_start, None), (tail_start, b, j + 1)]
+        for first, stop, w in pieces:
+            if first >= stop:
+                continue
+            extra = _SETTLED if w is None else _window(seq[w - 1].state, seq[w])
+            out.append((base[0], first, stop, *base[1:], *extra))
+    return out
+
+
+def _window(before: State, step: _Step) -> tuple[object, ...]:
+    after = step.state
+    return (True, step.earliest, step.latest, step.change_id,
+            before.controller, before.share, before.remainder or "",
+            after.controller, after.share, after.remainder or "")
+
+
+@dataclass(frozen=True)
 class Timeline:
     """Daily state of every district, and every row's fate.
 
@@ -292,11 +413,18 @@ class Timeline:
         first day of the state and of the day after its last), ``controller``,
         ``share``, ``remainder`` (``""`` when full), ``extent``, ``since`` (first
         day of the state, not before the first day) and ``change_id`` (the row
-        that set it). Two successive intervals of a district differ in state.
+        that set it), then the columns of :data:`UNCERTAIN_COLUMNS`. Two successive
+        intervals of a district differ in state or in certainty. Inside a window
+        (``uncertain``), ``controller`` and the other state columns still give the
+        state by the row's ``date`` (the date the text gives), as a fallback for
+        readers that draw no pattern; ``before_*`` and ``after_*`` are the two states
+        the district may be in.
     history : pandas.DataFrame
         Every row of the change table with ``status``: ``applied``, ``superseded``
-        (lost the same-day rule), ``repelled`` or ``after-end``; and ``disputed``
-        (another source reported a different state for the same district and day).
+        (lost the same-day rule), ``repelled`` or ``after-end``; ``disputed``
+        (another source reported a different state for the same district and day);
+        and ``window``, the history line of a row dated to a window (see
+        :func:`window_text`; ``""`` when the row is dated exactly).
     sides : tuple of str
         The battle's side ids, in legend order (the columns of :meth:`fractions`).
     """
@@ -305,7 +433,7 @@ class Timeline:
     district_ids: list[str]
     intervals: pd.DataFrame
     history: pd.DataFrame
-    sides: tuple[str, ...] = CONTROLLERS
+    sides: tuple[str, ...] = _DEFAULT_SIDES
 
     def _day(self, day: date | str) -> date:
         d = date.fromisoformat(day) if isinstance(day, str) else day
@@ -339,7 +467,9 @@ class Timeline:
         -------
         pandas.DataFrame
             Columns ``controller``, ``share``, ``remainder``, ``extent``, ``since``,
-            ``change_id``, in gazetteer order.
+            ``change_id`` and those of :data:`UNCERTAIN_COLUMNS` (``uncertain`` is
+            true on the days of a window, when the texts do not settle whether the
+            change has happened yet), in gazetteer order.
         """
         sub = self._in_force(day)
         return sub[list(STATE_COLUMNS)].set_index("district_id")
@@ -367,7 +497,8 @@ class Timeline:
         """Long table, one row per (date, district), sorted by date then district order.
 
         Columns ``date``, ``district_id``, ``controller``, ``share``, ``remainder``
-        (``""`` when full), ``extent``, ``since`` and ``change_id``. Built from
+        (``""`` when full), ``extent``, ``since``, ``change_id`` and those of
+        :data:`UNCERTAIN_COLUMNS`. Built from
         :attr:`intervals` on first use: its size is districts times days, so the
         package's own commands never ask for it.
         """
@@ -379,7 +510,7 @@ class Timeline:
         # day of each (interval, day) pair: first + offset within the interval
         offset = np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span)
         day = first[which] + offset
-        pos = pd.Index(self.district_ids).get_indexer(iv["district_id"])[which]
+        pos = pd.Index(self.district_ids).get_indexer(pd.Index(iv["district_id"]))[which]
         order = np.lexsort((pos, day))
         which, day = which[order], day[order]
         out = {"date": np.asarray(self.dates, dtype=object)[day]}
@@ -404,7 +535,7 @@ class Timeline:
 
     @cached_property
     def change_days(self) -> list[date]:
-        """Days (after the first) on which at least one district's state differs from the day before."""
+        """Days (after the first) on which some district's state or certainty differs from the day before."""
         starts = np.unique(self.intervals["first"].to_numpy(dtype=np.int64))
         return [self.dates[int(k)] for k in starts if k > 0]
 
@@ -431,7 +562,7 @@ def build_timeline(
     end: date,
     *,
     file: str = "control table",
-    sides: Sequence[str] = CONTROLLERS,
+    sides: Sequence[str] = _DEFAULT_SIDES,
     contested: str | None = _DEFAULT_CONTESTED,
 ) -> Timeline:
     """Compute the state of every district, as intervals of unchanged state.
@@ -490,53 +621,102 @@ def build_timeline(
     hist.loc[claims.index, "disputed"] = (n_sig > 1) & (n_src > 1)
 
     problems: list[Problem] = []
-    per_district: dict[str, list[tuple[date, State, str]]] = {d: [] for d in district_ids}
+    per_district: dict[str, list[_Step]] = {d: [] for d in district_ids}
     applied = hist[hist["status"] == "applied"]
     cols = ["district_id", "date", "controller", "extent", "share", "remainder", "row",
-            "change_id"]
+            "change_id", "date_earliest", "date_latest"]
+    for col in cols[-2:]:
+        if col not in applied.columns:  # a table typed by hand, without windows
+            applied = applied.assign(**{col: applied["date"]})
     prev_by: dict[str, State] = {}
     # rows are sorted by district then date: one pass, no per-group conversion
-    for values in zip(*(applied[c].to_numpy() for c in cols), strict=True):
-        rec = dict(zip(cols, values, strict=True))
-        did = rec["district_id"]
+    for values in zip(*(applied[c].tolist() for c in cols), strict=True):
+        did, day, controller, extent, cid = values[0], values[1], values[2], values[3], values[7]
         seq = per_district.get(did)
         if seq is None:
             continue
         prev = prev_by.get(did)
-        new = _next_state(prev, rec, contested)
+        # a full row's state does not depend on the one before
+        new = (State(str(controller)) if extent == "full"
+               else _next_state(prev, dict(zip(cols, values, strict=True)), contested))
         if new != prev:
-            seq.append((rec["date"], new, rec["change_id"]))
+            seq.append(_Step(day, new, cid, _as_day(values[8]) or day, _as_day(values[9]) or day))
         prev_by[did] = new
     for did in district_ids:
         seq = per_district[did]
-        if not seq or seq[0][0] > start:
+        if not seq or seq[0].day > start:
             problems.append(
                 Problem(
                     file, "district_id",
                     f"a row dated on or before {start} giving the opening state of every district",
                     f"no state for {did!r} on {start}"
-                    + (f" (its first row is dated {seq[0][0]})" if seq else " (no row at all)"),
+                    + (f" (its first row is dated {seq[0].day})" if seq else " (no row at all)"),
                 )
             )
     if problems:
         raise ValidationError(problems)
 
-    records = []
+    records: list[tuple[object, ...]] = []
     for did in district_ids:
-        seq = per_district[did]
-        # the state in force on the first day: the last one dated on or before it
-        k = 0
-        while k + 1 < len(seq) and seq[k + 1][0] <= start:
-            k += 1
-        for j in range(k, len(seq)):
-            eff, st, cid = seq[j]
-            first = max((eff - start).days, 0)
-            stop = (seq[j + 1][0] - start).days if j + 1 < len(seq) else n_days
-            records.append((did, first, min(stop, n_days), st.controller, st.share,
-                            st.remainder or "", st.extent, max(eff, start), cid))
+        records.extend(_district_intervals(did, per_district[did], start, n_days))
     intervals = pd.DataFrame(records, columns=list(INTERVAL_COLUMNS))
     history = hist.drop(columns=list(prio.columns)).sort_values(
         ["date", "district_id", "order"], ignore_index=True
     )
+    history["window"] = ""
+    if "date_earliest" in history.columns and "date_latest" in history.columns:
+        open_ = (history["date_earliest"] < history["date_latest"]).to_numpy(dtype=bool)
+        texts = [window_text({str(k): v for k, v in r.items()})
+                 for r in history[open_].to_dict("records")]
+        history.loc[history.index[open_], "window"] = texts
     return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
                     history=history, sides=tuple(sides))
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _as_day(value: object) -> date | None:
+    if isinstance(value, datetime):  # pandas timestamps too
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, date):
+        return value
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return date.fromisoformat(text.strip()) if text.strip() else None
+
+
+def window_text(row: Mapping[str, object]) -> str:
+    """Say in one line when a change happened, for a row with a date window.
+
+    Parameters
+    ----------
+    row : Mapping
+        A row of the control table, of :attr:`Timeline.history` or of the
+        states (``date_earliest`` and ``date_latest``, or ``window_start`` and
+        ``window_end``, as dates or ISO text; ``extent`` optional).
+
+    Returns
+    -------
+    str
+        ``""`` when the row is dated exactly, else for example ``'changed hands
+        between 4 and 7 December; the texts do not say when'``.
+
+    Examples
+    --------
+    >>> window_text({"date_earliest": "2031-12-04", "date_latest": "2031-12-07"})
+    'changed hands between 4 and 7 December; the texts do not say when'
+    >>> window_text({"window_start": date(2016, 11, 29), "window_end": date(2016, 12, 2),
+    ...              "extent": "partial"})
+    'was split between 29 November and 2 December; the texts do not say when'
+    >>> window_text({"date_earliest": "2031-12-04", "date_latest": "2031-12-04"})
+    ''
+    """
+    lo = _as_day(row.get("date_earliest", row.get("window_start")))
+    hi = _as_day(row.get("date_latest", row.get("window_end")))
+    if lo is None or hi is None or lo >= hi:
+        return ""
+    first = f"{lo.day}" if (lo.month, lo.year) == (hi.month, hi.year) else (
+        f"{lo.day} {_MONTHS[lo.month - 1]}" + (f" {lo.year}" if lo.year != hi.year else ""))
+    verb = "was split" if row.get("extent") == "partial" else "changed hands"
+    return f"{verb} between {first} and {hi.day} {_MONTHS[hi.month - 1]}; the texts do not say when"

@@ -9,28 +9,17 @@ the short name ``east`` (``east_km2``, ``east_<side>_pct``) for compatibility.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-
-from aleppo_map.battle import default_battle
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Reference
     from aleppo_map.geometry.layer import DistrictLayer
     from aleppo_map.project import Project
-
-
-def _default_excluded() -> tuple[str, ...]:
-    ref = default_battle().reference
-    return tuple(ref.exclude_sectors) if ref is not None else ()
-
-
-#: Sectors the embedded battle leaves out of its reference area (transitional: code
-#: takes them from ``project.battle.reference.exclude_sectors``).
-EAST_EXCLUDED_SECTORS: Final[tuple[str, ...]] = _default_excluded()
 
 
 def state_table(project: Project, day: str | date) -> pd.DataFrame:
@@ -48,7 +37,10 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
     pandas.DataFrame
         One row per district: ``district_id``, ``name_en``, ``controller``,
         ``extent``, ``share``, ``remainder``, ``since``, ``change_id``, ``basis``,
-        ``confidence``, ``source_id``, ``line``.
+        ``confidence``, ``source_id``, ``line``, then ``uncertain`` (the district
+        is inside a date window that day: the texts do not say whether the change
+        of ``window_change`` had happened yet), ``window_start``, ``window_end`` and
+        ``window_change`` (empty when settled).
     """
     from aleppo_map._errors import Problem, ValidationError
 
@@ -76,11 +68,15 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
             "confidence": rows.loc[st["change_id"], "confidence"].to_numpy(),
             "source_id": rows.loc[st["change_id"], "source_id"].to_numpy(),
             "line": rows.loc[st["change_id"], "line"].to_numpy(),
+            "uncertain": st["uncertain"].astype(bool).to_numpy(),
+            "window_start": [d.isoformat() if d else "" for d in st["window_start"]],
+            "window_end": [d.isoformat() if d else "" for d in st["window_end"]],
+            "window_change": st["window_change_id"].to_numpy(),
         }
     )
 
 
-def district_areas(project: Project) -> pd.Series:
+def district_areas(project: Project) -> pd.Series[float]:
     """Area of every district in km², computed in the metric CRS.
 
     Polygons are measured in ``settings.metric_crs``. A district the
@@ -103,7 +99,7 @@ def district_areas(project: Project) -> pd.Series:
     metric = gdf.geometry.to_crs(project.settings.metric_crs).area / 1e6
     is_point = gdf["geom_kind"] == "point"
     fallback = pd.to_numeric(gdf["area_km2"], errors="coerce").fillna(0.0)
-    areas = metric.where(~is_point, fallback).astype(float)
+    areas: pd.Series[float] = metric.where(~is_point, fallback).astype(float)  # geopandas: untyped
     return areas.reindex(project.timeline.district_ids).fillna(0.0).rename("area_km2")
 
 
@@ -215,11 +211,11 @@ def _in_city(project: Project) -> np.ndarray:
     gdf = project.layer.gdf if project.layer is not None else None
     if gdf is None or "sector" not in gdf.columns:
         return np.ones(len(ids), dtype=bool)
-    sector = gdf["sector"].reindex(ids).fillna("").astype(str)
+    sector: pd.Series[str] = gdf["sector"].reindex(ids).fillna("").astype(str)
     return ~sector.isin(excluded_sectors(project)).to_numpy()
 
 
-def east_km2(project: Project) -> float:
+def east_km2(project: Project, areas: np.ndarray | None = None) -> float:
     """Measure the reference area: the area its side held on the battle's first day.
 
     Each district counts with its area times the side's share of it on the first
@@ -231,16 +227,19 @@ def east_km2(project: Project) -> float:
     ----------
     project : Project
         Loaded inputs, with a layer.
+    areas : numpy.ndarray, optional
+        District areas in km², timeline order, when already measured.
 
     Returns
     -------
     float
         km² (0 when the side held nothing on the first day, or there is no reference).
     """
+    a = _areas(project) if areas is None else areas
     side = reference_side(project)
     if side is None:
         return 0.0
-    return float((_areas(project) * _opening(project)[side] * _in_city(project)).sum())
+    return float((a * _opening(project)[side] * _in_city(project)).sum())
 
 
 def _areas(project: Project) -> np.ndarray:
@@ -254,8 +253,44 @@ def _intervals(project: Project) -> tuple[pd.DataFrame, np.ndarray, dict[str, np
 
     tl = project.timeline
     iv = tl.intervals
-    pos = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+    pos = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
     return iv, pos, side_fractions(iv, sides(project))
+
+
+def _candidates(iv: pd.DataFrame, order: Sequence[str]
+                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per interval, each side's share in the two candidate states of a window.
+
+    A settled interval's two candidates are its own state; an interval inside a date
+    window (``uncertain``) has the state before the row and the state it sets.
+    """
+    from aleppo_map.timeline import side_fractions
+
+    now = side_fractions(iv, order)
+    if "uncertain" not in iv.columns:
+        return now, now
+    unc = iv["uncertain"].to_numpy(dtype=bool)
+    if not unc.any():
+        return now, now
+    out = []
+    for tag in ("before", "after"):
+        alt = pd.DataFrame({
+            "controller": np.where(unc, iv[f"{tag}_controller"].to_numpy(dtype=object),
+                                   iv["controller"].to_numpy(dtype=object)),
+            "share": np.where(unc, iv[f"{tag}_share"].to_numpy(dtype=float),
+                              iv["share"].to_numpy(dtype=float)),
+            "remainder": np.where(unc, iv[f"{tag}_remainder"].to_numpy(dtype=object),
+                                  iv["remainder"].to_numpy(dtype=object)),
+        })
+        out.append(side_fractions(alt, order))
+    return out[0], out[1]
+
+
+def _uncertain(iv: pd.DataFrame) -> np.ndarray:
+    """Per interval, whether it lies inside a date window."""
+    if "uncertain" not in iv.columns:
+        return np.zeros(len(iv), dtype=bool)
+    return iv["uncertain"].to_numpy(dtype=bool)
 
 
 def _daily(iv: pd.DataFrame, n_days: int, weights: np.ndarray) -> np.ndarray:
@@ -310,7 +345,24 @@ def _opening(project: Project) -> dict[str, np.ndarray]:
     return {side: ref[side].to_numpy(dtype=float) for side in sides(project)}
 
 
-def east_shares(project: Project) -> np.ndarray:
+def _east_parts(f: dict[str, np.ndarray], f0: dict[str, np.ndarray], pos: np.ndarray,
+                a_i: np.ndarray, r1_i: np.ndarray, order: Sequence[str],
+                ref_side: str) -> np.ndarray:
+    """Per interval, km² of the reference area held by each side (see :func:`east_shares`)."""
+    kept = np.minimum(f[ref_side], r1_i)
+    lost = r1_i - kept
+    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in order if s != ref_side}
+    gained = sum(gains.values())
+    parts = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for side in order:
+            part = kept if side == ref_side else lost * np.where(gained > 0, gains[side] / gained, 0)
+            parts.append(a_i * part)
+    return np.stack(parts, axis=1)
+
+
+def east_shares(project: Project, areas: np.ndarray | None = None, *,
+                settled: bool = False) -> np.ndarray:
     """Share of the reference area (see :func:`east_km2`) held by each side, per day.
 
     Within a district, the reference side keeps what it still holds, up to its
@@ -322,21 +374,31 @@ def east_shares(project: Project) -> np.ndarray:
     ----------
     project : Project
         Loaded inputs, with a layer.
+    areas : numpy.ndarray, optional
+        District areas in km², timeline order, when already measured.
+    settled : bool
+        ``False`` (default): inside a date window a district counts with the state by
+        its row's date (what check-figures compares). ``True``: a side counts only the
+        ground it holds in both candidate states of the window, and a fifth column
+        gives the rest, the ground the texts leave uncertain that day.
 
     Returns
     -------
     numpy.ndarray
         ``(days, sides)`` percentages in the order of :func:`sides` (each row sums to
-        100), all NaN when the side held nothing on the first day or there is no
-        reference area.
+        100), or ``(days, sides + 1)`` with the uncertain share last when *settled*;
+        all NaN when the side held nothing on the first day or there is no reference
+        area.
     """
+    if areas is None:
+        areas = _areas(project)
     order = sides(project)
     n_days = len(project.timeline.dates)
-    out = np.full((n_days, len(order)), np.nan)
+    out = np.full((n_days, len(order) + int(settled)), np.nan)
     ref_side = reference_side(project)
     if ref_side is None:
         return out
-    a = _areas(project) * _in_city(project)
+    a = areas * _in_city(project)
     f0 = _opening(project)
     r1 = f0[ref_side]
     total = float((a * r1).sum())
@@ -345,16 +407,15 @@ def east_shares(project: Project) -> np.ndarray:
     # per interval of unchanged state, then summed per day from the intervals
     iv, pos, f = _intervals(project)
     a_i, r1_i = a[pos], r1[pos]
-    kept = np.minimum(f[ref_side], r1_i)
-    lost = r1_i - kept
-    gains = {s: np.clip(f[s] - f0[s][pos], 0, None) for s in order if s != ref_side}
-    gained = sum(gains.values())
-    parts = []
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for side in order:
-            part = kept if side == ref_side else lost * np.where(gained > 0, gains[side] / gained, 0)
-            parts.append(a_i * part)
-    out[:, :] = _nonneg(_daily(iv, n_days, np.stack(parts, axis=1))) / total * 100
+    if not settled:
+        parts = _east_parts(f, f0, pos, a_i, r1_i, order, ref_side)
+    else:
+        before, after = _candidates(iv, order)
+        both = np.minimum(_east_parts(before, f0, pos, a_i, r1_i, order, ref_side),
+                          _east_parts(after, f0, pos, a_i, r1_i, order, ref_side))
+        rest = np.clip(a_i * r1_i - both.sum(axis=1), 0, None)
+        parts = np.concatenate([both, rest[:, None]], axis=1)
+    out[:, :] = _nonneg(_daily(iv, n_days, parts)) / total * 100
     return out
 
 
@@ -383,21 +444,32 @@ def majority_holder(states: pd.DataFrame) -> pd.Series:
 def daily_stats(project: Project) -> pd.DataFrame:
     """Tabulate per day what each side held: km², districts, share of the reference area.
 
+    Ground inside a date window (a change the texts date only to some day of a
+    window, see :mod:`aleppo_map.timeline`) is counted apart: a side counts only what
+    it holds in both candidate states, the state before the change and the state
+    after it; the rest is *uncertain*.
+
     Notes
     -----
     ``<side>_km2``
-        Sum over districts of area × the side's share of the district (a district
-        split 0.4/0.6 adds 40% of its area to one side and 60% to the other). The
-        side columns sum to ``total_km2``, the area of the whole layer.
+        Sum over districts of area × the side's settled share of the district (a
+        district split 0.4/0.6 adds 40% of its area to one side and 60% to the
+        other; inside a window, the smaller of the side's shares before and after).
+    ``uncertain_km2``
+        The rest: ground whose holder that day depends on when a windowed change
+        happened. The side columns and this one sum to ``total_km2``, the area of
+        the whole layer.
     ``<side>_districts``
-        Districts whose majority holder (see :func:`majority_holder`) is the side;
-        they sum to the number of districts. ``split_districts`` counts those of
-        them that are shared between two sides that day.
+        Settled districts whose majority holder (see :func:`majority_holder`) is the
+        side. ``uncertain_districts`` counts the districts inside a window that
+        day; with it they sum to the number of districts. ``split_districts``
+        counts the settled districts shared between two sides that day.
     ``east_<side>_pct``
         Percentage of the battle's reference area (the area of the city the
         reference side held on the first day, ``east_km2``; see :func:`east_km2` and
-        :func:`east_shares`) held by the side. Empty when that side held nothing
-        on the first day, or the battle has no reference area.
+        :func:`east_shares`) that the side holds for certain; ``east_uncertain_pct``
+        the part left uncertain by windows. Empty when that side held nothing on the
+        first day, or the battle has no reference area.
 
     Parameters
     ----------
@@ -414,19 +486,26 @@ def daily_stats(project: Project) -> pd.DataFrame:
     a = _areas(project)
     # every daily total at once, from the change intervals (never a districts x days table)
     order = sides(project)
-    iv, pos, f = _intervals(project)
-    km2 = _nonneg(_daily(iv, n_days, np.stack([f[side] * a[pos] for side in order], axis=1)))
+    iv, pos, _ = _intervals(project)
+    before, after = _candidates(iv, order)
+    unc = _uncertain(iv)
+    settled = np.stack([np.minimum(before[side], after[side]) for side in order], axis=1)
+    rest = np.clip(1.0 - settled.sum(axis=1), 0.0, None)
+    weights = np.concatenate([settled, rest[:, None]], axis=1) * a[pos][:, None]
+    km2 = _nonneg(_daily(iv, n_days, weights))
     holder = majority_holder(iv).to_numpy()
     out = pd.DataFrame({"date": [d.isoformat() for d in tl.dates]})
     for k, side in enumerate(order):
         out[f"{side}_km2"] = km2[:, k].round(4)
+    out["uncertain_km2"] = km2[:, len(order)].round(4)
     out["total_km2"] = round(float(a.sum()), 4)
     for side in order:
-        out[f"{side}_districts"] = _daily_counts(iv, n_days, holder == side)
-    out["split_districts"] = _daily_counts(iv, n_days, iv["remainder"].astype(str).to_numpy()
-                                           != "")
-    out["east_km2"] = round(east_km2(project), 4)
-    pct = east_shares(project)
-    for k, side in enumerate(order):
+        out[f"{side}_districts"] = _daily_counts(iv, n_days, (holder == side) & ~unc)
+    out["uncertain_districts"] = _daily_counts(iv, n_days, unc)
+    out["split_districts"] = _daily_counts(
+        iv, n_days, (iv["remainder"].astype(str).to_numpy() != "") & ~unc)
+    out["east_km2"] = round(east_km2(project, a), 4)
+    pct = east_shares(project, a, settled=True)
+    for k, side in enumerate((*order, "uncertain")):
         out[f"east_{side}_pct"] = pct[:, k].round(2)
     return out

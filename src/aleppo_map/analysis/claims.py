@@ -27,6 +27,10 @@ that the check, the statistics and the HTML explorer give the same numbers:
   ``start-of-day`` is compared with the end of the day before.
 * A claim dated only to a window (``date`` to ``date_latest``) is compared on
   every day of the window and judged on the day where the map comes closest.
+* A district whose change the texts date only to a window (see
+  :mod:`aleppo_map.timeline`) is taken in the state by its row's date, as before;
+  a figure that measures such a district on a day inside its window says so
+  (``uncertain_districts`` and the reason), and its verdict is reached as usual.
 * ``inferred_pct`` says how much of what a figure measures rests, that day, on
   rows of the control table that are not ``stated``; ``encoded_by`` flags a
   district share the control table itself encodes from the same source line.
@@ -48,12 +52,12 @@ claimed value for areas, :data:`COUNT_TOLERANCE` for counts of districts):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -63,16 +67,13 @@ from aleppo_map import schema
 from aleppo_map._validate import check_table, unknown_values
 from aleppo_map.battle import Battle, default_battle
 from aleppo_map.schema import REPORTED_FIGURES
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
+from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.project import Project
     from aleppo_map.timeline import Timeline
 
 # ----------------------------------------------------------------------------- settings
-#: First day of the embedded battle (transitional: the code uses ``battle.first_day``,
-#: the day whose state defines a battle's reference area).
-EAST_BASELINE: Final[date] = default_battle().first_day
 #: Tolerance for shares, in percentage points (rounded figures, coarse partial shares).
 SHARE_TOLERANCE_PP: Final[float] = 10.0
 #: Relative tolerance for areas in km²: boundaries are approximate and whole districts
@@ -247,14 +248,14 @@ def figures_from_frame(
         Listing every problem at once.
     """
     chk = check_table(frame, REPORTED_FIGURES, file,
-                      sides=CONTROLLERS if sides is None else sides)
+                      sides=default_battle().side_ids if sides is None else sides)
     if chk.missing:
         chk.raise_if_any(FIGURE_COLUMNS)
     out, ok = chk.frame, chk.valid
     # the window: date_latest on or after date
     window = ok("date", "date_latest") & out["date_latest"].notna() & out["date"].notna()
     chk.bad("date_latest", window & (out["date_latest"] < out["date"]),
-            "empty or a day on or after the date", hint=lambda v: "")
+            "empty or a day on or after the date", hint=lambda _: "")
     # the scope decides the side, whether a district is named, and the units
     renamed = out["scope"].isin(list(RENAMED_SCOPES))
     chk.bad("scope", renamed, "one of " + ", ".join(SCOPES),
@@ -265,7 +266,7 @@ def figures_from_frame(
         rows = scoped & (out["scope"] == name)
         if sc.district:
             chk.bad("district_id", rows & (out["district_id"] == ""),
-                    f"a district id for scope {name!r}", got=lambda v: "empty")
+                    f"a district id for scope {name!r}", got=lambda _: "empty")
         else:
             chk.bad("district_id", rows & (out["district_id"] != ""),
                     f"empty for scope {name!r}")
@@ -288,6 +289,10 @@ def figures_from_frame(
 
 
 # ----------------------------------------------------------------------------- computing
+#: Days whose per-district shares :class:`_Map` keeps at once (memory O(districts)).
+_DAYS_KEPT: Final[int] = 4
+
+
 @dataclass(frozen=True)
 class _Map:
     """The map's quantities, prepared once per check; a day's shares on first use."""
@@ -320,6 +325,10 @@ class _Map:
         return frozenset(self.timeline.district_ids)
 
     @cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(self.timeline.district_ids, name="district_id")
+
+    @cached_property
     def _per_interval(self) -> dict[str, np.ndarray]:
         """Per interval of the timeline: days, district position, shares, inferred flag."""
         from aleppo_map.timeline import side_fractions
@@ -329,9 +338,19 @@ class _Map:
         out = {f"share:{side}": v for side, v in side_fractions(iv, self.sides).items()}
         out["first"] = iv["first"].to_numpy(dtype=np.int64)
         out["stop"] = iv["stop"].to_numpy(dtype=np.int64)
-        out["pos"] = pd.Index(tl.district_ids).get_indexer(iv["district_id"])
+        out["pos"] = pd.Index(tl.district_ids).get_indexer(pd.Index(iv["district_id"]))
         out["inferred"] = iv["change_id"].map(self.basis).ne("stated").to_numpy(dtype=bool)
+        out["uncertain"] = (iv["uncertain"].to_numpy(dtype=bool) if "uncertain" in iv.columns
+                            else np.zeros(len(iv), dtype=bool))
         return out
+
+    def uncertain(self, day: date) -> list[str]:
+        """Districts inside a date window on *day* (timeline order)."""
+        arr = self._per_interval
+        k = (day - self.dates[0]).days
+        now = (arr["first"] <= k) & (arr["stop"] > k) & arr["uncertain"]
+        ids = self.timeline.district_ids
+        return [ids[int(p)] for p in np.sort(arr["pos"][now])]
 
     def _load(self, day: date) -> tuple[dict[str, pd.Series], pd.Series]:
         if day not in self._days:
@@ -339,14 +358,16 @@ class _Map:
             k = (day - self.dates[0]).days
             now = (arr["first"] <= k) & (arr["stop"] > k)
             pos = arr["pos"][now]
-            index = pd.Index(self.timeline.district_ids, name="district_id")
+            index = self._index
 
             def spread(values: np.ndarray, dtype: type) -> pd.Series:
-                full = np.zeros(len(index), dtype=dtype)
+                full: np.ndarray = np.zeros(len(index), dtype=dtype)
                 full[pos] = values[now]
                 return pd.Series(full, index=index, name=day)
 
             shares = {side: spread(arr[f"share:{side}"], float) for side in self.sides}
+            if len(self._days) >= _DAYS_KEPT:  # a window of days: keep the last few only
+                del self._days[next(iter(self._days))]
             self._days[day] = (shares, spread(arr["inferred"], bool))
         return self._days[day]
 
@@ -380,13 +401,14 @@ def _prepare(project: Project) -> _Map:
     area, east_pct, east_km2, note = None, None, 0.0, ""
     if layer is not None:
         area = stats.district_areas(project).reindex(tl.district_ids)
+        measured = area.to_numpy(dtype=float)  # measured once, for the east too
         # a sub-area's ground is its parent's: it counts 0 km², not "unknown"
         sub = (layer.gdf["geom_basis"] == "sub-area" if "geom_basis" in layer.gdf.columns
                else pd.Series(False, index=layer.gdf.index)).reindex(area.index, fill_value=False)
         area = area.where((area > 0) | sub)
-        east_pct = pd.DataFrame(stats.east_shares(project), index=tl.dates,
+        east_pct = pd.DataFrame(stats.east_shares(project, measured), index=tl.dates,
                                 columns=list(order))
-        east_km2 = stats.east_km2(project)
+        east_km2 = stats.east_km2(project, measured)
         kind = layer.gdf["geom_kind"].reindex(area.index)
         points = list(area.index[(kind == "point").to_numpy() & area.notna().to_numpy()
                                  & city.to_numpy() & ~sub.to_numpy()])
@@ -421,6 +443,51 @@ def _inferred_pct(m: _Map, scope_name: str, district: str, side: str, day: date)
         weight = area.reindex(m.east)
     total = float(weight.sum())
     return 100.0 * float((weight * flags.reindex(weight.index)).sum()) / total if total else 0.0
+
+
+def _in_windows(m: _Map, scope_name: str, district: str, day: date) -> list[str]:
+    """Districts that a figure measures and whose state on *day* lies in a date window.
+
+    The district itself for district figures; the battle's reference area for
+    shares of it; the city for the areas, counts and shares of the city.
+    """
+    if not m.has_day(day):
+        return []
+    ids = m.uncertain(day)
+    scope = SCOPES[scope_name]
+    if scope.district:
+        return [d for d in ids if d == district]
+    if scope.reference:
+        east = set(m.east)
+        return [d for d in ids if d in east]
+    return [d for d in ids if bool(m.city.get(d, True))]
+
+
+def window_reason(ids: list[str]) -> str:
+    """Word the districts a figure measures that lie in a date window that day.
+
+    Parameters
+    ----------
+    ids : list of str
+        District ids.
+
+    Returns
+    -------
+    str
+        ``""`` when there are none.
+
+    Examples
+    --------
+    >>> window_reason(["a", "b", "c"])
+    '3 districts uncertain on that day (windows): a, b, c'
+    >>> window_reason([])
+    ''
+    """
+    if not ids:
+        return ""
+    n = len(ids)
+    return (f"{n} district{'s' if n != 1 else ''} uncertain on that day (windows): "
+            + ", ".join(ids))
 
 
 def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> float | str:
@@ -466,7 +533,7 @@ def _compute(m: _Map, scope_name: str, district: str, side: str, day: date) -> f
         return float((area * fr[side]).sum())
     if scope_name == "city_share":
         return 100.0 * float((area * fr[side]).sum() / area.sum())
-    pct = float(m.east_pct.loc[day, side])
+    pct = float(m.east_pct[side].loc[day])
     if scope_name == "side_gain_km2":
         return pct / 100.0 * m.east_km2
     return pct  # reference_share
@@ -521,7 +588,11 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
         ``stated``: inferred from an aggregate statement, or background) and
         ``encoded_by`` (for a district's share, the change ids of the control table
         that cite the same source line for that district: agreement with those is
-        expected, not evidence).
+        expected, not evidence), ``uncertain_districts`` (how many of the districts
+        the figure measures lie inside a date window on ``map_date``: the texts do
+        not say whether their change had happened; the map uses the state by the
+        row's date, and the verdict rules are the same) and ``uncertain_ids``
+        (those districts, comma-separated). The ``reason`` then says so.
     """
     if figures is None:
         figures = project.figures
@@ -550,7 +621,8 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
                "measure": _MEASURE[scope.kind], "claimed": claimed, "tolerance": tol,
                "map_date": None, "computed": np.nan, "difference": np.nan, "inferred_pct": np.nan,
                "encoded_by": encoded.get((rec["source_id"], rec["line"], rec["district_id"]), "")
-               if rec["scope"] == "district_share" else ""}
+               if rec["scope"] == "district_share" else "",
+               "uncertain_districts": 0, "uncertain_ids": ""}
         if not numeric:
             out["verdict"], out["reason"] = NOT_COMPUTABLE, str(results[0][1])
         else:
@@ -566,6 +638,10 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
                                                   best_day))
             out["reason"] = _reason(scope.kind, tol, ok, rec, best_day, len(numeric) < len(results),
                                     m.area_note if scope.needs_area else "", out["encoded_by"])
+            windowed = _in_windows(m, rec["scope"], rec["district_id"], best_day)
+            if windowed:
+                out.update(uncertain_districts=len(windowed), uncertain_ids=", ".join(windowed))
+                out["reason"] += "; " + window_reason(windowed)
         rows.append(out)
     return pd.DataFrame(rows)
 
@@ -575,15 +651,15 @@ def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
     changes = project.changes
     if changes.empty:
         return {}
-    keys = zip(changes["source_id"], changes["line"].astype(int), changes["district_id"],
-               strict=True)
+    keys = zip(changes["source_id"].tolist(), changes["line"].astype(int).tolist(),
+               changes["district_id"].tolist(), strict=True)
     out: dict[tuple[str, int, str], list[str]] = {}
-    for key, cid in zip(keys, changes["change_id"], strict=True):
+    for key, cid in zip(keys, changes["change_id"].tolist(), strict=True):
         out.setdefault(key, []).append(str(cid))
     return {k: ", ".join(v) for k, v in out.items()}
 
 
-def _reason(kind: str, tol: float, ok: bool, rec: Mapping[str, object], day: date,
+def _reason(kind: str, tol: float, ok: bool, rec: Mapping[Hashable, Any], day: date,
             clipped: bool, area_note: str, encoded_by: str = "") -> str:
     band = f"±{tol:.0f} pp" if kind == "share" else (
         f"±{tol:.2g} km²" if kind == "area" else f"±{tol:.0f}")
@@ -601,8 +677,8 @@ def _reason(kind: str, tol: float, ok: bool, rec: Mapping[str, object], day: dat
     return "; ".join(parts)
 
 
-def _quantity(rec: Mapping[str, object]) -> str:
-    value = float(rec["value"])  # type: ignore[arg-type]
+def _quantity(rec: Mapping[Hashable, Any]) -> str:
+    value = float(rec["value"])
     unit = rec["unit"]
     if unit == "fraction":
         word = _FRACTION_WORD.get(round(value, 4))
@@ -614,7 +690,7 @@ def _quantity(rec: Mapping[str, object]) -> str:
     return _CMP_WORD[str(rec["comparison"])] + number
 
 
-def claim_text(project: Project | None, rec: Mapping[str, object], *,
+def claim_text(project: Project | None, rec: Mapping[Hashable, Any], *,
                battle: Battle | None = None) -> str:
     """Say what a figure claims, in our own words (the battle's side names and reference).
 
@@ -670,7 +746,7 @@ def claim_text(project: Project | None, rec: Mapping[str, object], *,
         reference=ref.label if ref is not None else "reference area")
 
 
-def _citation(project: Project, rec: Mapping[str, object]) -> str:
+def _citation(project: Project, rec: Mapping[Hashable, Any]) -> str:
     try:
         return str(project.registry.citation(rec["source_id"], rec["line"]))
     except KeyError:
@@ -691,10 +767,10 @@ def _fmt(value: float, measure: str, *, signed: bool = False) -> str:
     return f"{sign}{value:.0f}"
 
 
-def _when(rec: Mapping[str, object]) -> str:
-    first = rec["date"].isoformat()  # type: ignore[union-attr]
+def _when(rec: Mapping[Hashable, Any]) -> str:
+    first: str = rec["date"].isoformat()
     if rec["date_latest"]:
-        return f"{first}..{rec['date_latest'].isoformat()}"  # type: ignore[union-attr]
+        return f"{first}..{rec['date_latest'].isoformat()}"
     return first + (" (start)" if rec["as_of"] == "start-of-day" else "")
 
 
@@ -735,7 +811,7 @@ def printable(table: pd.DataFrame) -> pd.DataFrame:
                                        "diff", "inferred", "verdict", "why"])
 
 
-def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[str, list[dict]]:
+def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[str, list[dict[str, Any]]]:
     """List the figures to show beside each day's totals in the HTML explorer.
 
     Parameters
@@ -755,7 +831,7 @@ def claims_by_day(project: Project, table: pd.DataFrame | None = None) -> dict[s
     if table is None:
         table = check_figures(project)
     days = {d.isoformat() for d in project.timeline.dates}
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for rec in table.to_dict("records"):
         key = (rec["date_latest"] or rec["date"]).isoformat()
         if key not in days:

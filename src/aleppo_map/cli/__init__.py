@@ -26,6 +26,7 @@ from aleppo_map.cli import (
     new,
     render,
     resolve,
+    sources,
     state,
     stats,
     validate,
@@ -34,7 +35,7 @@ from aleppo_map.cli import (
 #: Every command, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
     render, frames, animate, contact_sheet, stats, state, validate, resolve,
-    build_districts, cite, check_figures, export, new,
+    build_districts, cite, sources, check_figures, export, new,
 )
 
 

@@ -170,6 +170,9 @@ def add_inputs(p: argparse.ArgumentParser, *, geometry: bool = True, dates: bool
     add_battle(p)
     p.add_argument("--changes", type=Path, metavar="F",
                    help="control-change table CSV (default: the battle's control_changes.csv)")
+    p.add_argument("--registry", type=Path, metavar="F",
+                   help="source registry CSV, for a table that cites texts of one's own "
+                        "(see 'sources add'; default: the battle's sources.csv)")
     if geometry:
         p.add_argument("--districts", type=Path, metavar="F",
                        help="district polygons: any file GeoPandas reads, any CRS (default: the "
@@ -254,6 +257,7 @@ def load(args: argparse.Namespace, *, with_layer: bool = True) -> Project:
         districts=getattr(args, "districts", None),
         name_field=getattr(args, "name_field", None),
         assume_crs=getattr(args, "assume_crs", None),
+        registry=getattr(args, "registry", None),
         start=getattr(args, "start", None),
         end=getattr(args, "end", None),
         with_layer=with_layer,

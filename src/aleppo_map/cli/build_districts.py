@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputFileError(
             f"{out}: expected no district file yet (the battle's own polygons are never "
             "overwritten), got an existing file; pass --out F to write the layer elsewhere")
-    csr = Path(args.csr) if args.csr else build.default_csr_path()
-    dest = build.write_layer(build.build_layer(load_gazetteer(settings.gazetteer_path), csr), out)
+    csr = Path(args.csr) if args.csr else build.default_csr_path(settings)
+    layer = build.build_layer(load_gazetteer(settings.gazetteer_path), csr, settings)
+    dest = build.write_layer(layer, out, settings)
     opt.say(args, f"wrote {dest}")
     return 0

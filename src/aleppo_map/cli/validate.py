@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     problems = validate_all(
         battle=args.battle, changes=args.changes, districts=args.districts, name_field=args.name_field,
-        assume_crs=args.assume_crs, seeds=args.seeds,
+        assume_crs=args.assume_crs, seeds=args.seeds, registry=args.registry,
     )
     if problems:
         raise ValidationError(problems)

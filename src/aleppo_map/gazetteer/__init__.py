@@ -2,10 +2,14 @@
 
 The sources and boundary files spell a city's districts many ways. :func:`normalise`
 folds a name to a comparison key (case, diacritics, every apostrophe form, Arabic
-articles, subdivision numerals, generic words such as *district*); the
-:class:`Gazetteer` maps every key of every alias, and every Arabic name, to one
-``district_id``, and suggests the closest names (with :mod:`rapidfuzz`) when a name
-is unknown.
+articles, subdivision numerals, generic words such as *district*) and
+:func:`phonetic_key` to a sound key (vowels, consonant pairs, Sheikh/Shaykh/Cheikh,
+generic words before or after); see :mod:`aleppo_map.gazetteer.normalise`. The
+:class:`Gazetteer` indexes every name of every district under those keys
+(:mod:`aleppo_map.gazetteer.resolver`): :meth:`Gazetteer.explain` says which
+district a name is and by which rule, reports a name that fits two districts as
+ambiguous, and suggests the closest names (with :mod:`rapidfuzz`) when a name is
+unknown.
 
 Examples
 --------
@@ -21,21 +25,33 @@ True
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from aleppo_map import _io as io
-from aleppo_map._errors import Problem, UnknownNameError
+from aleppo_map._errors import Problem
 from aleppo_map._validate import check_table
+from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
+from aleppo_map.gazetteer.resolver import AmbiguousNameError, NameIndex, Resolution
 from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
+
+__all__ = [
+    "GAZETTEER_COLUMNS",
+    "GEOM_BASES",
+    "AmbiguousNameError",
+    "Gazetteer",
+    "Resolution",
+    "fold_arabic",
+    "load_gazetteer",
+    "normalise",
+    "phonetic_key",
+]
 
 #: Columns of ``gazetteer.csv`` (from :data:`aleppo_map.schema.GAZETTEER`).
 GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
@@ -44,80 +60,34 @@ GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
 #: drawn as a marker. (Another battle may use its own values.)
 GEOM_BASES: tuple[str, ...] = ("csr-derived", "estimated", "sub-area")
 
-_APOSTROPHES = "'’‘`´ʼʻʾʿ′\u02bc"
-_ARTICLE = re.compile(r"\b(?:al|el|ash|as|ad|aj|an|az|at|ar|ath|adh|ul)[\s-]+(?=\w)")
-_GENERIC = re.compile(
-    r"\b(?:district|districts|neighbou?rhoods?|quarters?|housings?|residences?|area|areas|"
-    r"the|of|city)\b"
-)
-# One or more trailing subdivision numerals ("I", "II/III", "4"), never the whole name; three
-# digits or more are a name ("Hill 420"), not a subdivision.
-_NUMERAL = re.compile(r"(?:\s+(?:i{1,3}|iv|vi{0,3}|ix|x|[0-9]{1,2}))+$")
-_AR_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
-
-
-def normalise(name: str) -> str:
-    """Fold a district name to a key for comparison.
-
-    Lower case; accents and Arabic diacritics removed; every apostrophe form and
-    hyphen dropped or turned into a space; leading Arabic articles (al-, el-, ash-,
-    as-, ad-, aj-, an-, az-, ...) removed from every word; generic words (district,
-    neighbourhood, housing, quarter, ...) and trailing subdivision numerals (I, II,
-    III, IV, V, ... or one or two digits) dropped.
-
-    Parameters
-    ----------
-    name : str
-        A name in any spelling, Latin or Arabic script.
-
-    Returns
-    -------
-    str
-        The comparison key (may be empty for a name made only of generic words).
-
-    Examples
-    --------
-    >>> normalise("Karm al-Myassar") == normalise("Karm el Myassar")
-    True
-    >>> normalise("الشيخ مقصود") == normalise("شيخ مقصود")
-    True
-    """
-    text = unicodedata.normalize("NFKC", str(name)).strip()
-    if re.search(r"[\u0600-\u06ff]", text):
-        text = _AR_DIACRITICS.sub("", text)
-        text = re.sub("[أإآ]", "ا", text)
-        text = text.replace("ة", "ه").replace("ى", "ي")
-        text = re.sub(r"(^|\s)ال", r"\1", text)
-        return re.sub(r"\s+", " ", text).strip()
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).lower()
-    text = re.sub(f"[{_APOSTROPHES}]", "", text)
-    text = re.sub(r"\(.*?\)", " ", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = _ARTICLE.sub("", text + " ").strip()
-    text = _GENERIC.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return _NUMERAL.sub("", text).strip()
-
-
-def _name_keys(frame: pd.DataFrame, source: str) -> tuple[dict[str, str], list[Problem]]:
+def _name_keys(frame: pd.DataFrame, source: str) -> tuple[
+        dict[str, str], list[Problem], list[tuple[str, str]], list[str]]:
     """Map every normalised name, alias and Arabic name to its district id.
 
-    Returns the keys and a problem for every name that points to two districts. An
-    Arabic name shared by two districts (boundary files reuse one name for an
-    industrial zone and the quarter beside it) is ambiguous: it resolves to neither.
+    Returns the keys, a problem for every name that points to two districts, and every
+    ``(district_id, name)`` pair with its key for the resolver's index. An Arabic name
+    shared by two districts (boundary files reuse one name for an industrial zone and
+    the quarter beside it) resolves to neither by its key, and is reported as ambiguous
+    by the resolver.
     """
     keys: dict[str, str] = {}
     problems: list[Problem] = []
-    ar_counts = Counter(normalise(v) for v in frame["name_ar"].fillna("") if str(v).strip())
+    pairs: list[tuple[str, str]] = []
+    pair_keys: list[str] = []
+    ar_names = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"]]
+    ar_norm = [normalise(v) if v else "" for v in ar_names]
+    ar_counts = Counter(k for k in ar_norm if k)  # a count per name was quadratic
     for i, rec in enumerate(frame.to_dict("records"), start=1):
         did = rec["district_id"]
-        names = [did, did.replace("-", " "), rec["name_en"], *rec["aliases"]]
-        if rec["name_ar"] and ar_counts[normalise(rec["name_ar"])] < 2:
-            names.append(rec["name_ar"])
-        for name in names:
-            key = normalise(name)
+        names = [(str(n), normalise(n)) for n in (did, did.replace("-", " "), rec["name_en"],
+                                                  *rec["aliases"])]
+        ar, ar_key = ar_names[i - 1], ar_norm[i - 1]
+        for name, key in names + ([(ar, ar_key)] if ar else []):
+            pairs.append((did, name))
+            pair_keys.append(key)
+        if ar and ar_counts[ar_key] < 2:
+            names.append((ar, ar_key))
+        for name, key in names:
             if not key:
                 continue
             other = keys.get(key)
@@ -127,7 +97,7 @@ def _name_keys(frame: pd.DataFrame, source: str) -> tuple[dict[str, str], list[P
                             f"{name!r} for both {other!r} and {did!r}", row=i)
                 )
             keys.setdefault(key, did)
-    return keys, problems
+    return keys, problems, pairs, pair_keys
 
 
 @dataclass(frozen=True)
@@ -143,11 +113,15 @@ class Gazetteer:
         Normalised name -> district id, for every name, alias and Arabic name.
     source : str
         Where the gazetteer was read from.
+    index : NameIndex or None
+        Every name under every key of the resolver (built by :meth:`from_frame`;
+        built from *frame* on first use when ``None``).
     """
 
     frame: pd.DataFrame
     keys: dict[str, str]
     source: str = "gazetteer"
+    index: NameIndex | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "gazetteer") -> Gazetteer:
@@ -174,6 +148,7 @@ class Gazetteer:
         """
         chk = check_table(df, GAZETTEER, source)
         keys: dict[str, str] = {}
+        index: NameIndex | None = None
         if not chk.missing:
             frame = chk.frame
             # a sub-area's parent is a district of the table that is not itself a sub-area
@@ -184,23 +159,71 @@ class Gazetteer:
                 ~parent.isin(frame["district_id"]) | (parent == frame["district_id"])
                 | (parent.map(parent_of).fillna("") != "")),
                 "the id of a district that is not itself a sub-area")
-            keys, clashes = _name_keys(frame[chk.valid("district_id")], source)
+            keys, clashes, pairs, pair_keys = _name_keys(frame[chk.valid("district_id")], source)
             chk.problems.extend(clashes)
+            index = NameIndex.build(pairs, pair_keys)
         chk.raise_if_any(GAZETTEER.names)
-        return cls(chk.frame.set_index("district_id", drop=False), keys, source)
+        return cls(chk.frame.set_index("district_id", drop=False), keys, source, index)
 
     @property
     def ids(self) -> list[str]:
         """District ids in file order."""
         return list(self.frame.index)
 
-    def lookup(self, name: str) -> str | None:
-        """Return the id a name resolves to, or ``None``.
+    @property
+    def name_index(self) -> NameIndex:
+        """The resolver's index of every name under every key (built on first use)."""
+        return self._index()
+
+    def _index(self) -> NameIndex:
+        if self.index is not None:
+            return self.index
+        pairs: list[tuple[str, str]] = []
+        f = self.frame
+        for key, en, aliases, ar in zip(f.index, f["name_en"], f["aliases"], f["name_ar"],
+                                        strict=True):
+            did = str(key)
+            pairs += [(did, did), (did, did.replace("-", " ")), (did, str(en))]
+            pairs += [(did, str(a)) for a in aliases]
+            if isinstance(ar, str) and ar.strip():
+                pairs.append((did, ar))
+        # a shared Arabic name is indexed for both districts: it resolves as ambiguous
+        index = NameIndex.build(pairs)
+        object.__setattr__(self, "index", index)
+        return index
+
+    def explain(self, name: str) -> Resolution:
+        """Resolve a name and say why: the district, or the candidates, and the rule.
 
         Parameters
         ----------
         name : str
-            A district id, name or alias in any spelling covered by :func:`normalise`.
+            A district id, name or alias in any spelling or script.
+
+        Returns
+        -------
+        Resolution
+            ``district_id`` when exactly one district fits; ``candidates`` (two or more)
+            when the name is ambiguous; suggestions when it is unknown. See
+            :mod:`aleppo_map.gazetteer.resolver` for the rules.
+
+        Examples
+        --------
+        >>> gaz = load_gazetteer()
+        >>> gaz.explain("Shaykh Maqsood").district_id
+        'sheikh-maqsoud'
+        >>> gaz.explain("الراموسة").candidates
+        ('ramouseh-industrial', 'ramouseh')
+        """
+        return self._index().resolve(name)
+
+    def lookup(self, name: str) -> str | None:
+        """Return the id a name resolves to, or ``None`` (unknown or ambiguous).
+
+        Parameters
+        ----------
+        name : str
+            A district id, name or alias in any spelling covered by :meth:`explain`.
 
         Returns
         -------
@@ -209,15 +232,18 @@ class Gazetteer:
         """
         if name in self.frame.index:
             return name
-        return self.keys.get(normalise(name))
+        return self._index().resolve(name, suggest=False).district_id
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Return the *n* closest district ids to *name*.
 
+        The candidates of an ambiguous name come first, then the closest names by
+        :func:`rapidfuzz.fuzz.WRatio` on name keys.
+
         Parameters
         ----------
         name : str
-            An unknown name.
+            An unknown or ambiguous name.
         n : int
             How many suggestions.
 
@@ -226,19 +252,18 @@ class Gazetteer:
         list of str
             District ids, closest first, without repeats.
         """
+        res = self.explain(name)
+        out: list[str] = list(res.candidates) if res.status == "ambiguous" else []
         key = normalise(name) or str(name).lower()
         hits = process.extract(key, list(self.keys), scorer=fuzz.WRatio, limit=n * 6)
-        out: list[str] = []
         for cand, _score, _ in hits:
             did = self.keys[cand]
             if did not in out:
                 out.append(did)
-            if len(out) == n:
-                break
-        return out
+        return out[:max(n, len(out) if res.status == "ambiguous" else n)]
 
     def resolve(self, name: str, context: str = "") -> str:
-        """Return the id of *name*, or raise with the three closest names.
+        """Return the id of *name*, or raise with the candidates or closest names.
 
         Parameters
         ----------
@@ -254,13 +279,16 @@ class Gazetteer:
 
         Raises
         ------
+        AmbiguousNameError
+            When the name fits two or more districts (a subclass of UnknownNameError).
         UnknownNameError
             When the name is unknown.
         """
-        found = self.lookup(name)
-        if found is None:
-            raise UnknownNameError(name, self.suggest(name), context)
-        return found
+        res = self.explain(name)
+        if res.district_id is None and res.status == "unknown":
+            res = Resolution(res.query, None, tuple(self.suggest(name)), res.rule, res.key,
+                             res.matched, res.score, res.note)
+        return res.require(context)
 
     def resolve_many(self, names: Iterable[str]) -> dict[str, str | None]:
         """Look up several names at once.
@@ -283,17 +311,16 @@ class Gazetteer:
 
     def name_ar(self, district_id: str) -> str:
         """Arabic name of a district ('' when unknown)."""
-        value = self.frame.at[district_id, "name_ar"]
+        value = self.frame["name_ar"].loc[district_id]
         return "" if pd.isna(value) else str(value)
 
     def centre(self, district_id: str) -> tuple[float, float]:
         """Centre of a district as (lon, lat)."""
-        row = self.frame.loc[district_id]
-        return float(row["lon"]), float(row["lat"])
+        return float(self.frame["lon"].loc[district_id]), float(self.frame["lat"].loc[district_id])
 
     def area_km2(self, district_id: str) -> float:
         """Gazetteer area of a district in km²."""
-        return float(self.frame.at[district_id, "area_km2"])
+        return float(self.frame["area_km2"].loc[district_id])
 
     def parent(self, district_id: str) -> str | None:
         """Return the district a sub-area is part of (``None`` for a whole district)."""

@@ -1,8 +1,9 @@
 """Build the embedded district layer ``data/districts.geojson`` from the CSR boundaries.
 
-The layer is **derived** from the Aleppo neighbourhoods of the Columbia Center for
-Spatial Research (MIT licence; see ``data/aleppo_neighborhoods_csr.LICENSE``), read
-from ``../shared/data/aleppo_neighborhoods_csr.geojson``:
+The layer is **derived** from the neighbourhoods of the battle's place drawn by the
+Columbia Center for Spatial Research (MIT licence; see the ``.LICENSE`` file beside
+the boundaries in ``data/``), read from ``../shared/data/<place>_neighborhoods_csr.geojson``
+(see :func:`default_csr_path`):
 
 * every CSR feature is matched to a gazetteer district by name (the matching of
   :func:`aleppo_map.geometry.layer.load_districts`: spellings, Arabic names, repairs),
@@ -11,7 +12,7 @@ from ``../shared/data/aleppo_neighborhoods_csr.geojson``:
   gazetteer: a part of a CSR neighbourhood, not drawn, its ground counted once, in
   its parent) or gets an **estimated polygon** that fills ground no CSR polygon
   covers (:func:`estimated_polygons`);
-* the coverage is simplified lightly in UTM 37N with :func:`shapely.coverage_simplify`
+* the coverage is simplified lightly in the battle's metric CRS with :func:`shapely.coverage_simplify`
   (neighbours keep their shared borders), written in EPSG:4326 with coordinates
   rounded to 5 decimals (about 1 m), borders snapped together so that no two
   districts overlap.
@@ -43,16 +44,17 @@ from shapely.geometry.base import BaseGeometry
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
 from aleppo_map.gazetteer import Gazetteer
-from aleppo_map.geometry.layer import ATTRIBUTION, load_districts
-from aleppo_map.settings import DEFAULTS
+from aleppo_map.geometry.layer import ATTRIBUTION, load_districts, resolve_metric_crs
+from aleppo_map.settings import DEFAULTS, Settings
 
 __all__ = ["ATTRIBUTION", "build_layer", "default_csr_path", "estimated_polygons",
            "layer_geojson", "write_layer"]
 
 #: Licence of the boundaries, as the layer's header states it.
 LICENSE = "MIT; Copyright (c) 2019 Columbia Center for Spatial Research"
-#: File name of the CSR boundaries inside ``<shared>/data``.
-CSR_FILE = "aleppo_neighborhoods_csr.geojson"
+#: File name of the CSR boundaries inside ``<shared>/data``; ``place`` is the battle's
+#: name in lower case (CSR's own naming).
+CSR_FILE = "{place}_neighborhoods_csr.geojson"
 
 # --- build parameters (changing any of them changes data/districts.geojson) ----------
 #: Ratio of :func:`shapely.concave_hull` for the city footprint (0: tightest, 1: convex).
@@ -71,17 +73,24 @@ _WEIGHT_SPAN_M = 3000.0  # power weights searched in [-span², span²]
 _BOX_PAD_M = 5000.0
 
 
-def default_csr_path() -> Path:
+def default_csr_path(settings: Settings | None = None) -> Path:
     """Locate the CSR file: ``$ALEPPO_MAP_SHARED/data``, else ``../shared/data``.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        The battle's settings (default :data:`~aleppo_map.settings.DEFAULTS`): its
+        name gives the file name (:data:`CSR_FILE`).
 
     Returns
     -------
     pathlib.Path
         Where the CSR boundaries are expected (the path may not exist).
     """
+    settings = DEFAULTS if settings is None else settings
     env = os.environ.get("ALEPPO_MAP_SHARED")
-    shared = Path(env) if env else DEFAULTS.data_dir.parent.parent / "shared"
-    return shared / "data" / CSR_FILE
+    shared = Path(env) if env else settings.data_dir.parent.parent / "shared"
+    return shared / "data" / CSR_FILE.format(place=settings.battle.name.lower())
 
 
 # ====================================================================== power diagram
@@ -316,7 +325,7 @@ def _polygonal(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
     return parts[0] if len(parts) == 1 else MultiPolygon(parts)
 
 
-def build_layer(gaz: Gazetteer, csr_path: Path) -> gpd.GeoDataFrame:
+def build_layer(gaz: Gazetteer, csr_path: Path, settings: Settings | None = None) -> gpd.GeoDataFrame:
     """Derive the district layer from the CSR boundaries and the gazetteer.
 
     Parameters
@@ -325,7 +334,10 @@ def build_layer(gaz: Gazetteer, csr_path: Path) -> gpd.GeoDataFrame:
         Names, aliases, ``parent_id`` (sub-areas, not drawn), centres and areas of the
         districts to estimate, and their ``geom_note``.
     csr_path : pathlib.Path
-        The CSR neighbourhood file (``aleppo_neighborhoods_csr.geojson``).
+        The CSR neighbourhood file (see :func:`default_csr_path`).
+    settings : Settings, optional
+        The battle's settings (default :data:`~aleppo_map.settings.DEFAULTS`): metric
+        CRS of the estimation and simplification, decimals of the coordinates.
 
     Returns
     -------
@@ -344,10 +356,11 @@ def build_layer(gaz: Gazetteer, csr_path: Path) -> gpd.GeoDataFrame:
         or area or no uncovered ground near it, or when a sub-area's parent has no
         polygon.
     """
+    settings = DEFAULTS if settings is None else settings
     frame = gaz.frame
-    loaded = load_districts(Path(csr_path), gaz)
+    loaded = load_districts(Path(csr_path), gaz, settings=settings)
     have = loaded.gdf.index[loaded.gdf["geom_kind"] == "polygon"]
-    metric_crs = DEFAULTS.metric_crs
+    metric_crs = resolve_metric_crs(settings, gaz)
     csr = loaded.gdf.loc[have].geometry.to_crs(metric_crs)
     subareas = {d: gaz.parent(d) for d in gaz.ids if gaz.parent(d) and d not in have}
     to_estimate = [d for d in gaz.ids if d not in have and d not in subareas]
@@ -376,7 +389,7 @@ def build_layer(gaz: Gazetteer, csr_path: Path) -> gpd.GeoDataFrame:
     else:  # pragma: no cover - older shapely; snap_coverage below removes any overlap
         simplified = shapely.simplify(metric.to_numpy(), SIMPLIFY_M / 2, preserve_topology=True)
     geo = gpd.GeoSeries(simplified, index=ids, crs=metric_crs).to_crs("EPSG:4326")
-    snapped = snap_coverage(list(geo.to_numpy()), 10.0 ** -DEFAULTS.coord_decimals)
+    snapped = snap_coverage(list(geo.to_numpy()), 10.0 ** -settings.coord_decimals)
     final: list[BaseGeometry] = []
     for did, geom in zip(ids, snapped, strict=True):
         poly = _polygonal(geom)
@@ -412,7 +425,8 @@ def _rounded(coords: Any, decimals: int) -> Any:
     return [_rounded(c, decimals) for c in coords]
 
 
-def layer_geojson(gdf: gpd.GeoDataFrame, decimals: int = DEFAULTS.coord_decimals) -> str:
+def layer_geojson(gdf: gpd.GeoDataFrame, decimals: int = DEFAULTS.coord_decimals,
+                  place: str = "") -> str:
     """Serialise a district layer as deterministic GeoJSON text.
 
     Parameters
@@ -422,6 +436,8 @@ def layer_geojson(gdf: gpd.GeoDataFrame, decimals: int = DEFAULTS.coord_decimals
         ``geometry``, any CRS.
     decimals : int
         Decimals kept for coordinates.
+    place : str
+        The battle's place, named in the header's note.
 
     Returns
     -------
@@ -448,14 +464,15 @@ def layer_geojson(gdf: gpd.GeoDataFrame, decimals: int = DEFAULTS.coord_decimals
         "attribution": ATTRIBUTION,
         "license": LICENSE,
         "note": ("Derived by `aleppo-map build-districts` from the Columbia Center for Spatial "
-                 "Research's Aleppo neighbourhoods (geom_basis 'csr'); districts that file "
+                 f"Research's {place + ' ' if place else ''}neighbourhoods (geom_basis 'csr'); "
+                 "districts that file "
                  "lacks have estimated polygons on ground it leaves uncovered "
                  "(geom_basis 'estimated', see geom_note)."),
     }, ensure_ascii=False)[:-1]
     return head + ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def write_layer(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
+def write_layer(gdf: gpd.GeoDataFrame, dest: Path, settings: Settings | None = None) -> Path:
     """Write a district layer as GeoJSON, atomically.
 
     Parameters
@@ -464,13 +481,17 @@ def write_layer(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
         As returned by :func:`build_layer`.
     dest : pathlib.Path
         Output file; written through a temporary file renamed on success.
+    settings : Settings, optional
+        The battle's settings (default :data:`~aleppo_map.settings.DEFAULTS`): decimals
+        of the coordinates, the place named in the header.
 
     Returns
     -------
     pathlib.Path
         *dest*.
     """
-    text = layer_geojson(gdf)
+    settings = DEFAULTS if settings is None else settings
+    text = layer_geojson(gdf, settings.coord_decimals, place=settings.battle.name)
     with io.atomic_path(Path(dest)) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return Path(dest)

@@ -51,8 +51,9 @@ from shapely.geometry.base import BaseGeometry
 
 from aleppo_map import _io as io
 from aleppo_map._errors import InputFileError, Problem, ValidationError
+from aleppo_map.battle import UTM
 from aleppo_map.gazetteer import Gazetteer
-from aleppo_map.settings import DEFAULTS
+from aleppo_map.settings import DEFAULTS, Settings
 
 #: Fields tried, in this order, when no ``name_field`` is given.
 NAME_FIELDS: tuple[str, ...] = (
@@ -62,7 +63,7 @@ NAME_FIELDS: tuple[str, ...] = (
 #: Fields tried for an Arabic name when the main name does not resolve.
 ARABIC_FIELDS: tuple[str, ...] = ("NAME_A", "NAME_AR", "name_ar", "Name_Ar", "NAME_ARABIC",
                                   "name_arabic", "arabic")
-#: Attribution of the embedded layer's boundaries (see ``data/aleppo_neighborhoods_csr.LICENSE``).
+#: Attribution of the embedded layer's boundaries (see the CSR licence in ``data/``).
 ATTRIBUTION = "Neighbourhood boundaries: Columbia Center for Spatial Research (MIT)"
 #: Values of the ``geom_basis`` column of :attr:`DistrictLayer.gdf`.
 GEOM_BASES: tuple[str, ...] = ("csr", "estimated", "file", "sub-area", "missing")
@@ -208,6 +209,31 @@ def _feature_label(idx: int, name: object) -> str:
     return f"feature {idx} ({name!r})" if isinstance(name, str) and name else f"feature {idx}"
 
 
+def resolve_metric_crs(settings: Settings, gaz: Gazetteer) -> str:
+    """Return the settings' metric CRS; for ``utm``, the UTM zone of the gazetteer's centre.
+
+    Parameters
+    ----------
+    settings : Settings
+        The battle's settings.
+    gaz : Gazetteer
+        Its gazetteer (district centres).
+
+    Returns
+    -------
+    str
+        A CRS string such as ``'EPSG:32633'``.
+    """
+    if settings.metric_crs.lower() != UTM:
+        return settings.metric_crs
+    lon = pd.to_numeric(gaz.frame["lon"], errors="coerce").dropna()
+    lat = pd.to_numeric(gaz.frame["lat"], errors="coerce").dropna()
+    if lon.empty or lat.empty:
+        raise ValidationError([Problem(gaz.source, "lon/lat", "district centres, to find the "
+                                       "UTM zone the battle's metric_crs asks for", "none")])
+    return settings.battle.metric_crs_for(float(lon.mean()), float(lat.mean()))
+
+
 def load_districts(
     path: Path | None,
     gaz: Gazetteer,
@@ -215,6 +241,7 @@ def load_districts(
     name_field: str | None = None,
     assume_crs: str | None = None,
     required_ids: Sequence[str] | None = None,
+    settings: Settings | None = None,
 ) -> DistrictLayer:
     """Read district polygons and join them to the gazetteer by name.
 
@@ -231,11 +258,15 @@ def load_districts(
         Arabic attribute (:data:`ARABIC_FIELDS`) is tried for features whose name does
         not resolve.
     assume_crs : str, optional
-        CRS to use when the file declares none (e.g. ``'EPSG:32637'``). Ignored, with a
+        CRS to use when the file declares none (e.g. ``'EPSG:4326'``). Ignored, with a
         warning, when the file declares one.
     required_ids : Sequence[str], optional
         Districts the layer must have a row for (the control table's); default every
         gazetteer district.
+    settings : Settings, optional
+        The battle's settings (default :data:`~aleppo_map.settings.DEFAULTS`): where the
+        embedded layer is, the battle's name and its metric CRS (for areas, overlaps and
+        the check that the file lies over the battle's place).
 
     Returns
     -------
@@ -254,9 +285,10 @@ def load_districts(
         whose geometry is not a polygon or cannot be repaired, and every required id
         the gazetteer does not know.
     """
+    settings = DEFAULTS if settings is None else settings
+    metric_crs = resolve_metric_crs(settings, gaz)
     embedded = path is None
-    file = Path(path) if path is not None else DEFAULTS.districts_path
-    label = "embedded" if embedded else str(file)
+    file = Path(path) if path is not None else settings.districts_path
     if embedded and not file.exists():
         raise InputFileError(f"{file}: embedded district layer not found (expected the file "
                              "written by `aleppo-map build-districts`)")
@@ -266,7 +298,43 @@ def load_districts(
         raise InputFileError(f"{where}: expected polygon features, got an empty layer")
 
     warnings: list[str] = []
-    # --- CRS
+    raw = _with_crs(raw, where, assume_crs, warnings)
+    kinds = _polygon_kinds(raw, where)
+    field_name = _name_field(raw, gaz, where, name_field)
+
+    problems: list[Problem] = []
+    matched, own_basis = _match_features(raw, kinds, gaz, field_name, where, warnings, problems)
+    wanted = list(required_ids) if required_ids is not None else gaz.ids
+    problems.extend(Problem("required districts", "district_id", "a gazetteer id", repr(did),
+                            hint=_closest(gaz, did))
+                    for did in wanted if did not in gaz.frame.index)
+    if problems:
+        raise ValidationError(problems)
+
+    shapes = _dissolved(matched, raw.crs, where, warnings)
+    wanted_set = set(wanted)  # once: a set per district was quadratic
+    extra = [d for d in shapes if d not in wanted_set]
+    if extra:
+        warnings.append(f"{where}: {len(extra)} district(s) not in the control table, not "
+                        "drawn: " + ", ".join(extra))
+    present = [d for d in wanted if d in shapes]
+    metric = gpd.GeoSeries([shapes[d] for d in present], index=present,
+                           crs="EPSG:4326").to_crs(metric_crs)
+    warnings.extend(_overlaps(metric, present, where))
+    _check_near_centres(metric, present, gaz, metric_crs, settings.battle.name, where)
+
+    missing = [d for d in wanted if d not in shapes]
+    subareas = {d: str(gaz.parent(d)) for d in missing if gaz.parent(d)}
+    polygon_m2 = dict(zip(present, metric.area.to_numpy(), strict=True))
+    gdf = _layer_rows(gaz, wanted, shapes, polygon_m2, own_basis, subareas)
+    return DistrictLayer(gdf=gdf, source="embedded" if embedded else str(file),
+                         warnings=warnings, missing=missing, subareas=subareas,
+                         attribution=ATTRIBUTION if embedded else "")
+
+
+def _with_crs(raw: gpd.GeoDataFrame, where: str, assume_crs: str | None,
+              warnings: list[str]) -> gpd.GeoDataFrame:
+    """Return *raw* with a CRS: its own, else *assume_crs* (a warning says which)."""
     if raw.crs is None:
         if not assume_crs:
             raise InputFileError(
@@ -282,36 +350,48 @@ def load_districts(
     elif assume_crs:
         warnings.append(f"{where}: the file declares {raw.crs.to_string()}; "
                         f"--assume-crs {assume_crs} ignored")
+    return raw
 
-    # --- geometry kind
-    kinds = raw.geometry.geom_type
-    polygonal = kinds.isin(["Polygon", "MultiPolygon"])
-    if not polygonal.any():
+
+def _polygon_kinds(raw: gpd.GeoDataFrame, where: str) -> pd.Series:
+    """Geometry type per feature; refuse a file without any polygon."""
+    kinds: pd.Series = raw.geometry.geom_type
+    if not kinds.isin(["Polygon", "MultiPolygon"]).any():
         got = ", ".join(sorted({str(k) for k in kinds.dropna().unique()})) or "no geometry"
         raise InputFileError(f"{where}: expected a polygon file (Polygon or MultiPolygon "
                              f"features), got {got}")
+    return kinds
 
-    # --- name attribute
+
+def _name_field(raw: gpd.GeoDataFrame, gaz: Gazetteer, where: str, name_field: str | None) -> str:
+    """Return the attribute holding district names: *name_field*, checked, or the best guess."""
     columns = [c for c in raw.columns if c != raw.geometry.name]
     if name_field is not None:
         if name_field not in raw.columns:
             raise InputFileError(f"{where}: --name-field {name_field!r} is not an attribute "
                                  f"of the file; expected one of: {', '.join(map(str, columns))}")
-        field_name = name_field
-    else:
-        guessed = _guess_name_field(raw, gaz)
-        if guessed is None:
-            raise InputFileError(
-                f"{where}: no attribute holds district names the gazetteer knows (tried "
-                f"{', '.join(map(str, columns)) or 'none: the file has no attributes'}); "
-                "pass --name-field, or add the file's spellings as aliases in gazetteer.csv")
-        field_name = guessed
-    arabic = next((c for c in ARABIC_FIELDS if c in raw.columns and c != field_name), None)
+        return name_field
+    guessed = _guess_name_field(raw, gaz)
+    if guessed is None:
+        raise InputFileError(
+            f"{where}: no attribute holds district names the gazetteer knows (tried "
+            f"{', '.join(map(str, columns)) or 'none: the file has no attributes'}); "
+            "pass --name-field, or add the file's spellings as aliases in gazetteer.csv")
+    return guessed
 
-    # --- match names, check and repair geometry, feature by feature
-    problems: list[Problem] = []
-    matched: list[tuple[str, BaseGeometry, str]] = []  # id, geometry (file CRS), label
-    # a layer written by build-districts says where each shape comes from
+
+def _match_features(
+    raw: gpd.GeoDataFrame, kinds: pd.Series, gaz: Gazetteer, field_name: str, where: str,
+    warnings: list[str], problems: list[Problem],
+) -> tuple[list[tuple[str, BaseGeometry, str]], dict[str, tuple[str, str]]]:
+    """Match each feature's name to the gazetteer and check (repair) its geometry.
+
+    Returns the matched features as (district id, geometry in the file's CRS, label)
+    and, for a layer written by ``build-districts``, each district's own
+    ``(geom_basis, geom_note)``. Problems and warnings are appended to the lists given.
+    """
+    arabic = next((c for c in ARABIC_FIELDS if c in raw.columns and c != field_name), None)
+    matched: list[tuple[str, BaseGeometry, str]] = []
     own_basis: dict[str, tuple[str, str]] = {}
     has_basis = "geom_basis" in raw.columns
     for idx, (name, geom, kind) in enumerate(zip(raw[field_name], raw.geometry, kinds, strict=True),
@@ -320,53 +400,66 @@ def load_districts(
         feat = _feature_label(idx, text)
         did = gaz.lookup(text) if text else None
         if did is None and arabic is not None:
-            alt = raw[arabic].iloc[idx - 1]
-            if isinstance(alt, str) and alt.strip():
-                did = gaz.lookup(alt.strip())
-                if did is not None:
-                    warnings.append(f"{where}, {feat}: matched to {did!r} by its Arabic name "
-                                    f"{alt.strip()!r} in {arabic!r}")
+            did = _by_arabic_name(raw[arabic].iloc[idx - 1], gaz, f"{where}, {feat}", arabic,
+                                  warnings)
         if did is None:
             problems.append(Problem(
                 where, str(field_name), "a district name or alias of the gazetteer",
                 repr(text) if text else "an empty name", row=idx,
                 hint=_closest(gaz, text) if text else "fill in the name, or drop the feature"))
             continue
-        if geom is None or geom.is_empty:
-            warnings.append(f"{where}, {feat}: empty geometry, ignored")
+        checked = _checked_geometry(geom, str(kind), did, idx, where, feat, warnings, problems)
+        if checked is None:
             continue
-        if kind not in ("Polygon", "MultiPolygon"):
-            problems.append(Problem(where, "geometry", "a Polygon or MultiPolygon",
-                                    f"a {kind}", row=idx, hint=f"district {did!r}"))
-            continue
-        if not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            fixed = _repaired(geom)
-            if fixed is None:
-                problems.append(Problem(where, "geometry", "a valid polygon",
-                                        f"an invalid polygon ({reason}) that make_valid "
-                                        "cannot turn into an area", row=idx))
-                continue
-            warnings.append(f"{where}, {feat}: invalid geometry ({reason}) repaired with "
-                            "make_valid")
-            geom = fixed
-        matched.append((did, geom, feat))
+        matched.append((did, checked, feat))
         if has_basis:
             basis = raw["geom_basis"].iloc[idx - 1]
             note = raw["geom_note"].iloc[idx - 1] if "geom_note" in raw.columns else ""
             if isinstance(basis, str) and basis in GEOM_BASES:
                 own_basis[did] = (basis, note if isinstance(note, str) else "")
+    return matched, own_basis
 
-    wanted = list(required_ids) if required_ids is not None else gaz.ids
-    for did in wanted:
-        if did not in gaz.frame.index:
-            problems.append(Problem("required districts", "district_id", "a gazetteer id",
-                                    repr(did), hint=_closest(gaz, did)))
-    if problems:
-        raise ValidationError(problems)
 
-    # --- reproject, dissolve several features of one district
-    geo = gpd.GeoSeries([g for _, g, _ in matched], crs=raw.crs).to_crs("EPSG:4326")
+def _by_arabic_name(alt: object, gaz: Gazetteer, where: str, arabic: str,
+                    warnings: list[str]) -> str | None:
+    """Return the district an Arabic name resolves to (with a warning), or ``None``."""
+    if not isinstance(alt, str) or not alt.strip():
+        return None
+    did = gaz.lookup(alt.strip())
+    if did is not None:
+        warnings.append(f"{where}: matched to {did!r} by its Arabic name {alt.strip()!r} "
+                        f"in {arabic!r}")
+    return did
+
+
+def _checked_geometry(geom: BaseGeometry | None, kind: str, did: str, idx: int, where: str,
+                      feat: str, warnings: list[str],
+                      problems: list[Problem]) -> BaseGeometry | None:
+    """Return a feature's polygon, repaired if need be, or ``None`` (with a warning or a problem)."""
+    if geom is None or geom.is_empty:
+        warnings.append(f"{where}, {feat}: empty geometry, ignored")
+        return None
+    if kind not in ("Polygon", "MultiPolygon"):
+        problems.append(Problem(where, "geometry", "a Polygon or MultiPolygon",
+                                f"a {kind}", row=idx, hint=f"district {did!r}"))
+        return None
+    if geom.is_valid:
+        return geom
+    reason = shapely.is_valid_reason(geom)
+    fixed = _repaired(geom)
+    if fixed is None:
+        problems.append(Problem(where, "geometry", "a valid polygon",
+                                f"an invalid polygon ({reason}) that make_valid "
+                                "cannot turn into an area", row=idx))
+        return None
+    warnings.append(f"{where}, {feat}: invalid geometry ({reason}) repaired with make_valid")
+    return fixed
+
+
+def _dissolved(matched: Sequence[tuple[str, BaseGeometry, str]], crs: CRS, where: str,
+               warnings: list[str]) -> dict[str, BaseGeometry]:
+    """Reproject to EPSG:4326 and dissolve several features of one district (with a warning)."""
+    geo = gpd.GeoSeries([g for _, g, _ in matched], crs=crs).to_crs("EPSG:4326")
     by_id: dict[str, list[tuple[BaseGeometry, str]]] = {}
     for (did, _, feat), g in zip(matched, geo, strict=True):
         by_id.setdefault(did, []).append((g, feat))
@@ -379,48 +472,47 @@ def load_districts(
                 shapely.union_all([g for g, _ in parts]))) or parts[0][0]
         else:
             shapes[did] = parts[0][0]
-    wanted_set = set(wanted)  # once: a set per district was quadratic
-    extra = [d for d in shapes if d not in wanted_set]
-    if extra:
-        warnings.append(f"{where}: {len(extra)} district(s) not in the control table, not "
-                        "drawn: " + ", ".join(extra))
+    return shapes
 
-    # --- overlaps between districts (reported, not altered)
-    present = [d for d in wanted if d in shapes]
-    metric = gpd.GeoSeries([shapes[d] for d in present], index=present,
-                           crs="EPSG:4326").to_crs(DEFAULTS.metric_crs)
-    left, right = metric.sindex.query(metric.values, predicate="intersects")
+
+def _overlaps(metric: gpd.GeoSeries, present: Sequence[str], where: str) -> list[str]:
+    """Warn of districts that overlap by more than :data:`_OVERLAP_WARN_M2` (not altered)."""
+    geoms = metric.to_numpy()
+    left, right = metric.sindex.query(geoms, predicate="intersects")
     pair = left < right
     left, right = left[pair], right[pair]
-    shared = shapely.area(shapely.intersection(metric.values[left], metric.values[right]))
-    for i, j, area in zip(left, right, shared, strict=True):
-        if area > _OVERLAP_WARN_M2:
-            warnings.append(f"{where}: {present[i]!r} and {present[j]!r} overlap by "
-                            f"{area:,.0f} m²")
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    return [f"{where}: {present[i]!r} and {present[j]!r} overlap by {area:,.0f} m²"
+            for i, j, area in zip(left, right, shared, strict=True) if area > _OVERLAP_WARN_M2]
 
-    # --- sanity: the file lies over Aleppo (a wrong --assume-crs puts it elsewhere)
-    if present:
-        centres = gpd.GeoSeries(gpd.points_from_xy(gaz.frame["lon"], gaz.frame["lat"]),
-                                crs="EPSG:4326").dropna().to_crs(DEFAULTS.metric_crs)
-        hull = shapely.union_all(centres.values).convex_hull
-        reps = metric.representative_point()
-        far = [(d, hull.distance(p) / 1000.0) for d, p in zip(present, reps, strict=True)
-               if hull.distance(p) > _FAR_FROM_CITY_KM * 1000.0]
-        if far:
-            raise ValidationError([
-                Problem(where, "geometry", f"features over Aleppo (within "
-                        f"{_FAR_FROM_CITY_KM:.0f} km of the gazetteer's centres)",
-                        f"{d!r} {km:,.0f} km away",
-                        hint="wrong CRS? check the file's CRS or --assume-crs")
-                for d, km in far[:5]
-            ])
 
-    # --- one row per required district: the polygon, or a point at its centre
-    missing = [d for d in wanted if d not in shapes]
-    subareas = {d: str(gaz.parent(d)) for d in missing if gaz.parent(d)}
+def _check_near_centres(metric: gpd.GeoSeries, present: Sequence[str], gaz: Gazetteer,
+                        metric_crs: str, place: str, where: str) -> None:
+    """Refuse features far from the gazetteer's centres (a wrong --assume-crs puts them elsewhere)."""
+    if not present:
+        return
+    centres = gpd.GeoSeries(gpd.points_from_xy(gaz.frame["lon"], gaz.frame["lat"]),
+                            crs="EPSG:4326").dropna().to_crs(metric_crs)
+    hull = shapely.union_all(centres.to_numpy()).convex_hull
+    reps = metric.representative_point()
+    far = [(d, hull.distance(p) / 1000.0) for d, p in zip(present, reps, strict=True)
+           if hull.distance(p) > _FAR_FROM_CITY_KM * 1000.0]
+    if far:
+        raise ValidationError([
+            Problem(where, "geometry", f"features over {place} (within "
+                    f"{_FAR_FROM_CITY_KM:.0f} km of the gazetteer's centres)",
+                    f"{d!r} {km:,.0f} km away",
+                    hint="wrong CRS? check the file's CRS or --assume-crs")
+            for d, km in far[:5]
+        ])
+
+
+def _layer_rows(gaz: Gazetteer, wanted: Sequence[str], shapes: dict[str, BaseGeometry],
+                polygon_m2: dict[str, float], own_basis: dict[str, tuple[str, str]],
+                subareas: dict[str, str]) -> gpd.GeoDataFrame:
+    """One row per required district: its polygon, or a point at its gazetteer centre."""
     rows = []
-    info = gaz.frame.loc[wanted]  # column-wise: a lookup per district and column was slow
-    polygon_m2 = dict(zip(present, metric.area.to_numpy(), strict=True))
+    info = gaz.frame.loc[list(wanted)]  # column-wise: a lookup per district and column was slow
     for did, name_en, name_ar, sector, lon, lat, gaz_km2 in zip(
         wanted, info["name_en"], info["name_ar"], info["sector"], info["lon"], info["lat"],
         info["area_km2"], strict=True,
@@ -441,6 +533,4 @@ def load_districts(
                      "name_ar": "" if pd.isna(name_ar) else str(name_ar), "sector": str(sector),
                      "geom_kind": kind, "geom_basis": basis, "geom_note": note,
                      "area_km2": area, "geometry": geom})
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").set_index("district_id")
-    return DistrictLayer(gdf=gdf, source=label, warnings=warnings, missing=missing,
-                         subareas=subareas, attribution=ATTRIBUTION if embedded else "")
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").set_index("district_id")

@@ -58,7 +58,6 @@ from aleppo_map._errors import AleppoMapError
 from aleppo_map.analysis import areas as stats
 from aleppo_map.analysis import front as front_mod
 from aleppo_map.gazetteer import normalise
-from aleppo_map.settings import CONTROLLERS, DEFAULTS
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Battle
@@ -328,22 +327,47 @@ def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[dat
     intervals already carry day numbers.
     """
     iv = project.timeline.intervals
-    code = {c: i for i, c in enumerate(CONTROLLERS)}
-    di = iv["district_id"].map(index)
-    keep = di.notna().to_numpy()
-    di = di.to_numpy()[keep].astype(int)
+    code = {c: i for i, c in enumerate(project.battle.side_ids)}
+    mapped = iv["district_id"].map(index)
+    keep = mapped.notna().to_numpy()
+    di = mapped.to_numpy()[keep].astype(int)
     first = iv["first"].to_numpy()[keep]
     ctrl = iv["controller"].to_numpy()[keep]
     share = iv["share"].to_numpy(dtype=float)[keep]
     rem = iv["remainder"].fillna("").to_numpy()[keep]
     cid = iv["change_id"].to_numpy()[keep]
+    # date windows (see aleppo_map.timeline): the two candidate sides, the row of the window
+    start = project.timeline.dates[0]
+    since = np.array([(d - start).days for d in iv["since"]], dtype=np.int64)[keep]
+    n = int(keep.sum())
+    unc = (iv["uncertain"].to_numpy(dtype=bool)[keep] if "uncertain" in iv.columns
+           else np.zeros(n, dtype=bool))
+
+    def col(name: str) -> np.ndarray:
+        return (iv[name].fillna("").to_numpy()[keep] if name in iv.columns
+                else np.full(n, "", dtype=object))
+
+    before, after, wcid = col("before_controller"), col("after_controller"), col("window_change_id")
     out: list[list[list[Any]]] = [[] for _ in index]
     for k in np.lexsort((first, di)):
         out[int(di[k])].append([
             int(first[k]), code[ctrl[k]], _num(share[k], 3),
             code[rem[k]] if rem[k] else -1, row_index.get(cid[k], -1),
+            int(since[k]), int(unc[k]),
+            code[before[k]] if unc[k] else -1, code[after[k]] if unc[k] else -1,
+            row_index.get(wcid[k], -1) if unc[k] else -1,
         ])
     return out
+
+
+def _shared(column: Any) -> list[Any]:
+    """List the values of a column (a pandas Series), equal values as one object.
+
+    The history repeats a few words (sides, events, statuses) in every row; one
+    string object per distinct value keeps the page data O(rows) small.
+    """
+    seen: dict[Any, Any] = {}
+    return [seen.setdefault(v, v) for v in column.tolist()]
 
 
 def _rows(project: Project, index: Mapping[str, int],
@@ -357,10 +381,11 @@ def _rows(project: Project, index: Mapping[str, int],
     hist = project.timeline.history
     hist = hist[hist["district_id"].isin(index.keys())]
     cites = {} if cites is None else cites
-    cols = {c: hist[c].to_numpy() if c in hist.columns else np.full(len(hist), "", dtype=object)
+    cols = {c: _shared(hist[c]) if c in hist.columns else [""] * len(hist)
             for c in ("change_id", "date", "district_id", "controller", "extent", "share",
                       "remainder", "event", "basis", "confidence", "source_id", "line",
-                      "status", "disputed", "aggregate", "note")}
+                      "status", "disputed", "aggregate", "note", "window")}
+    iso = {d: d.isoformat() for d in set(cols["date"])}
     rows = []
     for k in range(len(hist)):
         key = (str(cols["source_id"][k]), int(cols["line"][k]))
@@ -369,11 +394,11 @@ def _rows(project: Project, index: Mapping[str, int],
             ci = cites[key] = len(cites)
         rows.append({
             "id": str(cols["change_id"][k]),
-            "date": cols["date"][k].isoformat(),
+            "date": iso[cols["date"][k]],
             "d": index[cols["district_id"][k]],
             "c": str(cols["controller"][k]),
             "x": str(cols["extent"][k]),
-            "s": _num(cols["share"][k], 3),
+            "s": _num(float(cols["share"][k]), 3),
             "r": str(cols["remainder"][k] or ""),
             "ev": str(cols["event"][k]),
             "b": str(cols["basis"][k]),
@@ -385,24 +410,33 @@ def _rows(project: Project, index: Mapping[str, int],
             "dp": bool(cols["disputed"][k]),
             "ag": str(cols["aggregate"][k] or ""),
             "note": str(cols["note"][k] or ""),
+            "win": str(cols["window"][k] or ""),
         })
     return rows
 
 
 def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
-    """km² per side per day, and shares of the formerly rebel-held east, from :mod:`.stats`.
+    """km² per side per day, and shares of the battle's reference area, from :mod:`.stats`.
 
     The page shows the very numbers ``aleppo-map stats`` prints.
     """
     table = stats.daily_stats(project)
-    km2 = table[[f"{side}_km2" for side in CONTROLLERS]].to_numpy(dtype=float)
-    pct = table[[f"east_{side}_pct" for side in CONTROLLERS]].to_numpy(dtype=float)
+    sides = project.battle.side_ids
+    km2 = table[[f"{side}_km2" for side in sides]].to_numpy(dtype=float)
+    pct = table[[f"east_{side}_pct" for side in sides]].to_numpy(dtype=float)
     east = stats.east_ids(project)
     share = None if np.isnan(pct).all() else [[_num(v / 100, 4) for v in row] for row in pct]
+    # ground inside a date window, counted apart by stats (see aleppo_map.timeline)
+    unc_km2 = (table["uncertain_km2"].to_numpy(dtype=float) if "uncertain_km2" in table
+               else np.zeros(len(table)))
+    unc_pct = (table["east_uncertain_pct"].to_numpy(dtype=float)
+               if "east_uncertain_pct" in table else np.zeros(len(table)))
     return (
         [[_num(v, 3) for v in row] for row in km2],
         {"km2": _num(stats.east_km2(project) if east else 0.0, 2), "n": len(east),
-         "share": share, "day": DEFAULTS.start.isoformat()},
+         "share": share, "day": project.battle.first_day.isoformat(),
+         "unc_km2": [_num(v, 3) for v in unc_km2],
+         "unc_share": None if share is None else [_num(v / 100, 4) for v in unc_pct]},
     )
 
 
@@ -411,6 +445,7 @@ ROW_KEYS: Mapping[str, str] = {
     "id": "id", "date": "date", "d": "district", "c": "side", "x": "extent", "s": "share",
     "r": "rest", "ev": "event", "b": "basis", "cf": "confidence", "src": "source", "ln": "line",
     "ci": "cite", "st": "status", "dp": "disputed", "ag": "aggregate", "note": "note",
+    "win": "window",
 }
 def row_records(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Turn the history columns of :func:`page_data` back into one dict per row.
@@ -431,11 +466,12 @@ def row_records(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 #: Names the page gives the columns of a district's state segments (see :func:`_segments`).
-SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row")
+SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row", "since", "unc", "from",
+                                  "to", "win")
 
 
 def _named_segments(segs: Sequence[Sequence[Sequence[Any]]]) -> list[dict[str, list[Any]]]:
-    """Per district, its segments as named columns (``day``, ``side``, ``share``, ``rest``, ``row``)."""
+    """Per district, its segments as named columns (:data:`SEGMENT_KEYS`)."""
     return [{key: [seg[k] for seg in district] for k, key in enumerate(SEGMENT_KEYS)}
             for district in segs]
 
@@ -476,19 +512,25 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         ``en``/``ar``, ``sector``, ``kind``, ``area``, label point ``pt``, geometry ``g``
         rounded to ``settings.coord_decimals``), ``states`` (per district, the columns
         ``day``, ``side`` (index of ``sides``), ``share``, ``rest`` (index, -1 when held
-        whole) and ``row`` (history row, -1 when none) of each state it went through),
+        whole), ``row`` (history row, -1 when none), ``since`` (day the state began,
+        which a date window may split into segments), ``unc`` (1 inside a date window:
+        the texts do not say whether the change of history row ``win`` had happened;
+        ``from`` and ``to`` are the two candidate sides, -1 when settled) of each state
+        it went through),
         ``rows`` (the history, as columns named by :data:`ROW_KEYS`: a third of the bytes of
-        one object per row; ``cite`` indexes ``cites``; see :func:`row_records`), ``cites`` (each
-        citation once), ``area`` (km² per
+        one object per row; ``cite`` indexes ``cites``; see :func:`row_records`), ``cites``
+        (each citation once), ``citeUrls`` (for each citation the link to the version read,
+        or ""), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
         ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
-        per side id per day, or ``None``), ``figures``, ``meta``, ``boundaries`` (which
-        boundaries are drawn, see :func:`_boundaries`), ``edges`` (the shared boundaries
-        the front line is made of, see :func:`_edges`), ``bounds``, ``tiles`` and
-        ``fillOpacity``. Each district also has ``basis`` (where its shape comes from),
-        ``note`` (why, for an estimated shape or a sub-area), ``parent`` (index of the
-        district a sub-area lies in) and ``names`` (its spellings, normalised, for the
-        search box).
+        per side id per day, or ``None``), ``uncertain`` (``area``: km² inside a date
+        window per day; ``share``: the part of the reference area inside one, or
+        ``None``), ``figures``, ``meta``, ``boundaries`` (which boundaries are drawn, see
+        :func:`_boundaries`), ``edges`` (the shared boundaries the front line is made of,
+        see :func:`_edges`), ``bounds``, ``tiles`` and ``fillOpacity``. Each district also
+        has ``basis`` (where its shape comes from), ``note`` (why, for an estimated shape or
+        a sub-area), ``parent`` (index of the district a sub-area lies in) and ``names``
+        (its spellings, normalised, for the search box).
 
     Raises
     ------
@@ -516,7 +558,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     def column(name: str, default: str) -> list[Any]:
         if name not in sub.columns:
             return [default] * len(ids)
-        return sub[name].tolist()
+        values: list[Any] = sub[name].tolist()  # geopandas: untyped
+        return values
 
     en, ar = column("name_en", ""), column("name_ar", "")
     sector, kind = column("sector", ""), column("geom_kind", "polygon")
@@ -546,9 +589,12 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     cite_index: dict[tuple[str, int], int] = {}
     rows = _rows(project, index, cite_index)
     cites = [_citation(project, key) for key in cite_index]
+    cite_urls = [_citation_url(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
-    # _segments and _totals number the sides in CONTROLLERS order; name them by id here
-    order = list(CONTROLLERS)
+    for i, r in enumerate(rows):  # renamed in place: one copy of the history at a time
+        rows[i] = {ROW_KEYS.get(k, k): v for k, v in r.items()}
+    # _segments and _totals number the sides in the battle's order; name them by id here
+    order = list(battle.side_ids)
     area, east = _totals(project)
     minx, miny, maxx, maxy = (float(v) for v in sub.total_bounds)
     layer = project.layer
@@ -575,9 +621,12 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "fillOpacity": FILL_OPACITY,
         "districts": districts,
         "states": _named_segments(_segments(project, index, day_index, row_index)),
-        "rows": {name: [r[k] for r in rows] for k, name in ROW_KEYS.items()},
+        "rows": {name: [r.get(name) for r in rows]
+                 for name in (rows[0] if rows else ROW_KEYS.values())},
         "cites": cites,
+        "citeUrls": cite_urls,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
+        "uncertain": {"area": east["unc_km2"], "share": east["unc_share"]},
         "reference": reference,
         "figures": [_figure_item(f) for f in figures],
         "meta": {
@@ -698,6 +747,13 @@ def _edges(project: Project, index: Mapping[str, int]) -> dict[str, Any]:
 def _citation(project: Project, key: tuple[str, int]) -> str:
     """Human citation of one (source id, line), from the project's registry."""
     return str(project.registry.citation(*key))
+
+
+def _citation_url(project: Project, key: tuple[str, int]) -> str:
+    """Link to the cited version of a source (``""`` when the registry records none)."""
+    record = getattr(project.registry, "citation_record", None)
+    url = str(record(*key).get("url", "")) if record is not None else ""
+    return url if url.startswith(("https://", "http://")) else ""
 
 
 #: Optional keys of a figure item shown by the page (see :func:`aleppo_map.analysis.claims.html_items`).

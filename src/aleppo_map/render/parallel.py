@@ -119,8 +119,8 @@ class Backend:
                   Iterator[list[tuple[int, Result]]]]
 
 
-def _run_serial(token: str, data: SceneData, indices: Sequence[int], kind: str, jobs: int,
-                scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
+def _run_serial(token: str, data: SceneData, indices: Sequence[int], kind: str, _jobs: int,
+                _scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
     scene = _scene_for(token, data)
     try:
         for i in indices:
@@ -142,7 +142,7 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 
 
 def _run_processes(token: str, data: SceneData, indices: Sequence[int], kind: str, jobs: int,
-                   scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
+                   _scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
     try:
         # small chunks keep the progress bar moving; each worker builds its figure once

@@ -32,6 +32,9 @@ Drawing conventions (the same as the HTML page)
   tenth (:func:`~aleppo_map.render.style.share_tenth`), so wider stripes mean a
   larger share.
 * A dashed dark outline: the state rests on a low-confidence row.
+* A cross-hatch: the district is inside a date window (the texts date its change
+  only to a window of days, see :mod:`aleppo_map.timeline`): the fill is the side
+  holding it before the change, the cross-hatch the side after it.
 * A district the boundary file lacks is drawn as a circle at its gazetteer
   centre, and the legend says so.
 
@@ -50,8 +53,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from aleppo_map._errors import AleppoMapError, Problem, ValidationError
+from aleppo_map.analysis.areas import majority_holder
 from aleppo_map.render.style import (
     _CLOSE,
     _EDGE,
@@ -75,8 +80,11 @@ from aleppo_map.render.style import (
 )
 from aleppo_map.render.text import arabic_label, attribution, east_line, metric_crs, nice_length
 
+#: Matplotlib hatch of a district inside a date window (crossed, unlike the stripes of
+#: a partial state).
+UNCERTAIN_HATCH = "xxx"
+
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.collections import PathCollection
     from matplotlib.figure import Figure
@@ -105,6 +113,9 @@ class DaySpec:
         Per district, the gaining side's share in tenths (1 to 9; 0 when not partial).
     low : numpy.ndarray
         Per district, whether its state rests on a low-confidence row.
+    unc : numpy.ndarray
+        Per district inside a date window, index of the side holding it after the
+        change (cross-hatched over ``fill``, the side before it); -1 when settled.
     """
 
     day: date
@@ -115,6 +126,7 @@ class DaySpec:
     changed: int
     tenth: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     low: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    unc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,8 @@ class SceneData:
         Optional texts of the footer (empty: none).
     any_low : bool
         Whether some day shows a low-confidence state (a legend entry).
+    any_uncertain : bool
+        Whether some day shows a district inside a date window (a legend entry).
     point_label : str
         Legend text of the circles, when the layer says why they are circles.
     """
@@ -195,6 +209,7 @@ class SceneData:
     note: str = ""
     any_low: bool = False
     point_label: str = ""
+    any_uncertain: bool = False
 
 
 def _ring_path(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,10 +240,10 @@ def geometry_path(geom: Any) -> tuple[np.ndarray, np.ndarray]:
     parts = list(getattr(geom, "geoms", [geom]))
     verts: list[np.ndarray] = []
     codes: list[np.ndarray] = []
-    for poly in parts:
-        if poly.is_empty or poly.geom_type != "Polygon":
+    for part in parts:
+        if part.is_empty or part.geom_type != "Polygon":
             continue
-        poly = orient(poly, 1.0)
+        poly = orient(part, 1.0)
         for ring in (poly.exterior, *poly.interiors):
             v, c = _ring_path(np.asarray(ring.coords, dtype=float)[:, :2])
             verts.append(v)
@@ -345,7 +360,10 @@ def _changed_before_first(project: Project) -> int:
     tl = project.timeline
     before = tl.dates[0] - timedelta(days=1)
     try:
-        prev = build_timeline(project.changes, tl.district_ids, before, before).state_on(before)
+        prev = build_timeline(project.changes, tl.district_ids, before, before,
+                              sides=project.battle.side_ids,
+                              contested=next((s.id for s in project.battle.sides if s.contested),
+                                             None)).state_on(before)
     except (AleppoMapError, KeyError, ValueError):
         return -1
     now = tl.state_on(tl.dates[0])
@@ -403,6 +421,23 @@ def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
     fill = np.where(partial, rest, ctrl).astype(np.int8)
     gain = np.where(partial, ctrl, -1).astype(np.int8)
     tenth = np.where(partial, np.vectorize(share_tenth, otypes=[np.int8])(share), 0)
+    # inside a date window: the side before the change as the fill, the side after it
+    # cross-hatched (each the majority holder of its candidate state); no stripes
+    unc = np.full((n_days, len(ids)), -1, dtype=np.int8)
+    if "uncertain" in st.columns and bool(st["uncertain"].any()):
+        inside = st["uncertain"].to_numpy(dtype=bool) & keep
+
+        def holder(tag: str) -> np.ndarray:
+            cand = pd.DataFrame({"controller": st[f"{tag}_controller"],
+                                 "share": st[f"{tag}_share"].astype(float),
+                                 "remainder": st[f"{tag}_remainder"].fillna("")})
+            return _side_index(majority_holder(cand[inside]), sides)
+
+        ri, ci = row[inside].astype(int), col[inside].astype(int)
+        fill[ci, ri] = holder("before")
+        unc[ci, ri] = holder("after")
+        gain[ci, ri] = -1
+        tenth[ci, ri] = 0
     east = east_line(project)
     out: list[DaySpec] = []
     for i, d in enumerate(tl.dates):
@@ -419,7 +454,7 @@ def day_specs(project: Project, ids: Sequence[str], *, title: str | None = None,
         out.append(DaySpec(d, fill[i].copy(), gain[i].copy(),
                            frame_title(battle.name, d, title),
                            "\n".join(x for x in lines if x), changed,
-                           tenth[i].astype(np.int8), low[i].copy()))
+                           tenth[i].astype(np.int8), low[i].copy(), unc[i].copy()))
     return out
 
 
@@ -633,6 +668,7 @@ def scene_data(
         side_labels=[battle.labels[s] for s in battle.side_ids], stripes=stripes,
         byline=byline.strip(), note=note.strip(), any_low=any(bool(sp.low.any()) for sp in specs),
         point_label=_point_label(gdf, is_point),
+        any_uncertain=any(bool((sp.unc >= 0).any()) for sp in specs),
     )
 
 
@@ -663,6 +699,13 @@ def _legend_handles(data: SceneData, k: float, wrap: int = 30) -> list[Any]:
                              label=textwrap.fill(f"Partly taken by {name} (stripes, wider "
                                                  f"for a larger share{more})", wrap,
                                                  break_long_words=False)))
+    if data.any_uncertain:
+        handles.append(Patch(facecolor="#d9d9d9", edgecolor="#4a4a4a", linewidth=0,
+                             hatch=UNCERTAIN_HATCH,
+                             label=textwrap.fill("Uncertain: the texts date the change only to "
+                                                 "a window of days (fill: the side before, "
+                                                 "cross-hatch: the side after)", wrap,
+                                                 break_long_words=False)))
     if data.any_low:
         handles.append(Patch(facecolor="none", edgecolor=_LOW_EDGE, linewidth=0.9 * k,
                              linestyle="--",
@@ -690,11 +733,14 @@ class MapArtists:
         The stripes of the day's partial states.
     low : matplotlib.collections.PathCollection
         Dashed outlines of the day's low-confidence states.
+    uncertain : matplotlib.collections.PathCollection or None
+        Cross-hatch of the districts inside a date window.
     """
 
     main: PathCollection
     stripes: PathCollection
     low: PathCollection
+    uncertain: PathCollection | None = None
 
 
 def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float) -> MapArtists:
@@ -728,7 +774,10 @@ def draw_map(ax: Axes, data: SceneData, paths: list[Any], k: float) -> MapArtist
     low = PathCollection([], facecolors="none", edgecolors=_LOW_EDGE, linewidths=0.8 * k,
                          linestyles=(0, (4, 3)), zorder=3)
     ax.add_collection(low, autolim=False)
-    return MapArtists(main, stripes, low)
+    uncertain = PathCollection([], facecolors="none", linewidths=0, hatch=UNCERTAIN_HATCH,
+                               zorder=2.5)
+    ax.add_collection(uncertain, autolim=False)
+    return MapArtists(main, stripes, low, uncertain)
 
 
 def paint(artists: MapArtists, data: SceneData, paths: list[Any], fill_rgba: np.ndarray,
@@ -767,6 +816,11 @@ def paint(artists: MapArtists, data: SceneData, paths: list[Any], fill_rgba: np.
     low = np.flatnonzero(spec.low) if spec.low.size else np.zeros(0, dtype=int)
     artists.low.set_paths([paths[i] for i in low])
     artists.low.set_visible(low.size > 0)
+    if artists.uncertain is not None:
+        unc = np.flatnonzero(spec.unc >= 0) if spec.unc.size else np.zeros(0, dtype=int)
+        artists.uncertain.set_paths([paths[i] for i in unc])
+        artists.uncertain.set_edgecolor(fill_rgba[spec.unc[unc]] if unc.size else "none")
+        artists.uncertain.set_visible(unc.size > 0)
 
 
 def _pixel_layer_class() -> type:
@@ -907,7 +961,8 @@ class FrameScene:
         out and rasterising about a thousand glyphs again. Only for raster output:
         vector formats keep real text.
         """
-        arts = (self.artists.main, self.artists.stripes, self.artists.low)
+        arts = tuple(a for a in (self.artists.main, self.artists.stripes, self.artists.low,
+                                 self.artists.uncertain) if a is not None)
         dynamic = {id(a) for a in (*arts, self.title, self.subtitle,
                                    self.fig.patch, self.ax.patch, self.ax)}
         static = [a for a in (*self.fig.get_children(), *self.ax.get_children())

@@ -22,7 +22,8 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aleppo_map.render.style import FONT
 from aleppo_map.sources import quote_title
@@ -70,7 +71,7 @@ def matplotlib_shapes_text() -> bool:
     if not hasattr(font, "_layout"):
         return False
     by_glyph = {g: c for c, g in font.get_charmap().items()}
-    items = list(font._layout("حلب", LoadFlags.NO_HINTING))
+    items = list(font._layout("حلب", LoadFlags.NO_HINTING))  # noqa: SLF001  # probed above
     return bool(items) and by_glyph.get(items[0].glyph_index) == 0xFE90
 
 
@@ -197,6 +198,19 @@ def east_line(project: Project) -> list[str] | None:
     return lines
 
 
+def _where_to_read(registry: Any, sid: str) -> str:
+    """`` at ADDRESS, revision R`` for a source whose registry row records them, else ``""``."""
+    record = getattr(registry, "citation_record", None)
+    if record is None:
+        return ""
+    rec = record(sid, 1)
+    link = str(rec.get("source_url") or rec.get("archive_url") or "")
+    if not link.startswith(("https://", "http://")):
+        return ""
+    text = " at " + unquote(link.split("://", 1)[1])
+    if rec.get("revision"):
+        text += f", revision {rec['revision']}"
+    return text
 
 
 def attribution(project: Project) -> str:
@@ -222,11 +236,11 @@ def attribution(project: Project) -> str:
         if frame is not None and sid in frame.index:
             rec = frame.loc[sid]
             parts.append(f"{rec.get('publisher', '')}, {title} ({rec.get('published', '')})"
-                         .lstrip(", "))
+                         .lstrip(", ") + _where_to_read(registry, sid))
         else:
             parts.append(title)
-    return f"Sources: {'; '.join(parts)}. {boundary_line(project)}. " \
-           "Every state is traced to a source line."
+    return (f"Sources: {'; '.join(parts)}. {boundary_line(project)}. "
+            "Every state is traced to a source line.")
 
 
 def boundary_line(project: Project) -> str:

@@ -1,7 +1,8 @@
 """Source registry and provenance: which text a row cites, and whether the citation holds.
 
 The project never ships the source texts. ``seeds/sources.csv`` registers each one
-(file name, title, publisher, date, kind, SHA-256, rank for the same-day rule) and
+(file name, title, publisher, date, kind, SHA-256, rank for the same-day rule, and
+where a reader finds the version read: URL, revision, date accessed, archived copy) and
 every row of the control table cites a source id and a 1-based line number. Given
 the folder holding the texts (``--seeds``), :func:`check_against_seeds` verifies
 every citation and :func:`cite` prints the cited lines.
@@ -26,19 +27,26 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
 from aleppo_map import _io as io
-from aleppo_map._errors import AleppoMapError, InputFileError, Problem, ValidationError
+from aleppo_map._errors import (
+    AleppoMapError,
+    InputFileError,
+    Problem,
+    ValidationError,
+    raise_if_any,
+)
 from aleppo_map._validate import check_table
 from aleppo_map.schema import AGGREGATES, SOURCES
 from aleppo_map.settings import DEFAULTS
@@ -47,8 +55,15 @@ if TYPE_CHECKING:
     from aleppo_map.gazetteer import Gazetteer
     from aleppo_map.timeline import Timeline
 
-#: Columns of ``seeds/sources.csv``, in file order (from :data:`aleppo_map.schema.SOURCES`).
-REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.names
+#: Columns every ``sources.csv`` has, in file order (from :data:`aleppo_map.schema.SOURCES`).
+REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.required
+#: Columns a registry may leave out (they default to empty): where a reader finds the
+#: source (``url``), which version was read (``revision``, and ``revision_url`` that shows
+#: it), when (``accessed``), an archived copy (``archive_url``), the text's line count
+#: (``lines``) and how each fact was established (``note``).
+OPTIONAL_REGISTRY_COLUMNS: tuple[str, ...] = SOURCES.optional
+#: What the ``publisher`` column says when a text does not name its publisher.
+PUBLISHER_NOT_STATED = "publisher not stated"
 #: Allowed values of the ``kind`` column.
 KINDS: tuple[str, ...] = SOURCES.column("kind").choices
 #: Columns of ``data/aggregates.csv``, in file order (from :data:`aleppo_map.schema.AGGREGATES`).
@@ -184,7 +199,8 @@ class SourceRegistry:
     ----------
     frame : pandas.DataFrame
         Indexed by ``source_id``; columns ``file``, ``title``, ``publisher``,
-        ``published`` (:class:`datetime.date`), ``kind``, ``sha256``, ``rank`` (int).
+        ``published`` (:class:`datetime.date`), ``kind``, ``sha256``, ``rank`` (int), and
+        the optional :data:`OPTIONAL_REGISTRY_COLUMNS` as text (``""`` when absent).
     path : pathlib.Path or None
         Where the registry was read from.
     """
@@ -208,7 +224,7 @@ class SourceRegistry:
                     )
                 ]
             )
-        return self.frame.loc[source_id]
+        return cast("pd.Series[Any]", self.frame.loc[source_id])  # the index is unique
 
     def title(self, source_id: str) -> str:
         """Title of a source.
@@ -258,6 +274,83 @@ class SourceRegistry:
         rec = self._row(source_id)
         return f'{rec["publisher"]}, {quote_title(str(rec["title"]))}, line {int(line)}'
 
+    def citation_record(self, source_id: str, line: int) -> dict[str, str]:
+        """Everything a reader needs to find the cited version of a source.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+        line : int
+            1-based line number.
+
+        Returns
+        -------
+        dict
+            ``text`` (as :meth:`citation`), ``url`` (the link to follow: the exact
+            revision when known, else the canonical address, else an archived copy;
+            empty when none is known), ``source_url``, ``revision``, ``revision_url``,
+            ``accessed``, ``archive_url``, ``publisher``, ``title``, ``published``,
+            ``line``, and ``note`` (how the facts were established).
+
+        Examples
+        --------
+        >>> rec = load_registry().citation_record("wikipedia", 169)
+        >>> rec["url"].startswith("https://en.wikipedia.org/")
+        True
+        """
+        row = self._row(source_id)
+
+        def get(col: str) -> str:
+            value = row.get(col, "")
+            return "" if value is None or (isinstance(value, float) and math.isnan(value)) \
+                else str(value)
+
+        published = row["published"]
+        link = get("revision_url") or get("url") or get("archive_url")
+        return {
+            "text": self.citation(source_id, line),
+            "url": link,
+            "source_url": get("url"),
+            "revision": get("revision"),
+            "revision_url": get("revision_url"),
+            "accessed": get("accessed"),
+            "archive_url": get("archive_url"),
+            "publisher": get("publisher"),
+            "title": get("title"),
+            "published": published.isoformat() if isinstance(published, date)
+            else str(published),
+            "line": str(int(line)),
+            "note": get("note"),
+        }
+
+    def link_line(self, source_id: str) -> str:
+        """One line saying where to read a source and which version.
+
+        Parameters
+        ----------
+        source_id : str
+            A registered id.
+
+        Returns
+        -------
+        str
+            Such as ``https://… (revision as of 2023-12-27 13:00 UTC; accessed
+            2026-11-22)``, or ``no URL recorded`` with the reason.
+        """
+        rec = self.citation_record(source_id, 1)
+        parts = []
+        if rec["revision"]:
+            parts.append(f"revision {rec['revision']}")
+        if rec["accessed"]:
+            parts.append(f"accessed {rec['accessed']}")
+        if rec["archive_url"] and rec["archive_url"] != rec["url"]:
+            parts.append(f"archived at {rec['archive_url']}")
+        head = rec["url"] or "no URL recorded"
+        if rec["url"] and rec["source_url"] and rec["source_url"] != rec["url"]:
+            parts.insert(0, f"article {rec['source_url']}")
+        return head + (f" ({'; '.join(parts)})" if parts else "")
+
     def text_path(self, source_id: str, seeds_dir: Path) -> Path:
         """Where the text of a source is expected in a seeds folder.
 
@@ -300,6 +393,14 @@ class SourceRegistry:
         if key not in self._cache:
             self._cache[key] = io.read_lines(path, f"source text {source_id!r}")
         return self._cache[key]
+
+
+def _check_publisher(rec: Mapping[Any, Any], file: str, row: int) -> list[Problem]:
+    """Require a reason in ``note`` when the publisher is not stated."""
+    if str(rec.get("publisher", "")).strip() == PUBLISHER_NOT_STATED and not str(
+            rec.get("note", "") or "").strip():
+        return [Problem(file, "note", "the reason the publisher is not stated", "''", row=row)]
+    return []
 
 
 def load_registry(path: Path | None = None) -> SourceRegistry:
@@ -346,8 +447,11 @@ def registry_from_frame(raw: pd.DataFrame, path: Path | None = None) -> SourceRe
     ValidationError
         Listing every problem (unknown or missing column, bad or repeated cell).
     """
-    chk = check_table(raw, SOURCES, str(path or SOURCES.what))
+    file = str(path or SOURCES.what)
+    chk = check_table(raw, SOURCES, file)
     chk.raise_if_any(SOURCES.names)
+    raise_if_any([p for i, rec in enumerate(chk.frame.to_dict("records"), start=1)
+                  for p in _check_publisher(rec, file, i)])
     return SourceRegistry(chk.frame.set_index("source_id"), path)
 
 
@@ -430,9 +534,9 @@ def district_names(gazetteer: Gazetteer, district_id: str) -> list[str]:
     frame = gazetteer.frame
     if district_id not in frame.index:
         return []
-    rec = frame.loc[district_id]
+    rec = cast("pd.Series[Any]", frame.loc[district_id])  # the index is unique
     names: list[str] = [str(rec.get("name_en", "") or "")]
-    aliases = rec.get("aliases", [])
+    aliases: str | list[str] = rec.get("aliases", [])
     if isinstance(aliases, str):
         aliases = _split(aliases)
     names.extend(str(a) for a in aliases)
@@ -443,7 +547,7 @@ def district_names(gazetteer: Gazetteer, district_id: str) -> list[str]:
     return out
 
 
-def _row_number(rec: Mapping[str, Any], fallback: int) -> int:
+def _row_number(rec: Mapping[Hashable, Any], fallback: int) -> int:
     value = rec.get("row")
     try:
         return int(value) if value is not None and not pd.isna(value) else fallback
@@ -456,6 +560,36 @@ def _line_number(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _read_seed_texts(registry: SourceRegistry, seeds_dir: Path, reg_file: str,
+                     problems: list[Problem]) -> dict[str, list[str]]:
+    """Read every registered text, adding a problem for a missing, changed or unreadable one."""
+    texts: dict[str, list[str]] = {}
+    for sid in registry.ids:
+        path = registry.text_path(sid, seeds_dir)
+        if not path.is_file():
+            problems.append(Problem(str(path), "", f"the text of source {sid!r}", "no such file",
+                                    hint=f"--seeds must point at the folder holding "
+                                         f"{registry.frame.loc[sid, 'file']!s}"))
+            continue
+        digest = io.sha256_of(path)
+        expected = registry.frame.loc[sid, "sha256"]
+        if digest != expected:
+            problems.append(Problem(str(path), "sha256", f"{expected!s} (as in {reg_file})", digest,
+                                    hint="the text differs from the registered version, so "
+                                         "line numbers may not match"))
+        try:
+            texts[sid] = registry.lines(sid, seeds_dir)
+        except InputFileError as exc:
+            problems.append(Problem(str(path), "", "a UTF-8 text file", str(exc)))
+            continue
+        counted = str(registry.frame.loc[sid].get("lines", "") or "")
+        if digest != expected and counted.isdigit() and int(counted) != len(texts[sid]):
+            last = problems[-1]
+            problems[-1] = replace(last, hint=last.hint + f"; registered with {counted} lines, "
+                                   f"this copy has {len(texts[sid])}")
+    return texts
 
 
 def check_against_seeds(
@@ -505,24 +639,7 @@ def check_against_seeds(
             Problem(str(seeds_dir), "--seeds", "a folder holding the source texts named in "
                     f"{reg_file}", "no such folder" if not seeds_dir.exists() else "a file")
         ]
-    texts: dict[str, list[str]] = {}
-    for sid in registry.ids:
-        path = registry.text_path(sid, seeds_dir)
-        if not path.is_file():
-            problems.append(Problem(str(path), "", f"the text of source {sid!r}", "no such file",
-                                    hint=f"--seeds must point at the folder holding "
-                                         f"{registry.frame.loc[sid, 'file']}"))
-            continue
-        digest = io.sha256_of(path)
-        expected = registry.frame.loc[sid, "sha256"]
-        if digest != expected:
-            problems.append(Problem(str(path), "sha256", f"{expected} (as in {reg_file})", digest,
-                                    hint="the text differs from the registered version, so "
-                                         "line numbers may not match"))
-        try:
-            texts[sid] = registry.lines(sid, seeds_dir)
-        except InputFileError as exc:
-            problems.append(Problem(str(path), "", "a UTF-8 text file", str(exc)))
+    texts = _read_seed_texts(registry, seeds_dir, reg_file, problems)
 
     aggs: dict[str, tuple[list[str], list[str]]] = {
         str(r["aggregate"]): (list(r["phrases"]), list(r["members"]))
@@ -531,10 +648,10 @@ def check_against_seeds(
     known_ids = set(gazetteer.ids)
     agg_file = str(aggregates.attrs.get("file", "aggregates.csv"))
     for key, (_, members) in aggs.items():
-        bad = [m for m in members if m not in known_ids]
-        if bad:
+        unknown = [m for m in members if m not in known_ids]
+        if unknown:
             problems.append(Problem(agg_file, "members", "gazetteer district ids",
-                                    ", ".join(map(repr, bad)), hint=f"aggregate {key!r}"))
+                                    ", ".join(map(repr, unknown)), hint=f"aggregate {key!r}"))
 
     for i, rec in enumerate(changes.to_dict("records"), start=1):
         row = _row_number(rec, i)
@@ -557,7 +674,7 @@ def check_against_seeds(
             continue  # the missing or unreadable text is already reported once
         if line_no is None or not 1 <= line_no <= len(lines):
             bad("line", f"a line number from 1 to {len(lines)} of "
-                f"{registry.frame.loc[sid, 'file']}", repr(rec.get("line")), where)
+                f"{registry.frame.loc[sid, 'file']!s}", repr(rec.get("line")), where)
             continue
         text = lines[line_no - 1]
         names = district_names(gazetteer, did)
@@ -573,12 +690,12 @@ def check_against_seeds(
             if not named and not names_in(text, phrases):
                 bad("line", f"a line containing one of the phrases of aggregate {agg!r} ("
                     + "; ".join(repr(p) for p in phrases) + ") or naming " + repr(did),
-                    f"{registry.frame.loc[sid, 'file']} line {line_no}, which has neither",
+                    f"{registry.frame.loc[sid, 'file']!s} line {line_no}, which has neither",
                     _hint_other_lines(lines, phrases + names, line_no, where))
         elif not named:
             shown = "; ".join(repr(n) for n in names) if names else "(no names: unknown id)"
             bad("line", f"a line naming {did!r} by one of its names ({shown})",
-                f"{registry.frame.loc[sid, 'file']} line {line_no}, which names none of them",
+                f"{registry.frame.loc[sid, 'file']!s} line {line_no}, which names none of them",
                 _hint_other_lines(lines, names, line_no, where,
                                   extra="or add the source's spelling to the gazetteer aliases"))
     return problems
@@ -619,7 +736,7 @@ def _wrap(text: str, indent: str = "    > ") -> str:
     ) or indent.rstrip()
 
 
-def _state_text(rec: Mapping[str, Any]) -> str:
+def _state_text(rec: Mapping[Hashable, Any]) -> str:
     ctrl = rec["controller"]
     if rec["extent"] == "partial":
         share = float(rec["share"])
@@ -628,7 +745,7 @@ def _state_text(rec: Mapping[str, Any]) -> str:
     return f"{ctrl}, whole district"
 
 
-def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
+def _block(rec: Mapping[Hashable, Any], registry: SourceRegistry, seeds_dir: Path,
            names: Sequence[str], status: str | None, *, excerpt: bool) -> str:
     day = rec["date"]
     day = day.isoformat() if isinstance(day, date) else str(day)
@@ -645,6 +762,8 @@ def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
     sid = str(rec["source_id"])
     line_no = _line_number(rec["line"]) or 0
     out.append(f"  source: {registry.citation(sid, line_no)}")
+    source_at = len(out) - 1
+    out.append(f"  read at: {registry.link_line(sid)}")
     try:
         lines = registry.lines(sid, seeds_dir)
     except InputFileError as exc:
@@ -658,7 +777,7 @@ def _block(rec: Mapping[str, Any], registry: SourceRegistry, seeds_dir: Path,
         short = _sentences(text, names)
         if short != text:
             text = short
-            out[-1] += " (excerpt)"
+            out[source_at] += " (excerpt)"
     out.append(_wrap(text))
     return "\n".join(out)
 
@@ -765,8 +884,8 @@ def cite(
             title += f" ({rec0['name_ar']})"
     out = [f"{title} — {len(rows)} row{'s' if len(rows) != 1 else ''}"]
     if timeline is not None and did in timeline.district_ids:
-        first = timeline.state_on(timeline.dates[0]).loc[did]
-        last = timeline.state_on(timeline.dates[-1]).loc[did]
+        first = timeline.state_on(timeline.dates[0]).loc[did].to_dict()
+        last = timeline.state_on(timeline.dates[-1]).loc[did].to_dict()
         out.append(
             f"state on {timeline.dates[0]}: {_state_text(first)}; "
             f"on {timeline.dates[-1]}: {_state_text(last)}"

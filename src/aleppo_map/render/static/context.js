@@ -14,8 +14,9 @@
  * gazetteer's normalise(); the query is normalised here the same way, then both are
  * folded (fold()) over the common transliteration variants.
  *
- * Adds to X: holderOf(st), frontIds(), updateFront(changed), updateLabels(), search(q),
- * fold(s), buildContext().
+ * Adds to X: holderOf(st), frontIds(), updateFront(), updateLabels(), labelIds(),
+ * search(q), fold(s), jumpTo(i), buildLegend() (the whole legend, called by buildPanel),
+ * buildContext().
  */
 function explorerContext(X) {
   const D = X.D;
@@ -295,6 +296,44 @@ function explorerContext(X) {
       return box;
     },
   });
+
+  // ---------------------------------------------------------------- legend
+  const el = X.el, svg = X.svg, $ = X.$;
+  function legendItem(ul, mark, text) {
+    const li = el("li");
+    li.appendChild(mark);
+    li.appendChild(document.createTextNode(text));
+    ul.appendChild(li);
+  }
+  X.buildLegend = function () {
+    const ul = $("am-legend");
+    D.sides.forEach((s, k) => legendItem(ul, X.swatch(k), s.label));
+    if (D.sides.length > 1) {
+      const s = svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
+      const defs = svg("defs", {});
+      const hold = X.refSide >= 0 ? X.refSide : 1;
+      const gain = hold === 0 ? 1 : 0;
+      defs.appendChild(X.makePattern("am-legend-hatch", X.colour(gain), X.colour(hold), 5));
+      s.appendChild(defs);
+      s.appendChild(svg("rect", { width: 18, height: 13, fill: "url(#am-legend-hatch)" }));
+      legendItem(ul, s, "Partial control: stripes of the gaining side over the holder, their width in proportion to its share");
+    }
+    if (D.sides.length > 1 && X.anyUncertain) legendItem(ul, X.uncertainSwatch(), "Checkerboard: uncertain, the texts date the change only to a window of days (the two candidate sides)");
+    legendItem(ul, el("span", "am-sw-dash"), "Dashed outline: low-confidence state");
+    if (D.edges && D.edges.a.length) {
+      legendItem(ul, el("span", "am-sw-front"), "Front line: where districts held mostly by different sides meet");
+    }
+    if (D.districts.some((x) => x.basis === "estimated")) {
+      legendItem(ul, el("span", "am-sw-est"), "Dotted grey outline: estimated boundary");
+    }
+    if (D.districts.some((x) => x.parent !== undefined)) {
+      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a place inside a district, with its own history");
+    }
+    if (D.districts.some((x) => x.kind === "point" && x.parent === undefined)) {
+      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a district without a polygon in the boundary file, at its centre");
+    }
+    ul.appendChild(el("li", "am-small am-noprint", "Hover or Tab to a district for its state; click it or press Enter for every report behind it."));
+  };
 
   X.buildContext = function () {
     new SearchControl().addTo(map);

@@ -283,7 +283,7 @@ function explorerExport(X) {
   // The print stylesheet gives the map a fixed size (PRINT_SIZE, which fits A4 and Letter).
   // The browser lays the page out for print only after "beforeprint", so the map takes
   // that size at once, inline, fits the districts into it, and gets its view back after.
-  const PRINT_SIZE = ["180mm", "150mm"];
+  const PRINT_SIZE = ["180mm", "140mm"];
   let before = null;
   function toPrint() {
     if (before) return;

@@ -62,6 +62,7 @@ function startExplorer(map, D) {
         remainder: st.rest >= 0 ? X.side(st.rest).id : null,
         extent: st.rest >= 0 ? "partial" : "full", since: dates[Math.max(0, st.since)],
         changeId: st.row >= 0 ? D.rows[st.row].id : null,
+        uncertain: st.unc, window: st.unc ? X.windowText(st) : null,
       };
     },
     districts() { return D.districts.map((d) => d.id); },

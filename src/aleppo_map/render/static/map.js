@@ -37,6 +37,39 @@ function explorerMap(X) {
     return p;
   };
 
+  /** A fill for a district inside a date window: a checkerboard of the two candidate sides. */
+  X.uncertainFill = function (from, to) {
+    const id = "am-unc-" + X.side(from).id + "-" + X.side(to).id;
+    if (!document.getElementById(id)) {
+      if (!defs) {
+        const host = map.getPanes().overlayPane.querySelector("svg");
+        defs = X.svg("defs", {});
+        host.insertBefore(defs, host.firstChild);
+      }
+      defs.appendChild(X.makeUncertainPattern(id, X.colour(from), X.colour(to)));
+    }
+    return "url(#" + id + ")";
+  };
+  // squares of the side after the change on the side before it: unlike the stripes of a
+  // shared district, it says "one or the other", not "both"
+  X.makeUncertainPattern = function (id, before, after) {
+    const p = X.svg("pattern", { id: id, width: 12, height: 12, patternUnits: "userSpaceOnUse" });
+    p.appendChild(X.svg("rect", { width: 12, height: 12, fill: before }));
+    p.appendChild(X.svg("rect", { width: 6, height: 6, fill: after }));
+    p.appendChild(X.svg("rect", { x: 6, y: 6, width: 6, height: 6, fill: after }));
+    return p;
+  };
+
+  /** A legend swatch of the checkerboard. */
+  X.uncertainSwatch = function () {
+    const s = X.svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
+    const defs = X.svg("defs", {});
+    defs.appendChild(X.makeUncertainPattern("am-legend-unc", X.colour(1), X.colour(0)));
+    s.appendChild(defs);
+    s.appendChild(X.svg("rect", { width: 18, height: 13, fill: "url(#am-legend-unc)" }));
+    return s;
+  };
+
   // ---------------------------------------------------------------- styles
   // an estimated shape has a dotted grey outline; a low-confidence state a dashed one
   X.estimated = (i) => D.districts[i].basis === "estimated";
@@ -47,7 +80,8 @@ function explorerMap(X) {
     let dash = X.confidenceOf(st) === "low" ? "4 3" : null;
     if (est) dash = "1 4";
     return {
-      fillColor: whole ? X.colour(st.side) : X.patternFill(st.side, st.rest, st.share),
+      fillColor: st.unc ? X.uncertainFill(st.from, st.to)
+        : (whole ? X.colour(st.side) : X.patternFill(st.side, st.rest, st.share)),
       fillOpacity: D.fillOpacity,
       color: strong ? "#000" : (i === now.hovered ? "#222" : (est ? "#6b6b6b" : "#4a4a4a")),
       weight: strong ? 3 : (i === now.hovered ? 2 : (est ? 1.8 : 0.8)),
@@ -56,6 +90,8 @@ function explorerMap(X) {
       lineCap: est ? "round" : "butt",
     };
   }
+  /** The accessible name of district i in state st. */
+  X.nameText = (i, st) => D.districts[i].en + ": " + (st.unc ? X.windowText(st) : X.stateText(st));
   /** Whether district i is drawn as a marker (a sub-area or a district without a polygon). */
   X.isMarker = (i) => D.districts[i].kind === "point" || D.districts[i].g.type === "Point";
   const shown = new Array(X.ND).fill(-1); // segment index currently drawn
@@ -73,9 +109,12 @@ function explorerMap(X) {
     } else {
       X.layers[i].setStyle(styleFor(i, st));
     }
-    // the accessible name says the state: set when the district has the focus (on focus
-    // below), not on 10,000 paths at every change of day
-    if (path && path === document.activeElement) path.setAttribute("aria-label", D.districts[i].en + ": " + X.stateText(st));
+    if (path) {
+      // the accessible name says the state: set when the district has the focus (and on
+      // focus below), not on 10,000 paths at every change of day
+      if (path === document.activeElement) path.setAttribute("aria-label", X.nameText(i, st));
+      path.classList.toggle("am-uncertain", !!st.unc);
+    }
     if (X.onRestyle) X.onRestyle(i, st);
   };
   // a sub-area (or a district the boundary file lacks) is a small diamond in its holder's
@@ -83,8 +122,10 @@ function explorerMap(X) {
   function styleMarker(i, st, el) {
     const mark = el.firstChild;
     const a = X.colour(st.side);
-    mark.style.background = st.rest < 0 ? a
-      : "linear-gradient(135deg, " + a + " 50%, " + X.colour(st.rest) + " 50%)";
+    // inside a date window: a checkerboard of the two candidate sides, as for the polygons
+    mark.style.background = st.unc && st.from >= 0 && st.to >= 0
+      ? "repeating-conic-gradient(" + X.colour(st.from) + " 0 25%, " + X.colour(st.to) + " 0 50%) 0 0 / 5px 5px"
+      : (st.rest < 0 ? a : "linear-gradient(135deg, " + a + " 50%, " + X.colour(st.rest) + " 50%)");
     const strong = i === now.selected || i === now.focused || i === now.hovered;
     mark.style.borderColor = strong ? "#000" : "#222";
     mark.style.borderWidth = strong ? "2.5px" : "1.5px";
@@ -118,6 +159,7 @@ function explorerMap(X) {
     line.appendChild(X.swatch(st.side));
     line.appendChild(document.createTextNode(" " + X.stateText(st) + " — " + X.sinceText(st)));
     box.appendChild(line);
+    if (st.unc) box.appendChild(X.el("div", "am-tip-window", X.windowText(st)));
     if (d.basis === "estimated") {
       box.appendChild(X.el("div", "am-tip-est", "boundary estimated (" + (d.note || "no polygon in the boundary file") + ")"));
     } else if (d.parent !== undefined) {
@@ -213,8 +255,7 @@ function explorerMap(X) {
     const i = districtOf(ev.target);
     if (i === undefined) return;
     now.focused = i;
-    ev.target.closest(".am-district").setAttribute("aria-label",
-      D.districts[i].en + ": " + X.stateText(X.stateAt(i, now.day)));
+    ev.target.closest(".am-district").setAttribute("aria-label", X.nameText(i, X.stateAt(i, now.day)));
     X.restyle(i, true);
     openTip(i, D.districts[i].pt);
   });

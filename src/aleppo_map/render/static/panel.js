@@ -121,8 +121,19 @@ function explorerPanel(X) {
     const meta = "basis: " + r.basis + " · confidence: " + r.confidence + " · " + r.id +
       (STATUS[r.status] ? " · " + STATUS[r.status] : "");
     card.appendChild(el("div", "am-meta", meta));
-    card.appendChild(el("div", "am-cite", "Source: " + D.cites[r.cite]));
+    const cite = el("div", "am-cite", "Source: " + D.cites[r.cite]);
+    const url = D.citeUrls ? D.citeUrls[r.cite] : "";
+    if (url && /^https?:\/\//.test(url)) {
+      cite.appendChild(document.createTextNode(" · "));
+      const a = el("a", null, "read the cited version");
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      cite.appendChild(a);
+    }
+    card.appendChild(cite);
     if (r.aggregate) card.appendChild(el("div", "am-meta", "applies a statement about a wider area: " + r.aggregate));
+    if (r.window) card.appendChild(el("div", "am-window", "Date window: " + r.window + "."));
     if (r.note) card.appendChild(el("div", "am-note", r.note));
     return card;
   }
@@ -157,6 +168,7 @@ function explorerPanel(X) {
     p.appendChild(document.createTextNode(" On " + X.longDate(D.dates[now.day]) + ": " +
       X.stateText(st) + ", " + X.sinceText(st) + "."));
     body.appendChild(p);
+    if (st.unc) body.appendChild(el("p", "am-now am-window", X.windowText(st)));
     // group the rows by date; several reports of one day stand side by side
     const groups = [];
     X.rowsOf[i].forEach((k) => {
@@ -179,41 +191,7 @@ function explorerPanel(X) {
     });
   }
 
-  // ---------------------------------------------------------------- legend and footer
-  function legendItem(ul, mark, text) {
-    const li = el("li");
-    li.appendChild(mark);
-    li.appendChild(document.createTextNode(text));
-    ul.appendChild(li);
-  }
-  function buildLegend() {
-    const ul = $("am-legend");
-    D.sides.forEach((s, k) => legendItem(ul, X.swatch(k), s.label));
-    if (D.sides.length > 1) {
-      const s = svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
-      const defs = svg("defs", {});
-      const hold = X.refSide >= 0 ? X.refSide : 1;
-      const gain = hold === 0 ? 1 : 0;
-      defs.appendChild(X.makePattern("am-legend-hatch", X.colour(gain), X.colour(hold), 5));
-      s.appendChild(defs);
-      s.appendChild(svg("rect", { width: 18, height: 13, fill: "url(#am-legend-hatch)" }));
-      legendItem(ul, s, "Partial control: stripes of the gaining side over the holder, their width in proportion to its share");
-    }
-    legendItem(ul, el("span", "am-sw-dash"), "Dashed outline: low-confidence state");
-    if (D.edges && D.edges.a.length) {
-      legendItem(ul, el("span", "am-sw-front"), "Front line: where districts held mostly by different sides meet");
-    }
-    if (D.districts.some((x) => x.basis === "estimated")) {
-      legendItem(ul, el("span", "am-sw-est"), "Dotted grey outline: estimated boundary");
-    }
-    if (D.districts.some((x) => x.parent !== undefined)) {
-      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a place inside a district, with its own history");
-    }
-    if (D.districts.some((x) => x.kind === "point" && x.parent === undefined)) {
-      legendItem(ul, el("span", "am-sw-sub"), "Diamond: a district without a polygon in the boundary file, at its centre");
-    }
-    ul.appendChild(el("li", "am-small am-noprint", "Hover or Tab to a district for its state; click it or press Enter for every report behind it."));
-  }
+  // ---------------------------------------------------------------- footer (the legend: context.js)
   function buildMeta() {
     const m = D.meta;
     const f = $("am-meta");
@@ -246,6 +224,12 @@ function explorerPanel(X) {
     if (chart.mode === "east") return REF.share[id][day] * REF.km2;
     return D.area[id][day];
   }
+  // ground inside a date window (counted apart by the statistics), drawn on top in grey
+  const UNC = D.uncertain || { area: null, share: null };
+  function uncValue(day) {
+    if (chart.mode === "east") return UNC.share ? UNC.share[day] * REF.km2 : 0;
+    return UNC.area ? UNC.area[day] : 0;
+  }
   X.setChartMode = function (mode) {
     if (mode === "east" && !(REF && REF.share)) return;
     chart.mode = mode;
@@ -263,7 +247,8 @@ function explorerPanel(X) {
     const box = $("am-chart");
     box.replaceChildren();
     const s = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Area held by each side, per day" });
-    const totals = D.dates.map((_, d) => D.sides.reduce((a, _s, k) => a + value(k, d), 0));
+    const totals = D.dates.map((_, d) => D.sides.reduce((a, _s, k) => a + value(k, d), 0) +
+      uncValue(d));
     const ymax = Math.max(1e-9, ...totals);
     const x = (d) => L0 + (N > 1 ? (d * (W - L0 - R0)) / (N - 1) : 0);
     const y = (v) => T0 + (H - T0 - B0) * (1 - v / ymax);
@@ -276,6 +261,13 @@ function explorerPanel(X) {
       s.appendChild(svg("path", { d: p + "Z", fill: side.colour, stroke: "none", "data-controller": side.id }));
       top.forEach((v, d) => { base[d] = v; });
     });
+    if (D.dates.some((_, d) => uncValue(d) > 0)) {
+      const top = base.map((b, d) => b + uncValue(d));
+      let p = "M" + x(0) + "," + y(top[0]);
+      for (let d = 1; d < N; d++) p += "L" + x(d) + "," + y(top[d]);
+      for (let d = N - 1; d >= 0; d--) p += "L" + x(d) + "," + y(base[d]);
+      s.appendChild(svg("path", { d: p + "Z", fill: "#9e9e9e", stroke: "none", "data-controller": "uncertain" }));
+    }
     s.appendChild(svg("line", { x1: L0, x2: W - R0, y1: y(0), y2: y(0), stroke: "#888" }));
     s.appendChild(svg("line", { x1: L0, x2: L0, y1: T0, y2: y(0), stroke: "#888" }));
     const text = (tx, ty, anchor, content) => {
@@ -324,6 +316,8 @@ function explorerPanel(X) {
       p.appendChild(el("b", null, X.pct(v)));
       if (n === 0) p.appendChild(document.createTextNode(" of the " + REF.label));
     });
+    const u = UNC.share ? UNC.share[now.day] : 0;
+    if (u >= 0.005) p.append(", uncertain (date windows) ", el("b", null, X.pct(u)));
   }
   function updateDayInfo() {
     const info = $("am-dayinfo");
@@ -386,7 +380,7 @@ function explorerPanel(X) {
   };
 
   X.buildPanel = function () {
-    buildLegend();
+    X.buildLegend();
     buildMeta();
     X.setChartMode(chart.mode);
     $("am-history-close").addEventListener("click", X.closeHistory);

@@ -9,7 +9,10 @@
  *                    columns of district i's state segments: from day[k] on it is held
  *                    by side[k] (an index of D.sides) with share[k]; rest[k] holds the
  *                    remainder (-1 when the district is held whole); row[k] is the
- *                    history row behind the state (-1 when none).
+ *                    history row behind the state (-1 when none); since[k] is the day
+ *                    the state began; unc[k] is 1 inside a date window (the texts do
+ *                    not say whether the change of row win[k] had happened yet), with
+ *                    from[k] and to[k] the two candidate sides (-1 when settled).
  *   D.rows[k]      = {id, date, district, side, extent, share, rest, event, ...}
  *                    (sent as columns, D.rows.id[k] ..., and turned into objects here)
  * Every name, note and citation is inserted with textContent (never as HTML).
@@ -83,12 +86,18 @@ function explorerState(X) {
     }
     return lo;
   };
-  /** The state of district i in segment k: {since, side, share, rest, row}. */
+  /** The state of district i in segment k: {since, side, share, rest, row, unc, from, to, win}. */
   X.segment = function (i, k) {
     const s = D.states[i];
-    return { since: s.day[k], side: s.side[k], share: s.share[k], rest: s.rest[k], row: s.row[k] };
+    const unc = s.unc ? s.unc[k] === 1 : false;
+    return {
+      since: s.since ? s.since[k] : s.day[k], side: s.side[k], share: s.share[k],
+      rest: s.rest[k], row: s.row[k], unc: unc,
+      from: unc ? s.from[k] : -1, to: unc ? s.to[k] : -1, win: unc ? s.win[k] : -1,
+    };
   };
   X.stateAt = (i, day) => X.segment(i, X.segIndex(i, day));
+  X.anyUncertain = D.states.some((s) => s.unc && s.unc.some((u) => u === 1));
 
   // districts whose state changes on each day (segments starting after the first day)
   X.changers = Array.from({ length: X.N }, () => []);
@@ -109,6 +118,13 @@ function explorerState(X) {
     let t = X.label(st.side);
     if (st.rest >= 0) t += " " + X.pct(st.share) + ", " + X.label(st.rest) + " " + X.pct(1 - st.share);
     return t;
+  };
+  /** The history line of a state inside a date window ("" when settled). */
+  X.windowText = function (st) {
+    if (!st.unc) return "";
+    const r = st.win >= 0 ? D.rows[st.win] : null;
+    const when = r && r.window ? r.window : "the texts do not say when it changed hands";
+    return "Uncertain: " + X.label(st.from) + " or " + X.label(st.to) + "; " + when + ".";
   };
   X.sinceText = function (st) {
     return st.since <= 0 ? "since at least " + X.longDate(D.dates[0])
