@@ -104,7 +104,6 @@ def write_floor(project: Any, dest: Path, *, canvas: bool = False) -> Path:
     import shapely
 
     from aleppo_map.render.html import leaflet_assets
-    from aleppo_map.settings import CONTROLLERS
 
     gdf = project.layer.gdf
     ids = [d for d in project.timeline.district_ids if d in gdf.index]
@@ -113,7 +112,8 @@ def write_floor(project: Any, dest: Path, *, canvas: bool = False) -> Path:
     geoms = shapely.transform(np.asarray(gdf.loc[ids].geometry.to_numpy(), dtype=object),
                               lambda c: np.round(c, nd))
     iv = project.timeline.intervals
-    code = {c: i for i, c in enumerate(CONTROLLERS)}
+    sides = list(project.battle.sides)
+    code = {s.id: i for i, s in enumerate(sides)}
     day: list[list[int]] = [[] for _ in ids]
     side: list[list[int]] = [[] for _ in ids]
     for did, first, ctrl in sorted(zip(iv["district_id"], iv["first"], iv["controller"],
@@ -136,7 +136,7 @@ def write_floor(project: Any, dest: Path, *, canvas: bool = False) -> Path:
     data = {
         "rows": rows, "cites": [str(project.registry.citation(*k)) for k in cites],
         "g": [shapely.geometry.mapping(g) for g in geoms], "day": day, "side": side,
-        "colours": [project.settings.colours[c] for c in CONTROLLERS],
+        "colours": [project.settings.colours.get(s.id, s.colour) for s in sides],
         "ndays": len(project.timeline.dates),
         "bounds": [[miny, minx], [maxy, maxx]],
     }
