@@ -146,7 +146,8 @@ def write_city(folder: Path, n_districts: int, n_days: int) -> dict[str, int]:
             nonlocal n_rows
             n_rows += 1
             w.writerow([f"C{n_rows:07d}", day[d].isoformat(), did, ctrl, extent, share, "",
-                        event, basis, src, line, conf, "", note])
+                        event, basis, src, line, conf, "", note,
+                        *[""] * (len(CHANGE_COLUMNS) - 14)])  # later columns (date windows) empty
 
         for i, did in enumerate(ids):
             cx, cy = cell(i)

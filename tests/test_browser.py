@@ -148,7 +148,11 @@ def _screen_point(page, district: str) -> tuple[float, float]:
 
 
 def _pixel(page, x: float, y: float) -> tuple[int, int, int]:
+    """The colour on screen at (x, y), under the district labels (hidden for the read)."""
+    pane = "controlMap.map.getPane('am-labels').style.visibility"
+    page.evaluate(f"{pane} = 'hidden'")
     png = page.screenshot(clip={"x": round(x), "y": round(y), "width": 1, "height": 1})
+    page.evaluate(f"{pane} = ''")
     return Image.open(io.BytesIO(png)).convert("RGB").getpixel((0, 0))
 
 
@@ -168,14 +172,23 @@ def test_default_page_draws_every_district_with_no_request_leaving(open_page, re
     page = opened.page
     assert page.evaluate("controlMap.getDate()") == "2016-12-06"
     drawn = page.evaluate(
-        "Array.from(document.querySelectorAll('path.am-district'), p => p.dataset.district)")
+        "Array.from(document.querySelectorAll('.am-district'), p => p.dataset.district)")
     layer = real_project.layer.gdf.index
     expected = [d for d in real_project.timeline.district_ids if d in layer]
     assert sorted(drawn) == sorted(expected)
     assert len(drawn) > 100
-    # every district has a drawn outline and a fill
+    # every district with a polygon has a drawn outline and a fill; the sub-areas are small
+    # markers, not shapes claiming ground
+    paths = page.evaluate(
+        "Array.from(document.querySelectorAll('path.am-district'), p => p.dataset.district)")
+    subareas = real_project.layer.subareas
+    assert sorted(paths) == sorted(d for d in expected if d not in subareas)
     assert page.evaluate("""Array.from(document.querySelectorAll('path.am-district'))
         .every(p => p.getAttribute('d').length > 10 && p.getAttribute('fill'))""")
+    markers = page.evaluate("""Array.from(document.querySelectorAll('.am-sub.am-district'),
+        m => [m.dataset.district, m.getBoundingClientRect().width])""")
+    assert sorted(d for d, _ in markers) == sorted(subareas)
+    assert all(w <= 16 for _, w in markers)
     # the parts a reader needs are on screen
     for selector in ("#am-slider", "#am-date", "#am-totals", "#am-legend", "#am-chart svg",
                      "#am-play"):
@@ -272,12 +285,12 @@ def test_deep_link_and_arrow_key(open_page, real_page):
     assert page.locator("#am-date").inner_text() == "13 December 2016"
     page.keyboard.press("ArrowRight")
     assert page.evaluate("controlMap.getDate()") == "2016-12-14"
-    assert page.evaluate("location.hash") == "#2016-12-14"
+    page.wait_for_function("location.hash === '#2016-12-14'", timeout=3000)  # written after a pause
     assert page.locator("#am-slider").input_value() == str(
         page.evaluate("controlMap.dates.indexOf('2016-12-14')"))
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
-    assert page.evaluate("location.hash") == "#2016-12-12"
+    page.wait_for_function("location.hash === '#2016-12-12'", timeout=3000)  # written after a pause
     page.keyboard.press("Home")
     assert page.evaluate("controlMap.getDate()") == "2016-11-15"
     page.keyboard.press("End")
@@ -403,7 +416,7 @@ def test_controls_play_and_change_jumps(open_page, hostile_page):
     # the slider drives the day
     page.locator("#am-slider").fill("5")
     assert page.evaluate("controlMap.getDate()") == "2016-11-20"
-    assert page.evaluate("location.hash") == "#2016-11-20"
+    page.wait_for_function("location.hash === '#2016-11-20'", timeout=3000)  # written after a pause
     with pytest.raises(Exception, match="expected a day from 2016-11-15"):
         page.evaluate("controlMap.setDate('2017-01-01')")
     assert page.evaluate("controlMap.stateOf('no-such-district')") is None
@@ -603,6 +616,10 @@ def _has_colour(img: Image.Image, colour: str, box: tuple[int, int, int, int], t
 def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     opened = open_page(real_page, "2016-12-06")
     page = opened.page
+    # the labels are drawn into the PNG too (checked below); canvas and DOM text differ in
+    # anti-aliasing, so the pixel comparison is made without them
+    labelled = _png(base64.b64decode(page.evaluate("controlMap.snapshot()").split(",", 1)[1]))
+    page.evaluate("controlMap.map.getPane('am-labels').style.visibility = 'hidden'")
     with page.expect_download() as info:
         page.click("#am-png")
     download = info.value
@@ -621,7 +638,9 @@ def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     for colour in DEFAULTS.colours.values():
         assert _has_colour(img, colour, footer, tol=2) > 100, colour
     # the map matches what the page shows, within a tolerance (controls masked)
+    page.evaluate("document.querySelector('.leaflet-control-container').style.visibility = 'hidden'")
     shot = _png(page.locator(".am-map").screenshot())
+    page.evaluate("document.querySelector('.leaflet-control-container').style.visibility = ''")
     png_map = img.resize((width // 2, height // 2), Image.Resampling.BILINEAR)
     offset = (width // 2 - size[0]) // 2
     # the map starts where the white header meets the map's background, down its left edge
@@ -632,7 +651,12 @@ def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     crop = png_map.crop((offset + 60, header_h + 60, offset + size[0] - 60, header_h + size[1] - 60))
     ref = shot.crop((60, 60, size[0] - 60, size[1] - 60))
     diff = float(np.abs(np.asarray(crop, dtype=float) - np.asarray(ref, dtype=float)).mean())
-    assert diff < 6, diff  # measured: about 2 (anti-aliasing of the outlines)
+    assert diff < 6, diff  # measured: about 4 (anti-aliasing of the outlines and front line)
+    # with the labels shown, the PNG carries them: dark text where the page puts a label
+    assert labelled.size == img.size
+    changed = np.abs(np.asarray(labelled, dtype=float) - np.asarray(img, dtype=float)).max(axis=2) > 60
+    assert changed.sum() > 1000
+    page.evaluate("controlMap.map.getPane('am-labels').style.visibility = ''")
     # another day: the header (date) changes, the legend does not
     page.evaluate("controlMap.setDate('2016-11-20')")
     other = _png(base64.b64decode(page.evaluate("controlMap.snapshot()").split(",", 1)[1]))
@@ -723,11 +747,199 @@ def test_cdn_page_runs_the_same_leaflet_and_starts_with_the_street_map(browser, 
         assert page.locator("#am-tiles").is_checked()
         page.locator("#am-tiles-note").wait_for(state="visible")
         assert refused and all("tile.openstreetmap.org" in u for u in refused)
-        assert page.locator("path.am-district").count() == 5
+        assert page.locator(".am-district").count() == 5
         assert page.evaluate("controlMap.setDate('2016-11-19')") == "2016-11-19"
         assert errors == []
     finally:
         page.close()
+
+
+# ----------------------------------------------------------------------------- context
+def _front_drawn(page) -> list[tuple[list[int], int]]:
+    """The front's drawn paths: (ids of the edges it draws, number of line parts: one ``M`` each)."""
+    return page.evaluate("""() => Array.from(
+        controlMap.map.getPane('am-front').querySelectorAll('path.am-front'),
+        p => [p.dataset.edges.split(' ').map(Number), (p.getAttribute('d').match(/M/g) || []).length])""")
+
+
+def test_front_line_moves_with_the_slider_as_the_analysis_says(open_page, real_page, real_project):
+    from aleppo_map.analysis import front
+
+    edges = front.project_edges(real_project)
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    seen = {}
+    for day in ("2016-12-06", "2016-12-13"):
+        page.evaluate(f"controlMap.setDate('{day}')")
+        expected = front.front_edges(edges, front.holders_on(real_project, day))
+        ids = page.evaluate("controlMap.frontEdges()")
+        assert sorted(ids) == sorted(expected.index.tolist()), day
+        assert len(ids) > 5
+        # what is drawn: a path per front edge, with a part per line of the edge (a part
+        # wholly outside the view is clipped away), bold and haloed
+        drawn = _front_drawn(page)
+        assert sorted(e for es, _ in drawn for e in es) == sorted(ids)
+        parts = {k: len(getattr(g, "geoms", [g])) for k, g in expected.geometry.items()}
+        assert all(len(es) <= n <= sum(parts[e] for e in es) for es, n in drawn)
+        line = page.locator("path.am-front").first
+        assert float(line.get_attribute("stroke-width")) >= 2.5
+        halos = page.locator("path.am-front-halo")
+        assert halos.count() == len(drawn)
+        assert float(halos.first.get_attribute("stroke-width")) > float(line.get_attribute("stroke-width"))
+        seen[day] = set(ids)
+    assert seen["2016-12-06"] != seen["2016-12-13"]
+    # and back: the same front again
+    page.evaluate("controlMap.setDate('2016-12-06')")
+    assert set(page.evaluate("controlMap.frontEdges()")) == seen["2016-12-06"]
+    assert page.locator("#am-legend").inner_text().count("Front line") == 1
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_estimated_shapes_are_marked(open_page, real_page, real_project):
+    layer = real_project.layer.gdf
+    estimated = layer.index[layer["geom_basis"] == "estimated"].tolist()
+    assert estimated
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    drawn = page.evaluate("""Array.from(document.querySelectorAll('path.am-district[data-basis=estimated]'),
+        p => [p.dataset.district, p.getAttribute('stroke-dasharray'), p.getAttribute('stroke')])""")
+    assert sorted(d for d, _, _ in drawn) == sorted(estimated)
+    solid = page.locator('path.am-district[data-district="hanano"]')
+    for _, dash, stroke in drawn:
+        assert dash and dash != solid.get_attribute("stroke-dasharray")
+        r, g, b = _rgb(stroke)
+        assert max(r, g, b) - min(r, g, b) < 10  # grey
+    assert "estimated boundary" in page.locator("#am-legend").inner_text()
+    did = estimated[0]
+    page.mouse.move(*_screen_point(page, did))
+    tip = page.locator(".am-tip")
+    tip.wait_for(state="visible")
+    note = str(layer.at[did, "geom_note"])
+    assert f"boundary estimated ({note})" in tip.inner_text()
+    assert opened.console_errors == []
+
+
+def test_landmark_marker_shows_its_history(open_page, real_page, real_project):
+    subareas = real_project.layer.subareas
+    hist = real_project.timeline.history
+    with_rows = [d for d in subareas if (hist["district_id"] == d).any()]
+    assert with_rows
+    did = with_rows[0]
+    rows = hist[hist["district_id"] == did]
+    opened = open_page(real_page, "2016-12-22")
+    page = opened.page
+    marker = page.locator(f'.am-sub[data-district="{did}"]')
+    marker.click()
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == real_project.gazetteer.name_en(did)
+    assert f"a place inside {real_project.gazetteer.name_en(subareas[did])}" in panel.inner_text()
+    entries = panel.locator(".am-entry")
+    assert entries.count() == len(rows)
+    ids = [entries.nth(k).get_attribute("data-change") for k in range(entries.count())]
+    assert sorted(ids) == sorted(rows["change_id"])
+    for k in range(entries.count()):
+        assert "Source: " in entries.nth(k).inner_text()
+    # the marker sits inside its parent district's polygon
+    import shapely
+
+    lat, lon = page.evaluate(f"""(() => {{ const m = controlMap.map.getPane('markerPane')
+        .querySelector('.am-sub[data-district="{did}"]'); const r = m.getBoundingClientRect();
+        const c = controlMap.map.getContainer().getBoundingClientRect();
+        const ll = controlMap.map.containerPointToLatLng([r.left + r.width / 2 - c.left,
+                                                          r.top + r.height / 2 - c.top]);
+        return [ll.lat, ll.lng]; }})()""")
+    parent = real_project.layer.gdf.geometry[subareas[did]]
+    assert parent.buffer(0.0005).contains(shapely.Point(lon, lat))
+    assert opened.console_errors == []
+
+
+@pytest.mark.parametrize(("query", "district"), [
+    ("Sheikh Said", "sheikh-saeed"), ("al-Shaar", "shaar"), ("Hananu", "hanano"),
+    ("Bustan al Basha", "bustan-al-basha"), ("shaykh maqsoud", "sheikh-maqsoud"),
+])
+def test_search_finds_a_district_by_any_spelling(open_page, real_page, real_project, query, district):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    zoom = page.evaluate("controlMap.map.getZoom()")
+    box = page.locator("#am-search")
+    box.fill(query)
+    first = page.locator("#am-search-out button").first
+    assert first.get_attribute("data-district") == district
+    box.press("Enter")
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == real_project.gazetteer.name_en(district)
+    # the map jumped to it: zoomed in, its label point in view
+    assert page.evaluate("controlMap.map.getZoom()") > zoom
+    assert page.evaluate(f"controlMap.map.getBounds().contains(controlMap.labelPoint('{district}'))")
+    assert page.evaluate("controlMap.getDate()") == "2016-12-06"  # typing moved no day
+    assert opened.console_errors == []
+
+
+def test_search_says_no_match(open_page, real_page):
+    opened = open_page(real_page)
+    page = opened.page
+    page.locator("#am-search").fill("Xqzzvw Plonk")
+    out = page.locator("#am-search-out")
+    assert out.inner_text().strip() == "no match"
+    page.locator("#am-search").press("Enter")
+    assert page.locator("#am-history").is_hidden()
+
+
+def test_labels_appear_as_the_reader_zooms_in_and_never_overlap(open_page, real_page, real_project):
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+
+    def boxes():
+        return page.evaluate("""Array.from(controlMap.map.getPane('am-labels').children, e => {
+            const r = e.getBoundingClientRect();
+            return [e.dataset.district, r.left, r.top, r.right, r.bottom]; })""")
+
+    first = boxes()
+    page.evaluate("controlMap.map.setZoom(controlMap.map.getZoom() + 2, {animate: false})")
+    page.wait_for_timeout(100)
+    zoomed = boxes()
+    assert len(first) >= 5
+    assert len(zoomed) > len(first)
+    areas = real_project.layer.gdf["area_km2"]
+    for shown in (first, zoomed):
+        for k, (_, l1, t1, r1, b1) in enumerate(shown):
+            for _, l2, t2, r2, b2 in shown[k + 1:]:
+                assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1  # no overlap
+    # at the opening zoom the labelled districts are the larger ones
+    labelled = {d for d, *_ in first}
+    assert min(areas[list(labelled)]) > areas.median()
+    assert opened.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, {"width": 390, "height": 844}])
+def test_page_says_which_boundaries_it_draws(open_page, real_page, csr_page, real_project, viewport):
+    page = open_page(real_page, viewport=viewport).page
+    line = page.locator("#am-bounds")
+    assert line.is_visible()
+    text = line.inner_text()
+    counts = real_project.layer.gdf["geom_basis"].value_counts()
+    assert f"{counts['csr']} real (CSR-derived)" in text
+    assert f"{counts['estimated']} estimated" in text
+    assert real_project.layer.attribution in text
+    box = line.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+    other = open_page(csr_page, viewport=viewport).page.locator("#am-bounds").inner_text()
+    assert "your file aleppo_neighborhoods_csr.geojson" in other
+    assert "CSR-derived" not in other
+
+
+def test_focused_district_is_named_with_its_state(open_page, real_page):
+    opened = open_page(real_page, "2016-11-26")
+    page = opened.page
+    path = page.locator('path.am-district[data-district="hanano"]')
+    path.focus()
+    assert path.get_attribute("aria-label") == "Hanano: Government and allies"
+    page.evaluate("controlMap.setDate('2016-11-15')")  # the name follows the day while focused
+    assert path.get_attribute("aria-label").startswith("Hanano: Rebels")
+    assert opened.console_errors == []
 
 
 def test_date_windows_are_drawn_apart(open_page, real_page):

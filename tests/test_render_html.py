@@ -98,7 +98,7 @@ def test_segments_follow_the_timeline(project):
     # rebel from day 0; 40% government (rest rebel) from day 1; fully government from day 4
     assert [(s["day"], s["side"], s["share"], s["rest"]) for s in bravo] == [
         (0, reb, 1, -1), (1, gov, 0.4, reb), (4, gov, 1, -1)]
-    rows = data["rows"]
+    rows = render_html.row_records(data)
     assert [rows[s["row"]]["id"] for s in bravo] == ["C0002", "C0006", "C0011"]
     # every day, the segment in force agrees with Timeline.state_on
     for k, day in enumerate(project.timeline.dates):
@@ -122,7 +122,7 @@ def test_sides_and_texts_come_from_the_battle(project, offline_html):
 
 def test_history_rows_carry_status_dispute_and_citation(project):
     data = render_html.page_data(project)
-    rows = {r["id"]: r for r in data["rows"]}
+    rows = {r["id"]: r for r in render_html.row_records(data)}
     assert rows["C0008"]["status"] == "repelled"
     assert rows["C0009"]["status"] == "applied"
     assert rows["C0009"]["disputed"] is True
@@ -171,7 +171,7 @@ def test_page_hands_the_data_over_unchanged(project, offline_html):
     """The payload survives rendering: no jinja second pass evaluates '{{ 7*7 }}'."""
     data = payload_of(offline_html)
     assert data == json.loads(json.dumps(render_html.page_data(project, figures=FIGURES)))
-    rows = {r["id"]: r for r in data["rows"]}
+    rows = {r["id"]: r for r in render_html.row_records(data)}
     assert rows["C0004"]["note"] == HOSTILE_NOTE
     names = {d["id"]: (d["en"], d["ar"]) for d in data["districts"]}
     assert names["hostile"] == (HOSTILE_NAME, HOSTILE_AR)
@@ -350,7 +350,7 @@ def test_real_hanano_is_government_from_26_november(real_data):
 
 def test_real_sheikh_saeed_history_has_the_1_december_recapture(real_data):
     i = [d["id"] for d in real_data["districts"]].index("sheikh-saeed")
-    rows = [r for r in real_data["rows"] if r["district"] == i and r["date"] == "2016-12-01"]
+    rows = [r for r in render_html.row_records(real_data) if r["district"] == i and r["date"] == "2016-12-01"]
     assert any(r["side"] == "rebel" and r["status"] == "applied" for r in rows)
     for r in rows:
         assert re.search(r"line \d+", real_data["cites"][r["cite"]])
@@ -391,3 +391,40 @@ def test_another_battle_page_says_nothing_of_aleppo():
     assert [s["label"] for s in data["sides"]] == [f"Faction {k + 1}" for k in range(len(old.sides))]
     assert data["reference"]["label"] == "old town"
     assert data["slug"] == "testville-1999"
+
+
+def test_real_page_says_where_every_shape_comes_from():
+    from aleppo_map.analysis import front
+    from aleppo_map.gazetteer import normalise
+    from aleppo_map.project import load_project
+
+    project = load_project()
+    data = render_html.page_data(project)
+    layer = project.layer.gdf
+    for d in data["districts"]:
+        assert d["basis"] == layer.at[d["id"], "geom_basis"]
+        if d["basis"] == "estimated":
+            assert d["note"] == layer.at[d["id"], "geom_note"] and d["note"]
+        if d["id"] in project.layer.subareas:
+            assert data["districts"][d["parent"]]["id"] == project.layer.subareas[d["id"]]
+        else:
+            assert "parent" not in d
+        # every spelling of the gazetteer, folded by the package's own normaliser
+        assert {normalise(a) for a in project.gazetteer.aliases(d["id"])} <= set(d["names"])
+    counts = layer["geom_basis"].value_counts()
+    b = data["boundaries"]
+    assert (b["kind"], b["real"], b["estimated"], b["subareas"]) == (
+        "real", counts["csr"], counts["estimated"], len(project.layer.subareas))
+    # the shared edges, once, with their districts and rounded coordinates
+    edges = front.project_edges(project)
+    e = data["edges"]
+    ids = e.get("id", list(range(len(e["a"]))))
+    assert ids == list(range(len(edges)))
+    names = [d["id"] for d in data["districts"]]
+    assert [names[k] for k in e["a"]] == edges["a"].tolist()
+    assert [names[k] for k in e["b"]] == edges["b"].tolist()
+    # decode the first edge's first point: its latitude and longitude, in 1/scale degree
+    lat, lon = e["g"][0][0][0] / e["scale"], e["g"][0][0][1] / e["scale"]
+    first = edges.to_crs("EPSG:4326").geometry[0]
+    x, y = getattr(first, "geoms", [first])[0].coords[0]
+    assert abs(lat - y) < 1e-5 and abs(lon - x) < 1e-5

@@ -56,6 +56,8 @@ from markupsafe import Markup
 from aleppo_map import _io as io
 from aleppo_map._errors import AleppoMapError
 from aleppo_map.analysis import areas as stats
+from aleppo_map.analysis import front as front_mod
+from aleppo_map.gazetteer import normalise
 
 if TYPE_CHECKING:
     from aleppo_map.battle import Battle
@@ -69,7 +71,8 @@ LEAFLET_CDN = "https://unpkg.com/leaflet@{version}/dist/{file}"
 #: Fill opacity of the district polygons (tiles show through when they are on).
 FILL_OPACITY = 0.8
 #: The explorer's script, in the order the page concatenates it (see each file's header).
-JS_MODULES: tuple[str, ...] = ("state.js", "map.js", "panel.js", "controls.js", "export.js", "main.js")
+JS_MODULES: tuple[str, ...] = ("state.js", "map.js", "panel.js", "controls.js", "export.js",
+                               "context.js", "main.js")
 #: The explorer's stylesheet.
 CSS_FILE = "explorer.css"
 #: Element id of the map (the script's variable is ``map_<id>``).
@@ -444,6 +447,24 @@ ROW_KEYS: Mapping[str, str] = {
     "ci": "cite", "st": "status", "dp": "disputed", "ag": "aggregate", "note": "note",
     "win": "window",
 }
+def row_records(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Turn the history columns of :func:`page_data` back into one dict per row.
+
+    Parameters
+    ----------
+    data : Mapping
+        The page data (or the payload decoded from a page).
+
+    Returns
+    -------
+    list of dict
+        Rows with the keys of :data:`ROW_KEYS`' values.
+    """
+    cols = data["rows"]
+    n = len(cols["id"])
+    return [{k: cols[k][i] for k in cols} for i in range(n)]
+
+
 #: Names the page gives the columns of a district's state segments (see :func:`_segments`).
 SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row", "since", "unc", "from",
                                   "to", "win")
@@ -496,15 +517,20 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         the texts do not say whether the change of history row ``win`` had happened;
         ``from`` and ``to`` are the two candidate sides, -1 when settled) of each state
         it went through),
-        ``rows`` (the history; keys :data:`ROW_KEYS`, ``cite`` indexing ``cites``), ``cites`` (each
-        citation once), ``citeUrls`` (for each citation the link to the version read, or
-        ""), ``area`` (km² per
+        ``rows`` (the history, as columns named by :data:`ROW_KEYS`: a third of the bytes of
+        one object per row; ``cite`` indexes ``cites``; see :func:`row_records`), ``cites``
+        (each citation once), ``citeUrls`` (for each citation the link to the version read,
+        or ""), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
         ``description``, ``side``, ``day``, ``km2``, ``n``, ``excluded`` and ``share``,
         per side id per day, or ``None``), ``uncertain`` (``area``: km² inside a date
         window per day; ``share``: the part of the reference area inside one, or
-        ``None``), ``figures``, ``meta``, ``bounds``, ``tiles``
-        and ``fillOpacity``.
+        ``None``), ``figures``, ``meta``, ``boundaries`` (which boundaries are drawn, see
+        :func:`_boundaries`), ``edges`` (the shared boundaries the front line is made of,
+        see :func:`_edges`), ``bounds``, ``tiles`` and ``fillOpacity``. Each district also
+        has ``basis`` (where its shape comes from), ``note`` (why, for an estimated shape or
+        a sub-area), ``parent`` (index of the district a sub-area lies in) and ``names``
+        (its spellings, normalised, for the search box).
 
     Raises
     ------
@@ -537,18 +563,29 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
 
     en, ar = column("name_en", ""), column("name_ar", "")
     sector, kind = column("sector", ""), column("geom_kind", "polygon")
+    basis, note = column("geom_basis", ""), column("geom_note", "")
+    subareas = dict(getattr(project.layer, "subareas", {}) or {})
+    names = _search_keys(project, ids, en)
     districts = []
     for k, did in enumerate(ids):
-        districts.append({
+        item: dict[str, Any] = {
             "id": did,
             "en": str(en[k] or did),
             "ar": str(ar[k] or ""),
             "sector": str(sector[k] or ""),
             "kind": str(kind[k] or "polygon"),
+            "basis": str(basis[k] or ""),
             "area": _num(areas[k], 3),
             "pt": [_num(points[k][1], 6), _num(points[k][0], 6)],
             "g": shapely.geometry.mapping(geoms[k]),
-        })
+            "names": names[k],
+        }
+        if item["basis"] in ("estimated", "sub-area") and note[k]:
+            item["note"] = str(note[k])
+        parent = index.get(subareas.get(did, ""), -1)
+        if parent >= 0:
+            item["parent"] = parent
+        districts.append(item)
     cite_index: dict[tuple[str, int], int] = {}
     rows = _rows(project, index, cite_index)
     cites = [_citation(project, key) for key in cite_index]
@@ -584,7 +621,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "fillOpacity": FILL_OPACITY,
         "districts": districts,
         "states": _named_segments(_segments(project, index, day_index, row_index)),
-        "rows": rows,
+        "rows": {name: [r.get(name) for r in rows]
+                 for name in (rows[0] if rows else ROW_KEYS.values())},
         "cites": cites,
         "citeUrls": cite_urls,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
@@ -598,9 +636,112 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
             "coverage": str(layer.coverage_line()),
             "attribution": str(getattr(layer, "attribution", "")),
         },
+        "boundaries": _boundaries(project, districts),
+        "edges": _edges(project, index),
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
         "tiles": _tiles(cdn),
     }
+
+
+def _search_keys(project: Project, ids: Sequence[str], en: Sequence[Any]) -> list[list[str]]:
+    """Per district, every spelling the search box matches, folded by :func:`normalise`.
+
+    The gazetteer's aliases (and English and Arabic names) when it knows the district,
+    else the layer's English name and the id; each key once.
+    """
+    gaz = getattr(project, "gazetteer", None)
+    frame = gaz.frame if gaz is not None else None
+    extra: dict[str, list[str]] = {}
+    if frame is not None:  # the columns once, not a .loc per district
+        ar = frame["name_ar"].fillna("").astype(str) if "name_ar" in frame.columns else None
+        for k, (did, name, aliases) in enumerate(zip(frame.index, frame["name_en"],
+                                                      frame["aliases"], strict=True)):
+            extra[str(did)] = [str(name), *aliases, *([ar.iloc[k]] if ar is not None else [])]
+    out = []
+    for k, did in enumerate(ids):
+        spellings = [str(en[k] or ""), did.replace("-", " "), *extra.get(did, [])]
+        keys = [normalise(x) for x in dict.fromkeys(x for x in spellings if x)]
+        out.append(list(dict.fromkeys(x for x in keys if x)))
+    return out
+
+
+def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Say which boundaries the page draws.
+
+    ``kind`` (``real`` for the CSR-derived layer, ``file`` for the user's), the counts
+    ``real``, ``estimated``, ``subareas`` and ``points``, and ``text``, one line for the
+    header.
+    """
+    count: dict[str, int] = {}
+    for d in districts:
+        count[d["basis"]] = count.get(d["basis"], 0) + 1
+    layer = project.layer
+    embedded = bool(getattr(layer, "attribution", ""))
+    real = count.get("csr", 0)
+    est = count.get("estimated", 0)
+    sub = count.get("sub-area", 0)
+    pts = count.get("missing", 0)
+    if embedded:
+        text = f"Boundaries: {real} real (CSR-derived)"
+        kind = "real"
+    else:
+        source = Path(str(getattr(layer, "source", "") or "your boundary file")).name
+        text = f"Boundaries: your file {source} ({len(districts) - sub - pts} polygons)"
+        kind = "file"
+    if est:
+        text += f", {est} estimated"
+    if sub:
+        text += f", {sub} sub-areas as markers"
+    if pts:
+        text += f", {pts} without a polygon (dots)"
+    return {"kind": kind, "real": real, "estimated": est, "subareas": sub, "points": pts,
+            "text": text + "."}
+
+
+def _edges(project: Project, index: Mapping[str, int]) -> dict[str, Any]:
+    """List the shared boundaries of neighbouring districts, computed once.
+
+    See :func:`aleppo_map.analysis.front.shared_edges`. Columns ``id`` (the row of
+    :func:`~aleppo_map.analysis.front.project_edges`; left out when it is 0, 1, 2, ...),
+    ``a`` and ``b`` (indices of ``districts``) and ``g`` (the line's parts, each a flat list
+    of integers: latitude and longitude in units of ``1/scale`` degree, each point as its
+    step from the point before, across all parts of all edges in order, the first from 0;
+    ``scale`` is ``10**settings.coord_decimals``, so the edges are rounded like the
+    polygons). The page draws, each day, the edges whose majority holders differ.
+    """
+    scale = 10 ** int(project.settings.coord_decimals)
+    out: dict[str, Any] = {"id": [], "a": [], "b": [], "g": [], "scale": scale}
+    try:
+        edges = front_mod.project_edges(project)
+    except AleppoMapError:
+        return out
+    if edges.empty:
+        return out
+    ia = edges["a"].map(index)
+    ib = edges["b"].map(index)
+    geo = edges.to_crs("EPSG:4326").geometry.to_numpy()
+    keep = (ia.notna() & ib.notna()).to_numpy() & ~shapely.is_empty(geo)
+    rows = np.flatnonzero(keep)
+    # every point of every part of every kept edge, at once (no loop over edges in Python)
+    parts, part_edge = shapely.get_parts(geo[keep], return_index=True)
+    coords, point_part = shapely.get_coordinates(parts, return_index=True)
+    ints = np.rint(coords[:, ::-1] * scale).astype(np.int64)  # lat, lon
+    # the rounding can repeat a point: keep the first (as _round_geoms does for polygons)
+    same = np.zeros(len(ints), dtype=bool)
+    same[1:] = (ints[1:] == ints[:-1]).all(axis=1) & (point_part[1:] == point_part[:-1])
+    ints, point_part = ints[~same], point_part[~same]
+    steps = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    ends = np.cumsum(np.bincount(point_part, minlength=len(parts))) * 2
+    flat = [steps[b:e] for b, e in zip(np.r_[0, ends[:-1]], ends, strict=True)]
+    per_edge = np.cumsum(np.bincount(part_edge, minlength=len(rows)))
+    out["id"] = rows.tolist()
+    out["a"] = ia.to_numpy()[keep].astype(int).tolist()
+    out["b"] = ib.to_numpy()[keep].astype(int).tolist()
+    out["g"] = [[p for p in flat[b:e] if p] for b, e in zip(np.r_[0, per_edge[:-1]], per_edge,
+                                                             strict=True)]
+    if out["id"] == list(range(len(out["id"]))):
+        del out["id"]  # the page numbers them 0, 1, 2, ...
+    return out
 
 
 def _citation(project: Project, key: tuple[str, int]) -> str:

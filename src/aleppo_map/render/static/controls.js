@@ -15,6 +15,7 @@ function explorerControls(X) {
     const prev = now.day;
     now.day = d;
     X.restyleDay(prev, d);
+    X.updateFront();
     const iso = D.dates[d];
     const slider = $("am-slider");
     slider.value = String(d);
@@ -23,19 +24,26 @@ function explorerControls(X) {
     X.refreshTips();
     if (fromUser) {
       X.notice("");
-      writeHash(iso);
+      writeHash();
     }
     document.dispatchEvent(new CustomEvent("controlmap:date", { detail: { date: iso } }));
   };
 
   // ---------------------------------------------------------------- deep link
-  function writeHash(iso) {
-    if (location.hash === "#" + iso) return;
-    try {
-      history.replaceState(null, "", "#" + iso);
-    } catch (e) {
-      location.hash = iso;
-    }
+  // written a moment after the last change of day: replaceState costs several ms, more
+  // than restyling the districts, and stepping or playing should not wait for it
+  let hashTimer = null;
+  function writeHash() {
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(() => {
+      const iso = D.dates[now.day]; // the day shown then (a hash typed meanwhile moved it)
+      if (location.hash === "#" + iso) return;
+      try {
+        history.replaceState(null, "", "#" + iso);
+      } catch (e) {
+        location.hash = iso;
+      }
+    }, 120);
   }
   X.hashDay = function () {
     const h = decodeURIComponent(location.hash.replace(/^#/, ""));

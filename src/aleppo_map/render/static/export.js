@@ -54,25 +54,85 @@ function explorerExport(X) {
     ctx.clip();
     ctx.fillStyle = MAP_BG;
     ctx.fillRect(0, 0, w, h);
-    if (host) {
-      const r = host.getBoundingClientRect();
-      const vb = host.viewBox.baseVal;
-      ctx.translate(r.left - box.left - (vb ? vb.x : 0), r.top - box.top - (vb ? vb.y : 0));
-      host.querySelectorAll("path.am-district").forEach((p) => {
-        const d = p.getAttribute("d");
-        if (!d) return;
-        const path = new Path2D(d);
+    // the districts, then the front line (its own pane, so its own SVG)
+    const svgOf = (pane) => (map.getPane(pane) ? map.getPane(pane).querySelector("svg") : null);
+    [[host, "path.am-district"], [svgOf("am-front-halo"), "path"], [svgOf("am-front"), "path"]]
+      .forEach(([svgEl, selector]) => { if (svgEl) drawPaths(ctx, box, svgEl, selector); });
+    drawMarkersAndLabels(ctx, box);
+    ctx.restore();
+  }
+  function drawPaths(ctx, box, host, selector) {
+    ctx.save();
+    const r = host.getBoundingClientRect();
+    const vb = host.viewBox.baseVal;
+    ctx.translate(r.left - box.left - (vb ? vb.x : 0), r.top - box.top - (vb ? vb.y : 0));
+    host.querySelectorAll(selector).forEach((p) => {
+      const d = p.getAttribute("d");
+      if (!d) return;
+      const path = new Path2D(d);
+      if (p.getAttribute("fill") !== "none") {
         ctx.globalAlpha = Number(p.getAttribute("fill-opacity") || 1);
         ctx.fillStyle = fillOf(ctx, p.getAttribute("fill"));
         ctx.fill(path, "evenodd");
-        ctx.globalAlpha = Number(p.getAttribute("stroke-opacity") || 1);
-        ctx.strokeStyle = p.getAttribute("stroke") || "#444";
-        ctx.lineWidth = Number(p.getAttribute("stroke-width") || 1);
-        const dash = p.getAttribute("stroke-dasharray");
-        ctx.setLineDash(dash ? dash.split(/[ ,]+/).map(Number) : []);
-        ctx.stroke(path);
-      });
-    }
+      }
+      ctx.globalAlpha = Number(p.getAttribute("stroke-opacity") || 1);
+      ctx.strokeStyle = p.getAttribute("stroke") || "#444";
+      ctx.lineWidth = Number(p.getAttribute("stroke-width") || 1);
+      ctx.lineCap = p.getAttribute("stroke-linecap") || "butt";
+      ctx.lineJoin = p.getAttribute("stroke-linejoin") || "miter";
+      const dash = p.getAttribute("stroke-dasharray");
+      ctx.setLineDash(dash ? dash.split(/[ ,]+/).map(Number) : []);
+      ctx.stroke(path);
+    });
+    ctx.restore();
+  }
+  // the sub-area diamonds and the district labels, where the page shows them
+  function drawMarkersAndLabels(ctx, box) {
+    map.getPanes().markerPane.querySelectorAll(".am-sub").forEach((m) => {
+      const r = m.getBoundingClientRect();
+      const mark = m.firstChild;
+      if (!mark || !r.width) return;
+      const cs = getComputedStyle(mark);
+      const colours = (cs.backgroundImage.match(/rgba?\([^)]*\)/g) || [cs.backgroundColor]);
+      const cx = r.left - box.left + r.width / 2, cy = r.top - box.top + r.height / 2;
+      ctx.save();
+      ctx.translate(cx, cy);
+      ctx.rotate(Math.PI / 4);
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(-6.5, -6.5, 13, 13);
+      ctx.fillStyle = colours[0];
+      ctx.fillRect(-5.5, -5.5, 11, 11);
+      if (colours.length > 1) {
+        ctx.fillStyle = colours[colours.length - 1];
+        ctx.beginPath();
+        ctx.moveTo(5.5, -5.5);
+        ctx.lineTo(5.5, 5.5);
+        ctx.lineTo(-5.5, 5.5);
+        ctx.fill();
+      }
+      ctx.strokeStyle = cs.borderTopColor;
+      ctx.lineWidth = parseFloat(cs.borderTopWidth) || 1.5;
+      ctx.strokeRect(-5.5, -5.5, 11, 11);
+      ctx.restore();
+    });
+    const pane = map.getPane("am-labels");
+    if (!pane || pane.style.visibility === "hidden") return;
+    ctx.save();
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    pane.querySelectorAll(".am-label").forEach((e) => {
+      const r = e.getBoundingClientRect();
+      const cs = getComputedStyle(e);
+      ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + FONT;
+      ctx.textAlign = cs.textAlign === "left" ? "left" : "center";
+      const x = r.left - box.left + (ctx.textAlign === "left" ? 0 : r.width / 2);
+      const y = r.top - box.top + r.height / 2;
+      ctx.strokeStyle = "rgba(255,255,255,0.9)";
+      ctx.lineWidth = 3;
+      ctx.strokeText(e.textContent, x, y);
+      ctx.fillStyle = cs.color;
+      ctx.fillText(e.textContent, x, y);
+    });
     ctx.restore();
   }
 
@@ -223,7 +283,7 @@ function explorerExport(X) {
   // The print stylesheet gives the map a fixed size (PRINT_SIZE, which fits A4 and Letter).
   // The browser lays the page out for print only after "beforeprint", so the map takes
   // that size at once, inline, fits the districts into it, and gets its view back after.
-  const PRINT_SIZE = ["180mm", "150mm"];
+  const PRINT_SIZE = ["180mm", "140mm"];
   let before = null;
   function toPrint() {
     if (before) return;

@@ -4,28 +4,35 @@
  * the first day and sets window.controlMap:
  *   setDate(iso), getDate(), stateOf(districtId), districts(), labelPoint(id),
  *   openHistory(id), play(), pause(), snapshot() (a PNG data: URL of the current view),
- *   embedSnippet().
+ *   embedSnippet(), frontEdges() (ids of the shared edges on today's front), search(q)
+ *   (district ids matching a spelling, best first), labels() (districts labelled now).
  */
 function startExplorer(map, D) {
   const X = { map: map, D: D };
   // the view first, so that the districts are drawn once in it
   map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
   explorerState(X);
+  // the day of the link (checked and explained by X.hashDay below), to draw it first
+  X.firstDay = Math.max(0, D.dates.indexOf(decodeURIComponent(location.hash.replace(/^#/, ""))));
   explorerMap(X);
   explorerPanel(X);
   explorerControls(X);
   explorerExport(X);
+  explorerContext(X);
 
   if (!document.documentElement.lang) document.documentElement.lang = "en";
   X.buildPanel();
   X.buildControls();
   X.buildExport();
+  X.buildContext();
   const first = X.hashDay();
   const size = map.getSize();
   X.setDay(first >= 0 ? first : 0, false);
   // the panel's header (phone layout) now holds the day: fit the districts to the room left
   map.invalidateSize({ animate: false, pan: false });
   if (!map.getSize().equals(size)) map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
+  X.updateFront();
+  X.updateLabels();
   X.setTiles(!!(D.tiles && D.tiles.on));
   if (typeof ResizeObserver !== "undefined") {
     new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
@@ -71,6 +78,11 @@ function startExplorer(map, D) {
     pause: X.pause,
     snapshot() { return X.snapshot(2).toDataURL("image/png"); },
     embedSnippet: X.embedSnippet,
+    frontEdges() { return X.frontIds(); },
+    search(q) { return X.search(q).map((i) => D.districts[i].id); },
+    labels() { return X.labelIds(); },
   };
   document.dispatchEvent(new CustomEvent("controlmap:ready"));
+  // after the first frame with the districts has been painted (benchmarks/bench_page.py)
+  requestAnimationFrame(() => setTimeout(() => performance.mark("controlmap:painted"), 0));
 }

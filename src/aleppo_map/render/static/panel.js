@@ -36,15 +36,28 @@ function explorerPanel(X) {
     document.body.classList.toggle("am-collapsed", on);
     $("am-details").setAttribute("aria-expanded", String(!on));
     $("am-details").textContent = on ? "details ▴" : "map ▾";
+    measure();
   }
   function expand() { if (narrow.matches) setCollapsed(false); }
   $("am-details").addEventListener("click", () =>
     setCollapsed(!document.body.classList.contains("am-collapsed")));
   // the map and panel make room for the header and the timeline bar, whatever their height
+  // Set as the elements' own top/bottom, and only when a height changed: a custom property
+  // set on the root would restyle every element of the page, 10,000 district paths included,
+  // each time the day's header changes height.
+  let measured = "";
   function measure() {
-    const root = document.documentElement.style;
-    root.setProperty("--bar-h", $("am-bar").offsetHeight + "px");
-    root.setProperty("--head-h", document.querySelector(".am-head").offsetHeight + "px");
+    const bar = $("am-bar").offsetHeight;
+    const head = document.querySelector(".am-head").offsetHeight;
+    const collapsed = document.body.classList.contains("am-collapsed");
+    const key = [bar, head, narrow.matches, collapsed].join("/");
+    if (key === measured) return;
+    measured = key;
+    const m = document.querySelector(".am-map").style;
+    m.bottom = bar + "px";
+    m.top = narrow.matches ? head + "px" : "";
+    $("am-side").style.bottom = narrow.matches && !collapsed ? bar + "px" : "";
+    $("am-tiles-note").style.bottom = bar + 22 + "px";
   }
   if (typeof ResizeObserver !== "undefined") {
     const ro = new ResizeObserver(measure);
@@ -59,7 +72,7 @@ function explorerPanel(X) {
     now.selected = i;
     if (prev >= 0) X.restyle(prev, true);
     X.restyle(i, true);
-    X.layers[i].bringToFront();
+    if (X.layers[i].bringToFront) X.layers[i].bringToFront();
     renderHistory();
     const box = $("am-history");
     box.hidden = false;
@@ -140,7 +153,14 @@ function explorerPanel(X) {
     const facts = [];
     if (d.sector) facts.push("sector: " + d.sector);
     if (d.area) facts.push(d.area + " km²");
-    if (d.kind === "point") facts.push("drawn as a point: the boundary file has no polygon for it");
+    if (d.parent !== undefined) {
+      facts.push("a place inside " + D.districts[d.parent].en + ", drawn as a marker");
+    } else if (d.kind === "point") {
+      facts.push("drawn as a point: the boundary file has no polygon for it");
+    }
+    if (facts.length) body.appendChild(el("p", "am-small", facts.join(" · ")));
+    facts.length = 0;
+    if (d.basis === "estimated") facts.push("boundary estimated (" + (d.note || "no polygon in the boundary file") + ")");
     if (facts.length) body.appendChild(el("p", "am-small", facts.join(" · ")));
     const st = X.stateAt(i, now.day);
     const p = el("p", "am-now");
@@ -171,33 +191,7 @@ function explorerPanel(X) {
     });
   }
 
-  // ---------------------------------------------------------------- legend and footer
-  function legendItem(ul, mark, text) {
-    const li = el("li");
-    li.appendChild(mark);
-    li.appendChild(document.createTextNode(text));
-    ul.appendChild(li);
-  }
-  function buildLegend() {
-    const ul = $("am-legend");
-    D.sides.forEach((s, k) => legendItem(ul, X.swatch(k), s.label));
-    if (D.sides.length > 1) {
-      const s = svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
-      const defs = svg("defs", {});
-      const hold = X.refSide >= 0 ? X.refSide : 1;
-      const gain = hold === 0 ? 1 : 0;
-      defs.appendChild(X.makePattern("am-legend-hatch", X.colour(gain), X.colour(hold), 5));
-      s.appendChild(defs);
-      s.appendChild(svg("rect", { width: 18, height: 13, fill: "url(#am-legend-hatch)" }));
-      legendItem(ul, s, "Partial control: stripes of the gaining side over the holder, their width in proportion to its share");
-    }
-    if (D.sides.length > 1 && X.anyUncertain) legendItem(ul, X.uncertainSwatch(), "Checkerboard: uncertain, the texts date the change only to a window of days (the two candidate sides)");
-    legendItem(ul, el("span", "am-sw-dash"), "Dashed outline: low-confidence state");
-    if (D.districts.some((x) => x.kind === "point")) {
-      legendItem(ul, el("span", "am-sw-dot"), "Dot: district without a polygon in the boundary file");
-    }
-    ul.appendChild(el("li", "am-small am-noprint", "Hover or Tab to a district for its state; click it or press Enter for every report behind it."));
-  }
+  // ---------------------------------------------------------------- footer (the legend: context.js)
   function buildMeta() {
     const m = D.meta;
     const f = $("am-meta");
@@ -205,6 +199,9 @@ function explorerPanel(X) {
       m.sources.join("; ") + "."));
     f.appendChild(el("div", null, "Boundaries: " + m.coverage + (m.attribution ? ". " + m.attribution : "")));
     $("am-title").textContent = D.title;
+    if (D.boundaries) {
+      $("am-bounds").textContent = D.boundaries.text + (m.attribution ? " " + m.attribution + "." : "");
+    }
     if (!REF) {
       $("am-chart-east").hidden = true;
       return;
@@ -383,7 +380,7 @@ function explorerPanel(X) {
   };
 
   X.buildPanel = function () {
-    buildLegend();
+    X.buildLegend();
     buildMeta();
     X.setChartMode(chart.mode);
     $("am-history-close").addEventListener("click", X.closeHistory);

@@ -14,10 +14,21 @@
  *                    not say whether the change of row win[k] had happened yet), with
  *                    from[k] and to[k] the two candidate sides (-1 when settled).
  *   D.rows[k]      = {id, date, district, side, extent, share, rest, event, ...}
+ *                    (sent as columns, D.rows.id[k] ..., and turned into objects here)
  * Every name, note and citation is inserted with textContent (never as HTML).
  */
 function explorerState(X) {
   const D = X.D;
+  // the history arrives as columns (a third of the bytes); one object per row from here on
+  if (!Array.isArray(D.rows)) {
+    const cols = D.rows, keys = Object.keys(cols), n = cols.id.length, rows = new Array(n);
+    for (let k = 0; k < n; k++) {
+      const r = {};
+      for (const key of keys) r[key] = cols[key][k];
+      rows[k] = r;
+    }
+    D.rows = rows;
+  }
   const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
 
