@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 OUT    ?= out
 
-.PHONY: demo test lint venv venv-test lock clean
+.PHONY: demo test lint notebook venv venv-test lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ lint: venv-test
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Run notebooks/explore.ipynb top to bottom (the committed file carries no outputs); the
+# executed copy is notebooks/explore.executed.ipynb (ignored by git), never the committed one.
+notebook: venv-test
+	$(BIN)/jupyter-execute notebooks/explore.ipynb --output=explore.executed
+	@echo "executed notebook: notebooks/explore.executed.ipynb (open it with Jupyter)"
 
 lock: | $(BIN)/python
 	$(BIN)/python .ci/lock.py

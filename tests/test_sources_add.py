@@ -146,7 +146,7 @@ def test_the_page_links_each_citation_to_the_version_read():
     data = render_html.page_data(proj)
     assert len(data["citeUrls"]) == len(data["cites"])
     by_source = {}
-    for row in data["rows"]:
+    for row in render_html.row_records(data):
         by_source.setdefault(row["source"], set()).add(data["citeUrls"][row["cite"]])
     assert by_source["wikipedia"] == {proj.registry.frame.loc["wikipedia", "revision_url"]}
     assert next(iter(by_source["wikipedia"])).startswith(

@@ -293,7 +293,7 @@ def test_page_data_carries_the_windows(real):
     assert segs["unc"][k] == 1
     sides = [s["id"] for s in data["sides"]]
     assert (sides[segs["from"][k]], sides[segs["to"][k]]) == ("rebel", "government")
-    row = data["rows"][segs["win"][k]]
+    row = render_html.row_records(data)[segs["win"][k]]
     assert row["window"] == "changed hands between 5 and 13 December; the texts do not say when"
     # settled segments say so
     citadel = data["states"][ids.index("citadel")]
