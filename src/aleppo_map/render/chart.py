@@ -89,7 +89,7 @@ def write_chart(project: Project, dest: Path, *, overwrite: bool = False) -> Pat
     axes[-1].xaxis.set_minor_locator(DayLocator())
     axes[-1].xaxis.set_major_formatter(DateFormatter("%-d %b"))
     source = project.layer.source if project.layer is not None else "embedded"
-    credit = getattr(project.layer, "attribution", "") if project.layer is not None else ""
+    credit = project.layer.attribution if project.layer is not None else ""
     basis = (f"the embedded district layer ({credit})" if credit and str(source) == "embedded"
              else "approximate boundaries (built-in gazetteer)" if str(source) == "embedded"
              else f"boundaries: {Path(str(source)).name}")

@@ -477,8 +477,7 @@ def _named_segments(segs: Sequence[Sequence[Sequence[Any]]]) -> list[dict[str, l
 
 
 def _battle(project: Project) -> Battle:
-    battle = getattr(project, "battle", None)
-    return battle if battle is not None else project.settings.battle
+    return project.battle
 
 
 def _tiles(cdn: bool) -> dict[str, Any]:
@@ -564,7 +563,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     en, ar = column("name_en", ""), column("name_ar", "")
     sector, kind = column("sector", ""), column("geom_kind", "polygon")
     basis, note = column("geom_basis", ""), column("geom_note", "")
-    subareas = dict(getattr(project.layer, "subareas", {}) or {})
+    subareas = dict(project.layer.subareas) if project.layer is not None else {}
     names = _search_keys(project, ids, en)
     districts = []
     for k, did in enumerate(ids):
@@ -630,11 +629,11 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         "reference": reference,
         "figures": [_figure_item(f) for f in figures],
         "meta": {
-            "changes": Path(str(getattr(project, "changes_path", "control table"))).name,
+            "changes": Path(project.changes_path).name,
             "nrows": len(project.changes),
             "sources": [str(registry.title(s)) for s in sorted(set(project.changes["source_id"]))],
             "coverage": str(layer.coverage_line()),
-            "attribution": str(getattr(layer, "attribution", "")),
+            "attribution": layer.attribution,
         },
         "boundaries": _boundaries(project, districts),
         "edges": _edges(project, index),
@@ -676,7 +675,7 @@ def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dic
     for d in districts:
         count[d["basis"]] = count.get(d["basis"], 0) + 1
     layer = project.layer
-    embedded = bool(getattr(layer, "attribution", ""))
+    embedded = layer is not None and bool(layer.attribution)
     real = count.get("csr", 0)
     est = count.get("estimated", 0)
     sub = count.get("sub-area", 0)

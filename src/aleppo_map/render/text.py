@@ -260,7 +260,7 @@ def boundary_line(project: Project) -> str:
     """
     source = str(project.layer.source) if project.layer is not None else "embedded"
     if source == "embedded":
-        credit = str(getattr(project.layer, "attribution", "") or "")
+        credit = project.layer.attribution if project.layer is not None else ""
         return credit or "Boundaries: approximate (built-in gazetteer)"
     name = Path(source).name
     text = f"Boundaries: {name}"
