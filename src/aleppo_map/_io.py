@@ -637,11 +637,11 @@ def _commit_dir(tmp: Path, dest: Path, overwrite: bool, home: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(dest: Path, suffix: str | None = None, *, overwrite: bool = True) -> Iterator[Path]:
+def atomic_path(dest: Path, suffix: str | None = None, *, overwrite: bool) -> Iterator[Path]:
     """Yield a temporary path beside *dest*; rename it onto *dest* only on success.
 
-    :func:`output_file` with *overwrite* on by default (for internal files that the
-    tool owns, such as the embedded layer).
+    :func:`output_file` under its older name; the caller says whether *dest* may be
+    replaced (a file the user asked to update, such as a source registry).
 
     Parameters
     ----------
@@ -661,7 +661,7 @@ def atomic_path(dest: Path, suffix: str | None = None, *, overwrite: bool = True
         yield tmp
 
 
-def atomic_write_text(dest: Path, text: str, *, overwrite: bool = True) -> Path:
+def atomic_write_text(dest: Path, text: str, *, overwrite: bool) -> Path:
     """Write UTF-8 text atomically.
 
     Parameters
@@ -681,49 +681,3 @@ def atomic_write_text(dest: Path, text: str, *, overwrite: bool = True) -> Path:
     with output_file(dest, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return Path(dest)
-
-
-def atomic_write_bytes(dest: Path, data: bytes, *, overwrite: bool = True) -> Path:
-    """Write bytes atomically.
-
-    Parameters
-    ----------
-    dest : pathlib.Path
-        Destination file.
-    data : bytes
-        Content.
-    overwrite : bool
-        Replace *dest* when it exists.
-
-    Returns
-    -------
-    pathlib.Path
-        *dest*.
-    """
-    with output_file(dest, overwrite=overwrite) as tmp:
-        tmp.write_bytes(data)
-    return Path(dest)
-
-
-@contextlib.contextmanager
-def atomic_dir(dest: Path, *, overwrite: bool = True) -> Iterator[Path]:
-    """Yield a temporary folder whose files are moved into *dest* on success.
-
-    :func:`output_dir` with *overwrite* on by default, kept for callers written before
-    it. Unlike the old behaviour, *dest* is never replaced as a whole: only the files
-    the block writes replace their namesakes.
-
-    Parameters
-    ----------
-    dest : pathlib.Path
-        Final folder.
-    overwrite : bool
-        Allow a non-empty *dest*.
-
-    Yields
-    ------
-    pathlib.Path
-        Temporary folder to fill.
-    """
-    with output_dir(dest, overwrite=overwrite) as tmp:
-        yield tmp

@@ -724,7 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from aleppo_map._io import atomic_write_text
 
         path = Path(args[1])
-        atomic_write_text(path, regenerate(path.read_text(encoding="utf-8")))
+        atomic_write_text(path, regenerate(path.read_text(encoding="utf-8")), overwrite=True)
         return 0
     names = args or [*TABLES, *MANIFEST]
     for name in names:

@@ -166,7 +166,7 @@ def add_source(
         writer.writerow(row)
         new = out.getvalue()
     # check the whole new registry before it replaces the old one
-    with io.atomic_path(registry_path) as tmp:
+    with io.atomic_path(registry_path, overwrite=True) as tmp:  # the registry it was asked to extend
         tmp.write_text(new, encoding="utf-8", newline="\n")
         try:
             load_registry(tmp)
