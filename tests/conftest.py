@@ -7,7 +7,10 @@ absent a test skips with that reason, except under ``CI=true``, where absence fa
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -54,3 +57,35 @@ def csr_path(shared_dir: Path) -> Path:
 def repo_root() -> Path:
     """The project's root folder."""
     return ROOT
+
+
+# How long the interpreter may take to exit once the tests are done (seconds).
+EXIT_GRACE = 120
+_STATUS = pytest.StashKey[int]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Make a hang at interpreter exit visible and bounded instead of silent.
+
+    Everything a test starts (browsers, worker processes, clusters) is ended by the test;
+    should some library still hold the exit (a thread pool joined by an exit hook, a loop
+    thread), every thread's stack is printed after ``EXIT_GRACE`` seconds and the process
+    ends with the test session's own status, so CI shows the culprit rather than timing out.
+    """
+    status = config.stash.get(_STATUS, 0)
+
+    def _stuck() -> None:
+        sys.stderr.write(f"\nconftest: the interpreter did not exit {EXIT_GRACE} s after the tests "
+                         "ended; the stacks of its threads follow\n")
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        sys.stderr.flush()
+        os._exit(status)
+
+    timer = threading.Timer(EXIT_GRACE, _stuck)
+    timer.daemon = True
+    timer.start()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_STATUS] = int(exitstatus)

@@ -1,4 +1,9 @@
-"""Frames drawn on worker processes and on Dask clusters equal the single-process frames."""
+"""Frames drawn on worker processes and on Dask clusters equal the single-process frames.
+
+Dask runs only in child processes here (the CLI, or a small waiting script): a
+distributed client leaves an event-loop thread, an offload thread pool and exit hooks in
+the process that made it, and the test process must exit as soon as its tests are done.
+"""
 
 from __future__ import annotations
 
@@ -43,13 +48,31 @@ def test_backends_are_chosen_from_the_options():
     assert parallel.choose_backend(jobs=1, scheduler="local").name == "dask"
 
 
-def test_process_pool_and_local_dask_cluster_give_the_serial_frames(data):
+def test_process_pool_gives_the_serial_frames(data):
     serial = dict(parallel.render_days(data, jobs=1, quiet=True))
     assert len(serial) == 4 and all(p[:8] == b"\x89PNG\r\n\x1a\n" for p in serial.values())
     # the days differ: the Old City changes hands on 6-7 December
     assert np.abs(_pixels(serial[0]) - _pixels(serial[3])).max() > 50
     _same_images(serial, dict(parallel.render_days(data, jobs=2, quiet=True)))
-    _same_images(serial, dict(parallel.render_days(data, jobs=2, scheduler="local", quiet=True)))
+
+
+COMMON = ["--start", DAYS[0], "--end", DAYS[1], "--size", "320x240", "--dpi", "40", "--quiet"]
+FRAMES = [sys.executable, "-m", "aleppo_map.cli", "frames"]
+NAMES = [f"2016-12-0{d}.png" for d in (5, 6, 7, 8)]
+
+
+def _frames(out: Path, *options: str) -> dict[int, bytes]:
+    """Run `frames` in a child process and read its four images back in day order."""
+    result = subprocess.run([*FRAMES, *COMMON, *options, "--out", str(out)],
+                            capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == NAMES
+    return {i: (out / n).read_bytes() for i, n in enumerate(NAMES)}
+
+
+def test_a_local_dask_cluster_gives_the_serial_frames(tmp_path):
+    _same_images(_frames(tmp_path / "local", "--jobs", "1"),
+                 _frames(tmp_path / "dask", "--jobs", "2", "--scheduler", "local"))
 
 
 def test_rgb_results_come_back_in_day_order(data):
@@ -80,23 +103,14 @@ def test_frames_scheduler_on_a_dask_cluster_started_from_the_command_line(tmp_pa
                                "--host", "127.0.0.1", "--no-dashboard"],
                               stdout=logs[1], stderr=subprocess.STDOUT)
     try:
-        from distributed import Client
-
-        with Client(address, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=120)
-        common = ["--start", DAYS[0], "--end", DAYS[1], "--size", "320x240", "--dpi", "40", "--quiet"]
-        cli = [sys.executable, "-m", "aleppo_map.cli", "frames"]
-        remote = subprocess.run([*cli, *common, "--scheduler", address, "--out", str(tmp_path / "remote")],
-                                capture_output=True, text=True, check=False, timeout=300)
-        assert remote.returncode == 0, remote.stderr
-        local = subprocess.run([*cli, *common, "--jobs", "1", "--out", str(tmp_path / "local")],
-                               capture_output=True, text=True, check=False, timeout=300)
-        assert local.returncode == 0, local.stderr
-        names = sorted(p.name for p in (tmp_path / "remote").iterdir())
-        assert names == [f"2016-12-0{d}.png" for d in (5, 6, 7, 8)]
-        assert names == sorted(p.name for p in (tmp_path / "local").iterdir())
-        _same_images({i: (tmp_path / "remote" / n).read_bytes() for i, n in enumerate(names)},
-                     {i: (tmp_path / "local" / n).read_bytes() for i, n in enumerate(names)})
+        wait = ("import sys\nfrom distributed import Client\n"
+                "with Client(sys.argv[1], timeout='60s') as client:\n"
+                "    client.wait_for_workers(2, timeout=120)\n")
+        ready = subprocess.run([sys.executable, "-c", wait, address], capture_output=True, text=True,
+                               check=False, timeout=300)
+        assert ready.returncode == 0, ready.stderr
+        _same_images(_frames(tmp_path / "remote", "--scheduler", address),
+                     _frames(tmp_path / "local", "--jobs", "1"))
     finally:
         for proc in (worker, scheduler):
             proc.terminate()
