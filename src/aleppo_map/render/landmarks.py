@@ -144,6 +144,8 @@ class Mark:
 def landmark_marks(project: Project, day: date, recent: int = RECENT_DAYS) -> list[Mark]:
     """The landmarks that change hands on *day* or up to *recent* days before it.
 
+    Opening states (``baseline``) and repelled assaults are not changes.
+
     Parameters
     ----------
     project : Project
@@ -162,7 +164,7 @@ def landmark_marks(project: Project, day: date, recent: int = RECENT_DAYS) -> li
     if lm is None:
         return []
     ch = lm.changes
-    moving = ch[(ch["event"] != "repelled") & (ch["date"] <= day)
+    moving = ch[~ch["event"].isin(("repelled", "baseline")) & (ch["date"] <= day)
                 & (ch["date"] >= day - timedelta(days=recent))]
     out = []
     for lid in sorted(set(moving["landmark_id"])):
@@ -171,3 +173,53 @@ def landmark_marks(project: Project, day: date, recent: int = RECENT_DAYS) -> li
                         float(row["lat"]), lm.controller_on(str(lid), day),
                         str(row["placement"])))
     return out
+
+
+#: Legend text of the landmark markers on frames.
+LEGEND_TEXT: Final = ("Landmark that changed hands that day or the day before (symbol by kind, "
+                      "fill: its holder; * its position within the district is not known)")
+
+
+def frame_landmarks(project: Project, days: list[date], crs: Any, sides: tuple[str, ...],
+                    ) -> tuple[list[tuple[float, float, str, str]], dict[int, list[tuple[int, int]]]]:
+    """The landmarks for frames: their points in *crs* and, per frame, those to draw.
+
+    Parameters
+    ----------
+    project : Project
+        The project.
+    days : list of datetime.date
+        The frames' days.
+    crs : Any
+        The metric CRS of the frames.
+    sides : tuple of str
+        Side ids in legend order (a holder's index is its colour's).
+
+    Returns
+    -------
+    points : list of tuple
+        ``(x, y, label, kind)`` per landmark, in metres; the label ends with ``*`` when
+        the position within the district is not known.
+    per_day : dict
+        Frame index -> ``(landmark position, side index or -1)`` for each landmark drawn.
+    """
+    lm = project.landmarks
+    if lm is None or lm.frame.empty:
+        return [], {}
+    import geopandas as gpd
+
+    f = lm.frame
+    pts = gpd.GeoSeries(gpd.points_from_xy(f["lon"], f["lat"]), crs="EPSG:4326").to_crs(crs)
+    points = [(float(p.x), float(p.y),
+               str(name) + ("*" if placement == "district" else ""), str(kind))
+              for p, name, kind, placement in zip(pts, f["name_en"], f["kind"], f["placement"],
+                                                  strict=True)]
+    pos = {lid: n for n, lid in enumerate(f.index)}
+    per_day: dict[int, list[tuple[int, int]]] = {}
+    for i, day in enumerate(days):
+        marks = landmark_marks(project, day)
+        if marks:
+            per_day[i] = [(pos[m.landmark_id],
+                           sides.index(m.controller) if m.controller in sides else -1)
+                          for m in marks]
+    return points, per_day
