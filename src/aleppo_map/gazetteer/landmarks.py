@@ -98,11 +98,11 @@ class Landmarks:
         return list(dict.fromkeys(n for n in names if n))
 
     def district(self, landmark_id: str) -> str:
-        """The district a landmark lies in."""
+        """Return the district a landmark lies in."""
         return str(self.frame.at[landmark_id, "district_id"])
 
     def history(self, landmark_id: str) -> pd.DataFrame:
-        """The rows of one landmark, oldest first.
+        """Return the rows of one landmark, oldest first.
 
         Parameters
         ----------
@@ -117,7 +117,7 @@ class Landmarks:
         return self.changes[self.changes["landmark_id"] == landmark_id]
 
     def controller_on(self, landmark_id: str, day: date) -> str:
-        """Who held a landmark at the end of *day* by its own history (``""``: not stated).
+        """Return who held a landmark at the end of *day* by its own history (``""``: not stated).
 
         The last row on or before *day* that is not ``repelled`` decides (on one day,
         the best-ranked source, then the highest confidence).
@@ -228,7 +228,7 @@ def _check_changes(chk: Checked, lm: pd.DataFrame, registry_lines: Mapping[str, 
         frame["line"] > n_lines.fillna(0).astype(int))
     for pos in beyond[beyond].index:
         chk.add("line", f"a line of {frame.at[pos, 'source_id']!r} (1 to "
-                f"{int(n_lines[pos])})", repr(int(frame.at[pos, "line"])), rows=[pos])
+                f"{int(n_lines[pos])})", repr(int(str(frame.at[pos, "line"]))), rows=[pos])
     sets = frame["sets_change"].astype(str)
     todo = chk.valid("sets_change", "landmark_id", "date", "controller") & (sets != "")
     if control is None:
@@ -249,8 +249,8 @@ def _check_changes(chk: Checked, lm: pd.DataFrame, registry_lines: Mapping[str, 
         wants: list[str] = []
         if did and str(row["district_id"]) != did:
             wants.append(f"is for district {row['district_id']!r}, not the landmark's {did!r}")
-        day = frame.at[pos, "date"]
-        if pd.Timestamp(row["date"]).date() != day:
+        day = str(frame.at[pos, "date"])
+        if str(pd.Timestamp(row["date"]).date()) != day:
             wants.append(f"is dated {pd.Timestamp(row['date']).date()}, not {day}")
         ctrl = str(frame.at[pos, "controller"])
         if ctrl not in (str(row["controller"]), str(row.get("remainder", "") or "")):
@@ -315,8 +315,7 @@ def landmarks_from_frames(
     if changes_df is not None:
         hc = check_table(changes_df, LANDMARK_CHANGES, changes_source, context=ctx)
         if not hc.missing and not chk.missing:
-            lines = registry_lines if registry_lines is not None else {
-                s: None for s in hc.frame["source_id"]}
+            lines = registry_lines if registry_lines is not None else dict.fromkeys(hc.frame["source_id"])
             _check_changes(hc, frame[~frame.index.duplicated()], lines, control)
         problems += hc.sorted_problems(LANDMARK_CHANGES.names)
         hist = hc.frame
@@ -397,7 +396,7 @@ def check_points(landmarks: Landmarks, layer: gpd.GeoDataFrame, metric_crs: str,
             rp = gpd.GeoSeries([poly.representative_point()], crs=metric_crs).to_crs("EPSG:4326")
             problems.append(Problem(
                 landmarks.source, "lat/lon", f"a point inside district {did!r} (within "
-                f"{tolerance_m:g} m)", f"{f.at[lid, 'lat']}, {f.at[lid, 'lon']}, {dist:.0f} m "
+                f"{tolerance_m:g} m)", f"{f['lat'][lid]!s}, {f['lon'][lid]!s}, {dist:.0f} m "
                 "outside it", row=n,
                 hint=f"its representative point is {rp.iloc[0].y:.5f}, {rp.iloc[0].x:.5f}"))
     return problems

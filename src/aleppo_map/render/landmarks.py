@@ -71,7 +71,7 @@ def placement_text(placement: str, district_name: str) -> str:
 
 
 def landmark_payload(project: Project, cites: dict[tuple[str, int], int]) -> dict[str, Any]:
-    """The landmarks for the page; their citations join *cites* (source, line) -> index.
+    """Return the landmarks for the page; their citations join *cites* (source, line) -> index.
 
     Parameters
     ----------
@@ -142,7 +142,7 @@ class Mark:
 
 
 def landmark_marks(project: Project, day: date, recent: int = RECENT_DAYS) -> list[Mark]:
-    """The landmarks that change hands on *day* or up to *recent* days before it.
+    """Return the landmarks that change hands on *day* or up to *recent* days before it.
 
     Opening states (``baseline``) and repelled assaults are not changes.
 
@@ -182,7 +182,7 @@ LEGEND_TEXT: Final = ("Landmark that changed hands that day or the day before (s
 
 def frame_landmarks(project: Project, days: list[date], crs: Any, sides: tuple[str, ...],
                     ) -> tuple[list[tuple[float, float, str, str]], dict[int, list[tuple[int, int]]]]:
-    """The landmarks for frames: their points in *crs* and, per frame, those to draw.
+    """Return the landmarks for frames: their points in *crs* and, per frame, those to draw.
 
     Parameters
     ----------

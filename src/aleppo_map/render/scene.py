@@ -72,6 +72,7 @@ import pandas as pd
 
 from aleppo_map._errors import AleppoMapError, Problem, ValidationError
 from aleppo_map.analysis.areas import majority_holder
+from aleppo_map.render.landmarks import frame_landmarks
 from aleppo_map.render.style import (
     _CLOSE,
     _EDGE,
@@ -777,12 +778,9 @@ def scene_data(  # noqa: PLR0912  # one pass over every per-day array: splitting
         for mpos in moved:
             if ids[mpos] not in label_ids:
                 day_labels[mpos] = label_of(ids[mpos], 5.8)
-    lm_points, lm_days = [], {}
-    if labels != "none":  # landmarks that changed hands, labelled with the districts
-        from aleppo_map.render.landmarks import frame_landmarks
-
-        lm_points, lm_days = frame_landmarks(project, [sp.day for sp in specs], metric.crs,
-                                             battle.side_ids)
+    # landmarks that changed hands, labelled with the districts (none without labels)
+    lm_points, lm_days = frame_landmarks(project, [sp.day for sp in specs if labels != "none"],
+                                         metric.crs, battle.side_ids)
     cx, cy = (extent[0] + extent[1]) / 2, (extent[2] + extent[3]) / 2
     source = str(project.layer.source)
     line = attribution(project)
@@ -1404,9 +1402,9 @@ class FrameScene:
 
     def _landmark_artists(self) -> list[Any]:
         """One marker per landmark (hidden until a day shows it)."""
-        from aleppo_map.render.landmarks import MPL_MARKERS
-
         from matplotlib import patheffects
+
+        from aleppo_map.render.landmarks import MPL_MARKERS
 
         out = []
         # landmarks that share a point (placed at their district's) stand side by side
