@@ -237,8 +237,10 @@ class Project:
                 district_ids=gaz.ids, suggest=gaz.suggest, sides=b.side_ids)
         landmarks = None
         if landmarks_df is not None:
-            landmarks = _landmarks(settings, gaz, registry, table, landmarks_df,
-                                   landmark_changes_df, days)
+            # sets_change names rows of the battle's own control table, not of a user's
+            own = path.resolve() == settings.changes_path.resolve()
+            landmarks = _landmarks(settings, gaz, registry, table if own else None,
+                                   landmarks_df, landmark_changes_df, days)
             gaz = gaz.with_landmarks(landmarks)
         layer = (_layer_from(layer_gdf, gaz, ids, name_field, settings) if layer_gdf is not None
                  else None)
@@ -247,9 +249,13 @@ class Project:
 
 
 def _landmarks(settings: Settings, gaz: Gazetteer, registry: SourceRegistry,
-               table: pd.DataFrame, landmarks_df: pd.DataFrame,
+               table: pd.DataFrame | None, landmarks_df: pd.DataFrame,
                changes_df: pd.DataFrame | None, days: tuple[date, date]) -> Landmarks:
-    """Validate the landmarks against the gazetteer, the registry and the control table."""
+    """Validate the landmarks against the gazetteer, the registry and the control table.
+
+    Without *table* (a control table other than the battle's), ``sets_change`` is not
+    checked.
+    """
     from aleppo_map.gazetteer.landmarks import landmarks_from_frames
     from aleppo_map.schema import Context
 
