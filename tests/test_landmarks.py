@@ -283,3 +283,23 @@ def test_readme_documents_the_landmark_tables():
     for name in ("landmarks", "landmark_changes"):
         have, want = sections[name]
         assert have == want
+
+
+def test_every_history_row_cites_a_line_naming_its_landmark(project, shared_dir):
+    from dataclasses import replace
+
+    from aleppo_map.gazetteer.landmarks import check_cited_lines
+
+    seeds = shared_dir / "seeds"
+
+    def lines_of(sid: str) -> list[str]:
+        return project.registry.lines(sid, seeds)
+
+    lm = project.landmarks
+    assert check_cited_lines(lm, project.gazetteer, lines_of) == []
+    moved = lm.changes.copy()
+    moved.loc[moved["landmark_id"] == "eye-hospital", "line"] = 149  # about Sheikh Najjar
+    problems = check_cited_lines(replace(lm, changes=moved), project.gazetteer, lines_of)
+    assert len(problems) == 1
+    assert "a line naming landmark 'eye-hospital' or its district 'qadi-askar'" in str(problems[0])
+    assert "wikipedia line 149, which names neither" in str(problems[0])

@@ -511,6 +511,12 @@ def validate_all(
                              sides=project.battle.side_ids)
             except AleppoMapError as exc:
                 problems.extend(_problems_of(exc, str(settings.figures_path)))
+        if seeds is not None and project.landmarks is not None:
+            from aleppo_map.gazetteer.landmarks import check_cited_lines
+
+            problems.extend(check_cited_lines(
+                project.landmarks, project.gazetteer,
+                lambda sid: _seed_lines(project.registry, sid, Path(seeds))))
         if seeds is not None:
             problems.extend(
                 check_against_seeds(
@@ -520,3 +526,15 @@ def validate_all(
                     Path(seeds), file=str(project.changes_path))
             )
     return problems
+
+
+def _seed_lines(registry: SourceRegistry, source_id: str, seeds: Path) -> list[str] | None:
+    """Return the lines of a registered text, or ``None`` when unreadable (reported elsewhere)."""
+    from aleppo_map._errors import AleppoMapError
+
+    if source_id not in registry.ids:
+        return None
+    try:
+        return registry.lines(source_id, seeds)
+    except AleppoMapError:
+        return None

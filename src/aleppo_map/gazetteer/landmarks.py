@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 
     from aleppo_map.gazetteer import Gazetteer
 
-__all__ = ["POINT_TOLERANCE_M", "Landmarks", "check_points", "landmarks_from_frames",
-           "read_landmarks"]
+__all__ = ["POINT_TOLERANCE_M", "Landmarks", "check_cited_lines", "check_points",
+           "landmarks_from_frames", "read_landmarks"]
 
 #: How far (metres) a landmark's point may lie outside its district polygon (rounding).
 POINT_TOLERANCE_M = 30.0
@@ -399,4 +399,42 @@ def check_points(landmarks: Landmarks, layer: gpd.GeoDataFrame, metric_crs: str,
                 f"{tolerance_m:g} m)", f"{f['lat'][lid]!s}, {f['lon'][lid]!s}, {dist:.0f} m "
                 "outside it", row=n,
                 hint=f"its representative point is {rp.iloc[0].y:.5f}, {rp.iloc[0].x:.5f}"))
+    return problems
+
+
+def check_cited_lines(landmarks: Landmarks, gazetteer: Gazetteer,
+                      lines_of: Callable[[str], Sequence[str] | None]) -> list[Problem]:
+    """Every history row whose cited line names neither the landmark nor its district.
+
+    Parameters
+    ----------
+    landmarks : Landmarks
+        The landmarks.
+    gazetteer : Gazetteer
+        The districts (their names count: "a hill at Sheikh Lutfi").
+    lines_of : callable
+        Source id -> the lines of its text (``None`` when the text cannot be read;
+        such rows are skipped, the missing text being reported elsewhere).
+
+    Returns
+    -------
+    list of Problem
+        One per row whose line names neither.
+    """
+    from aleppo_map.sources import district_names, names_in
+
+    problems: list[Problem] = []
+    for n, rec in enumerate(landmarks.changes.to_dict("records"), start=1):
+        lines = lines_of(str(rec["source_id"]))
+        line = int(rec["line"])
+        if lines is None or not 1 <= line <= len(lines):
+            continue
+        lid = str(rec["landmark_id"])
+        did = landmarks.district(lid)
+        names = [*landmarks.names(lid), *district_names(gazetteer, did)]
+        if not names_in(lines[line - 1], names):
+            problems.append(Problem(
+                landmarks.changes_source, "line", f"a line naming landmark {lid!r} or its "
+                f"district {did!r}", f"{rec['source_id']} line {line}, which names neither",
+                row=n, hint="or add the source's spelling to the landmark's aliases"))
     return problems
