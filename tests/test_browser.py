@@ -1019,6 +1019,7 @@ def test_landmark_without_a_stated_position_says_so(open_page, real_page, real_p
     opened = open_page(real_page, "2016-12-06")
     page = opened.page
     assert sorted(page.evaluate("controlMap.landmarks()")) == sorted(lm.ids)
+    assert "Landmark" in page.locator("#am-legend-landmarks").inner_text()
     page.evaluate("controlMap.openLandmark('umayyad-mosque')")
     text = page.locator("#am-history").inner_text()
     assert "Position within Souq al-Madina not known" in text

@@ -184,18 +184,31 @@ function explorerLandmarks(X) {
     // the button's own listener (panel.js) hides the box; this one forgets the landmark
     X.$("am-history-close").addEventListener("click", () => { if (current >= 0) X.closeHistory(); });
     if (!items.length) return;
+    const li = el("li");
+    const sw = el("span", "am-sw", "▲");
+    Object.assign(sw.style, { background: NOT_STATED, color: "#ffffff", fontSize: "9px",
+      textAlign: "center", lineHeight: "13px", border: "1px solid #222222" });
+    li.appendChild(sw);
+    li.appendChild(document.createTextNode("Landmark (symbol by kind: ▲ hill, ■ factory, ⌂ housing, " +
+      "◎ roundabout, ✚ hospital, ☪ mosque, ═ bridge): its holder by its own history, grey " +
+      "before the texts say; click or press Enter for its sources"));
+    li.id = "am-legend-landmarks";
+    X.$("am-legend").appendChild(li);
     const seen = new Map(); // landmarks sharing a point stand side by side
     items.forEach((it, j) => {
       const key = it.lat + "," + it.lon;
       const n = seen.get(key) || 0;
       seen.set(key, n + 1);
       const icon = L.divIcon({ className: "am-lm", html: "", iconSize: [18, 18],
-        iconAnchor: [9 - 20 * n, 9] });
+        iconAnchor: [9, 9 - 20 * n] }); // one below the other, each label on its own line
       const m = L.marker([it.lat, it.lon], { icon: icon, keyboard: true, riseOnHover: true,
         zIndexOffset: 500 });
       const tip = el("span", "am-lm-label", it.name);
-      m.bindTooltip(tip, { permanent: true, direction: "right", offset: [11 + 20 * n, 0],
+      m.bindTooltip(tip, { permanent: true, direction: "right", offset: [11, 20 * n],
         className: "am-lm-tip", interactive: false });
+      m.on("tooltipopen", (ev) => Object.assign(ev.tooltip.getElement().style, {
+        padding: "0 4px", fontSize: "11px", boxShadow: "none", border: "0",
+        background: "rgba(255,255,255,0.85)" }));
       m.on("add", () => {
         const e = m.getElement();
         e.textContent = it.sym;
