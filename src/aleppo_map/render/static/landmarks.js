@@ -199,12 +199,14 @@ function explorerLandmarks(X) {
       const key = it.lat + "," + it.lon;
       const n = seen.get(key) || 0;
       seen.set(key, n + 1);
+      // above and right of its point, so that the district under the point stays reachable
+      // (most points are a district's own label point); landmarks sharing a point stack up
       const icon = L.divIcon({ className: "am-lm", html: "", iconSize: [18, 18],
-        iconAnchor: [9, 9 - 20 * n] }); // one below the other, each label on its own line
+        iconAnchor: [-6, 24 + 20 * n] });
       const m = L.marker([it.lat, it.lon], { icon: icon, keyboard: true, riseOnHover: true,
         zIndexOffset: 500 });
       const tip = el("span", "am-lm-label", it.name);
-      m.bindTooltip(tip, { permanent: true, direction: "right", offset: [11, 20 * n],
+      m.bindTooltip(tip, { permanent: true, direction: "right", offset: [26, -15 - 20 * n],
         className: "am-lm-tip", interactive: false });
       m.on("tooltipopen", (ev) => Object.assign(ev.tooltip.getElement().style, {
         padding: "0 4px", fontSize: "11px", boxShadow: "none", border: "0",
