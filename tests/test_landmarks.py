@@ -156,6 +156,10 @@ def test_a_battle_without_landmarks_loads(project):
     ("Zuhur", "zuhour", None),
     ("Qadi Askar", "qadi-askar", None),
     ("Jandoul", "jandoul", None),
+    # a landmark word of another kind: the district by the resolver's rule, no landmark
+    ("Jandoul roundabout", "jandoul", None),
+    ("Sakhour roundabout", "sakhour", None),
+    ("Great Umayyad Mosque", "souq-al-madina", "umayyad-mosque"),
 ])
 def test_landmark_names_resolve_to_the_landmark_in_its_district(project, name, district,
                                                                   landmark):

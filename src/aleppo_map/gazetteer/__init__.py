@@ -57,6 +57,8 @@ __all__ = [
     "phonetic_key",
 ]
 
+#: Resolver rules that never name a landmark (they drop or guess the landmark's own words).
+_NOT_A_LANDMARK = frozenset({"landmark dropped", "partial name"})
 #: Columns of ``gazetteer.csv`` (from :data:`aleppo_map.schema.GAZETTEER`).
 GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
 #: ``geom_basis`` values of the embedded gazetteer: centre and area from the CSR polygons;
@@ -168,7 +170,8 @@ class Gazetteer:
             return res
         hit = li.resolve(res.query, suggest=False)
         lid = hit.district_id  # the landmark index keys landmarks as its "districts"
-        if lid is None or lm.district(lid) != res.district_id:
+        # a landmark word is never dropped here: "Jandoul roundabout" is not the factories
+        if lid is None or hit.rule in _NOT_A_LANDMARK or lm.district(lid) != res.district_id:
             return res
         names = set(lm.names(lid)) | {lid, lid.replace("-", " ")}
         if not any(d == res.district_id and n in names for d, n in res.matched):
