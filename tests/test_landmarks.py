@@ -307,3 +307,23 @@ def test_every_history_row_cites_a_line_naming_its_landmark(project, shared_dir)
     assert len(problems) == 1
     assert "a line naming landmark 'eye-hospital' or its district 'qadi-askar'" in str(problems[0])
     assert "wikipedia line 149, which names neither" in str(problems[0])
+
+
+def test_landmark_notes_are_own_words(shared_dir):
+    """No run of ten words of a source paragraph appears in the landmark tables."""
+    import re
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z0-9]+", text.lower())
+
+    grams: set[str] = set()
+    for path in (shared_dir / "seeds").glob("*.txt"):
+        for para in path.read_text(encoding="utf-8").splitlines():
+            w = words(para)
+            grams.update(" ".join(w[i:i + 10]) for i in range(len(w) - 9))
+    assert grams
+    for path in (DEFAULTS.landmarks_path, DEFAULTS.landmark_changes_path):
+        w = words(path.read_text(encoding="utf-8"))
+        copied = [" ".join(w[i:i + 10]) for i in range(len(w) - 9)
+                  if " ".join(w[i:i + 10]) in grams]
+        assert copied == [], f"{path.name}: {copied[:3]}"
