@@ -966,3 +966,68 @@ def test_date_windows_are_drawn_apart(open_page, real_page):
     page.evaluate("controlMap.setDate('2016-12-13')")  # settled again
     assert page.evaluate("controlMap.stateOf('qarleq').uncertain") is False
     assert opened.console_errors == []
+
+
+def test_landmark_of_the_table_shows_its_cited_history(open_page, real_page, real_project):
+    """Police Hill: a marker coloured by its own rows; Enter and a click open its history."""
+    lm = real_project.landmarks
+    assert lm is not None
+    rows = lm.history("police-hill")
+    opened = open_page(real_page, "2016-11-20")
+    page = opened.page
+    marker = page.locator('.am-lm[data-landmark="police-hill"]')
+    # before its first row the texts do not say who held it: grey, "not stated"
+    assert marker.get_attribute("data-controller") == ""
+    assert "not stated" in marker.get_attribute("aria-label")
+    page.evaluate("controlMap.setDate('2016-11-26')")
+    assert marker.get_attribute("data-controller") == lm.controller_on(
+        "police-hill", real_project.timeline.dates[11]) == "government"
+    # keyboard: focus the marker and press Enter
+    marker.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator("#am-history-h").text_content() == "Landmark history"
+    assert page.evaluate("document.activeElement.id") == "am-history-h"
+    assert page.locator("#am-history-body .am-hname").inner_text() == "Police Hill"
+    text = panel.inner_text()
+    assert "Sheikh Lutfi" in text
+    entries = panel.locator(".am-entry")
+    assert entries.count() == len(rows)
+    cites = [entries.nth(k).locator(".am-cite").inner_text() for k in range(entries.count())]
+    wanted = [str(real_project.registry.citation(s, int(n)))
+              for s, n in zip(rows["source_id"], rows["line"], strict=True)]
+    assert all(f"Source: {w}" in c for w, c in zip(wanted, cites, strict=True))
+    assert "C0153" in text  # the row that sets the district's share says so
+    # Escape-free close returns focus to the marker; a click opens it again
+    page.locator("#am-history-close").click()
+    assert panel.is_hidden()
+    marker.click()
+    panel.wait_for(state="visible")
+    assert page.locator("#am-history-body .am-hname").inner_text() == "Police Hill"
+    # a district whose share a landmark set says which one
+    page.evaluate("controlMap.openHistory('sheikh-lutfi')")
+    assert page.locator("#am-history-h").text_content() == "District history"
+    card = page.locator('#am-history-body .am-entry[data-change="C0153"]')
+    assert "set by the landmark Police Hill" in card.inner_text()
+    assert opened.console_errors == []
+
+
+def test_landmark_without_a_stated_position_says_so(open_page, real_page, real_project):
+    lm = real_project.landmarks
+    assert lm is not None
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    assert sorted(page.evaluate("controlMap.landmarks()")) == sorted(lm.ids)
+    assert "Landmark" in page.locator("#am-legend-landmarks").inner_text()
+    page.evaluate("controlMap.openLandmark('umayyad-mosque')")
+    text = page.locator("#am-history").inner_text()
+    assert "Position within Souq al-Madina not known" in text
+    assert page.evaluate("controlMap.landmarkState('umayyad-mosque')") == {
+        "controller": "government", "placement": "district"}
+    # labels appear once zoomed in
+    assert page.locator(".am-lm-tip").count() == 0
+    page.evaluate("controlMap.map.setView([36.1980, 37.1583], 15, {animate: false})")
+    page.wait_for_function("Array.from(document.querySelectorAll('.am-lm-tip'), "
+                           "(t) => t.textContent).includes('Umayyad Mosque')")
+    assert opened.console_errors == []

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     """
     from aleppo_map.gazetteer import load_gazetteer
 
-    gaz = load_gazetteer(opt.battle_settings(args).gazetteer_path)
+    settings = opt.battle_settings(args)
+    gaz = load_gazetteer(settings.gazetteer_path, landmarks=settings.landmarks_path)
     names = {d: gaz.name_en(d) for d in gaz.ids}
     problems: list[Problem] = []
     for name in args.names:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -40,6 +41,9 @@ from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
 from aleppo_map.gazetteer.resolver import AmbiguousNameError, NameIndex, Resolution
 from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from aleppo_map.gazetteer.landmarks import Landmarks
 
 __all__ = [
     "GAZETTEER_COLUMNS",
@@ -53,6 +57,8 @@ __all__ = [
     "phonetic_key",
 ]
 
+#: Resolver rules that never name a landmark (they drop or guess the landmark's own words).
+_NOT_A_LANDMARK = frozenset({"landmark dropped", "partial name"})
 #: Columns of ``gazetteer.csv`` (from :data:`aleppo_map.schema.GAZETTEER`).
 GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
 #: ``geom_basis`` values of the embedded gazetteer: centre and area from the CSR polygons;
@@ -116,12 +122,64 @@ class Gazetteer:
     index : NameIndex or None
         Every name under every key of the resolver (built by :meth:`from_frame`;
         built from *frame* on first use when ``None``).
+    landmarks : Landmarks or None
+        The battle's landmarks (:meth:`with_landmarks`): their names resolve to their
+        district, and :meth:`explain` says which landmark a name is.
     """
 
     frame: pd.DataFrame
     keys: dict[str, str]
     source: str = "gazetteer"
     index: NameIndex | None = field(default=None, repr=False, compare=False)
+    landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
+    landmark_index: NameIndex | None = field(default=None, repr=False, compare=False)
+
+    def with_landmarks(self, landmarks: Landmarks | None) -> Gazetteer:
+        """Return this gazetteer with *landmarks*: their names resolve to their district.
+
+        Parameters
+        ----------
+        landmarks : Landmarks or None
+            Validated landmarks (:func:`aleppo_map.gazetteer.landmarks.landmarks_from_frames`);
+            ``None`` returns the gazetteer unchanged.
+
+        Returns
+        -------
+        Gazetteer
+            A new gazetteer whose index holds the landmark names too.
+        """
+        if landmarks is None or landmarks.frame.empty:
+            return self
+        base = self._index()
+        pairs = list(base.pairs)
+        lm_pairs: list[tuple[str, str]] = []
+        keys = dict(self.keys)
+        for lid in landmarks.ids:
+            did = landmarks.district(lid)
+            for name in (lid, lid.replace("-", " "), *landmarks.names(lid)):
+                pairs.append((did, name))
+                lm_pairs.append((lid, name))
+                keys.setdefault(normalise(name), did)
+        return replace(self, keys=keys, index=NameIndex.build(pairs), landmarks=landmarks,
+                       landmark_index=NameIndex.build(lm_pairs))
+
+    def _landmark_of(self, res: Resolution) -> Resolution:
+        """Say which landmark a resolved name is, when the district matched a landmark's name."""
+        lm, li = self.landmarks, self.landmark_index
+        if lm is None or li is None or res.district_id is None:
+            return res
+        hit = li.resolve(res.query, suggest=False)
+        lid = hit.district_id  # the landmark index keys landmarks as its "districts"
+        # a landmark word is never dropped here: "Jandoul roundabout" is not the factories
+        if lid is None or hit.rule in _NOT_A_LANDMARK or lm.district(lid) != res.district_id:
+            return res
+        names = set(lm.names(lid)) | {lid, lid.replace("-", " ")}
+        if not any(d == res.district_id and n in names for d, n in res.matched):
+            return res
+        row = lm.frame.loc[lid]
+        what = (f"{lid} ({row['name_en']}), a {row['kind']} in district {res.district_id} "
+                f"({self.name_en(res.district_id)}); point placed by {row['placement']}")
+        return replace(res, landmark_id=lid, landmark=what)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "gazetteer") -> Gazetteer:
@@ -214,8 +272,10 @@ class Gazetteer:
         'sheikh-maqsoud'
         >>> gaz.explain("الراموسة").candidates
         ('ramouseh-industrial', 'ramouseh')
+        >>> gaz.explain("al-Shurta Hill").landmark_id
+        'police-hill'
         """
-        return self._index().resolve(name)
+        return self._landmark_of(self._index().resolve(name))
 
     def lookup(self, name: str) -> str | None:
         """Return the id a name resolves to, or ``None`` (unknown or ambiguous).
@@ -340,13 +400,21 @@ class Gazetteer:
         return list(dict.fromkeys(names))
 
 
-def load_gazetteer(path: Path | None = None) -> Gazetteer:
+def load_gazetteer(path: Path | None = None, landmarks: Path | None = None,
+                   **kwargs: Any) -> Gazetteer:
     """Read and check a gazetteer CSV against :data:`aleppo_map.schema.GAZETTEER`.
 
     Parameters
     ----------
     path : pathlib.Path, optional
         Default: the embedded ``data/gazetteer.csv``.
+    landmarks : pathlib.Path, optional
+        A landmarks table (its history beside it, named as the battle names it) whose
+        names should resolve too; default: the embedded battle's when *path* is
+        omitted, none otherwise.
+    **kwargs
+        As for :func:`aleppo_map.gazetteer.landmarks.landmarks_from_frames`
+        (``registry_lines``, ``control``, ``context``).
 
     Returns
     -------
@@ -361,5 +429,13 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
         Listing every problem at once: unknown or missing columns, bad cells,
         duplicate ids, a name that points to two districts.
     """
+    if path is None and landmarks is None and DEFAULTS.landmarks_path.is_file():
+        landmarks = DEFAULTS.landmarks_path
     path = Path(path) if path is not None else DEFAULTS.gazetteer_path
-    return Gazetteer.from_frame(io.read_csv(path, GAZETTEER.what), source=str(path))
+    gaz = Gazetteer.from_frame(io.read_csv(path, GAZETTEER.what), source=str(path))
+    if landmarks is None or not Path(landmarks).is_file():
+        return gaz
+    from aleppo_map.gazetteer.landmarks import read_landmarks
+
+    changes = Path(landmarks).parent / DEFAULTS.landmark_changes_path.name
+    return gaz.with_landmarks(read_landmarks(Path(landmarks), changes, gaz, **kwargs))

@@ -139,6 +139,11 @@ class Resolution:
         Fuzzy score of the best district (fuzzy rule and unknown names).
     note : str
         Why a near match was not resolved, when it was not.
+    landmark_id : str or None
+        When the name is a landmark's (a hill, a roundabout... inside the district):
+        its id in the landmarks table.
+    landmark : str
+        What that landmark is, in words ("hill 'Police Hill' in district ...").
     """
 
     query: str
@@ -149,6 +154,8 @@ class Resolution:
     matched: tuple[tuple[str, str], ...] = ()
     score: float | None = None
     note: str = ""
+    landmark_id: str | None = None
+    landmark: str = ""
 
     @property
     def status(self) -> str:
@@ -193,6 +200,8 @@ class Resolution:
         shown = [(d, n) for d, n in self.matched if n not in (d, d.replace("-", " "))]
         for did, name in shown or list(self.matched):
             out.append(f"  matches {name!r} of {label(did)}")
+        if self.landmark_id:
+            out.append(f"  landmark: {self.landmark}")
         if self.note:
             out.append(f"  note: {self.note}")
         if self.status == "unknown" and self.candidates:

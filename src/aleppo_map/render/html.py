@@ -72,7 +72,9 @@ LEAFLET_CDN = "https://unpkg.com/leaflet@{version}/dist/{file}"
 FILL_OPACITY = 0.8
 #: The explorer's script, in the order the page concatenates it (see each file's header).
 JS_MODULES: tuple[str, ...] = ("state.js", "map.js", "panel.js", "controls.js", "export.js",
-                               "context.js", "main.js")
+                               "context.js",
+                               "landmarks.js",  # landmark markers and their history
+                               "main.js")
 #: The explorer's stylesheet.
 CSS_FILE = "explorer.css"
 #: Element id of the map (the script's variable is ``map_<id>``).
@@ -587,6 +589,9 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         districts.append(item)
     cite_index: dict[tuple[str, int], int] = {}
     rows = _rows(project, index, cite_index)
+    from aleppo_map.render.landmarks import landmark_payload  # landmarks cite like the rows
+
+    landmarks = landmark_payload(project, cite_index)
     cites = [_citation(project, key) for key in cite_index]
     cite_urls = [_citation_url(project, key) for key in cite_index]
     row_index = {r["id"]: i for i, r in enumerate(rows)}
@@ -624,6 +629,7 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
                  for name in (rows[0] if rows else ROW_KEYS.values())},
         "cites": cites,
         "citeUrls": cite_urls,
+        "landmarks": landmarks,
         "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
         "uncertain": {"area": east["unc_km2"], "share": east["unc_share"]},
         "reference": reference,

@@ -19,12 +19,14 @@ function startExplorer(map, D) {
   explorerControls(X);
   explorerExport(X);
   explorerContext(X);
+  explorerLandmarks(X);
 
   if (!document.documentElement.lang) document.documentElement.lang = "en";
   X.buildPanel();
   X.buildControls();
   X.buildExport();
   X.buildContext();
+  X.buildLandmarks();
   const first = X.hashDay();
   const size = map.getSize();
   X.setDay(first >= 0 ? first : 0, false);
