@@ -50,12 +50,15 @@ def test_real_tables_load_with_every_row_cited(project, frames):
     counts = pd.to_numeric(project.registry.frame["lines"], errors="coerce")
     for sid, line in zip(lm.changes["source_id"], lm.changes["line"], strict=True):
         assert 1 <= line <= counts[sid]
-    # honest placement: no point is claimed more precise than the texts allow
-    assert set(lm.frame["placement"]) <= {"district", "described"}
+    # honest placement: no point is claimed more precise than the texts (or a published
+    # article's coordinates, cited by address) allow
+    assert set(lm.frame["placement"]) <= {"district", "described", "published"}
     for note, placement in zip(lm.frame["placement_note"], lm.frame["placement"], strict=True):
         assert ":" in note  # cites source:line
         if placement == "district":
             assert "not known" in note
+        if placement == "published":
+            assert "wikipedia.org/wiki/" in note and "read from http" in note
 
 
 def test_bad_landmark_tables_list_every_problem_clearly(project, frames):
@@ -272,7 +275,8 @@ def test_landmark_payload_cites_like_the_district_rows(project):
     items = {it["id"]: it for it in data["landmarks"]["items"]}
     hill = items["police-hill"]
     assert hill["placement"] == "described"
-    assert items["umayyad-mosque"]["where"].startswith("Position within Souq al-Madina not known")
+    assert items["eye-hospital"]["where"].startswith("Position within Qadi Askar not known")
+    assert items["umayyad-mosque"]["where"].startswith("Placed in Souq al-Madina at the place")
     cited = {data["cites"][r["cite"]] for r in hill["rows"]}
     assert cited == {str(project.registry.citation("wikipedia", 157)),
                      str(project.registry.citation("enab-baladi", 85))}

@@ -535,7 +535,7 @@ LANDMARK_KINDS: Final[tuple[str, ...]] = (
     "school", "base", "other",
 )
 #: How a landmark's point was placed.
-PLACEMENTS: Final[tuple[str, ...]] = ("district", "described", "surveyed")
+PLACEMENTS: Final[tuple[str, ...]] = ("district", "described", "surveyed", "published")
 
 LANDMARKS: Final = Table(
     name="landmarks", what="landmarks table", file="landmarks.csv",
@@ -558,7 +558,10 @@ LANDMARKS: Final = Table(
         Column("placement", "enum", "how the point was placed: `district` (position within the "
                "district not known: the district's representative point), `described` (from "
                "where the texts say it is, cited in `placement_note`), `surveyed` (from a "
-               "licensed point dataset named in `placement_note`)", choices=PLACEMENTS),
+               "licensed point dataset named in `placement_note`), `published` (the "
+               "published coordinates of the place in an encyclopaedia article, whose "
+               "title and address `placement_note` gives; the district is the polygon "
+               "that contains the point)", choices=PLACEMENTS),
         Column("placement_note", "text", "why the point is where it is, citing source:line"),
     ),
 )

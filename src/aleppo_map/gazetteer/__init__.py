@@ -38,7 +38,14 @@ from aleppo_map import _io as io
 from aleppo_map._errors import Problem
 from aleppo_map._validate import check_table
 from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
-from aleppo_map.gazetteer.resolver import AmbiguousNameError, NameIndex, Resolution
+from aleppo_map.gazetteer.resolver import (
+    AmbiguousNameError,
+    Group,
+    NameIndex,
+    Resolution,
+    build_groups,
+    group_resolution,
+)
 from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
 
@@ -133,6 +140,31 @@ class Gazetteer:
     index: NameIndex | None = field(default=None, repr=False, compare=False)
     landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
     landmark_index: NameIndex | None = field(default=None, repr=False, compare=False)
+    groups: dict[str, Group] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_groups(self, aggregates: pd.DataFrame | None) -> Gazetteer:
+        """Return this gazetteer with the battle's aggregate phrases as groups of districts.
+
+        A name the gazetteer does not resolve that is a phrase of an aggregate ("the old
+        city") is then reported as naming that group (rule ``group``), never as one district.
+
+        Parameters
+        ----------
+        aggregates : pandas.DataFrame or None
+            :func:`aleppo_map.sources.load_aggregates` (``aggregate``, ``phrases`` and
+            ``members`` as lists); ``None`` returns the gazetteer unchanged.
+
+        Returns
+        -------
+        Gazetteer
+            A new gazetteer.
+        """
+        if aggregates is None or aggregates.empty:
+            return self
+        rows = zip(aggregates["aggregate"], aggregates["phrases"], aggregates["members"],
+                   strict=True)
+        return replace(self, groups=build_groups(
+            ((str(a), list(p), list(m)) for a, p, m in rows), self.ids))
 
     def with_landmarks(self, landmarks: Landmarks | None) -> Gazetteer:
         """Return this gazetteer with *landmarks*: their names resolve to their district.
@@ -275,7 +307,7 @@ class Gazetteer:
         >>> gaz.explain("al-Shurta Hill").landmark_id
         'police-hill'
         """
-        return self._landmark_of(self._index().resolve(name))
+        return group_resolution(self._landmark_of(self._index().resolve(name)), self.groups)
 
     def lookup(self, name: str) -> str | None:
         """Return the id a name resolves to, or ``None`` (unknown or ambiguous).
@@ -401,7 +433,7 @@ class Gazetteer:
 
 
 def load_gazetteer(path: Path | None = None, landmarks: Path | None = None,
-                   **kwargs: Any) -> Gazetteer:
+                   aggregates: Path | None = None, **kwargs: Any) -> Gazetteer:
     """Read and check a gazetteer CSV against :data:`aleppo_map.schema.GAZETTEER`.
 
     Parameters
@@ -411,6 +443,10 @@ def load_gazetteer(path: Path | None = None, landmarks: Path | None = None,
     landmarks : pathlib.Path, optional
         A landmarks table (its history beside it, named as the battle names it) whose
         names should resolve too; default: the embedded battle's when *path* is
+        omitted, none otherwise.
+    aggregates : pathlib.Path, optional
+        An aggregate table whose phrases name groups of districts
+        (:meth:`Gazetteer.with_groups`); default: the embedded battle's when *path* is
         omitted, none otherwise.
     **kwargs
         As for :func:`aleppo_map.gazetteer.landmarks.landmarks_from_frames`
@@ -431,8 +467,14 @@ def load_gazetteer(path: Path | None = None, landmarks: Path | None = None,
     """
     if path is None and landmarks is None and DEFAULTS.landmarks_path.is_file():
         landmarks = DEFAULTS.landmarks_path
+    if path is None and aggregates is None and DEFAULTS.aggregates_path.is_file():
+        aggregates = DEFAULTS.aggregates_path
     path = Path(path) if path is not None else DEFAULTS.gazetteer_path
     gaz = Gazetteer.from_frame(io.read_csv(path, GAZETTEER.what), source=str(path))
+    if aggregates is not None and Path(aggregates).is_file():
+        from aleppo_map.sources import load_aggregates
+
+        gaz = gaz.with_groups(load_aggregates(Path(aggregates)))
     if landmarks is None or not Path(landmarks).is_file():
         return gaz
     from aleppo_map.gazetteer.landmarks import read_landmarks

@@ -48,7 +48,7 @@ def placement_text(placement: str, district_name: str) -> str:
     Parameters
     ----------
     placement : str
-        ``district``, ``described`` or ``surveyed``.
+        ``district``, ``described``, ``surveyed`` or ``published``.
     district_name : str
         The district's English name.
 
@@ -67,6 +67,9 @@ def placement_text(placement: str, district_name: str) -> str:
                 "representative point.")
     if placement == "described":
         return f"Placed in {district_name} where the cited text describes it (approximate)."
+    if placement == "published":
+        return (f"Placed in {district_name} at the place’s published coordinates (an "
+                "encyclopaedia article, cited).")
     return f"Placed in {district_name} from a surveyed point."
 
 
