@@ -169,7 +169,7 @@ def test_coordinates_rounded_to_about_a_metre(project):
 
 def test_page_hands_the_data_over_unchanged(project, offline_html):
     """The payload survives rendering: no jinja second pass evaluates '{{ 7*7 }}'."""
-    data = payload_of(offline_html)
+    data = render_html.unpack_page_data(payload_of(offline_html))
     assert data == json.loads(json.dumps(render_html.page_data(project, figures=FIGURES)))
     rows = {r["id"]: r for r in render_html.row_records(data)}
     assert rows["C0004"]["note"] == HOSTILE_NOTE

@@ -1,6 +1,7 @@
 /* export.js: save, print and embed the current view.
  *
- * The PNG is drawn on a canvas from the map's own SVG paths (Path2D reads their "d"),
+ * The PNG is drawn on a canvas from the map's own SVG paths (Path2D reads their "d"), or,
+ * when the districts are drawn on a canvas (D.renderer "canvas"), from those canvases,
  * with the title, the date, the totals, the legend and the attribution: no library and no
  * request, so it works offline. Street-map tiles are not drawn (their servers forbid
  * reading them back); the attribution says so when they are on.
@@ -54,10 +55,20 @@ function explorerExport(X) {
     ctx.clip();
     ctx.fillStyle = MAP_BG;
     ctx.fillRect(0, 0, w, h);
-    // the districts, then the front line (its own pane, so its own SVG)
-    const svgOf = (pane) => (map.getPane(pane) ? map.getPane(pane).querySelector("svg") : null);
-    [[host, "path.am-district"], [svgOf("am-front-halo"), "path"], [svgOf("am-front"), "path"]]
-      .forEach(([svgEl, selector]) => { if (svgEl) drawPaths(ctx, box, svgEl, selector); });
+    if (X.canvas) {
+      // the districts' canvas, then the front line's (halo, line): copied as they are shown
+      ["overlayPane", "am-front-halo", "am-front"].forEach((pane) => {
+        const c = map.getPane(pane) ? map.getPane(pane).querySelector("canvas") : null;
+        if (!c || !c.width) return;
+        const r = c.getBoundingClientRect();
+        ctx.drawImage(c, r.left - box.left, r.top - box.top, r.width, r.height);
+      });
+    } else {
+      // the districts, then the front line (its own pane, so its own SVG)
+      const svgOf = (pane) => (map.getPane(pane) ? map.getPane(pane).querySelector("svg") : null);
+      [[host, "path.am-district"], [svgOf("am-front-halo"), "path"], [svgOf("am-front"), "path"]]
+        .forEach(([svgEl, selector]) => { if (svgEl) drawPaths(ctx, box, svgEl, selector); });
+    }
     drawMarkersAndLabels(ctx, box);
     ctx.restore();
   }
