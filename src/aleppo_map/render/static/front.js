@@ -194,18 +194,34 @@ function explorerFront(X) {
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       if (zoom !== map.getZoom()) {
         zoom = map.getZoom();
-        for (let n = 0; n < pts.length; n += 2) {
-          const p = map.project([pts[n], pts[n + 1]], zoom);
-          px[n] = p.x;
-          px[n + 1] = p.y;
+        const crs = map.options.crs;
+        if (crs === L.CRS.EPSG3857) {
+          // Leaflet's spherical Mercator, inlined: no Point object per point
+          const sc = crs.scale(zoom), d = Math.PI / 180, max = L.Projection.SphericalMercator.MAX_LATITUDE;
+          for (let n = 0; n < pts.length; n += 2) {
+            const sin = Math.sin(Math.max(Math.min(max, pts[n]), -max) * d);
+            px[n] = sc * (0.5 + pts[n + 1] / 360);
+            px[n + 1] = sc * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI));
+          }
+        } else {
+          for (let n = 0; n < pts.length; n += 2) {
+            const p = map.project([pts[n], pts[n + 1]], zoom);
+            px[n] = p.x;
+            px[n + 1] = p.y;
+          }
         }
         for (let k = 0; k < NE; k++) {
           let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
           for (let n = partPos[firstPart[k]]; n < partPos[firstPart[k + 1]]; n += 2) {
-            x0 = Math.min(x0, px[n]); x1 = Math.max(x1, px[n]);
-            y0 = Math.min(y0, px[n + 1]); y1 = Math.max(y1, px[n + 1]);
+            if (px[n] < x0) x0 = px[n];
+            if (px[n] > x1) x1 = px[n];
+            if (px[n + 1] < y0) y0 = px[n + 1];
+            if (px[n + 1] > y1) y1 = px[n + 1];
           }
-          box.set([x0, y0, x1, y1], 4 * k);
+          box[4 * k] = x0;
+          box[4 * k + 1] = y0;
+          box[4 * k + 2] = x1;
+          box[4 * k + 3] = y1;
         }
       }
       full = true;
