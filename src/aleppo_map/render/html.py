@@ -727,7 +727,13 @@ def page_payload(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     rows = _rows(project, index, cite_index)
     registry = project.registry
     cites = [_citation(project, key) for key in cite_index]
-    cite_urls = [_citation_url(project, key) for key in cite_index]
+    # the link to the version read is the source's (revision, address or archived copy),
+    # whatever the line: asked once per source, not once per cited line
+    url_of: dict[str, str] = {}
+    for key in cite_index:
+        if key[0] not in url_of:
+            url_of[key[0]] = _citation_url(project, key)
+    cite_urls = [url_of[key[0]] for key in cite_index]
     row_index = {r: i for i, r in enumerate(rows["id"])}
     # _states and _totals number the sides in the battle's order; name them by id here
     order = list(battle.side_ids)
@@ -888,21 +894,34 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
 def _search_keys(project: Project, ids: Sequence[str], en: Sequence[Any]) -> list[list[str]]:
     """Per district, every spelling the search box matches, folded by :func:`normalise`.
 
-    The gazetteer's aliases (and English and Arabic names) when it knows the district,
-    else the layer's English name and the id; each key once.
+    The gazetteer's keys when it knows the district (its id, English name, aliases and
+    Arabic name, already normalised when the gazetteer was loaded: see
+    :attr:`~aleppo_map.gazetteer.Gazetteer.keys`), with its Arabic name even when another
+    district shares it and the layer's English name when it differs; else the layer's
+    English name and the id. Each key once.
     """
     gaz = getattr(project, "gazetteer", None)
-    frame = gaz.frame if gaz is not None else None
-    extra: dict[str, list[str]] = {}
-    if frame is not None:  # the columns once, not a .loc per district
-        ar = frame["name_ar"].fillna("").astype(str) if "name_ar" in frame.columns else None
-        for k, (did, name, aliases) in enumerate(zip(frame.index, frame["name_en"],
-                                                      frame["aliases"], strict=True)):
-            extra[str(did)] = [str(name), *aliases, *([ar.iloc[k]] if ar is not None else [])]
+    by_id: dict[str, list[str]] = {}
+    name_en: dict[str, str] = {}
+    name_ar: dict[str, str] = {}
+    if gaz is not None:
+        for key, did in gaz.keys.items():
+            by_id.setdefault(str(did), []).append(key)
+        frame = gaz.frame
+        index = [str(d) for d in frame.index]
+        name_en = dict(zip(index, frame["name_en"].fillna("").astype(str), strict=True))
+        if "name_ar" in frame.columns:
+            name_ar = dict(zip(index, frame["name_ar"].fillna("").astype(str), strict=True))
     out = []
     for k, did in enumerate(ids):
-        spellings = [str(en[k] or ""), did.replace("-", " "), *extra.get(did, [])]
-        keys = [normalise(x) for x in dict.fromkeys(x for x in spellings if x)]
+        name = str(en[k] or "")
+        known = by_id.get(did)
+        if known is None:
+            keys = [normalise(x) for x in dict.fromkeys((name, did.replace("-", " "))) if x]
+        else:
+            spellings = [x for x in (name if name != name_en.get(did) else "",
+                                     name_ar.get(did, "")) if x.strip()]
+            keys = [*known, *(normalise(x) for x in spellings)]
         out.append(list(dict.fromkeys(x for x in keys if x)))
     return out
 
