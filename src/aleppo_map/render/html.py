@@ -332,10 +332,13 @@ def _cat(values: Iterable[Any]) -> dict[str, list[Any]]:
     """Encode a text column as its distinct values (``v``, in order of first use) and codes (``i``).
 
     The history repeats a few words (sides, events, statuses, dates) in every row: the page
-    carries each once, and a row refers to it by its index.
+    carries each once, and a row refers to it by its index. A column of one value is
+    that value and the number of rows (``n``).
     """
     vocab: dict[Any, int] = {}
     codes = [vocab.setdefault(v, len(vocab)) for v in values]
+    if len(vocab) == 1:  # the same value in every row: no codes
+        return {"v": list(vocab), "n": len(codes)}
     return {"v": list(vocab), "i": codes}
 
 
@@ -343,6 +346,8 @@ def _uncat(col: Any) -> list[Any]:
     """Undo :func:`_cat` (a plain list is returned as it is)."""
     if isinstance(col, Mapping):
         vocab = col["v"]
+        if "i" not in col:
+            return [vocab[0]] * int(col["n"])
         return [vocab[i] for i in col["i"]]
     return list(col)
 
@@ -656,7 +661,8 @@ def page_payload(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     r"""Build the page data as the page carries it: :func:`page_data`, packed into flat columns.
 
     The districts are columns (``districts.id``, ``districts.en``, ... with ``note`` ""
-    and ``parent`` -1 when none, and ``names`` joined by ``\x1f``), their geometry is
+    and ``parent`` -1 when none; ``sector``, ``kind`` and ``basis`` coded by :func:`_cat`;
+    ``names`` every district's search keys in a row, ``nn`` how many each), their geometry is
     ``geom`` (see :func:`_geometry`), the segments ``states`` (see :func:`_states`), the
     history's repeated words are coded (see :func:`_cat`) and the edges' parts are flat
     (``np`` parts per edge, ``nv`` points per part, ``c`` the steps). Every other key is
@@ -716,13 +722,15 @@ def page_payload(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     subareas = dict(project.layer.subareas)
     pt = np.round(points[:, ::-1], 6).ravel()
     districts = {
-        "id": ids, "en": en, "ar": column("name_ar", ""), "sector": column("sector", ""),
-        "kind": column("geom_kind", "polygon"), "basis": basis,
+        "id": ids, "en": en, "ar": column("name_ar", ""), "sector": _cat(column("sector", "")),
+        "kind": _cat(column("geom_kind", "polygon")), "basis": _cat(basis),
         "area": _nums(areas, 3), "pt": _nums(pt, 6),
         "note": [n if b in ("estimated", "sub-area") else "" for n, b in zip(note, basis, strict=True)],
         "parent": [index.get(subareas.get(did, ""), -1) for did in ids],
-        "names": ["\x1f".join(k) for k in _search_keys(project, ids, en)],
     }
+    keys = _search_keys(project, ids, en)
+    districts["names"] = [k for ks in keys for k in ks]
+    districts["nn"] = [len(ks) for ks in keys]
     cite_index: dict[tuple[str, int], int] = {}
     rows = _rows(project, index, cite_index)
     registry = project.registry
@@ -799,8 +807,13 @@ def unpack_page_data(payload: Mapping[str, Any]) -> dict[str, Any]:
         As :func:`page_data` describes it.
     """
     out = dict(payload)
-    cols = payload["districts"]
+    cols = {k: _uncat(v) if isinstance(v, Mapping) else v
+            for k, v in payload["districts"].items()}
     geoms = _unpack_geometry(payload["geom"])
+    names, at = [], 0
+    for n in cols["nn"]:
+        names.append(list(cols["names"][at:at + n]))
+        at += n
     pt = cols["pt"]
     districts = []
     for k, did in enumerate(cols["id"]):
@@ -808,7 +821,7 @@ def unpack_page_data(payload: Mapping[str, Any]) -> dict[str, Any]:
             "id": did, "en": cols["en"][k], "ar": cols["ar"][k], "sector": cols["sector"][k],
             "kind": cols["kind"][k], "basis": cols["basis"][k], "area": cols["area"][k],
             "pt": [pt[2 * k], pt[2 * k + 1]], "g": geoms[k],
-            "names": cols["names"][k].split("\x1f") if cols["names"][k] else [],
+            "names": names[k],
         }
         if cols["note"][k]:
             item["note"] = cols["note"][k]

@@ -2,7 +2,8 @@
  * zooms in, a search box that finds a district by any spelling, and the legend (the front
  * line is front.js).
  *
- * D.names[i]: the district's spellings (joined by \x1f), normalised in Python by the
+ * D.names.keys: every district's spellings in a row (D.names.n[i] of them for district i),
+ * normalised in Python by the
  * gazetteer's normalise(); the query is normalised here the same way, then both are
  * folded (fold()) over the common transliteration variants.
  *
@@ -104,7 +105,12 @@ function explorerContext(X) {
     const n = normalise(q);
     if (!n) return [];
     if (!keys) {
-      plain = D.districts.map((d, i) => (D.names && D.names[i] ? D.names[i].split("\x1f") : [d.en]));
+      let at = 0;
+      plain = D.districts.map((d, i) => {
+        const n = D.names ? D.names.n[i] : 0;
+        at += n;
+        return n ? D.names.keys.slice(at - n, at) : [d.en];
+      });
       keys = plain.map((list) => list.map((x) => X.fold(x)));
     }
     const f = X.fold(n) || n;

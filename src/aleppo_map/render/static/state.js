@@ -7,8 +7,9 @@
  * what the rest reads:
  *   D.sides[k]     = {id, label, short, colour, hatch}        (legend order)
  *   D.districts[i] = {id, en, ar, sector, kind, basis, area, pt, note?, parent?}
- *                    (sent as columns; D.names[i] holds its search keys joined by \x1f,
- *                    split on the first search; the geometry, D.geom, is decoded by map.js
+ *                    (sent as columns; D.names = {keys, n} every district's search keys
+ *                    in a row and how many each, read on the first search; the
+ *                    geometry, D.geom, is decoded by map.js
  *                    straight into the map's layers and then dropped)
  *   X.S            = the state segments of every district, in typed arrays: district i's
  *                    are the global indices X.S.off[i] .. X.S.off[i + 1] - 1; from day[g]
@@ -19,25 +20,28 @@
  *                    say whether the change of row win[g] had happened yet), with from[g]
  *                    and to[g] the two candidate sides (-1 when settled).
  *   D.rows         = the history as columns (D.rows.id[k] ...; the repeated words as
- *                    {v: values, i: codes}); X.row(k) makes row k's object on demand,
+ *                    {v: values, i: codes}, or {v: [value], n} when every row has the
+ *                    same; X.cell reads either); X.row(k) makes row k's object on demand,
  *                    X.rowField(k, key) reads one field.
  * Every name, note and citation is inserted with textContent (never as HTML).
  */
 function explorerState(X) {
   const D = X.D;
   // ---------------------------------------------------------------- districts
+  /** Value k of a column, plain or coded (html.py _cat: {v, i} or {v, n}). */
+  X.cell = (c, k) => (Array.isArray(c) ? c[k] : c.v[c.i ? c.i[k] : 0]);
   {
-    const c = D.districts, n = c.id.length, list = new Array(n);
+    const c = D.districts, n = c.id.length, list = new Array(n), cell = X.cell;
     for (let i = 0; i < n; i++) {
       const d = {
-        id: c.id[i], en: c.en[i], ar: c.ar[i], sector: c.sector[i], kind: c.kind[i],
-        basis: c.basis[i], area: c.area[i], pt: [c.pt[2 * i], c.pt[2 * i + 1]],
+        id: c.id[i], en: c.en[i], ar: c.ar[i], sector: cell(c.sector, i), kind: cell(c.kind, i),
+        basis: cell(c.basis, i), area: c.area[i], pt: [c.pt[2 * i], c.pt[2 * i + 1]],
       };
       if (c.note[i]) d.note = c.note[i];
       if (c.parent[i] >= 0) d.parent = c.parent[i];
       list[i] = d;
     }
-    D.names = c.names;
+    D.names = { keys: c.names, n: c.nn };
     D.districts = list;
   }
   // ---------------------------------------------------------------- segments
@@ -71,7 +75,7 @@ function explorerState(X) {
   X.rowField = function (k, key) {
     const c = R[key];
     if (c === undefined) return undefined;
-    const v = Array.isArray(c) ? c[k] : c.v[c.i[k]];
+    const v = X.cell(c, k);
     return key === "disputed" ? v === 1 : v;
   };
   /** History row k as an object {id, date, district, side, extent, share, rest, event, ...}. */
