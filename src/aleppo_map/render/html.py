@@ -328,7 +328,7 @@ def _nums(values: Any, nd: int) -> list[float | int]:
     return out
 
 
-def _cat(values: Iterable[Any]) -> dict[str, list[Any]]:
+def _cat(values: Iterable[Any]) -> dict[str, Any]:
     """Encode a text column as its distinct values (``v``, in order of first use) and codes (``i``).
 
     The history repeats a few words (sides, events, statuses, dates) in every row: the page
