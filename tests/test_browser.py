@@ -978,6 +978,9 @@ def hostile_canvas_page(tmp_path_factory) -> Path:
 
 def _map_shot(page) -> np.ndarray:
     """The map as shown, without controls and labels (they are DOM in both renderers)."""
+    # on the canvas the front line may be drawn by a worker: wait for it, and a frame
+    page.wait_for_function("controlMap.frontSettled()")
+    page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
     hide = ("document.querySelector('.leaflet-control-container').style.visibility = '{v}';"
             "controlMap.map.getPane('am-labels').style.visibility = '{v}'")
     page.evaluate(hide.format(v="hidden"))

@@ -72,7 +72,7 @@ LEAFLET_CDN = "https://unpkg.com/leaflet@{version}/dist/{file}"
 FILL_OPACITY = 0.8
 #: The explorer's script, in the order the page concatenates it (see each file's header).
 JS_MODULES: tuple[str, ...] = ("state.js", "patterns.js", "map.js", "panel.js", "controls.js",
-                               "export.js", "front.js", "context.js", "main.js")
+                               "export.js", "painter.js", "front.js", "context.js", "main.js")
 #: The explorer's stylesheet.
 CSS_FILE = "explorer.css"
 #: Element id of the map (the script's variable is ``map_<id>``).

@@ -1,7 +1,8 @@
 /* export.js: save, print and embed the current view.
  *
  * The PNG is drawn on a canvas from the map's own SVG paths (Path2D reads their "d"), or,
- * when the districts are drawn on a canvas (D.renderer "canvas"), from those canvases,
+ * when the districts are drawn on a canvas (D.renderer "canvas"), from that canvas and the
+ * front line drawn again by painter.js,
  * with the title, the date, the totals, the legend and the attribution: no library and no
  * request, so it works offline. Street-map tiles are not drawn (their servers forbid
  * reading them back); the attribution says so when they are on.
@@ -56,13 +57,18 @@ function explorerExport(X) {
     ctx.fillStyle = MAP_BG;
     ctx.fillRect(0, 0, w, h);
     if (X.canvas) {
-      // the districts' canvas, then the front line's (halo, line): copied as they are shown
-      ["overlayPane", "am-front-halo", "am-front"].forEach((pane) => {
-        const c = map.getPane(pane) ? map.getPane(pane).querySelector("canvas") : null;
-        if (!c || !c.width) return;
+      // the districts' canvas as shown, then the front line (drawn again: a worker may
+      // draw the one on screen)
+      const c = map.getPanes().overlayPane.querySelector("canvas");
+      if (c && c.width) {
         const r = c.getBoundingClientRect();
         ctx.drawImage(c, r.left - box.left, r.top - box.top, r.width, r.height);
-      });
+      }
+      const front = X.frontImage();
+      if (front) {
+        const r = front.at;
+        ctx.drawImage(front.canvas, r.left - box.left, r.top - box.top, r.width, r.height);
+      }
     } else {
       // the districts, then the front line (its own pane, so its own SVG)
       const svgOf = (pane) => (map.getPane(pane) ? map.getPane(pane).querySelector("svg") : null);

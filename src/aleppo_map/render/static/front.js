@@ -15,7 +15,8 @@
  * then the line, straight from the edges' points projected once per zoom: no Leaflet
  * layer or LatLng per edge, and a change of day repaints that canvas only.
  *
- * Adds to X: holderOf(st), frontIds(), updateFront(); X.onRestyle (called by map.js).
+ * Adds to X: holderOf(st), frontIds(), updateFront(), frontImage(), frontSettled();
+ * X.onRestyle (called by map.js).
  */
 function explorerFront(X) {
   const D = X.D;
@@ -160,9 +161,10 @@ function explorerFront(X) {
     return out;
   };
   // ---------------------------------------------------------------- the front on a canvas
+  // painter.js draws it: in a worker, on the canvas handed over to it, when the browser
+  // can (else here). A change of day sends the edges that went on or off.
   function frontCanvas() {
-    // every point of every edge, absolute (lat, lon in 1/scale degree), and its projection
-    // on the map at the zoom it was last projected for
+    // every point of every edge, absolute (latitude, longitude)
     const pts = new Float64Array(C.length);
     for (let n = 0, la = 0, lo = 0; n < C.length; n += 2) {
       la += C[n];
@@ -170,127 +172,74 @@ function explorerFront(X) {
       pts[n] = la / E.scale;
       pts[n + 1] = lo / E.scale;
     }
-    const px = new Float64Array(C.length);
-    let zoom = null, origin = null;
-    const canvas = L.DomUtil.create("canvas", "am-front-canvas", map.getPane("am-front"));
-    const ctx = canvas.getContext("2d");
-    const box = new Float64Array(4 * NE); // each edge's pixel bounds at that zoom
-    const CHUNK = 256;
-    // the edges that went on or off since the last drawing (all: -1)
-    let changed = [], full = true;
-    const layer = {
-      touch(k) { if (!full) changed.push(k); },
-    };
+    const data = () => ({ pts: pts, firstPart: firstPart, partPos: partPos, nv: NV, active: active });
+    let canvas = L.DomUtil.create("canvas", "am-front-canvas", map.getPane("am-front"));
+    let send = null, unanswered = 0;
+    const mercator = map.options.crs === L.CRS.EPSG3857;
+    if (mercator && typeof Worker !== "undefined" && canvas.transferControlToOffscreen) {
+      try {
+        // the worker answers each message once it has drawn
+        const src = "const P = (" + frontPainter.toString() + ")();\n" +
+          "onmessage = (e) => { P.handle(e.data); postMessage(0); };";
+        const worker = new Worker("data:text/javascript;charset=utf-8," + encodeURIComponent(src));
+        const off = canvas.transferControlToOffscreen();
+        worker.postMessage({ init: Object.assign(data(), { canvas: off }) }, [off]);
+        unanswered = 1;
+        worker.addEventListener("message", () => { unanswered--; });
+        send = (m) => { unanswered++; worker.postMessage(m); };
+        worker.addEventListener("error", () => { unanswered = 0; local(); place(); });
+      } catch (e) {
+        send = null;
+      }
+    }
+    function local() {
+      // on this thread (a new canvas: the first one may have been handed over)
+      const fresh = L.DomUtil.create("canvas", "am-front-canvas", map.getPane("am-front"));
+      canvas.remove();
+      canvas = fresh;
+      const painter = frontPainter();
+      painter.handle({ init: Object.assign(data(), { canvas: canvas }) });
+      send = (m) => painter.handle(m);
+    }
+    if (!send) local();
+    let view = null;
     function place() {
       const size = map.getSize(), pad = size.multiplyBy(0.1).round();
-      const dpr = window.devicePixelRatio || 1;
-      origin = map.containerPointToLayerPoint(pad.multiplyBy(-1)).round();
+      const origin = map.containerPointToLayerPoint(pad.multiplyBy(-1)).round();
       L.DomUtil.setPosition(canvas, origin);
       const w = size.x + 2 * pad.x, h = size.y + 2 * pad.y;
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
       canvas.style.width = w + "px";
       canvas.style.height = h + "px";
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      if (zoom !== map.getZoom()) {
-        zoom = map.getZoom();
-        const crs = map.options.crs;
-        if (crs === L.CRS.EPSG3857) {
-          // Leaflet's spherical Mercator, inlined: no Point object per point
-          const sc = crs.scale(zoom), d = Math.PI / 180, max = L.Projection.SphericalMercator.MAX_LATITUDE;
-          for (let n = 0; n < pts.length; n += 2) {
-            const sin = Math.sin(Math.max(Math.min(max, pts[n]), -max) * d);
-            px[n] = sc * (0.5 + pts[n + 1] / 360);
-            px[n + 1] = sc * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI));
-          }
-        } else {
-          for (let n = 0; n < pts.length; n += 2) {
-            const p = map.project([pts[n], pts[n + 1]], zoom);
-            px[n] = p.x;
-            px[n + 1] = p.y;
-          }
-        }
-        for (let k = 0; k < NE; k++) {
-          let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-          for (let n = partPos[firstPart[k]]; n < partPos[firstPart[k + 1]]; n += 2) {
-            if (px[n] < x0) x0 = px[n];
-            if (px[n] > x1) x1 = px[n];
-            if (px[n + 1] < y0) y0 = px[n + 1];
-            if (px[n + 1] > y1) y1 = px[n + 1];
-          }
-          box[4 * k] = x0;
-          box[4 * k + 1] = y0;
-          box[4 * k + 2] = x1;
-          box[4 * k + 3] = y1;
-        }
-      }
-      full = true;
-      layer.draw();
-    }
-    /** Draw the front: all of it, or only the region of the edges that changed. */
-    layer.draw = function () {
-      if (!full && !changed.length) return;
-      if (zoom === null) return;
       const o = map.getPixelOrigin().add(origin);
-      // the region to draw again, in the canvas's pixels (everything when too much changed)
-      let x0 = -Infinity, y0 = -Infinity, x1 = Infinity, y1 = Infinity;
-      if (!full && changed.length < NE / 8) {
-        x0 = y0 = Infinity;
-        x1 = y1 = -Infinity;
-        for (const k of changed) {
-          x0 = Math.min(x0, box[4 * k]); y0 = Math.min(y0, box[4 * k + 1]);
-          x1 = Math.max(x1, box[4 * k + 2]); y1 = Math.max(y1, box[4 * k + 3]);
-        }
-        const m = 6; // half the halo, and a pixel of anti-aliasing
-        x0 -= m; y0 -= m; x1 += m; y1 += m;
-      }
-      changed = [];
-      full = false;
-      ctx.save();
-      if (x0 > -Infinity) {
-        ctx.beginPath();
-        ctx.rect(x0 - o.x, y0 - o.y, x1 - x0, y1 - y0);
-        ctx.clip();
-        ctx.clearRect(x0 - o.x, y0 - o.y, x1 - x0, y1 - y0);
-      } else {
-        ctx.clearRect(0, 0, canvas.width, canvas.height);
-      }
-      // the edges in paths of CHUNK edges each (one path of 10,000 edges rasterised far
-      // slower than many small ones), every halo first, then every line over them
-      const paths = [];
-      let path = null, n = 0;
-      for (let k = 0; k < NE; k++) {
-        if (!active[k] || box[4 * k] > x1 || box[4 * k + 2] < x0 || box[4 * k + 1] > y1 ||
-            box[4 * k + 3] < y0) continue;
-        if (!path || n === CHUNK) {
-          paths.push((path = new Path2D()));
-          n = 0;
-        }
-        n++;
-        for (let p = firstPart[k]; p < firstPart[k + 1]; p++) {
-          const a = partPos[p], b = a + 2 * NV[p];
-          path.moveTo(px[a] - o.x, px[a + 1] - o.y);
-          for (let q = a + 2; q < b; q += 2) path.lineTo(px[q] - o.x, px[q + 1] - o.y);
-        }
-      }
-      // butt ends: round caps on thousands of short edges made rasterising the canvas cost
-      // more than drawing every district (measured at 10,000 districts: 3x the frame time)
-      ctx.lineCap = "butt";
-      ctx.lineJoin = "round";
-      ctx.globalAlpha = 0.85;
-      ctx.strokeStyle = "#ffffff";
-      ctx.lineWidth = 6.5;
-      paths.forEach((q) => ctx.stroke(q));
-      ctx.globalAlpha = 1;
-      ctx.strokeStyle = "#111111";
-      ctx.lineWidth = 3;
-      paths.forEach((q) => ctx.stroke(q));
-      ctx.restore();
-    };
+      view = { w: w, h: h, dpr: window.devicePixelRatio || 1,
+        scale: map.options.crs.scale(map.getZoom()), ox: o.x, oy: o.y };
+      send({ place: view, set: pending });
+      pending = [];
+    }
+    let pending = []; // edges that went on or off, as [k, on, ...], not yet sent
     // hidden while the map zooms (as the labels are), drawn again once it has
     map.on("zoomstart", () => { canvas.style.visibility = "hidden"; });
     map.on("moveend zoomend resize viewreset", () => { canvas.style.visibility = ""; place(); });
     place();
-    return layer;
+    return {
+      settled: () => unanswered === 0,
+      touch(k) { pending.push(k, active[k]); },
+      draw() {
+        if (!pending.length) return;
+        send({ set: pending });
+        pending = [];
+      },
+      /** The front as shown, drawn again on a canvas of the view's size (for the PNG). */
+      image() {
+        const c = document.createElement("canvas");
+        const p = frontPainter();
+        p.handle({ init: Object.assign(data(), { canvas: c }), place: Object.assign({}, view, { dpr: 1 }) });
+        return { canvas: c, at: canvas.getBoundingClientRect() };
+      },
+    };
   }
+  /** The front line's canvas as shown, for the PNG (canvas renderer only), or null. */
+  X.frontImage = () => (canvasFront ? canvasFront.image() : null);
+  /** Whether the front on screen is the current one (a worker may still be drawing it). */
+  X.frontSettled = () => !canvasFront || canvasFront.settled();
 }

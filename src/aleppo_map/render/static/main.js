@@ -4,7 +4,8 @@
  * the first day and sets window.controlMap:
  *   setDate(iso), getDate(), stateOf(districtId), districts(), labelPoint(id),
  *   openHistory(id), play(), pause(), snapshot() (a PNG data: URL of the current view),
- *   embedSnippet(), frontEdges() (ids of the shared edges on today's front), search(q)
+ *   embedSnippet(), frontEdges() (ids of the shared edges on today's front),
+ *   frontSettled() (false while a worker still draws the front on the canvas), search(q)
  *   (district ids matching a spelling, best first), labels() (districts labelled now).
  */
 function startExplorer(map, D) {
@@ -89,6 +90,7 @@ function startExplorer(map, D) {
     snapshot() { return X.snapshot(2).toDataURL("image/png"); },
     embedSnippet: X.embedSnippet,
     frontEdges() { return X.frontIds(); },
+    frontSettled() { return X.frontSettled(); },
     search(q) { return X.search(q).map((i) => D.districts[i].id); },
     labels() { return X.labelIds(); },
   };

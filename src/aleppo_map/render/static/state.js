@@ -1,7 +1,8 @@
 /* state.js: the page data, and the state of every district on a day.
  *
  * The renderer concatenates state.js, patterns.js, map.js, panel.js, controls.js,
- * export.js, front.js, context.js and main.js, in this order, inside one function scope. Each file defines one function
+ * export.js, painter.js, front.js, context.js and main.js, in this order, inside one
+ * function scope. Each file defines one function
  * that takes the shared explorer object X and adds what it owns to it. X.D is the page
  * data of render/html.py's page_payload(), packed into flat columns; this module unpacks
  * what the rest reads:
