@@ -48,6 +48,8 @@ from typing import TYPE_CHECKING, Any
 import folium
 import jinja2
 import numpy as np
+import pandas as pd
+import pyproj
 import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, Figure
@@ -335,11 +337,13 @@ def _cat(values: Iterable[Any]) -> dict[str, Any]:
     carries each once, and a row refers to it by its index. A column of one value is
     that value and the number of rows (``n``).
     """
-    vocab: dict[Any, int] = {}
-    codes = [vocab.setdefault(v, len(vocab)) for v in values]
+    items = list(values)
+    arr = np.empty(len(items), dtype=object)  # strings stay objects (no numpy str type)
+    arr[:] = items
+    codes, vocab = pd.factorize(arr)  # in order of first use
     if len(vocab) == 1:  # the same value in every row: no codes
-        return {"v": list(vocab), "n": len(codes)}
-    return {"v": list(vocab), "i": codes}
+        return {"v": vocab.tolist(), "n": len(codes)}
+    return {"v": vocab.tolist(), "i": codes.tolist()}
 
 
 def _uncat(col: Any) -> list[Any]:
@@ -997,12 +1001,17 @@ def _edges(project: Project, index: Mapping[str, int]) -> dict[str, Any]:
         return out
     ia = edges["a"].map(index)
     ib = edges["b"].map(index)
-    geo = edges.to_crs("EPSG:4326").geometry.to_numpy()
+    geo = edges.geometry.to_numpy()
     keep = (ia.notna() & ib.notna()).to_numpy() & ~shapely.is_empty(geo)
     rows = np.flatnonzero(keep)
-    # every point of every part of every kept edge, at once (no loop over edges in Python)
+    # every point of every part of every kept edge, at once (no loop over edges in Python),
+    # then to longitude and latitude in one call (what GeoDataFrame.to_crs does, per geometry)
     parts, part_edge = shapely.get_parts(geo[keep], return_index=True)
     coords, point_part = shapely.get_coordinates(parts, return_index=True)
+    if edges.crs is not None and not edges.crs.equals("EPSG:4326"):
+        to_wgs84 = pyproj.Transformer.from_crs(edges.crs, "EPSG:4326", always_xy=True)
+        lon, lat = to_wgs84.transform(coords[:, 0], coords[:, 1])
+        coords = np.column_stack([lon, lat])
     ints = np.rint(coords[:, ::-1] * scale).astype(np.int64)  # lat, lon
     # the rounding can repeat a point: keep the first (as _round_geoms does for polygons)
     same = np.zeros(len(ints), dtype=bool)
