@@ -17,7 +17,7 @@ canvas
     The floor with Leaflet's canvas renderer (``preferCanvas``): what switching the map
     from SVG to canvas could give at best (printed, and ours against it, not in the
     last line).
-svg / canvas
+ours-svg / ours-canvas
     The explorer with the renderer it does not choose for this size (``renderer="svg"``
     from :data:`aleppo_map.render.html.CANVAS_THRESHOLD` districts, ``"canvas"`` below):
     both renderers measured (printed, not in the ratios; its build time is not measured).
@@ -237,7 +237,8 @@ def main() -> None:
         from playwright.sync_api import sync_playwright
 
         canvas_path = write_floor(project, folder / "floor_canvas.html", canvas=True)
-        names = ("ours", "floor", "canvas", other)
+        label = f"ours-{other}"
+        names = ("ours", "floor", "canvas", label)
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in names}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
@@ -247,8 +248,8 @@ def main() -> None:
             measure(browser, floor_path, False, info["days"])
             for _ in range(args.runs):
                 for name, path in (("floor", floor_path), ("ours", ours_path),
-                                   ("canvas", canvas_path), (other, other_path)):
-                    rows[name].append(measure(browser, path, name in ("ours", other),
+                                   ("canvas", canvas_path), (label, other_path)):
+                    rows[name].append(measure(browser, path, name.startswith("ours"),
                                               info["days"]))
             browser.close()
         res = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
@@ -256,11 +257,11 @@ def main() -> None:
         res["ours"]["build_s"] = build_ours
         res["floor"]["build_s"] = build_floor
         res["canvas"]["build_s"] = build_floor
-        res[other]["build_s"] = float("nan")
-        print(f"{'page':>6} {'load ms':>9} {'step ms':>8} {'jump ms':>8} {'heap MB':>8} {'build s':>8}")
+        res[label]["build_s"] = float("nan")
+        print(f"{'page':>11} {'load ms':>9} {'step ms':>8} {'jump ms':>8} {'heap MB':>8} {'build s':>8}")
         for name in names:
             r = res[name]
-            print(f"{name:>6} {r['load_ms']:>9.0f} {r['step_ms']:>8.1f} {r['jump_ms']:>8.1f} "
+            print(f"{name:>11} {r['load_ms']:>9.0f} {r['step_ms']:>8.1f} {r['jump_ms']:>8.1f} "
                   f"{r['heap_mb']:>8.1f} {r['build_s']:>8.2f}")
         canvas_ratio = {k: res["ours"][k] / res["canvas"][k] for k in res["ours"]}
         print("ours/canvas floor: " + " ".join(f"{k.split('_')[0]}={v:.2f}"

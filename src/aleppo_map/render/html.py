@@ -641,9 +641,11 @@ def _tiles(cdn: bool) -> dict[str, Any]:
 
 
 #: From this many districts the page draws them on one canvas (Leaflet's canvas renderer,
-#: hatching as canvas patterns) instead of one SVG path each: at 10,000 districts the
-#: canvas loads in half the time and steps faster (see benchmarks/README.md, bench_page).
-CANVAS_THRESHOLD = 2000
+#: hatching as canvas patterns, the front line drawn by a worker) instead of one SVG path
+#: each: at 1,000 districts the canvas page already loads faster and steps and jumps
+#: in half the time (benchmarks/README.md, bench_page). Below it, SVG keeps every
+#: district an element of its own and prints as vectors.
+CANVAS_THRESHOLD = 1000
 #: Values of ``renderer`` (see :func:`page_payload`).
 RENDERERS: tuple[str, ...] = ("auto", "svg", "canvas")
 
