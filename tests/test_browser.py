@@ -1125,3 +1125,27 @@ def test_large_city_is_drawn_on_a_canvas_and_hit_tested(open_page, tmp_path):
     assert page.locator(".am-hname").inner_text() == project.layer.gdf.loc[target, "name_en"]
     assert opened.console_errors == []
     assert opened.outside_requests == []
+
+
+def test_canvas_page_prints_the_front_it_shows(open_page, hostile_canvas_page):
+    """Printing cannot wait for a worker: the front is drawn on the page's thread for print."""
+    opened = open_page(hostile_canvas_page, "2016-11-18")
+    page = opened.page
+    assert page.evaluate("controlMap.frontEdges().length") > 0
+    page.emulate_media(media="print")
+    page.wait_for_timeout(200)
+    still = page.locator(".am-front-still")
+    assert still.count() == 1
+    box, area = still.bounding_box(), page.locator(".am-map").bounding_box()
+    assert box["x"] <= area["x"] and box["x"] + box["width"] >= area["x"] + area["width"]
+    # something is drawn on it: the front's dark line
+    dark = page.evaluate("""() => { const c = document.querySelector('.am-front-still');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let k = 3; k < d.length; k += 4) if (d[k] > 200 && d[k - 1] < 40) n++;
+        return n; }""")
+    assert dark > 50
+    page.emulate_media(media="screen")
+    page.wait_for_timeout(200)
+    assert page.locator(".am-front-still").count() == 0
+    assert page.locator(".am-front-canvas").evaluate("c => c.style.visibility") == ""
+    assert opened.console_errors == []

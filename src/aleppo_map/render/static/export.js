@@ -310,6 +310,7 @@ function explorerExport(X) {
     c.style.height = PRINT_SIZE[1];
     map.invalidateSize({ animate: false, pan: false });
     map.fitBounds(D.bounds, { padding: [6, 6], animate: false });
+    X.frontStill(true);
   }
   function fromPrint() {
     if (!before) return;
@@ -318,6 +319,7 @@ function explorerExport(X) {
     c.style.height = "";
     map.invalidateSize({ animate: false, pan: false });
     map.setView(before.center, before.zoom, { animate: false });
+    X.frontStill(false);
     before = null;
   }
 

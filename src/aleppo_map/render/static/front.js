@@ -15,7 +15,8 @@
  * then the line, straight from the edges' points projected once per zoom: no Leaflet
  * layer or LatLng per edge, and a change of day repaints that canvas only.
  *
- * Adds to X: holderOf(st), frontIds(), updateFront(), frontImage(), frontSettled();
+ * Adds to X: holderOf(st), frontIds(), updateFront(), frontImage(), frontSettled(),
+ * frontStill(on);
  * X.onRestyle (called by map.js).
  */
 function explorerFront(X) {
@@ -202,10 +203,19 @@ function explorerFront(X) {
       send = (m) => painter.handle(m);
     }
     if (!send) local();
-    let view = null;
+    let view = null, origin = null, still = null;
+    // a copy drawn on this thread, shown instead while printing: the browser prints at
+    // once, before a worker could draw the front for the printed view
+    function drawStill() {
+      if (!still) still = L.DomUtil.create("canvas", "am-front-still", map.getPane("am-front"));
+      frontPainter().handle({ init: Object.assign(data(), { canvas: still }), place: view });
+      still.style.width = view.w + "px";
+      still.style.height = view.h + "px";
+      L.DomUtil.setPosition(still, origin);
+    }
     function place() {
       const size = map.getSize(), pad = size.multiplyBy(0.1).round();
-      const origin = map.containerPointToLayerPoint(pad.multiplyBy(-1)).round();
+      origin = map.containerPointToLayerPoint(pad.multiplyBy(-1)).round();
       L.DomUtil.setPosition(canvas, origin);
       const w = size.x + 2 * pad.x, h = size.y + 2 * pad.y;
       canvas.style.width = w + "px";
@@ -215,14 +225,26 @@ function explorerFront(X) {
         scale: map.options.crs.scale(map.getZoom()), ox: o.x, oy: o.y };
       send({ place: view, set: pending });
       pending = [];
+      if (still) drawStill();
     }
     let pending = []; // edges that went on or off, as [k, on, ...], not yet sent
     // hidden while the map zooms (as the labels are), drawn again once it has
     map.on("zoomstart", () => { canvas.style.visibility = "hidden"; });
-    map.on("moveend zoomend resize viewreset", () => { canvas.style.visibility = ""; place(); });
+    map.on("moveend zoomend resize viewreset", () => {
+      canvas.style.visibility = still ? "hidden" : "";
+      place();
+    });
     place();
     return {
       settled: () => unanswered === 0,
+      still(on) {
+        canvas.style.visibility = on ? "hidden" : "";
+        if (on) drawStill();
+        else if (still) {
+          still.remove();
+          still = null;
+        }
+      },
       touch(k) { pending.push(k, active[k]); },
       draw() {
         if (!pending.length) return;
@@ -240,6 +262,8 @@ function explorerFront(X) {
   }
   /** The front line's canvas as shown, for the PNG (canvas renderer only), or null. */
   X.frontImage = () => (canvasFront ? canvasFront.image() : null);
+  /** Show the front drawn on this thread (on) or the live one again (off), for printing. */
+  X.frontStill = (on) => { if (canvasFront) canvasFront.still(on); };
   /** Whether the front on screen is the current one (a worker may still be drawing it). */
   X.frontSettled = () => !canvasFront || canvasFront.settled();
 }
