@@ -187,7 +187,10 @@ function explorerFront(X) {
         worker.postMessage({ init: Object.assign(data(), { canvas: off }) }, [off]);
         unanswered = 1;
         worker.addEventListener("message", () => { unanswered--; });
-        send = (m) => { unanswered++; worker.postMessage(m); };
+        send = (m) => {
+          unanswered++;
+          worker.postMessage(m, m.set ? [m.set.buffer] : []); // the toggles moved, not copied
+        };
         worker.addEventListener("error", () => { unanswered = 0; local(); place(); });
       } catch (e) {
         send = null;
@@ -223,7 +226,7 @@ function explorerFront(X) {
       const o = map.getPixelOrigin().add(origin);
       view = { w: w, h: h, dpr: window.devicePixelRatio || 1,
         scale: map.options.crs.scale(map.getZoom()), ox: o.x, oy: o.y };
-      send({ place: view, set: pending });
+      send({ place: view, set: Int32Array.from(pending) });
       pending = [];
       if (still) drawStill();
     }
@@ -248,7 +251,7 @@ function explorerFront(X) {
       touch(k) { pending.push(k, active[k]); },
       draw() {
         if (!pending.length) return;
-        send({ set: pending });
+        send({ set: Int32Array.from(pending) });
         pending = [];
       },
       /** The front as shown, drawn again on a canvas of the view's size (for the PNG). */

@@ -12,7 +12,8 @@
  *   {place: {w, h, dpr, scale, ox, oy}}  the canvas's size in CSS pixels, the device pixel
  *     ratio, the map's pixel scale (Leaflet's crs.scale(zoom), spherical Mercator) and
  *     the world pixel of the canvas's top left corner: project the points, draw all
- *   {set: [k, on, k, on, ...]}  edges that went on or off the front: draw their region
+ *   {set: [k, on, k, on, ...]} (an Int32Array)  edges that went on or off the front: draw
+ *     their region
  * The front is a white halo under a dark line, stroked in paths of CHUNK edges, every
  * halo first: butt ends (round caps on thousands of short edges made rasterising cost
  * more than drawing every district).
