@@ -1026,10 +1026,15 @@ def test_landmark_without_a_stated_position_says_so(open_page, real_page, real_p
     assert page.evaluate("controlMap.landmarkState('eye-hospital')") == {
         "controller": "government", "placement": "district"}
     # labels appear once zoomed in
-    assert page.locator(".am-lm-tip").count() == 0
+    assert page.locator(".am-lm-tip:visible").count() == 0
     page.evaluate("controlMap.map.setView([36.1980, 37.1583], 15, {animate: false})")
     page.wait_for_function("Array.from(document.querySelectorAll('.am-lm-tip'), "
-                           "(t) => t.textContent).includes('Umayyad Mosque')")
+                           "(t) => t.offsetParent !== null && t.textContent)"
+                           ".includes('Umayyad Mosque')")
+    page.evaluate("controlMap.map.setZoom(12, {animate: false})")
+    page.wait_for_function("document.querySelectorAll('.am-lm-tip').length > 0 && "
+                           "Array.from(document.querySelectorAll('.am-lm-tip'))"
+                           ".every((t) => t.offsetParent === null)")
 
 
 # ----------------------------------------------------------------------------- canvas

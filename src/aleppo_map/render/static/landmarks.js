@@ -55,9 +55,10 @@ function explorerLandmarks(X) {
   }
   function paintAll() { for (let j = 0; j < items.length; j++) paint(j); }
 
+  // The labels are permanent tooltips (Leaflet reopens those whenever a marker is added
+  // again); below LM_LABEL_ZOOM a class on the map hides them, whatever opened them.
   function showLabels() {
-    const on = map.getZoom() >= LM_LABEL_ZOOM;
-    markers.forEach((m) => { if (on) m.openTooltip(); else m.closeTooltip(); });
+    map.getContainer().classList.toggle("am-lm-labels-off", map.getZoom() < LM_LABEL_ZOOM);
   }
 
   function card(j, k, inForce) {
@@ -77,17 +78,7 @@ function explorerLandmarks(X) {
     let meta = "confidence: " + r.confidence;
     if (r.sets) meta += " · sets the share of " + items[j].districtName + " in change " + r.sets;
     c.appendChild(el("div", "am-meta", meta));
-    const cite = el("div", "am-cite", "Source: " + D.cites[r.cite]);
-    const url = D.citeUrls ? D.citeUrls[r.cite] : "";
-    if (url && /^https?:\/\//.test(url)) {
-      cite.appendChild(document.createTextNode(" · "));
-      const a = el("a", null, "read the cited version");
-      a.href = url;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer";
-      cite.appendChild(a);
-    }
-    c.appendChild(cite);
+    c.appendChild(X.citation(r.cite));
     if (r.earliest || r.latest) {
       c.appendChild(el("div", "am-window", "Date window: between " +
         X.longDate(r.earliest || r.date) + " and " + X.longDate(r.latest || r.date) +

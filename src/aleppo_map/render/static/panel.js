@@ -122,17 +122,7 @@ function explorerPanel(X) {
     const meta = "basis: " + r.basis + " · confidence: " + r.confidence + " · " + r.id +
       (STATUS[r.status] ? " · " + STATUS[r.status] : "");
     card.appendChild(el("div", "am-meta", meta));
-    const cite = el("div", "am-cite", "Source: " + D.cites[r.cite]);
-    const url = D.citeUrls ? D.citeUrls[r.cite] : "";
-    if (url && /^https?:\/\//.test(url)) {
-      cite.appendChild(document.createTextNode(" · "));
-      const a = el("a", null, "read the cited version");
-      a.href = url;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer";
-      cite.appendChild(a);
-    }
-    card.appendChild(cite);
+    card.appendChild(X.citation(r.cite));
     if (r.aggregate) card.appendChild(el("div", "am-meta", "applies a statement about a wider area: " + r.aggregate));
     if (r.window) card.appendChild(el("div", "am-window", "Date window: " + r.window + "."));
     if (r.note) card.appendChild(el("div", "am-note", r.note));

@@ -1,7 +1,7 @@
 /* state.js: the page data, and the state of every district on a day.
  *
  * The renderer concatenates state.js, patterns.js, map.js, panel.js, controls.js,
- * export.js, painter.js, front.js, context.js and main.js, in this order, inside one
+ * export.js, painter.js, front.js, context.js, landmarks.js and main.js, in this order, inside one
  * function scope. Each file defines one function
  * that takes the shared explorer object X and adds what it owns to it. X.D is the page
  * data of render/html.py's page_payload(), packed into flat columns; this module unpacks
@@ -99,6 +99,20 @@ function explorerState(X) {
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
+  };
+  /** Cited source k (D.cites[k]), linked to the version read if http(s), else text only. */
+  X.citation = function (k) {
+    const cite = X.el("div", "am-cite", "Source: " + D.cites[k]);
+    const url = D.citeUrls ? D.citeUrls[k] : "";
+    if (url && /^https?:\/\//.test(url)) {
+      cite.appendChild(document.createTextNode(" · "));
+      const a = X.el("a", null, "read the cited version");
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      cite.appendChild(a);
+    }
+    return cite;
   };
   X.svg = function (tag, attrs) {
     const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
