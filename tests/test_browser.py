@@ -1031,6 +1031,18 @@ def test_landmark_without_a_stated_position_says_so(open_page, real_page, real_p
     page.wait_for_function("Array.from(document.querySelectorAll('.am-lm-tip'), "
                            "(t) => t.offsetParent !== null && t.textContent)"
                            ".includes('Umayyad Mosque')")
+    # the labels shown never overlap (at 14, the cathedrals of al-Jdeideh are close)
+    for zoom in (14, 15, 16):
+        page.evaluate(f"controlMap.map.setView([36.2040, 37.1560], {zoom}, {{animate: false}})")
+        page.wait_for_timeout(150)
+        boxes = page.evaluate("Array.from(document.querySelectorAll('.am-lm-tip'))"
+                              ".filter((t) => t.offsetParent !== null)"
+                              ".map((t) => { const r = t.getBoundingClientRect();"
+                              " return [r.left, r.top, r.right, r.bottom]; })")
+        assert len(boxes) >= 3, (zoom, boxes)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (zoom, a, b)
     page.evaluate("controlMap.map.setZoom(12, {animate: false})")
     page.wait_for_function("document.querySelectorAll('.am-lm-tip').length > 0 && "
                            "Array.from(document.querySelectorAll('.am-lm-tip'))"

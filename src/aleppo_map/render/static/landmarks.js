@@ -57,8 +57,28 @@ function explorerLandmarks(X) {
 
   // The labels are permanent tooltips (Leaflet reopens those whenever a marker is added
   // again); below LM_LABEL_ZOOM a class on the map hides them, whatever opened them.
+  // Where two labels would overlap, the one of a landmark with a history (then the first
+  // in the table) is kept and the other hidden until the reader zooms further in.
   function showLabels() {
-    map.getContainer().classList.toggle("am-lm-labels-off", map.getZoom() < LM_LABEL_ZOOM);
+    const off = map.getZoom() < LM_LABEL_ZOOM;
+    map.getContainer().classList.toggle("am-lm-labels-off", off);
+    if (off) return;
+    requestAnimationFrame(() => {
+      const kept = [];
+      const order = markers.map((_, j) => j)
+        .sort((a, b) => (items[b].rows.length > 0) - (items[a].rows.length > 0) || a - b);
+      for (const j of order) {
+        const tip = markers[j].getTooltip();
+        const e = tip && tip.getElement();
+        if (!e) continue;
+        e.classList.remove("am-lm-tip-hidden");
+        const r = e.getBoundingClientRect();
+        const hit = kept.some((k) => r.left < k.right && k.left < r.right &&
+          r.top < k.bottom && k.top < r.bottom);
+        if (hit) e.classList.add("am-lm-tip-hidden");
+        else kept.push(r);
+      }
+    });
   }
 
   function card(j, k, inForce) {
