@@ -62,6 +62,15 @@ class Opened:
     dialogs: list[str] = field(default_factory=list)
 
 
+def _assert_quiet(opened: Opened, *, dialogs: bool = False) -> None:
+    """The page logged no error or warning and asked for nothing outside itself (nor, with
+    *dialogs*, opened a dialog)."""
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+    if dialogs:
+        assert opened.dialogs == []
+
+
 @pytest.fixture
 def open_page(browser) -> Iterator:
     pages = []
@@ -198,8 +207,7 @@ def test_default_page_draws_every_district_with_no_request_leaving(open_page, re
     assert "of the formerly rebel-held east" in totals
     assert "government" in totals
     page.screenshot(path=str(artifacts / "explorer-2016-12-06.png"))
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 @pytest.mark.parametrize("layer", ["real_page", "csr_page"])
@@ -227,8 +235,7 @@ def test_hanano_is_government_on_26_november_and_drawn_so(open_page, layer, requ
     page.evaluate("controlMap.setDate('2016-11-15')")
     assert page.evaluate("controlMap.stateOf('hanano')")["controller"] == "rebel"
     assert path.get_attribute("fill") == DEFAULTS.colours["rebel"]
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 @pytest.mark.parametrize("layer", ["real_page", "csr_page"])
@@ -251,8 +258,7 @@ def test_clicking_sheikh_saeed_shows_the_1_december_recapture(open_page, layer, 
     links = panel.locator(".am-cite a")
     assert links.count() >= 1
     assert links.first.get_attribute("href").startswith("https://en.wikipedia.org/w/index.php")
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_every_state_in_the_browser_matches_the_timeline(open_page, real_page, real_project):
@@ -298,8 +304,7 @@ def test_deep_link_and_arrow_key(open_page, real_page):
     # editing the hash moves the map too
     page.evaluate("location.hash = '#2016-11-30'")
     page.wait_for_function("controlMap.getDate() === '2016-11-30'")
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_totals_and_chart_follow_the_slider(open_page, real_page):
@@ -315,8 +320,7 @@ def test_totals_and_chart_follow_the_slider(open_page, real_page):
     share = page.evaluate(
         "parseInt(document.querySelector('#am-totals b').textContent, 10)")
     assert share > 50
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 # ----------------------------------------------------------------------------- fixture
@@ -345,9 +349,7 @@ def test_hostile_names_render_as_text(open_page, hostile_page, artifacts):
     assert page.evaluate("document.querySelectorAll('script').length") == page.evaluate(
         "Array.from(document.querySelectorAll('script')).filter(s => !s.src).length")
     page.screenshot(path=str(artifacts / "explorer-hostile.png"))
-    assert opened.dialogs == []
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened, dialogs=True)
 
 
 def test_conflicting_reports_side_by_side(open_page, hostile_page):
@@ -420,8 +422,7 @@ def test_controls_play_and_change_jumps(open_page, hostile_page):
     with pytest.raises(Exception, match="expected a day from 2016-11-15"):
         page.evaluate("controlMap.setDate('2017-01-01')")
     assert page.evaluate("controlMap.stateOf('no-such-district')") is None
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_unknown_day_in_link_is_explained(open_page, hostile_page):
@@ -498,8 +499,7 @@ def test_phone_keeps_the_slider_and_buttons_reachable(open_page, real_page, arti
     page.evaluate("controlMap.openHistory('hanano')")
     assert page.locator("#am-history").is_visible()
     assert page.evaluate(_AT_OWN_CENTRE, "#am-slider")
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 # ----------------------------------------------------------------------------- keyboard
@@ -667,8 +667,7 @@ def test_download_png_of_the_current_view(open_page, real_page, artifacts):
     if other.size == img.size:
         assert np.abs(np.asarray(other.crop(legend), dtype=int)
                       - np.asarray(img.crop(legend), dtype=int)).mean() < 2
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_embed_snippet_links_the_day(open_page, hostile_page):
@@ -711,8 +710,7 @@ def test_print_fits_one_page(open_page, real_page, paper, artifacts):
     pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
     assert len(pages) == 1
     page.emulate_media(media="screen")
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_cdn_page_runs_the_same_leaflet_and_starts_with_the_street_map(browser, tmp_path):
@@ -792,8 +790,7 @@ def test_front_line_moves_with_the_slider_as_the_analysis_says(open_page, real_p
     page.evaluate("controlMap.setDate('2016-12-06')")
     assert set(page.evaluate("controlMap.frontEdges()")) == seen["2016-12-06"]
     assert page.locator("#am-legend").inner_text().count("Front line") == 1
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_estimated_shapes_are_marked(open_page, real_page, real_project):
@@ -1095,8 +1092,7 @@ def test_canvas_page_draws_hatches_like_the_svg_page(open_page, hostile_page, ho
         near = int((np.abs(arr - want).max(axis=1) < 20).sum())
         assert near > 40, (side, near)
     assert box["width"] > 300
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_canvas_page_hit_tests_tooltips_and_history(open_page, hostile_canvas_page):
@@ -1119,9 +1115,7 @@ def test_canvas_page_hit_tests_tooltips_and_history(open_page, hostile_canvas_pa
     page.evaluate("controlMap.setDate('2016-11-24')")
     assert page.locator(".am-front-canvas").count() == 1
     assert page.evaluate("controlMap.frontEdges()") != before or before == []
-    assert opened.dialogs == []
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened, dialogs=True)
 
 
 def test_canvas_page_keyboard_moves_through_the_districts(open_page, hostile_canvas_page):
@@ -1204,8 +1198,7 @@ def test_large_city_is_drawn_on_a_canvas_and_hit_tested(open_page, tmp_path):
     page.mouse.click(*_screen_point(page, target))
     page.locator("#am-history").wait_for(state="visible")
     assert page.locator(".am-hname").inner_text() == project.layer.gdf.loc[target, "name_en"]
-    assert opened.console_errors == []
-    assert opened.outside_requests == []
+    _assert_quiet(opened)
 
 
 def test_canvas_page_prints_the_front_it_shows(open_page, hostile_canvas_page):
