@@ -77,10 +77,13 @@ def _name_keys(frame: pd.DataFrame, source: str) -> tuple[
     ar_names = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"]]
     ar_norm = [normalise(v) if v else "" for v in ar_names]
     ar_counts = Counter(k for k in ar_norm if k)  # a count per name was quadratic
-    for i, rec in enumerate(frame.to_dict("records"), start=1):
-        did = rec["district_id"]
-        names = [(str(n), normalise(n)) for n in (did, did.replace("-", " "), rec["name_en"],
-                                                  *rec["aliases"])]
+    # column-wise, not a dict per row; an id and its spaced form share one key (the
+    # name key turns hyphens into spaces)
+    for i, (did, name_en, aliases) in enumerate(
+            zip(frame["district_id"], frame["name_en"], frame["aliases"], strict=True), start=1):
+        id_key = normalise(did)
+        names = [(str(did), id_key), (did.replace("-", " "), id_key),
+                 *((str(n), normalise(n)) for n in (name_en, *aliases))]
         ar, ar_key = ar_names[i - 1], ar_norm[i - 1]
         for name, key in names + ([(ar, ar_key)] if ar else []):
             pairs.append((did, name))
@@ -122,6 +125,8 @@ class Gazetteer:
     keys: dict[str, str]
     source: str = "gazetteer"
     index: NameIndex | None = field(default=None, repr=False, compare=False)
+    _pending: tuple[list[tuple[str, str]], list[str]] | None = field(
+        default=None, repr=False, compare=False)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "gazetteer") -> Gazetteer:
@@ -148,7 +153,7 @@ class Gazetteer:
         """
         chk = check_table(df, GAZETTEER, source)
         keys: dict[str, str] = {}
-        index: NameIndex | None = None
+        pending: tuple[list[tuple[str, str]], list[str]] | None = None
         if not chk.missing:
             frame = chk.frame
             # a sub-area's parent is a district of the table that is not itself a sub-area
@@ -161,9 +166,10 @@ class Gazetteer:
                 "the id of a district that is not itself a sub-area")
             keys, clashes, pairs, pair_keys = _name_keys(frame[chk.valid("district_id")], source)
             chk.problems.extend(clashes)
-            index = NameIndex.build(pairs, pair_keys)
+            pending = (pairs, pair_keys)  # indexed on first use: loading need not pay
         chk.raise_if_any(GAZETTEER.names)
-        return cls(chk.frame.set_index("district_id", drop=False), keys, source, index)
+        return cls(chk.frame.set_index("district_id", drop=False), keys, source, None,
+                   pending)
 
     @property
     def ids(self) -> list[str]:
@@ -178,6 +184,11 @@ class Gazetteer:
     def _index(self) -> NameIndex:
         if self.index is not None:
             return self.index
+        if self._pending is not None:
+            index = NameIndex.build(*self._pending)
+            object.__setattr__(self, "index", index)
+            object.__setattr__(self, "_pending", None)
+            return index
         pairs: list[tuple[str, str]] = []
         f = self.frame
         for key, en, aliases, ar in zip(f.index, f["name_en"], f["aliases"], f["name_ar"],

@@ -162,12 +162,16 @@ def normalise(name: str) -> str:
     >>> normalise("Hill 420")
     'hill 420'
     """
-    text = unicodedata.normalize("NFKC", str(name)).strip()
-    if is_arabic(text):
-        return fold_arabic(text)
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).lower()
+    text = str(name)
+    if text.isascii():  # NFKC and NFKD leave ASCII as it is: no accents, no Arabic
+        text = text.strip().lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).strip()
+        if is_arabic(text):
+            return fold_arabic(text)
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        ).lower()
     text = _APOS_RE.sub("", text)
     text = _PAREN_RE.sub(" ", text)
     text = _NON_ALNUM.sub(" ", text)
