@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem
-from aleppo_map._validate import check_table
+from aleppo_map._validate import check_table, isin_set
 from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
 from aleppo_map.gazetteer.resolver import AmbiguousNameError, NameIndex, Resolution
 from aleppo_map.schema import GAZETTEER
@@ -74,13 +74,14 @@ def _name_keys(frame: pd.DataFrame, source: str) -> tuple[
     problems: list[Problem] = []
     pairs: list[tuple[str, str]] = []
     pair_keys: list[str] = []
-    ar_names = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"]]
+    ar_names = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"].tolist()]
     ar_norm = [normalise(v) if v else "" for v in ar_names]
     ar_counts = Counter(k for k in ar_norm if k)  # a count per name was quadratic
     # column-wise, not a dict per row; an id and its spaced form share one key (the
     # name key turns hyphens into spaces)
     for i, (did, name_en, aliases) in enumerate(
-            zip(frame["district_id"], frame["name_en"], frame["aliases"], strict=True), start=1):
+            zip(frame["district_id"].tolist(), frame["name_en"].tolist(), frame["aliases"].tolist(),
+                strict=True), start=1):
         id_key = normalise(did)
         names = [(str(did), id_key), (did.replace("-", " "), id_key),
                  *((str(n), normalise(n)) for n in (name_en, *aliases))]
@@ -161,7 +162,7 @@ class Gazetteer:
             parent_of = pd.Series(parent.to_numpy(), index=frame["district_id"].to_numpy())
             parent_of = parent_of[~parent_of.index.duplicated()]
             chk.bad("parent_id", chk.valid("parent_id") & (parent != "") & (
-                ~parent.isin(frame["district_id"]) | (parent == frame["district_id"])
+                ~isin_set(parent, set(frame["district_id"].tolist())) | (parent == frame["district_id"])
                 | (parent.map(parent_of).fillna("") != "")),
                 "the id of a district that is not itself a sub-area")
             keys, clashes, pairs, pair_keys = _name_keys(frame[chk.valid("district_id")], source)
@@ -174,7 +175,7 @@ class Gazetteer:
     @property
     def ids(self) -> list[str]:
         """District ids in file order."""
-        return list(self.frame.index)
+        return self.frame.index.tolist()
 
     @property
     def name_index(self) -> NameIndex:
