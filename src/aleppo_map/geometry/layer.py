@@ -500,8 +500,9 @@ def _overlaps(metric: gpd.GeoSeries, present: Sequence[str], where: str) -> list
     # the shared area lies in the overlap of the bounding boxes: districts that only
     # touch (most pairs) are left out before intersecting
     box = shapely.bounds(geoms)
-    wide = (np.minimum(box[left, 2], box[right, 2]) - np.maximum(box[left, 0], box[right, 0]))
-    high = (np.minimum(box[left, 3], box[right, 3]) - np.maximum(box[left, 1], box[right, 1]))
+    with np.errstate(invalid="ignore"):  # NaN bounds (an unprojectable shape): no area
+        wide = np.minimum(box[left, 2], box[right, 2]) - np.maximum(box[left, 0], box[right, 0])
+        high = np.minimum(box[left, 3], box[right, 3]) - np.maximum(box[left, 1], box[right, 1])
     pair = (left < right) & (wide * high > 0.999 * _OVERLAP_WARN_M2)  # margin: rounding
     left, right = left[pair], right[pair]
     shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
@@ -517,7 +518,8 @@ def _check_near_centres(metric: gpd.GeoSeries, present: Sequence[str], gaz: Gaze
     centres = gpd.GeoSeries(gpd.points_from_xy(gaz.frame["lon"], gaz.frame["lat"]),
                             crs="EPSG:4326").dropna().to_crs(metric_crs)
     hull = shapely.union_all(centres.to_numpy()).convex_hull
-    dist = shapely.distance(hull, metric.representative_point().to_numpy())
+    with np.errstate(invalid="ignore"):  # as the distance of one shape at a time
+        dist = shapely.distance(hull, metric.representative_point().to_numpy())
     far = [(present[int(i)], dist[i] / 1000.0)
            for i in np.flatnonzero(dist > _FAR_FROM_CITY_KM * 1000.0)]
     if far:
