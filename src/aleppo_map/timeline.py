@@ -759,27 +759,33 @@ def build_timeline(
                                        f"{start} > {end}")])
     n_days = (end - start).days + 1
     dates = [start + timedelta(days=i) for i in range(n_days)]
-    hist = changes.copy()
-    hist["status"] = "applied"
-    hist.loc[hist["event"] == "repelled", "status"] = "repelled"
-    hist.loc[hist["date"] > end, "status"] = "after-end"
-    prio = _priority(hist)
-    hist = pd.concat([hist, prio], axis=1).sort_values(
-        ["district_id", "date", "k_conf", "k_basis", "k_source", "k_line", "k_order"]
-    )
+    status = pd.Series("applied", index=changes.index)
+    status[changes["event"] == "repelled"] = "repelled"
+    status[changes["date"] > end] = "after-end"
+    # sort a small frame of keys, then take the table once (a copy per step was 5x its size)
+    keys = pd.concat([changes[["district_id", "date"]], _priority(changes)], axis=1)
+    order = keys.reset_index(drop=True).sort_values(list(keys.columns)).index.to_numpy()
+    del keys
+    hist = changes.iloc[order].assign(status=status.iloc[order].to_numpy())
     live = hist["status"] == "applied"
-    dup = hist[live].duplicated(["district_id", "date"], keep="first")
+    dup = hist.loc[live, ["district_id", "date"]].duplicated(keep="first")
     hist.loc[dup[dup].index, "status"] = "superseded"
     # disputed: same district and day, another source, a different claimed state
-    claims = hist[hist["status"].isin(["applied", "superseded"])]
+    claims = hist.loc[hist["status"].isin(["applied", "superseded"]),
+                      ["district_id", "date", "controller", "extent", "share", "source_id"]]
     sig = claims["controller"] + "/" + claims["extent"] + "/" + claims["share"].round(3).astype(str)
-    grp = claims.assign(sig=sig).groupby(["district_id", "date"])
+    grp = claims[["district_id", "date", "source_id"]].assign(sig=sig).groupby(
+        ["district_id", "date"])
     n_sig = grp["sig"].transform("nunique")
     n_src = grp["source_id"].transform("nunique")
+    del grp, sig
     hist["disputed"] = False
     hist.loc[claims.index, "disputed"] = (n_sig > 1) & (n_src > 1)
+    del claims, n_sig, n_src
 
-    applied = hist[hist["status"] == "applied"]
+    need = ["district_id", "date", "controller", "extent", "share", "remainder", "row",
+            "change_id", *(c for c in WINDOW_COLUMNS if c in hist.columns)]
+    applied = hist.loc[hist["status"] == "applied", need]
     for col in WINDOW_COLUMNS:
         if col not in applied.columns:  # a table typed by hand, without windows
             applied = applied.assign(**{col: applied["date"]})
@@ -789,9 +795,9 @@ def build_timeline(
     steps = _steps(applied, ids, contested)
     _check_opening(steps, district_ids, ids, start, file)
     intervals = _intervals(steps, ids, start, n_days)
-    history = hist.drop(columns=list(prio.columns)).sort_values(
-        ["date", "district_id", "order"], ignore_index=True
-    )
+    del applied
+    history = hist.sort_values(["date", "district_id", "order"], ignore_index=True)
+    del hist
     history["window"] = ""
     if "date_earliest" in history.columns and "date_latest" in history.columns:
         open_ = (history["date_earliest"] < history["date_latest"]).to_numpy(dtype=bool)
