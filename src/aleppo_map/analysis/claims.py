@@ -64,7 +64,7 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map import schema
-from aleppo_map._validate import check_table, unknown_values
+from aleppo_map._validate import check_table, isin_set, unknown_values
 from aleppo_map.battle import Battle, default_battle
 from aleppo_map.schema import REPORTED_FIGURES
 from aleppo_map.settings import DEFAULTS
@@ -603,7 +603,9 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
             sides=project.battle.side_ids,
         )
     m = _prepare(project)
-    encoded = _encoded_by(project)
+    encoded = _encoded_by(project, [
+        str(d) for d, sc in zip(figures.get("district_id", []), figures.get("scope", []),
+                                strict=True) if sc == "district_share"])
     rows = []
     for rec in figures.to_dict("records"):
         scope = SCOPES[rec["scope"]]
@@ -646,9 +648,15 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
     return pd.DataFrame(rows)
 
 
-def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
-    """Change ids of the control table citing each (source, line, district)."""
+def _encoded_by(project: Project,
+                districts: Iterable[str] | None = None) -> dict[tuple[str, int, str], str]:
+    """Change ids of the control table citing each (source, line, district).
+
+    Only for *districts* when given (the figures' own: not a key per row of the table).
+    """
     changes = project.changes
+    if districts is not None:
+        changes = changes[isin_set(changes["district_id"], set(districts))]
     if changes.empty:
         return {}
     keys = zip(changes["source_id"].tolist(), changes["line"].astype(int).tolist(),
