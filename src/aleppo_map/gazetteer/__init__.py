@@ -177,29 +177,6 @@ class Gazetteer:
         """District ids in file order."""
         return self.frame.index.tolist()
 
-    def name_key(self, name: str) -> str:
-        """Return :func:`normalise` of *name*, computed once for the gazetteer's own names.
-
-        Parameters
-        ----------
-        name : str
-            Any name.
-
-        Returns
-        -------
-        str
-            The name key.
-        """
-        if self._pending is None:
-            return normalise(name)
-        known: dict[str, str] | None = self.__dict__.get("_known_keys")
-        if known is None:
-            pairs, keys = self._pending
-            known = dict(zip((n for _, n in pairs), keys, strict=True))
-            object.__setattr__(self, "_known_keys", known)
-        key = known.get(name)
-        return normalise(name) if key is None else key
-
     @property
     def name_index(self) -> NameIndex:
         """The resolver's index of every name under every key (built on first use)."""

@@ -652,17 +652,14 @@ def _search_keys(project: Project, ids: Sequence[str], en: Sequence[Any]) -> lis
     frame = gaz.frame if gaz is not None else None
     extra: dict[str, list[str]] = {}
     if frame is not None:  # the columns once, not a .loc per district
-        ar = (frame["name_ar"].fillna("").astype(str).tolist() if "name_ar" in frame.columns
-              else None)
-        for k, (did, name, aliases) in enumerate(zip(frame.index.tolist(),
-                                                      frame["name_en"].tolist(),
-                                                      frame["aliases"].tolist(), strict=True)):
-            extra[str(did)] = [str(name), *aliases, *([ar[k]] if ar is not None else [])]
-    fold = gaz.name_key if gaz is not None else normalise  # the gazetteer's keys, once
+        ar = frame["name_ar"].fillna("").astype(str) if "name_ar" in frame.columns else None
+        for k, (did, name, aliases) in enumerate(zip(frame.index, frame["name_en"],
+                                                      frame["aliases"], strict=True)):
+            extra[str(did)] = [str(name), *aliases, *([ar.iloc[k]] if ar is not None else [])]
     out = []
     for k, did in enumerate(ids):
         spellings = [str(en[k] or ""), did.replace("-", " "), *extra.get(did, [])]
-        keys = [fold(x) for x in dict.fromkeys(x for x in spellings if x)]
+        keys = [normalise(x) for x in dict.fromkeys(x for x in spellings if x)]
         out.append(list(dict.fromkeys(x for x in keys if x)))
     return out
 
