@@ -15,7 +15,12 @@ floor
     front line, labels, search, tooltips or keyboard access.
 canvas
     The floor with Leaflet's canvas renderer (``preferCanvas``): what switching the map
-    from SVG to canvas could give at best (printed, not in the ratios).
+    from SVG to canvas could give at best (printed, and ours against it, not in the
+    last line).
+ours-svg / ours-canvas
+    The explorer with the renderer it does not choose for this size (``renderer="svg"``
+    from :data:`aleppo_map.render.html.CANVAS_THRESHOLD` districts, ``"canvas"`` below):
+    both renderers measured (printed, not in the ratios; its build time is not measured).
 
 Each page is opened from a file in headless Chromium (Playwright, ``/usr/bin/chromium``,
 every request other than ``file:`` and ``data:`` aborted), at 1280x800:
@@ -220,6 +225,11 @@ def main() -> None:
         t0 = time.perf_counter()
         floor_path = write_floor(project, folder / "floor.html")
         build_floor = time.perf_counter() - t0
+        # the explorer with the other renderer too (SVG above the threshold, canvas below)
+        large = len(project.timeline.district_ids) >= html.CANVAS_THRESHOLD
+        other = "svg" if large else "canvas"
+        other_path = html.write_map(project, folder / f"ours_{other}.html", figures=[],
+                                    renderer=other)
         print(f"city: {info['districts']} districts x {info['days']} days, {info['rows']} rows; "
               f"pages: ours {ours_path.stat().st_size / 2**20:.1f} MB, "
               f"floor {floor_path.stat().st_size / 2**20:.1f} MB", flush=True)
@@ -227,25 +237,35 @@ def main() -> None:
         from playwright.sync_api import sync_playwright
 
         canvas_path = write_floor(project, folder / "floor_canvas.html", canvas=True)
-        rows: dict[str, list[dict[str, float]]] = {"ours": [], "floor": [], "canvas": []}
+        label = f"ours-{other}"
+        names = ("ours", "floor", "canvas", label)
+        rows: dict[str, list[dict[str, float]]] = {name: [] for name in names}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--enable-precise-memory-info"])
+            # a first page opened and thrown away: the first load of a fresh browser pays
+            # for starting its renderer, which would count against whichever page came first
+            measure(browser, floor_path, False, info["days"])
             for _ in range(args.runs):
                 for name, path in (("floor", floor_path), ("ours", ours_path),
-                                   ("canvas", canvas_path)):
-                    rows[name].append(measure(browser, path, name == "ours", info["days"]))
+                                   ("canvas", canvas_path), (label, other_path)):
+                    rows[name].append(measure(browser, path, name.startswith("ours"),
+                                              info["days"]))
             browser.close()
         res = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
                for name, rs in rows.items()}
         res["ours"]["build_s"] = build_ours
         res["floor"]["build_s"] = build_floor
         res["canvas"]["build_s"] = build_floor
-        print(f"{'page':>6} {'load ms':>9} {'step ms':>8} {'jump ms':>8} {'heap MB':>8} {'build s':>8}")
-        for name in ("ours", "floor", "canvas"):
+        res[label]["build_s"] = float("nan")
+        print(f"{'page':>11} {'load ms':>9} {'step ms':>8} {'jump ms':>8} {'heap MB':>8} {'build s':>8}")
+        for name in names:
             r = res[name]
-            print(f"{name:>6} {r['load_ms']:>9.0f} {r['step_ms']:>8.1f} {r['jump_ms']:>8.1f} "
+            print(f"{name:>11} {r['load_ms']:>9.0f} {r['step_ms']:>8.1f} {r['jump_ms']:>8.1f} "
                   f"{r['heap_mb']:>8.1f} {r['build_s']:>8.2f}")
+        canvas_ratio = {k: res["ours"][k] / res["canvas"][k] for k in res["ours"]}
+        print("ours/canvas floor: " + " ".join(f"{k.split('_')[0]}={v:.2f}"
+                                               for k, v in canvas_ratio.items()))
         ratio = {k: res["ours"][k] / res["floor"][k] for k in res["ours"]}
         print("ours/floor: " + " ".join(f"{k.split('_')[0]}={v:.2f}" for k, v in ratio.items()))
 

@@ -966,3 +966,267 @@ def test_date_windows_are_drawn_apart(open_page, real_page):
     page.evaluate("controlMap.setDate('2016-12-13')")  # settled again
     assert page.evaluate("controlMap.stateOf('qarleq').uncertain") is False
     assert opened.console_errors == []
+
+
+def test_landmark_of_the_table_shows_its_cited_history(open_page, real_page, real_project):
+    """Police Hill: a marker coloured by its own rows; Enter and a click open its history."""
+    lm = real_project.landmarks
+    assert lm is not None
+    rows = lm.history("police-hill")
+    opened = open_page(real_page, "2016-11-20")
+    page = opened.page
+    marker = page.locator('.am-lm[data-landmark="police-hill"]')
+    # before its first row the texts do not say who held it: grey, "not stated"
+    assert marker.get_attribute("data-controller") == ""
+    assert "not stated" in marker.get_attribute("aria-label")
+    page.evaluate("controlMap.setDate('2016-11-26')")
+    assert marker.get_attribute("data-controller") == lm.controller_on(
+        "police-hill", real_project.timeline.dates[11]) == "government"
+    # keyboard: focus the marker and press Enter
+    marker.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#am-history")
+    panel.wait_for(state="visible")
+    assert page.locator("#am-history-h").text_content() == "Landmark history"
+    assert page.evaluate("document.activeElement.id") == "am-history-h"
+    assert page.locator("#am-history-body .am-hname").inner_text() == "Police Hill"
+    text = panel.inner_text()
+    assert "Sheikh Lutfi" in text
+    entries = panel.locator(".am-entry")
+    assert entries.count() == len(rows)
+    cites = [entries.nth(k).locator(".am-cite").inner_text() for k in range(entries.count())]
+    wanted = [str(real_project.registry.citation(s, int(n)))
+              for s, n in zip(rows["source_id"], rows["line"], strict=True)]
+    assert all(f"Source: {w}" in c for w, c in zip(wanted, cites, strict=True))
+    assert "C0153" in text  # the row that sets the district's share says so
+    # Escape-free close returns focus to the marker; a click opens it again
+    page.locator("#am-history-close").click()
+    assert panel.is_hidden()
+    marker.click()
+    panel.wait_for(state="visible")
+    assert page.locator("#am-history-body .am-hname").inner_text() == "Police Hill"
+    # a district whose share a landmark set says which one
+    page.evaluate("controlMap.openHistory('sheikh-lutfi')")
+    assert page.locator("#am-history-h").text_content() == "District history"
+    card = page.locator('#am-history-body .am-entry[data-change="C0153"]')
+    assert "set by the landmark Police Hill" in card.inner_text()
+    assert opened.console_errors == []
+
+
+def test_landmark_without_a_stated_position_says_so(open_page, real_page, real_project):
+    lm = real_project.landmarks
+    assert lm is not None
+    opened = open_page(real_page, "2016-12-06")
+    page = opened.page
+    assert sorted(page.evaluate("controlMap.landmarks()")) == sorted(lm.ids)
+    assert "Landmark" in page.locator("#am-legend-landmarks").inner_text()
+    page.evaluate("controlMap.openLandmark('eye-hospital')")
+    text = page.locator("#am-history").inner_text()
+    assert "Position within Qadi Askar not known" in text
+    assert page.evaluate("controlMap.landmarkState('eye-hospital')") == {
+        "controller": "government", "placement": "district"}
+    # labels appear once zoomed in
+    assert page.locator(".am-lm-tip:visible").count() == 0
+    page.evaluate("controlMap.map.setView([36.1980, 37.1583], 15, {animate: false})")
+    page.wait_for_function("Array.from(document.querySelectorAll('.am-lm-tip'), "
+                           "(t) => t.offsetParent !== null && t.textContent)"
+                           ".includes('Umayyad Mosque')")
+    # the labels shown never overlap (at 14, the cathedrals of al-Jdeideh are close)
+    for zoom in (14, 15, 16):
+        page.evaluate(f"controlMap.map.setView([36.2040, 37.1560], {zoom}, {{animate: false}})")
+        page.wait_for_timeout(150)
+        boxes = page.evaluate("Array.from(document.querySelectorAll('.am-lm-tip'))"
+                              ".filter((t) => t.offsetParent !== null)"
+                              ".map((t) => { const r = t.getBoundingClientRect();"
+                              " return [r.left, r.top, r.right, r.bottom]; })")
+        assert len(boxes) >= 3, (zoom, boxes)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (zoom, a, b)
+    page.evaluate("controlMap.map.setZoom(12, {animate: false})")
+    page.wait_for_function("document.querySelectorAll('.am-lm-tip').length > 0 && "
+                           "Array.from(document.querySelectorAll('.am-lm-tip'))"
+                           ".every((t) => t.offsetParent === null)")
+
+
+# ----------------------------------------------------------------------------- canvas
+@pytest.fixture(scope="session")
+def hostile_canvas_page(tmp_path_factory) -> Path:
+    """The hostile fixture drawn on the canvas renderer (large cities use it; see html.CANVAS_THRESHOLD)."""
+    dest = tmp_path_factory.mktemp("canvas") / "hostile_canvas.html"
+    return render_html.write_map(hostile_project(), dest, figures=FIGURES, renderer="canvas")
+
+
+def _map_shot(page) -> np.ndarray:
+    """The map as shown, without controls and labels (they are DOM in both renderers)."""
+    # on the canvas the front line may be drawn by a worker: wait for it, and a frame
+    page.wait_for_function("controlMap.frontSettled()")
+    page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    hide = ("document.querySelector('.leaflet-control-container').style.visibility = '{v}';"
+            "controlMap.map.getPane('am-labels').style.visibility = '{v}'")
+    page.evaluate(hide.format(v="hidden"))
+    shot = np.asarray(_png(page.locator(".am-map").screenshot()), dtype=float)
+    page.evaluate(hide.format(v=""))
+    return shot
+
+
+def test_canvas_page_draws_hatches_like_the_svg_page(open_page, hostile_page, hostile_canvas_page):
+    svg = open_page(hostile_page, "2016-11-16").page
+    opened = open_page(hostile_canvas_page, "2016-11-16")
+    page = opened.page
+    # one canvas for the districts, no path per district
+    assert page.locator("path.am-district").count() == 0
+    assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+    assert page.evaluate("controlMap.stateOf('bravo')") == svg.evaluate("controlMap.stateOf('bravo')")
+    # the same picture as the SVG page, within a tolerance (anti-aliasing, the front's ends)
+    a, b = _map_shot(svg), _map_shot(page)
+    assert a.shape == b.shape
+    assert float(np.abs(a - b).mean()) < 4
+    # bravo (40% government over rebel) shows both sides' stripes, as in the SVG page
+    x, y = _screen_point(page, "bravo")
+    page.evaluate("controlMap.map.getPane('am-labels').style.visibility = 'hidden'")
+    box = page.locator(".am-map").bounding_box()
+    img = _png(page.screenshot(clip={"x": x - 12, "y": y - 12, "width": 24, "height": 24}))
+    page.evaluate("controlMap.map.getPane('am-labels').style.visibility = ''")
+    arr = np.asarray(img, dtype=float).reshape(-1, 3)
+    alpha = 0.8
+    for side in ("government", "rebel"):
+        want = np.array(_blend(DEFAULTS.colours[side], alpha))
+        near = int((np.abs(arr - want).max(axis=1) < 20).sum())
+        assert near > 40, (side, near)
+    assert box["width"] > 300
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_canvas_page_hit_tests_tooltips_and_history(open_page, hostile_canvas_page):
+    opened = open_page(hostile_canvas_page, "2016-11-18")
+    page = opened.page
+    page.mouse.move(*_screen_point(page, "hostile"))
+    tip = page.locator(".am-tip")
+    tip.wait_for(state="visible")
+    assert tip.locator(".am-tip-name").inner_text() == HOSTILE_NAME
+    page.mouse.move(*_screen_point(page, "bravo"))
+    page.wait_for_function("document.querySelector('.am-tip .am-tip-name').textContent === 'Bravo'")
+    page.mouse.click(*_screen_point(page, "bravo"))
+    page.locator("#am-history").wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == "Bravo"
+    page.mouse.click(*_screen_point(page, "hostile"))
+    page.wait_for_function(f"document.querySelector('.am-hname').textContent === {HOSTILE_NAME!r}")
+    assert page.locator("img").count() == 0  # hostile names stay text
+    # the front line is drawn on its own canvas and follows the day
+    before = page.evaluate("controlMap.frontEdges()")
+    page.evaluate("controlMap.setDate('2016-11-24')")
+    assert page.locator(".am-front-canvas").count() == 1
+    assert page.evaluate("controlMap.frontEdges()") != before or before == []
+    assert opened.dialogs == []
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_canvas_page_keyboard_moves_through_the_districts(open_page, hostile_canvas_page):
+    opened = open_page(hostile_canvas_page, "2016-11-16")
+    page = opened.page
+    page.evaluate("document.activeElement.blur()")
+    focused = ""
+    for _ in range(14):  # past the skip link, zoom buttons and boxes to the districts
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.dataset.district || ''")
+        if focused:
+            break
+    assert focused == "alpha"
+    tip = page.locator(".am-tip")
+    tip.wait_for(state="visible")
+    assert "Alpha" in tip.inner_text()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("Alpha: ")
+    # Tab moves to the next district (the same element stands in for each), Shift+Tab back
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.district") == "bravo"
+    page.wait_for_function("document.querySelector('.am-tip .am-tip-name').textContent === 'Bravo'")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.dataset.district") == "alpha"
+    page.keyboard.press("Tab")
+    # Enter opens the history; Escape closes it and gives the focus back to that district
+    page.keyboard.press("Enter")
+    page.locator("#am-history").wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == "Bravo"
+    page.keyboard.press("Escape")
+    assert page.locator("#am-history").is_hidden()
+    assert page.evaluate("document.activeElement.dataset.district") == "bravo"
+    assert opened.console_errors == []
+
+
+def test_canvas_page_png_shows_the_map(open_page, hostile_canvas_page):
+    opened = open_page(hostile_canvas_page, "2016-11-16")
+    page = opened.page
+    page.evaluate("controlMap.map.getPane('am-labels').style.visibility = 'hidden'")
+    img = _png(base64.b64decode(page.evaluate("controlMap.snapshot()").split(",", 1)[1]))
+    shot = _map_shot(page)
+    size = page.evaluate("[controlMap.map.getSize().x, controlMap.map.getSize().y]")
+    width, height = img.size
+    png_map = img.resize((width // 2, height // 2), Image.Resampling.BILINEAR)
+    offset = (width // 2 - size[0]) // 2
+    bg = _rgb(MAP_BACKGROUND)
+    header_h = next(y for y in range(png_map.size[1]) if all(
+        abs(a - b) <= 3 for a, b in zip(png_map.getpixel((offset + 3, y)), bg, strict=True)))
+    crop = png_map.crop((offset + 60, header_h + 60, offset + size[0] - 60, header_h + size[1] - 60))
+    ref = shot[60:size[1] - 60, 60:size[0] - 60]
+    diff = float(np.abs(np.asarray(crop, dtype=float) - ref).mean())
+    assert diff < 6, diff
+    for side in ("government", "rebel"):  # the districts' colours are in the PNG's map
+        assert _has_colour(png_map.crop((offset, header_h, offset + size[0], header_h + size[1])),
+                           _blend_hex(DEFAULTS.colours[side]), (0, 0, size[0], size[1]), tol=12) > 200
+    assert opened.console_errors == []
+
+
+def _blend_hex(colour: str, alpha: float = 0.8) -> str:
+    return "#" + "".join(f"{round(v):02x}" for v in _blend(colour, alpha))
+
+
+def test_large_city_is_drawn_on_a_canvas_and_hit_tested(open_page, tmp_path):
+    """Past html.CANVAS_THRESHOLD districts the page switches to the canvas by itself."""
+    from aleppo_map.testing import synthetic_project
+
+    project = synthetic_project(render_html.CANVAS_THRESHOLD + 50, 8, 300)
+    dest = render_html.write_map(project, tmp_path / "large.html", figures=[])
+    opened = open_page(dest)
+    page = opened.page
+    assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+    assert page.locator("path.am-district").count() == 0
+    ids = page.evaluate("controlMap.districts()")
+    assert len(ids) == render_html.CANVAS_THRESHOLD + 50
+    target = ids[len(ids) // 2]
+    page.evaluate(f"() => {{ controlMap.map.setView(controlMap.labelPoint({target!r}), 16, "
+                  "{animate: false}); }")
+    page.mouse.move(*_screen_point(page, target))
+    page.locator(".am-tip").wait_for(state="visible")
+    assert page.locator(".am-tip-name").inner_text() == project.layer.gdf.loc[target, "name_en"]
+    page.mouse.click(*_screen_point(page, target))
+    page.locator("#am-history").wait_for(state="visible")
+    assert page.locator(".am-hname").inner_text() == project.layer.gdf.loc[target, "name_en"]
+    assert opened.console_errors == []
+    assert opened.outside_requests == []
+
+
+def test_canvas_page_prints_the_front_it_shows(open_page, hostile_canvas_page):
+    """Printing cannot wait for a worker: the front is drawn on the page's thread for print."""
+    opened = open_page(hostile_canvas_page, "2016-11-18")
+    page = opened.page
+    assert page.evaluate("controlMap.frontEdges().length") > 0
+    page.emulate_media(media="print")
+    page.wait_for_timeout(200)
+    still = page.locator(".am-front-still")
+    assert still.count() == 1
+    box, area = still.bounding_box(), page.locator(".am-map").bounding_box()
+    assert box["x"] <= area["x"] and box["x"] + box["width"] >= area["x"] + area["width"]
+    # something is drawn on it: the front's dark line
+    dark = page.evaluate("""() => { const c = document.querySelector('.am-front-still');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let k = 3; k < d.length; k += 4) if (d[k] > 200 && d[k - 1] < 40) n++;
+        return n; }""")
+    assert dark > 50
+    page.emulate_media(media="screen")
+    page.wait_for_timeout(200)
+    assert page.locator(".am-front-still").count() == 0
+    assert page.locator(".am-front-canvas").evaluate("c => c.style.visibility") == ""
+    assert opened.console_errors == []

@@ -100,6 +100,24 @@ def test_render_commits_the_page_and_the_frames_together(tmp_path, monkeypatch, 
     assert not list(tmp_path.rglob(f"{io.TMP_PREFIX}*"))
 
 
+def test_render_no_frames_writes_the_page_alone_and_leaves_the_frames(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["render", "--out", str(out), "--size", "300x200", "--dpi", "30", *SMALL]
+    assert main(argv) == 0
+    frames_before = _snapshot(out / "frames")
+    page = out / "aleppo_control.html"
+    svg_page = page.read_text(encoding="utf-8")
+    assert '"renderer":"svg"' in svg_page  # 135 districts: below the canvas threshold
+    assert main(["render", "--no-frames", "--renderer", "canvas", "--out", str(out),
+                 "--overwrite", *SMALL]) == 0
+    assert '"renderer":"canvas"' in page.read_text(encoding="utf-8")
+    assert _snapshot(out / "frames") == frames_before
+    new = tmp_path / "page-only"
+    assert main(["render", "--no-frames", "--out", str(new), *SMALL]) == 0
+    assert sorted(p.name for p in new.iterdir()) == ["aleppo_control.html"]
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
 def test_an_interrupted_or_failed_block_leaves_nothing(tmp_path, error):
     out = tmp_path / "out"

@@ -35,7 +35,8 @@ def test_the_wheel_ships_every_file_the_package_reads(wheel_names):
         assert found, f"no {pattern} in {folder}"
         expected |= found
     for table in ("gazetteer.csv", "control_changes.csv", "districts.geojson",
-                  "aggregates.csv", "reported_figures.csv"):
+                  "aggregates.csv", "reported_figures.csv", "landmarks.csv",
+                  "landmark_changes.csv"):
         expected.add(f"aleppo_map/_data/data/{table}")
     assert expected <= wheel_names, sorted(expected - wheel_names)
     assert not [n for n in wheel_names if "__pycache__" in n or n.endswith(".pyc")]

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,43 @@ def test_a_local_dask_cluster_gives_the_serial_frames(tmp_path):
                  _frames(tmp_path / "dask", "--jobs", "2", "--scheduler", "local"))
 
 
+SHEET = [sys.executable, "-m", "aleppo_map.cli", "contact-sheet", "--quiet",
+         "--dates", "2016-11-15,2016-12-06,2016-12-13,2016-12-22"]
+
+
+def _sheet(out: Path, *options: str) -> bytes:
+    """Write a contact sheet of four days in a child process; its PNG bytes."""
+    result = subprocess.run([*SHEET, *options, "--out", str(out)], capture_output=True, text=True,
+                            check=False, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return out.read_bytes()
+
+
+def test_contact_sheet_panels_on_worker_processes_are_the_panels_drawn_here(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from aleppo_map.render import sheet
+
+    here, workers = _sheet(tmp_path / "1.png", "--jobs", "1"), _sheet(tmp_path / "2.png", "--jobs", "2")
+    _same_images({0: here}, {0: workers})
+    # and the image panels are the vector drawing of the same days (a PDF's), but for
+    # anti-aliasing along the edges
+    days = [date.fromisoformat(d) for d in SHEET[-1].split(",")]
+    fig = sheet.sheet_figure(load_project(), days)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    vector = np.asarray(canvas.buffer_rgba())[..., :3].astype(np.int16)
+    raster = _pixels(here)
+    assert raster.shape == vector.shape
+    diff = np.abs(raster - vector).max(axis=2)
+    assert diff.mean() < 3 and (diff > 60).mean() < 0.02, (diff.mean(), (diff > 60).mean())
+    # a PDF sheet stays vector: its panels are drawn in this process, so workers are refused
+    result = subprocess.run([*SHEET, "--jobs", "2", "--out", str(tmp_path / "s.pdf")],
+                            capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 2 and ".png sheet" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "s.pdf").exists()
+
+
 def test_rgb_results_come_back_in_day_order(data):
     frames = parallel.render_rgb(data, jobs=2, quiet=True)
     serial = dict(parallel.render_days(data, kind="rgb", quiet=True))
@@ -111,6 +149,8 @@ def test_frames_scheduler_on_a_dask_cluster_started_from_the_command_line(tmp_pa
         assert ready.returncode == 0, ready.stderr
         _same_images(_frames(tmp_path / "remote", "--scheduler", address),
                      _frames(tmp_path / "local", "--jobs", "1"))
+        _same_images({0: _sheet(tmp_path / "remote.png", "--scheduler", address)},
+                     {0: _sheet(tmp_path / "local.png", "--jobs", "1")})
     finally:
         for proc in (worker, scheduler):
             proc.terminate()

@@ -169,7 +169,7 @@ def test_coordinates_rounded_to_about_a_metre(project):
 
 def test_page_hands_the_data_over_unchanged(project, offline_html):
     """The payload survives rendering: no jinja second pass evaluates '{{ 7*7 }}'."""
-    data = payload_of(offline_html)
+    data = render_html.unpack_page_data(payload_of(offline_html))
     assert data == json.loads(json.dumps(render_html.page_data(project, figures=FIGURES)))
     rows = {r["id"]: r for r in render_html.row_records(data)}
     assert rows["C0004"]["note"] == HOSTILE_NOTE
@@ -428,3 +428,37 @@ def test_real_page_says_where_every_shape_comes_from():
     first = edges.to_crs("EPSG:4326").geometry[0]
     x, y = getattr(first, "geoms", [first])[0].coords[0]
     assert abs(lat - y) < 1e-5 and abs(lon - x) < 1e-5
+
+
+# ----------------------------------------------------------------------------- renderer
+def test_large_cities_are_drawn_on_a_canvas():
+    """From html.CANVAS_THRESHOLD districts the page draws them on a canvas; below, as SVG."""
+    small = render_html.page_payload(synthetic_project(50, 5, 20))
+    assert small["renderer"] == "svg"
+    large = synthetic_project(render_html.CANVAS_THRESHOLD, 5, 20)
+    assert render_html.page_payload(large)["renderer"] == "canvas"
+    assert render_html.page_payload(large, renderer="svg")["renderer"] == "svg"
+    assert render_html.page_payload(synthetic_project(50, 5, 20), renderer="canvas")["renderer"] == "canvas"
+
+
+def test_unknown_renderer_is_a_clear_error(project):
+    expected = r"renderer: expected one of auto, svg, canvas, got 'canvass' \(did you mean 'canvas'\?\)"
+    with pytest.raises(AleppoMapError, match=expected):
+        render_html.page_payload(project, renderer="canvass")
+
+
+def test_packed_payload_is_smaller_and_unpacks_to_the_page_data(project):
+    """The page carries flat columns; unpacked, they are the named page data exactly."""
+    from aleppo_map.project import load_project
+
+    real = load_project()
+    packed = render_html.page_payload(real)
+    data = render_html.page_data(real)
+    assert render_html.unpack_page_data(json.loads(json.dumps(packed))) == json.loads(json.dumps(data))
+    assert len(json.dumps(packed)) < 0.7 * len(json.dumps(data))
+    # the geometry decodes to the layer's polygons, rounded
+    import shapely
+
+    for d in data["districts"][:20]:
+        shape = shapely.geometry.shape(d["g"])
+        assert shape.equals_exact(real.layer.gdf.geometry[d["id"]], tolerance=10 ** -DEFAULTS.coord_decimals)

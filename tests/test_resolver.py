@@ -172,11 +172,17 @@ def test_fuzzy_below_the_threshold_is_not_resolved(gaz):
 
 
 def test_a_hill_named_like_a_district_is_not_that_district(gaz):
-    res = gaz.explain("Zouhor hill")
+    from aleppo_map.settings import DEFAULTS
+
+    plain = load_gazetteer(DEFAULTS.gazetteer_path)  # the rule alone, without the landmarks
+    res = plain.explain("Zouhor hill")
     assert res.district_id is None and "zuhour" in res.candidates
     assert "hill" in res.note
     # a roundabout named after a district is in it
-    assert gaz.explain("Jazmati roundabout").rule == "landmark dropped"
+    assert plain.explain("Jazmati roundabout").rule == "landmark dropped"
+    # with the landmarks table the hill is its own landmark, never az-Zuhour
+    lm = gaz.explain("Zouhor hill")
+    assert lm.landmark_id == "zouhor-hill" and lm.district_id == "sheikh-najjar"
 
 
 def test_explain_says_which_rule_and_names_matched(gaz):
@@ -277,3 +283,83 @@ def test_generated_variants_never_resolve_to_a_wrong_district(gaz):
     assert wrong == []
     assert right + unresolved >= 1500
     assert right / (right + unresolved) >= 0.95
+
+
+# ---------------------------------------------------------------- press names (issue 12)
+# Names of the Old City and the east that reports use: each resolves to the district a
+# basis gives (a CSR name, an encyclopaedia article's published point, the aggregate
+# table), names a group, or stays unresolved, never a wrong district.
+PLACES = _rows("place_spellings.csv")
+
+
+@pytest.mark.parametrize("row", PLACES, ids=[r["spelling"] for r in PLACES])
+def test_press_place_names_resolve_only_on_a_basis(gaz, row):
+    res = gaz.explain(row["spelling"])
+    want = row["district"]
+    if want.startswith("GROUP:"):
+        assert res.rule == "group" and res.group == want.split(":", 1)[1], res.explain()
+        assert res.status == "ambiguous" and res.district_id is None
+        assert gaz.lookup(row["spelling"]) is None
+        return
+    assert res.district_id == (want or None), res.explain()
+    assert (res.landmark_id or "") == row["landmark"], res.explain()
+    if want:
+        assert gaz.resolve(row["spelling"]) == want
+
+
+def test_the_press_name_list_covers_every_basis():
+    bases = {r["basis"].split(":", 1)[0] for r in PLACES if r["district"]}
+    assert {"published", "csr", "aggregate old-aleppo of data/aggregates.csv"} <= bases
+    assert sum(1 for r in PLACES if r["district"] and not r["district"].startswith("GROUP")) >= 30
+    # the landmarks the list names are the table's published ones, all of them
+    table = pd.read_csv(DEFAULTS.landmarks_path, dtype=str, keep_default_na=False)
+    published = set(table.loc[table["placement"] == "published", "landmark_id"])
+    assert {r["landmark"] for r in PLACES if r["landmark"]} == published
+
+
+def test_a_published_point_lies_well_inside_the_one_district_it_is_placed_in():
+    # the district of a published point is derived, not chosen: the one polygon that
+    # contains it, at least 30 m from its edge (points nearer a border are left out)
+    from aleppo_map.gazetteer.landmarks import POINT_TOLERANCE_M
+
+    table = pd.read_csv(DEFAULTS.landmarks_path, dtype=str, keep_default_na=False)
+    rows = table[table["placement"] == "published"]
+    assert len(rows) >= 10
+    layer = gpd.read_file(DEFAULTS.districts_path).set_index("district_id").to_crs("EPSG:32637")
+    layer = layer[layer.geom_type != "Point"]
+    pts = gpd.GeoSeries(gpd.points_from_xy(rows["lon"].astype(float), rows["lat"].astype(float)),
+                        crs="EPSG:4326").to_crs("EPSG:32637")
+    for (_, rec), pt in zip(rows.iterrows(), pts, strict=True):
+        holders = [did for did, geom in layer.geometry.items() if geom.contains(pt)]
+        assert holders == [rec["district_id"]], rec["landmark_id"]
+        edge = layer.geometry[rec["district_id"]].boundary.distance(pt)
+        assert edge >= POINT_TOLERANCE_M, (rec["landmark_id"], edge)
+        assert "read from http" in rec["placement_note"]
+
+
+def test_old_city_names_a_group_never_one_district(gaz, capsys):
+    from aleppo_map.cli import main
+
+    res = gaz.explain("the Old City")
+    assert res.rule == "group" and res.group == "old-aleppo"
+    assert "souq-al-madina" in res.candidates and "jalloum" in res.candidates
+    assert "citadel" not in res.candidates  # the aggregate: the quarters outside the Citadel
+    assert "names the GROUP old-aleppo of" in res.explain()
+    with pytest.raises(AmbiguousNameError):
+        gaz.resolve("Old Aleppo")
+    assert main(["resolve", "Old City"]) == 2
+    err = capsys.readouterr().err
+    assert "names the group 'old-aleppo'" in err and "bab-qinnasrin" in err
+    # a partial name whose districts are all in a group keeps its narrower answer
+    assert gaz.explain("Hallak").rule == "partial name"
+    # without the aggregate table the phrase is no group
+    plain = load_gazetteer(DEFAULTS.gazetteer_path)
+    assert plain.explain("Old Aleppo").rule != "group"
+
+
+def test_souq_word_order_folds_but_a_souq_is_not_the_district_it_is_named_after(gaz):
+    assert phonetic_key("al-Madina Souq") == phonetic_key("Souq al-Madina")
+    assert phonetic_key("Suq al-Madina") == phonetic_key("Madina souk")
+    # a souq named like a district need not lie in it: not resolved by dropping "souq"
+    assert gaz.explain("Souq Hanano").district_id is None
+    assert phonetic_key("Jisr al-Hajj") == phonetic_key("al-Hajj bridge")

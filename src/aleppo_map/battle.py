@@ -46,6 +46,8 @@ TABLES: Final[Mapping[str, str]] = MappingProxyType({
     "aggregates": "aggregates.csv",
     "figures": "reported_figures.csv",
     "sources": "sources.csv",
+    "landmarks": "landmarks.csv",
+    "landmark_changes": "landmark_changes.csv",
 })
 #: Value of ``metric_crs`` asking for the UTM zone of the data.
 UTM: Final = "utm"

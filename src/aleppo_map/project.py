@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
 
+    from aleppo_map.gazetteer.landmarks import Landmarks
     from aleppo_map.geometry.layer import DistrictLayer
 
 
@@ -71,6 +72,9 @@ class Project:
     figures : pandas.DataFrame or None
         The validated table of reported figures given to :meth:`from_tables`;
         ``None``: :func:`aleppo_map.analysis.claims.check_figures` reads the battle's.
+    landmarks : Landmarks or None
+        The battle's landmarks and their history, when it has them (their names also
+        resolve through :attr:`gazetteer`).
     """
 
     settings: Settings
@@ -83,6 +87,7 @@ class Project:
     opening: pd.DataFrame | None = None
     aggregates: pd.DataFrame | None = None
     figures: pd.DataFrame | None = None
+    landmarks: Landmarks | None = None
 
     def state_on(self, day: date | str) -> gpd.GeoDataFrame:
         """Every district on *day* as a GeoDataFrame (see :func:`aleppo_map.state.state_on`).
@@ -142,6 +147,8 @@ class Project:
         changes_path: Path | str = "control table",
         name_field: str | None = None,
         registry_path: Path | None = None,
+        landmarks_df: pd.DataFrame | None = None,
+        landmark_changes_df: pd.DataFrame | None = None,
     ) -> Project:
         """Validate tables held in memory and build the project, as :func:`load_project` does.
 
@@ -170,6 +177,9 @@ class Project:
             Attribute of *layer_gdf* holding district names (guessed when omitted).
         registry_path : pathlib.Path, optional
             Name of the registry in messages (default the battle's ``sources.csv``).
+        landmarks_df, landmark_changes_df : pandas.DataFrame, optional
+            The battle's landmarks and their history (columns of ``landmarks.csv`` and
+            ``landmark_changes.csv``); a battle without landmarks omits them.
 
         Returns
         -------
@@ -225,10 +235,38 @@ class Project:
             figures = figures_from_frame(
                 figures_df, str(settings.figures_path), source_ids=registry.ids,
                 district_ids=gaz.ids, suggest=gaz.suggest, sides=b.side_ids)
+        landmarks = None
+        if landmarks_df is not None:
+            # sets_change names rows of the battle's own control table, not of a user's
+            own = path.resolve() == settings.changes_path.resolve()
+            landmarks = _landmarks(settings, gaz, registry, table if own else None,
+                                   landmarks_df, landmark_changes_df, days)
+            gaz = gaz.with_landmarks(landmarks)
         layer = (_layer_from(layer_gdf, gaz, ids, name_field, settings) if layer_gdf is not None
                  else None)
         return cls(settings, gaz, registry, table, path, timeline, layer, opening, aggregates,
-                   figures)
+                   figures, landmarks)
+
+
+def _landmarks(settings: Settings, gaz: Gazetteer, registry: SourceRegistry,
+               table: pd.DataFrame | None, landmarks_df: pd.DataFrame,
+               changes_df: pd.DataFrame | None, days: tuple[date, date]) -> Landmarks:
+    """Validate the landmarks against the gazetteer, the registry and the control table.
+
+    Without *table* (a control table other than the battle's), ``sets_change`` is not
+    checked.
+    """
+    from aleppo_map.gazetteer.landmarks import landmarks_from_frames
+    from aleppo_map.schema import Context
+
+    counts = (pd.to_numeric(registry.frame["lines"], errors="coerce")
+              if "lines" in registry.frame else pd.Series(float("nan"), index=registry.frame.index))
+    lines = {str(sid): (None if pd.isna(n) else int(n)) for sid, n in counts.items()}
+    return landmarks_from_frames(
+        _strings(landmarks_df), _strings(changes_df) if changes_df is not None else None, gaz,
+        registry_lines=lines, control=table,
+        context=Context.of(settings.battle, days=days),
+        source=str(settings.landmarks_path), changes_source=str(settings.landmark_changes_path))
 
 
 def _metric_crs(battle: Battle, gaz: Gazetteer) -> str:
@@ -367,9 +405,16 @@ def load_project(
                      if aggregates_path.is_file() else None)
     changes_path = Path(changes) if changes is not None else settings.changes_path
     raw = _read(changes_path, "control table")  # columns: checked by the schema
+    landmarks_df = landmark_changes_df = None
+    if settings.landmarks_path.is_file():  # optional: a battle may have no landmarks
+        landmarks_df = io.read_csv(settings.landmarks_path, "landmarks table", min_rows=0)
+        if settings.landmark_changes_path.is_file():
+            landmark_changes_df = io.read_csv(settings.landmark_changes_path,
+                                              "landmark history", min_rows=0)
     project = Project.from_tables(
         settings, gazetteer_df, raw, registry_df, aggregates_df,
         start=start, end=end, changes_path=changes_path, registry_path=registry_path,
+        landmarks_df=landmarks_df, landmark_changes_df=landmark_changes_df,
     )
     if with_layer:
         from aleppo_map.geometry.layer import load_districts
@@ -448,9 +493,15 @@ def validate_all(
         if districts is None and settings.districts_path != DEFAULTS.districts_path:
             districts = settings.districts_path
         try:
-            load_districts(districts, project.gazetteer, name_field=name_field,
-                           assume_crs=assume_crs, required_ids=project.timeline.district_ids,
-                           layer=layer, settings=project.settings)
+            geometry = load_districts(districts, project.gazetteer, name_field=name_field,
+                                      assume_crs=assume_crs,
+                                      required_ids=project.timeline.district_ids,
+                                      layer=layer, settings=project.settings)
+            if project.landmarks is not None:
+                from aleppo_map.gazetteer.landmarks import check_points
+
+                problems.extend(check_points(project.landmarks, geometry.gdf,
+                                             project.settings.metric_crs))
         except AleppoMapError as exc:
             problems.extend(_problems_of(exc, str(districts or settings.districts_path)))
         if settings.figures_path.is_file():
@@ -460,6 +511,12 @@ def validate_all(
                              sides=project.battle.side_ids)
             except AleppoMapError as exc:
                 problems.extend(_problems_of(exc, str(settings.figures_path)))
+        if seeds is not None and project.landmarks is not None:
+            from aleppo_map.gazetteer.landmarks import check_cited_lines
+
+            problems.extend(check_cited_lines(
+                project.landmarks, project.gazetteer,
+                lambda sid: _seed_lines(project.registry, sid, Path(seeds))))
         if seeds is not None:
             problems.extend(
                 check_against_seeds(
@@ -469,3 +526,15 @@ def validate_all(
                     Path(seeds), file=str(project.changes_path))
             )
     return problems
+
+
+def _seed_lines(registry: SourceRegistry, source_id: str, seeds: Path) -> list[str] | None:
+    """Return the lines of a registered text, or ``None`` when unreadable (reported elsewhere)."""
+    from aleppo_map._errors import AleppoMapError
+
+    if source_id not in registry.ids:
+        return None
+    try:
+        return registry.lines(source_id, seeds)
+    except AleppoMapError:
+        return None

@@ -529,9 +529,74 @@ SOURCES: Final = Table(
     ),
 )
 
+#: Kinds of landmark (a marker symbol each on the page and in frames).
+LANDMARK_KINDS: Final[tuple[str, ...]] = (
+    "hill", "factory", "housing", "roundabout", "hospital", "mosque", "bridge", "gate", "souq",
+    "school", "base", "other",
+)
+#: How a landmark's point was placed.
+PLACEMENTS: Final[tuple[str, ...]] = ("district", "described", "surveyed", "published")
+
+LANDMARKS: Final = Table(
+    name="landmarks", what="landmarks table", file="landmarks.csv",
+    description="Places the sources name that are not whole districts (hills, factories, "
+                "roundabouts...): a point inside their district.",
+    min_rows=0,
+    columns=(
+        Column("landmark_id", "slug", "stable ASCII slug, not a district id", unique=True,
+               pattern=r"[a-z0-9]+(?:-[a-z0-9]+)*",
+               pattern_text="a lowercase slug such as 'north-gate'"),
+        Column("name_en", "text", "English name"),
+        Column("name_ar", "text", "Arabic name", required=False, nonempty=False),
+        Column("kind", "enum", "what it is (its marker symbol)", choices=LANDMARK_KINDS),
+        Column("district_id", "id", "the gazetteer district it lies in"),
+        Column("aliases", "list", "every other spelling in the sources; none may be the name "
+               "of another district", nonempty=False),
+        Column("lat", "float", "latitude of its point, in degrees (inside its district)",
+               minimum=-90, maximum=90),
+        Column("lon", "float", "longitude of its point, in degrees", minimum=-180, maximum=180),
+        Column("placement", "enum", "how the point was placed: `district` (position within the "
+               "district not known: the district's representative point), `described` (from "
+               "where the texts say it is, cited in `placement_note`), `surveyed` (from a "
+               "licensed point dataset named in `placement_note`), `published` (the "
+               "published coordinates of the place in an encyclopaedia article, whose "
+               "title and address `placement_note` gives; the district is the polygon "
+               "that contains the point)", choices=PLACEMENTS),
+        Column("placement_note", "text", "why the point is where it is, citing source:line"),
+    ),
+)
+
+LANDMARK_CHANGES: Final = Table(
+    name="landmark_changes", what="landmark history", file="landmark_changes.csv",
+    description="What the sources say happened at a landmark, one row per statement.",
+    min_rows=0,
+    columns=(
+        Column("landmark_id", "id", "an id of the landmarks table"),
+        Column("date", "date", "the day of the statement", within_battle=True),
+        Column("date_earliest", "date", "when the texts do not settle the day: the first day it "
+               "may have happened (empty = `date`)", required=False, nonempty=False,
+               within_battle=True),
+        Column("date_latest", "date", "when the texts do not settle the day: the last day "
+               "(empty = `date`)", required=False, nonempty=False, within_battle=True),
+        Column("controller", "enum", "the side that holds the landmark after the row; for a "
+               "`repelled` row, the side that attacked", choices_from="sides"),
+        Column("event", "enum", "as in the control table; `repelled` changes nothing",
+               choices=EVENTS),
+        Column("source_id", "slug", "an id of the source registry"),
+        Column("line", "int", "the 1-based line of the source's text", minimum=1),
+        Column("confidence", "enum", "`high`, `medium` or `low`", choices=CONFIDENCES),
+        Column("note", "text", "our own words", required=False, nonempty=False),
+        Column("sets_change", "id", "the `change_id` of the control-table row whose share of the "
+               "district this row sets (same district and day; its controller or remainder is "
+               "this row's controller)", required=False, nonempty=False, pattern=_ROW_ID,
+               pattern_text="a change_id of the control table"),
+    ),
+)
+
 #: Every table schema, by name.
 TABLES: Final[Mapping[str, Table]] = MappingProxyType({
-    t.name: t for t in (CONTROL_CHANGES, GAZETTEER, AGGREGATES, REPORTED_FIGURES, SOURCES)
+    t.name: t for t in (CONTROL_CHANGES, GAZETTEER, AGGREGATES, REPORTED_FIGURES, SOURCES,
+                         LANDMARKS, LANDMARK_CHANGES)
 })
 
 # --------------------------------------------------------------------------- manifest
@@ -594,6 +659,10 @@ MANIFEST: Final[Mapping[str, Table]] = MappingProxyType({
                    default="reported_figures.csv"),
             Column("sources", "text", "path of the source registry", required=False,
                    default="sources.csv"),
+            Column("landmarks", "text", "path of the landmarks table (optional file)",
+                   required=False, default="landmarks.csv"),
+            Column("landmark_changes", "text", "path of the landmark history (optional file)",
+                   required=False, default="landmark_changes.csv"),
         ),
     ),
 })

@@ -144,6 +144,16 @@ class Settings:
         return self.data_dir / self.battle.table("figures").name
 
     @property
+    def landmarks_path(self) -> Path:
+        """Path of the battle's landmarks table (optional: may not exist)."""
+        return self.data_dir / self.battle.table("landmarks").name
+
+    @property
+    def landmark_changes_path(self) -> Path:
+        """Path of the battle's landmark history table (optional: may not exist)."""
+        return self.data_dir / self.battle.table("landmark_changes").name
+
+    @property
     def registry_path(self) -> Path:
         """Path of the source registry."""
         return self.registry_dir / self.battle.table("sources").name

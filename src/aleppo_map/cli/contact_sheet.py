@@ -26,6 +26,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--dates", metavar="D1,D2,...",
                    help="days to show (default: every fourth day plus the busiest days)")
     opt.add_texts(p)
+    opt.add_parallel(p)
     opt.add_overwrite(p, "file")
     opt.add_quiet(p)
     p.set_defaults(func=run)
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     opt.coverage(args, project)
     dates = [d.strip() for d in args.dates.split(",") if d.strip()] if args.dates else None
     dest = sheet.write_contact_sheet(project, Path(args.out), dates=dates, overwrite=args.overwrite,
+                                     jobs=args.jobs, scheduler=args.scheduler, quiet=args.quiet,
                                      **opt.texts(args))
     opt.say(args, f"wrote {dest}")
     return 0

@@ -29,6 +29,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--cdn", action="store_true",
                    help="a smaller page that links Leaflet from a CDN and shows street-map tiles "
                         "(needs the network); by default the page is self-contained")
+    from aleppo_map.render.html import CANVAS_THRESHOLD, RENDERERS
+
+    p.add_argument("--renderer", choices=RENDERERS, default="auto",
+                   help="how the page draws the districts: svg (one element each, prints as "
+                        f"vectors), canvas (faster for large cities), auto (canvas from "
+                        f"{CANVAS_THRESHOLD:,} districts on; the default)")
+    p.add_argument("--no-frames", dest="frames", action="store_false",
+                   help="write the page only (no DIR/frames/); frames already in DIR stay as they are")
     # the default page is now the self-contained one: --offline stays accepted, and does nothing
     p.add_argument("--offline", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--size", type=opt.size, default=DEFAULTS.frame_size, metavar="WxH",
@@ -64,10 +72,12 @@ def run(args: argparse.Namespace) -> int:
     page = f"{opt.output_stem(project)}.html"
     # one transaction: the page and the frames arrive together, or neither does
     with io.output_dir(out, overwrite=args.overwrite) as tmp:
-        html.write_map(project, tmp / page, cdn=args.cdn)
-        written = frames.render_frames(project, tmp / "frames", size=args.size, dpi=args.dpi,
-                                       quiet=args.quiet, jobs=args.jobs, scheduler=args.scheduler,
-                                       **opt.texts(args))
+        html.write_map(project, tmp / page, cdn=args.cdn, renderer=args.renderer)
+        written = (frames.render_frames(project, tmp / "frames", size=args.size, dpi=args.dpi,
+                                        quiet=args.quiet, jobs=args.jobs,
+                                        scheduler=args.scheduler, **opt.texts(args))
+                   if args.frames else [])
     opt.say(args, f"wrote {out / page}")
-    opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
+    if args.frames:
+        opt.say(args, f"wrote {len(written)} frames to {out / 'frames'}")
     return 0

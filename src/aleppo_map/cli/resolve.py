@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     """
     from aleppo_map.gazetteer import load_gazetteer
 
-    gaz = load_gazetteer(opt.battle_settings(args).gazetteer_path)
+    settings = opt.battle_settings(args)
+    gaz = load_gazetteer(settings.gazetteer_path, landmarks=settings.landmarks_path,
+                         aggregates=settings.aggregates_path)
     names = {d: gaz.name_en(d) for d in gaz.ids}
     problems: list[Problem] = []
     for name in args.names:
@@ -64,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
             if not args.explain:
                 print(f"{name}\t{res.district_id}")
             continue
-        if res.status == "ambiguous":
+        if res.rule == "group":
+            problems.append(Problem(
+                "NAME", "", "a name of one district", f"{name!r}, which names the group "
+                f"{res.group!r} of {len(res.candidates)} districts: " + ", ".join(res.candidates),
+                hint="give one of its districts"))
+        elif res.status == "ambiguous":
             problems.append(Problem(
                 "NAME", "", "a name that fits one district", f"{name!r}, which fits "
                 + " and ".join(repr(c) for c in res.candidates),

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -37,9 +38,19 @@ from aleppo_map import _io as io
 from aleppo_map._errors import Problem
 from aleppo_map._validate import check_table, isin_set
 from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
-from aleppo_map.gazetteer.resolver import AmbiguousNameError, NameIndex, Resolution
+from aleppo_map.gazetteer.resolver import (
+    AmbiguousNameError,
+    Group,
+    NameIndex,
+    Resolution,
+    build_groups,
+    group_resolution,
+)
 from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from aleppo_map.gazetteer.landmarks import Landmarks
 
 __all__ = [
     "GAZETTEER_COLUMNS",
@@ -53,6 +64,8 @@ __all__ = [
     "phonetic_key",
 ]
 
+#: Resolver rules that never name a landmark (they drop or guess the landmark's own words).
+_NOT_A_LANDMARK = frozenset({"landmark dropped", "partial name"})
 #: Columns of ``gazetteer.csv`` (from :data:`aleppo_map.schema.GAZETTEER`).
 GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
 #: ``geom_basis`` values of the embedded gazetteer: centre and area from the CSR polygons;
@@ -120,14 +133,91 @@ class Gazetteer:
     index : NameIndex or None
         Every name under every key of the resolver (built by :meth:`from_frame`;
         built from *frame* on first use when ``None``).
+    landmarks : Landmarks or None
+        The battle's landmarks (:meth:`with_landmarks`): their names resolve to their
+        district, and :meth:`explain` says which landmark a name is.
     """
 
     frame: pd.DataFrame
     keys: dict[str, str]
     source: str = "gazetteer"
     index: NameIndex | None = field(default=None, repr=False, compare=False)
+    landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
+    landmark_index: NameIndex | None = field(default=None, repr=False, compare=False)
+    groups: dict[str, Group] = field(default_factory=dict, repr=False, compare=False)
     _pending: tuple[list[tuple[str, str]], list[str]] | None = field(
         default=None, repr=False, compare=False)
+
+    def with_groups(self, aggregates: pd.DataFrame | None) -> Gazetteer:
+        """Return this gazetteer with the battle's aggregate phrases as groups of districts.
+
+        A name the gazetteer does not resolve that is a phrase of an aggregate ("the old
+        city") is then reported as naming that group (rule ``group``), never as one district.
+
+        Parameters
+        ----------
+        aggregates : pandas.DataFrame or None
+            :func:`aleppo_map.sources.load_aggregates` (``aggregate``, ``phrases`` and
+            ``members`` as lists); ``None`` returns the gazetteer unchanged.
+
+        Returns
+        -------
+        Gazetteer
+            A new gazetteer.
+        """
+        if aggregates is None or aggregates.empty:
+            return self
+        rows = zip(aggregates["aggregate"], aggregates["phrases"], aggregates["members"],
+                   strict=True)
+        return replace(self, groups=build_groups(
+            ((str(a), list(p), list(m)) for a, p, m in rows), self.ids))
+
+    def with_landmarks(self, landmarks: Landmarks | None) -> Gazetteer:
+        """Return this gazetteer with *landmarks*: their names resolve to their district.
+
+        Parameters
+        ----------
+        landmarks : Landmarks or None
+            Validated landmarks (:func:`aleppo_map.gazetteer.landmarks.landmarks_from_frames`);
+            ``None`` returns the gazetteer unchanged.
+
+        Returns
+        -------
+        Gazetteer
+            A new gazetteer whose index holds the landmark names too.
+        """
+        if landmarks is None or landmarks.frame.empty:
+            return self
+        base = self._index()
+        pairs = list(base.pairs)
+        lm_pairs: list[tuple[str, str]] = []
+        keys = dict(self.keys)
+        for lid in landmarks.ids:
+            did = landmarks.district(lid)
+            for name in (lid, lid.replace("-", " "), *landmarks.names(lid)):
+                pairs.append((did, name))
+                lm_pairs.append((lid, name))
+                keys.setdefault(normalise(name), did)
+        return replace(self, keys=keys, index=NameIndex.build(pairs), landmarks=landmarks,
+                       landmark_index=NameIndex.build(lm_pairs))
+
+    def _landmark_of(self, res: Resolution) -> Resolution:
+        """Say which landmark a resolved name is, when the district matched a landmark's name."""
+        lm, li = self.landmarks, self.landmark_index
+        if lm is None or li is None or res.district_id is None:
+            return res
+        hit = li.resolve(res.query, suggest=False)
+        lid = hit.district_id  # the landmark index keys landmarks as its "districts"
+        # a landmark word is never dropped here: "Jandoul roundabout" is not the factories
+        if lid is None or hit.rule in _NOT_A_LANDMARK or lm.district(lid) != res.district_id:
+            return res
+        names = set(lm.names(lid)) | {lid, lid.replace("-", " ")}
+        if not any(d == res.district_id and n in names for d, n in res.matched):
+            return res
+        row = lm.frame.loc[lid]
+        what = (f"{lid} ({row['name_en']}), a {row['kind']} in district {res.district_id} "
+                f"({self.name_en(res.district_id)}); point placed by {row['placement']}")
+        return replace(res, landmark_id=lid, landmark=what)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "gazetteer") -> Gazetteer:
@@ -170,7 +260,7 @@ class Gazetteer:
             pending = (pairs, pair_keys)  # indexed on first use: loading need not pay
         chk.raise_if_any(GAZETTEER.names)
         return cls(chk.frame.set_index("district_id", drop=False), keys, source, None,
-                   pending)
+                   _pending=pending)
 
     @property
     def ids(self) -> list[str]:
@@ -225,8 +315,10 @@ class Gazetteer:
         'sheikh-maqsoud'
         >>> gaz.explain("الراموسة").candidates
         ('ramouseh-industrial', 'ramouseh')
+        >>> gaz.explain("al-Shurta Hill").landmark_id
+        'police-hill'
         """
-        return self._index().resolve(name)
+        return group_resolution(self._landmark_of(self._index().resolve(name)), self.groups)
 
     def lookup(self, name: str) -> str | None:
         """Return the id a name resolves to, or ``None`` (unknown or ambiguous).
@@ -351,13 +443,25 @@ class Gazetteer:
         return list(dict.fromkeys(names))
 
 
-def load_gazetteer(path: Path | None = None) -> Gazetteer:
+def load_gazetteer(path: Path | None = None, landmarks: Path | None = None,
+                   aggregates: Path | None = None, **kwargs: Any) -> Gazetteer:
     """Read and check a gazetteer CSV against :data:`aleppo_map.schema.GAZETTEER`.
 
     Parameters
     ----------
     path : pathlib.Path, optional
         Default: the embedded ``data/gazetteer.csv``.
+    landmarks : pathlib.Path, optional
+        A landmarks table (its history beside it, named as the battle names it) whose
+        names should resolve too; default: the embedded battle's when *path* is
+        omitted, none otherwise.
+    aggregates : pathlib.Path, optional
+        An aggregate table whose phrases name groups of districts
+        (:meth:`Gazetteer.with_groups`); default: the embedded battle's when *path* is
+        omitted, none otherwise.
+    **kwargs
+        As for :func:`aleppo_map.gazetteer.landmarks.landmarks_from_frames`
+        (``registry_lines``, ``control``, ``context``).
 
     Returns
     -------
@@ -372,5 +476,19 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
         Listing every problem at once: unknown or missing columns, bad cells,
         duplicate ids, a name that points to two districts.
     """
+    if path is None and landmarks is None and DEFAULTS.landmarks_path.is_file():
+        landmarks = DEFAULTS.landmarks_path
+    if path is None and aggregates is None and DEFAULTS.aggregates_path.is_file():
+        aggregates = DEFAULTS.aggregates_path
     path = Path(path) if path is not None else DEFAULTS.gazetteer_path
-    return Gazetteer.from_frame(io.read_csv(path, GAZETTEER.what), source=str(path))
+    gaz = Gazetteer.from_frame(io.read_csv(path, GAZETTEER.what), source=str(path))
+    if aggregates is not None and Path(aggregates).is_file():
+        from aleppo_map.sources import load_aggregates
+
+        gaz = gaz.with_groups(load_aggregates(Path(aggregates)))
+    if landmarks is None or not Path(landmarks).is_file():
+        return gaz
+    from aleppo_map.gazetteer.landmarks import read_landmarks
+
+    changes = Path(landmarks).parent / DEFAULTS.landmark_changes_path.name
+    return gaz.with_landmarks(read_landmarks(Path(landmarks), changes, gaz, **kwargs))

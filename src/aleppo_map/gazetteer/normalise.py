@@ -13,7 +13,7 @@ provided, from light to strong:
     "ed-"), "Sheikh/Shaykh/Cheikh", the compound "ad-Din/eddine/uddin", generic
     words before or after the name (housing, masakin, neighbourhood, quarter, hay ...),
     landmark words kept as one token whatever their language or place (hill/tal,
-    factories, roundabout/dawar, industrial, bridge), Roman numerals, consonant
+    factories, roundabout/dawar, industrial, bridge, souq), Roman numerals, consonant
     pairs that transliterations confuse (q/k/g, p/b, dh/z, kh/h, ch/sh, dj/j, ph/f),
     doubled consonants, and every run of vowels (ou/u/oo, ee/i/y, ei/ay/ai,
     -eh/-a/-ah/-iyeh/-iya/-iyah) folded to one vowel mark.
@@ -35,6 +35,8 @@ True
 >>> phonetic_key("Tal az-Zarazir") == phonetic_key("Zarazeer Hill")
 True
 >>> phonetic_key("Salaheddine") == phonetic_key("Salah ad-Din")
+True
+>>> phonetic_key("al-Madina Souq") == phonetic_key("Souq al-Madina")
 True
 >>> fold_arabic("الأشرفيّة")
 'اشرفيه'
@@ -210,12 +212,13 @@ _LANDMARKS: dict[str, str] = {
     **dict.fromkeys(("bridge", "jisr", "jesr"), "BRG"),
     **dict.fromkeys(("barrack", "barracks", "thakana", "thakanat"), "BRK"),
     **dict.fromkeys(("cemetery", "maqbara", "maqbarat"), "CEM"),
+    # a market: "Souq al-Madina" and "al-Madina Souq" are one name
+    **dict.fromkeys(("souq", "souk", "suq", "suk", "sooq", "souqs", "souks"), "SUQ"),
 }
 #: Words every transliteration of which is one word of Arabic: the key keeps one spelling.
 _CANON = {
     **dict.fromkeys(("karam", "kerm", "karem", "kerem"), "karm"),
     **dict.fromkeys(("jebel", "djebel", "jbel", "jebal", "gebel"), "jabal"),
-    **dict.fromkeys(("souq", "souk", "suq", "suk", "sooq"), "suq"),
 }
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
           "viii": "8", "ix": "9", "x": "10"}

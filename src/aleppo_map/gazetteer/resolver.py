@@ -19,6 +19,11 @@ aliases, Arabic name) under several keys, tried in order:
 6. ``partial name``: a name that only begins the names of two or more districts
    ("Hallak", "Bustan") is reported as ambiguous between them.
 
+7. ``group``: a name the gazetteer does not resolve that is a phrase of one of the
+   battle's aggregates ("the old city") names that **group** of districts; it is
+   reported with its members and never resolved to one of them (a partial name whose
+   districts all belong to the group keeps that narrower answer).
+
 At any step, a key that two districts share makes the name **ambiguous**: the
 result lists both and resolves to neither. Nothing below the fuzzy threshold is
 resolved; the closest districts are given as suggestions.
@@ -51,8 +56,11 @@ __all__ = [
     "FUZZY_RESOLVE",
     "RULES",
     "AmbiguousNameError",
+    "Group",
     "NameIndex",
     "Resolution",
+    "build_groups",
+    "group_resolution",
 ]
 
 #: Lowest fuzzy score (0-100, :func:`rapidfuzz.fuzz.ratio`) that resolves a name.
@@ -74,6 +82,8 @@ RULES: dict[str, str] = {
                         "and factories lie in the district they are named after, a hill only "
                         "when the gazetteer names the district after it",
     "partial name": "the first words of the names of two or more districts: never resolved",
+    "group": "a phrase of the battle's aggregates naming several districts: never resolved "
+             "to one of them",
     "fuzzy": f"a near spelling (score >= {FUZZY_RESOLVE:.0f}, {FUZZY_MARGIN:.0f} points "
              "ahead of any other district)",
 }
@@ -140,6 +150,14 @@ class Resolution:
         Fuzzy score of the best district (fuzzy rule and unknown names).
     note : str
         Why a near match was not resolved, when it was not.
+    landmark_id : str or None
+        When the name is a landmark's (a hill, a roundabout... inside the district):
+        its id in the landmarks table.
+    landmark : str
+        What that landmark is, in words ("hill 'Police Hill' in district ...").
+    group : str
+        When the name is a phrase of the battle's aggregates (rule ``group``): the
+        aggregate id (ids joined by ``" / "`` when two aggregates share the phrase).
     """
 
     query: str
@@ -150,6 +168,9 @@ class Resolution:
     matched: tuple[tuple[str, str], ...] = ()
     score: float | None = None
     note: str = ""
+    landmark_id: str | None = None
+    landmark: str = ""
+    group: str = ""
 
     @property
     def status(self) -> str:
@@ -179,6 +200,9 @@ class Resolution:
         head = f"{self.query!r}: "
         if self.status == "resolved":
             head += f"-> {label(str(self.district_id))}"
+        elif self.rule == "group":
+            head += (f"names the GROUP {self.group} of {len(self.candidates)} districts: "
+                     + ", ".join(label(c) for c in self.candidates))
         elif self.status == "ambiguous":
             head += "AMBIGUOUS between " + " and ".join(label(c) for c in self.candidates)
         else:
@@ -194,6 +218,8 @@ class Resolution:
         shown = [(d, n) for d, n in self.matched if n not in (d, d.replace("-", " "))]
         for did, name in shown or list(self.matched):
             out.append(f"  matches {name!r} of {label(did)}")
+        if self.landmark_id:
+            out.append(f"  landmark: {self.landmark}")
         if self.note:
             out.append(f"  note: {self.note}")
         if self.status == "unknown" and self.candidates:
@@ -252,6 +278,100 @@ def _add(table: dict[str, dict[str, list[str]]], key: str, did: str, name: str) 
         names_of = table.setdefault(key, {}).setdefault(did, [])
         if name not in names_of:
             names_of.append(name)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A phrase of the battle's aggregates that names several districts.
+
+    Attributes
+    ----------
+    group_id : str
+        The aggregate id (ids joined by ``" / "`` when aggregates share the phrase).
+    phrase : str
+        The phrase as the aggregate table gives it.
+    members : tuple of str
+        The member districts, in table order.
+    """
+
+    group_id: str
+    phrase: str
+    members: tuple[str, ...]
+
+
+def build_groups(rows: Iterable[tuple[str, Sequence[str], Sequence[str]]],
+                 ids: Iterable[str]) -> dict[str, Group]:
+    """Index aggregate phrases by name key.
+
+    Parameters
+    ----------
+    rows : Iterable[tuple[str, Sequence[str], Sequence[str]]]
+        ``(aggregate id, phrases, member ids)`` per aggregate.
+    ids : Iterable[str]
+        The gazetteer's district ids; other members are left out.
+
+    Returns
+    -------
+    dict
+        Name key of a phrase -> :class:`Group`; only groups of two or more districts
+        (a phrase for one district says nothing the gazetteer can check).
+
+    Examples
+    --------
+    >>> g = build_groups([("old", ["the old city"], ["a", "b"]), ("one", ["x"], ["a"])],
+    ...                  ["a", "b"])
+    >>> sorted(g), g["old"].members
+    (['old'], ('a', 'b'))
+    """
+    known = set(ids)
+    out: dict[str, Group] = {}
+    for gid, phrases, members in rows:
+        kept = tuple(m for m in members if m in known)
+        for phrase in phrases:
+            key = normalise(phrase)
+            if not key:
+                continue
+            if key in out:  # two aggregates share the phrase: report both
+                old = out[key]
+                kept_all = tuple(dict.fromkeys((*old.members, *kept)))
+                out[key] = Group(f"{old.group_id} / {gid}", old.phrase, kept_all)
+            else:
+                out[key] = Group(gid, phrase, kept)
+    return {k: g for k, g in out.items() if len(g.members) > 1}
+
+
+def group_resolution(res: Resolution, groups: Mapping[str, Group]) -> Resolution:
+    """Report a name the index leaves unresolved that names a group of districts.
+
+    Parameters
+    ----------
+    res : Resolution
+        The index's answer.
+    groups : Mapping[str, Group]
+        From :func:`build_groups`.
+
+    Returns
+    -------
+    Resolution
+        *res* unchanged when it resolved, is not a group phrase, or is a partial name
+        whose districts all belong to the group; otherwise an ambiguous resolution by
+        rule ``group`` whose candidates are the group's members.
+    """
+    if res.district_id is not None or not groups:
+        return res
+    key = normalise(res.query)
+    group = groups.get(key)
+    if group is None:
+        return res
+    if res.rule == "partial name" and set(res.candidates) <= set(group.members):
+        return res
+    if res.rule not in ("", "partial name"):
+        return res
+    return Resolution(
+        res.query, None, group.members, "group", key, (), None,
+        note=f"the battle's aggregate {group.group_id!r} reads {group.phrase!r} as these "
+             f"{len(group.members)} districts; name one of them",
+        group=group.group_id)
 
 
 @dataclass(frozen=True)

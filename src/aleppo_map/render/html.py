@@ -34,13 +34,13 @@ Examples
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 import importlib.metadata
 import importlib.resources
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,8 @@ from typing import TYPE_CHECKING, Any
 import folium
 import jinja2
 import numpy as np
+import pandas as pd
+import pyproj
 import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, Figure
@@ -71,8 +73,10 @@ LEAFLET_CDN = "https://unpkg.com/leaflet@{version}/dist/{file}"
 #: Fill opacity of the district polygons (tiles show through when they are on).
 FILL_OPACITY = 0.8
 #: The explorer's script, in the order the page concatenates it (see each file's header).
-JS_MODULES: tuple[str, ...] = ("state.js", "map.js", "panel.js", "controls.js", "export.js",
-                               "context.js", "main.js")
+JS_MODULES: tuple[str, ...] = ("state.js", "patterns.js", "map.js", "panel.js", "controls.js",
+                               "export.js", "painter.js", "front.js", "context.js",
+                               "landmarks.js",  # landmark markers and their history
+                               "main.js")
 #: The explorer's stylesheet.
 CSS_FILE = "explorer.css"
 #: Element id of the map (the script's variable is ``map_<id>``).
@@ -318,101 +322,115 @@ def _num(x: float, nd: int = 4) -> float | int:
     return int(v) if v == int(v) else v
 
 
-def _segments(project: Project, index: Mapping[str, int], day_index: Mapping[date, int],
-              row_index: Mapping[str, int]) -> list[list[list[Any]]]:
-    """Per district, the days on which its state changed and the state from then on.
-
-    Read from the timeline's intervals (one per district and state), never from a
-    table of every district on every day. *day_index* is kept for callers; the
-    intervals already carry day numbers.
-    """
-    iv = project.timeline.intervals
-    code = {c: i for i, c in enumerate(project.battle.side_ids)}
-    mapped = iv["district_id"].map(index)
-    keep = mapped.notna().to_numpy()
-    di = mapped.to_numpy()[keep].astype(int)
-    first = iv["first"].to_numpy()[keep]
-    ctrl = iv["controller"].to_numpy()[keep]
-    share = iv["share"].to_numpy(dtype=float)[keep]
-    rem = iv["remainder"].fillna("").to_numpy()[keep]
-    cid = iv["change_id"].to_numpy()[keep]
-    # date windows (see aleppo_map.timeline): the two candidate sides, the row of the window
-    start = project.timeline.dates[0]
-    since = np.array([(d - start).days for d in iv["since"]], dtype=np.int64)[keep]
-    n = int(keep.sum())
-    unc = (iv["uncertain"].to_numpy(dtype=bool)[keep] if "uncertain" in iv.columns
-           else np.zeros(n, dtype=bool))
-
-    def col(name: str) -> np.ndarray:
-        return (iv[name].fillna("").to_numpy()[keep] if name in iv.columns
-                else np.full(n, "", dtype=object))
-
-    before, after, wcid = col("before_controller"), col("after_controller"), col("window_change_id")
-    out: list[list[list[Any]]] = [[] for _ in index]
-    for k in np.lexsort((first, di)):
-        out[int(di[k])].append([
-            int(first[k]), code[ctrl[k]], _num(share[k], 3),
-            code[rem[k]] if rem[k] else -1, row_index.get(cid[k], -1),
-            int(since[k]), int(unc[k]),
-            code[before[k]] if unc[k] else -1, code[after[k]] if unc[k] else -1,
-            row_index.get(wcid[k], -1) if unc[k] else -1,
-        ])
+def _nums(values: Any, nd: int) -> list[float | int]:
+    """:func:`_num` over an array, at once."""
+    arr = np.round(np.asarray(values, dtype=float), nd)
+    whole = arr == np.floor(arr)
+    out: list[float | int] = arr.tolist()
+    for k in np.flatnonzero(whole).tolist():
+        out[k] = int(arr[k])
     return out
 
 
-def _shared(column: Any) -> list[Any]:
-    """List the values of a column (a pandas Series), equal values as one object.
+def _cat(values: Iterable[Any]) -> dict[str, Any]:
+    """Encode a text column as its distinct values (``v``, in order of first use) and codes (``i``).
 
-    The history repeats a few words (sides, events, statuses) in every row; one
-    string object per distinct value keeps the page data O(rows) small.
+    The history repeats a few words (sides, events, statuses, dates) in every row: the page
+    carries each once, and a row refers to it by its index. A column of one value is
+    that value and the number of rows (``n``).
     """
-    seen: dict[Any, Any] = {}
-    return [seen.setdefault(v, v) for v in column.tolist()]
+    items = list(values)
+    arr = np.empty(len(items), dtype=object)  # strings stay objects (no numpy str type)
+    arr[:] = items
+    codes, vocab = pd.factorize(arr)  # in order of first use
+    if len(vocab) == 1:  # the same value in every row: no codes
+        return {"v": vocab.tolist(), "n": len(codes)}
+    return {"v": vocab.tolist(), "i": codes.tolist()}
+
+
+def _uncat(col: Any) -> list[Any]:
+    """Undo :func:`_cat` (a plain list is returned as it is)."""
+    if isinstance(col, Mapping):
+        vocab = col["v"]
+        if "i" not in col:
+            return [vocab[0]] * int(col["n"])
+        return [vocab[i] for i in col["i"]]
+    return list(col)
+
+
+#: Names the page gives the keys of a history row, in order (see :func:`_rows`).
+ROW_KEYS: Mapping[str, str] = {
+    "id": "id", "date": "date", "d": "district", "c": "side", "x": "extent", "s": "share",
+    "r": "rest", "ev": "event", "b": "basis", "cf": "confidence", "src": "source", "ln": "line",
+    "ci": "cite", "st": "status", "dp": "disputed", "ag": "aggregate", "note": "note",
+    "win": "window",
+}
 
 
 def _rows(project: Project, index: Mapping[str, int],
-          cites: dict[tuple[str, int], int] | None = None) -> list[dict[str, Any]]:
-    """List the rows of the history panel, with their citation and fate.
+          cites: dict[tuple[str, int], int]) -> dict[str, Any]:
+    """List the rows of the history panel, as columns named by :data:`ROW_KEYS`' values.
 
-    Each citation is written once: a row's ``ci`` is its index in *cites* (filled
-    here, in order of first use; its keys are ``(source id, line)``), whose texts
-    :func:`page_data` sends as ``cites``.
+    Each citation is written once: a row's ``cite`` is its index in *cites* (filled
+    here, in order of first use; its keys are ``(source id, line)``). The text columns
+    that repeat a few words are encoded by :func:`_cat`; ``disputed`` is 0 or 1.
     """
     hist = project.timeline.history
     hist = hist[hist["district_id"].isin(index.keys())]
-    cites = {} if cites is None else cites
-    cols = {c: _shared(hist[c]) if c in hist.columns else [""] * len(hist)
-            for c in ("change_id", "date", "district_id", "controller", "extent", "share",
-                      "remainder", "event", "basis", "confidence", "source_id", "line",
-                      "status", "disputed", "aggregate", "note", "window")}
-    iso = {d: d.isoformat() for d in set(cols["date"])}
-    rows = []
-    for k in range(len(hist)):
-        key = (str(cols["source_id"][k]), int(cols["line"][k]))
-        ci = cites.get(key)
-        if ci is None:
-            ci = cites[key] = len(cites)
-        rows.append({
-            "id": str(cols["change_id"][k]),
-            "date": iso[cols["date"][k]],
-            "d": index[cols["district_id"][k]],
-            "c": str(cols["controller"][k]),
-            "x": str(cols["extent"][k]),
-            "s": _num(float(cols["share"][k]), 3),
-            "r": str(cols["remainder"][k] or ""),
-            "ev": str(cols["event"][k]),
-            "b": str(cols["basis"][k]),
-            "cf": str(cols["confidence"][k]),
-            "src": key[0],
-            "ln": key[1],
-            "ci": ci,
-            "st": str(cols["status"][k]),
-            "dp": bool(cols["disputed"][k]),
-            "ag": str(cols["aggregate"][k] or ""),
-            "note": str(cols["note"][k] or ""),
-            "win": str(cols["window"][k] or ""),
-        })
-    return rows
+    n = len(hist)
+
+    def col(name: str) -> list[Any]:
+        return hist[name].tolist() if name in hist.columns else [""] * n
+
+    def text(name: str) -> list[str]:
+        return [str(v or "") for v in col(name)]
+
+    src = [str(v) for v in col("source_id")]
+    line = [int(v) for v in col("line")]
+    ci = [cites.setdefault(key, len(cites)) for key in zip(src, line, strict=True)]
+    iso: dict[Any, str] = {}
+    dates = [iso.get(d) or iso.setdefault(d, d.isoformat()) for d in col("date")]
+    return {
+        "id": [str(v) for v in col("change_id")],
+        "date": _cat(dates),
+        "district": [index[d] for d in col("district_id")],
+        "side": _cat(text("controller")),
+        "extent": _cat(text("extent")),
+        "share": _nums(col("share"), 3),
+        "rest": _cat(text("remainder")),
+        "event": _cat(text("event")),
+        "basis": _cat(text("basis")),
+        "confidence": _cat(text("confidence")),
+        "source": _cat(src),
+        "line": line,
+        "cite": ci,
+        "status": _cat(text("status")),
+        "disputed": [int(bool(v)) for v in col("disputed")],
+        "aggregate": _cat(text("aggregate")),
+        "note": text("note"),
+        "window": _cat(text("window")),
+    }
+
+
+def row_records(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Turn the history columns of :func:`page_data` back into one dict per row.
+
+    Parameters
+    ----------
+    data : Mapping
+        The page data (or its packed form, as carried by the page: see
+        :func:`page_payload`).
+
+    Returns
+    -------
+    list of dict
+        Rows with the keys of :data:`ROW_KEYS`' values.
+    """
+    cols = {k: _uncat(v) for k, v in data["rows"].items()}
+    if cols and cols["disputed"] and not isinstance(cols["disputed"][0], bool):
+        cols["disputed"] = [bool(v) for v in cols["disputed"]]
+    n = len(cols["id"])
+    return [{k: cols[k][i] for k in cols} for i in range(n)]
 
 
 def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
@@ -440,40 +458,175 @@ def _totals(project: Project) -> tuple[list[list[float]], dict[str, Any]]:
     )
 
 
-#: Names the page gives the keys of a history row (see :func:`_rows`).
-ROW_KEYS: Mapping[str, str] = {
-    "id": "id", "date": "date", "d": "district", "c": "side", "x": "extent", "s": "share",
-    "r": "rest", "ev": "event", "b": "basis", "cf": "confidence", "src": "source", "ln": "line",
-    "ci": "cite", "st": "status", "dp": "disputed", "ag": "aggregate", "note": "note",
-    "win": "window",
-}
-def row_records(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Turn the history columns of :func:`page_data` back into one dict per row.
-
-    Parameters
-    ----------
-    data : Mapping
-        The page data (or the payload decoded from a page).
-
-    Returns
-    -------
-    list of dict
-        Rows with the keys of :data:`ROW_KEYS`' values.
-    """
-    cols = data["rows"]
-    n = len(cols["id"])
-    return [{k: cols[k][i] for k in cols} for i in range(n)]
-
-
-#: Names the page gives the columns of a district's state segments (see :func:`_segments`).
+#: Names the page gives the columns of a district's state segments (see :func:`_states`).
 SEGMENT_KEYS: tuple[str, ...] = ("day", "side", "share", "rest", "row", "since", "unc", "from",
                                   "to", "win")
 
 
-def _named_segments(segs: Sequence[Sequence[Sequence[Any]]]) -> list[dict[str, list[Any]]]:
-    """Per district, its segments as named columns (:data:`SEGMENT_KEYS`)."""
-    return [{key: [seg[k] for seg in district] for k, key in enumerate(SEGMENT_KEYS)}
-            for district in segs]
+def _states(project: Project, index: Mapping[str, int],
+            row_index: Mapping[str, int]) -> dict[str, Any]:
+    """Every district's state segments, as flat columns (districts in order).
+
+    Read from the timeline's intervals (one per district and state), never from a
+    table of every district on every day. ``n`` is the number of segments of each
+    district; ``day``, ``side``, ``share``, ``rest`` and ``row`` one value per segment
+    (see :func:`page_data`). The rare values are sparse: ``since`` (``at``, the segments
+    whose state began before their first day, and ``v``, that day) and ``unc`` (``at``,
+    the segments inside a date window, with their ``from``, ``to`` and ``win``).
+    """
+    iv = project.timeline.intervals
+    code = {c: i for i, c in enumerate(project.battle.side_ids)}
+    mapped = iv["district_id"].map(index)
+    keep = mapped.notna().to_numpy()
+    di = mapped.to_numpy()[keep].astype(np.int64)
+    first = iv["first"].to_numpy()[keep].astype(np.int64)
+    order = np.lexsort((first, di))
+    di, first = di[order], first[order]
+
+    def col(name: str, default: Any = "") -> np.ndarray:
+        if name not in iv.columns:
+            return np.full(len(di), default, dtype=object)
+        values = iv[name]
+        if default == "":
+            values = values.fillna("")
+        return values.to_numpy()[keep][order]
+
+    ctrl, rem = col("controller"), col("remainder")
+    start = project.timeline.dates[0]
+    since = np.array([(d - start).days for d in iv["since"]], dtype=np.int64)[keep][order]
+    unc = (iv["uncertain"].to_numpy(dtype=bool)[keep][order] if "uncertain" in iv.columns
+           else np.zeros(len(di), dtype=bool))
+    rows = [row_index.get(c, -1) for c in col("change_id").tolist()]
+    at = np.flatnonzero(unc).tolist()
+    before, after, wcid = col("before_controller"), col("after_controller"), col("window_change_id")
+    moved = np.flatnonzero(since != first).tolist()
+    return {
+        "n": np.bincount(di, minlength=len(index)).tolist(),
+        "day": first.tolist(),
+        "side": [code[c] for c in ctrl.tolist()],
+        "share": _nums(col("share", 1.0).astype(float), 3),
+        "rest": [code[r] if r else -1 for r in rem.tolist()],
+        "row": rows,
+        "since": {"at": moved, "v": since[moved].tolist()},
+        "unc": {"at": at, "from": [code[before[k]] for k in at],
+                "to": [code[after[k]] for k in at],
+                "win": [row_index.get(wcid[k], -1) for k in at]},
+    }
+
+
+def _unpack_states(st: Mapping[str, Any]) -> list[dict[str, list[Any]]]:
+    """Per district, its segments as named columns (:data:`SEGMENT_KEYS`), from :func:`_states`."""
+    total = len(st["day"])
+    since = list(st["day"])
+    for k, v in zip(st["since"]["at"], st["since"]["v"], strict=True):
+        since[k] = v
+    unc, frm, to, win = [0] * total, [-1] * total, [-1] * total, [-1] * total
+    u = st["unc"]
+    for k, a, b, w in zip(u["at"], u["from"], u["to"], u["win"], strict=True):
+        unc[k], frm[k], to[k], win[k] = 1, a, b, w
+    cols = {"day": st["day"], "side": st["side"], "share": st["share"], "rest": st["rest"],
+            "row": st["row"], "since": since, "unc": unc, "from": frm, "to": to, "win": win}
+    out = []
+    lo = 0
+    for n in st["n"]:
+        out.append({key: list(cols[key][lo:lo + n]) for key in SEGMENT_KEYS})
+        lo += n
+    return out
+
+
+#: Geometry types of :func:`_geometry`: ``type`` codes of the page.
+GEOM_TYPES: tuple[str, ...] = ("Polygon", "MultiPolygon", "Point")
+
+
+def _geometry(geoms: np.ndarray, decimals: int) -> dict[str, Any]:
+    """Every district's (rounded) geometry as flat integer columns, encoded at once.
+
+    ``type`` (index of :data:`GEOM_TYPES`, or -1 for another type, whose GeoJSON is in
+    ``other`` under the district's index), ``parts`` (polygons of each district; 1 for a
+    point), ``rings`` (rings of each polygon), ``verts`` (points of each ring, without the
+    closing one; a point is one ring of one point) and ``c``: latitude and longitude of
+    every point in units of ``1/scale`` degree (``scale = 10**decimals``), each as its step
+    from the point before, across all districts in order, the first from 0. No loop
+    over districts in Python; the page decodes it in one pass.
+    """
+    scale = 10 ** int(decimals)
+    tid = shapely.get_type_id(geoms)
+    known = {3: 0, 6: 1, 0: 2}
+    code = np.array([known.get(int(t), -1) for t in tid], dtype=np.int64)
+    other = {str(k): shapely.geometry.mapping(geoms[k]) for k in np.flatnonzero(code < 0).tolist()}
+    simple = geoms.copy()
+    simple[code < 0] = None
+    parts, part_of = shapely.get_parts(simple, return_index=True)
+    is_poly = shapely.get_type_id(parts) == 3
+    poly_at = np.flatnonzero(is_poly)
+    rings, ring_of = shapely.get_rings(parts[is_poly], return_index=True)
+    # a ring-like item per ring of each polygon and per point, in part order
+    items = np.concatenate([rings, parts[~is_poly]])
+    item_part = np.concatenate([poly_at[ring_of], np.flatnonzero(~is_poly)])
+    item_ring = np.concatenate([np.ones(len(rings), dtype=bool), np.zeros(int((~is_poly).sum()), dtype=bool)])
+    order = np.argsort(item_part, kind="stable")
+    items, item_part, item_ring = items[order], item_part[order], item_ring[order]
+    coords, coord_of = shapely.get_coordinates(items, return_index=True)
+    counts = np.bincount(coord_of, minlength=len(items))
+    # drop each ring's closing point (the page closes its polygons)
+    ends = np.cumsum(counts) - 1
+    drop = np.zeros(len(coords), dtype=bool)
+    closing = ends[item_ring & (counts > 1)]
+    drop[closing] = True
+    coords = coords[~drop]
+    verts = counts - (item_ring & (counts > 1))
+    ints = np.rint(coords[:, ::-1] * scale).astype(np.int64)  # lat, lon
+    steps = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+    return {
+        "scale": scale,
+        "type": code.tolist(),
+        "parts": np.bincount(part_of, minlength=len(geoms)).tolist(),
+        "rings": np.bincount(item_part, minlength=len(parts)).tolist(),
+        "verts": verts.tolist(),
+        "c": steps.tolist(),
+        "other": other,
+    }
+
+
+def _unpack_geometry(g: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each district's GeoJSON geometry (as ``shapely.geometry.mapping`` gives it), from :func:`_geometry`."""
+    scale = g["scale"]
+    c = g["c"]
+    rings_of, verts_of = iter(g["rings"]), iter(g["verts"])
+    la = lo = 0
+    pos = 0
+    out: list[dict[str, Any]] = []
+
+    def ring(closed: bool) -> list[list[float]]:
+        nonlocal la, lo, pos
+        pts = []
+        for _ in range(next(verts_of)):
+            la += c[pos]
+            lo += c[pos + 1]
+            pos += 2
+            pts.append([lo / scale, la / scale])
+        if closed and pts:
+            pts.append(list(pts[0]))
+        return pts
+
+    for k, (code, nparts) in enumerate(zip(g["type"], g["parts"], strict=True)):
+        if code < 0:
+            out.append(g["other"][str(k)])
+            continue
+        polys = []
+        for _ in range(nparts):
+            nrings = next(rings_of)
+            if code == 2:
+                polys.append([ring(closed=False) for _ in range(nrings)])
+            else:
+                polys.append([ring(closed=True) for _ in range(nrings)])
+        if code == 2:
+            out.append({"type": "Point", "coordinates": polys[0][0][0]})
+        elif code == 0:
+            out.append({"type": "Polygon", "coordinates": polys[0] if polys else []})
+        else:
+            out.append({"type": "MultiPolygon", "coordinates": polys})
+    return out
 
 
 def _battle(project: Project) -> Battle:
@@ -489,9 +642,230 @@ def _tiles(cdn: bool) -> dict[str, Any]:
     }
 
 
+#: From this many districts the page draws them on one canvas (Leaflet's canvas renderer,
+#: hatching as canvas patterns, the front line drawn by a worker) instead of one SVG path
+#: each: at 1,000 districts the canvas page already loads faster and steps and jumps
+#: in half the time (benchmarks/README.md, bench_page). Below it, SVG keeps every
+#: district an element of its own and prints as vectors.
+CANVAS_THRESHOLD = 1000
+#: Values of ``renderer`` (see :func:`page_payload`).
+RENDERERS: tuple[str, ...] = ("auto", "svg", "canvas")
+
+
+def _renderer(renderer: str, n: int) -> str:
+    """``svg`` or ``canvas`` for a page of *n* districts (*renderer* as :func:`page_payload` takes it)."""
+    if renderer not in RENDERERS:
+        close = difflib.get_close_matches(str(renderer), RENDERERS, 1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise AleppoMapError(f"renderer: expected one of {', '.join(RENDERERS)}, got "
+                             f"{renderer!r}{hint}")
+    if renderer == "auto":
+        return "canvas" if n >= CANVAS_THRESHOLD else "svg"
+    return renderer
+
+
+def page_payload(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
+                 cdn: bool = False, renderer: str = "auto") -> dict[str, Any]:
+    r"""Build the page data as the page carries it: :func:`page_data`, packed into flat columns.
+
+    The districts are columns (``districts.id``, ``districts.en``, ... with ``note`` ""
+    and ``parent`` -1 when none; ``sector``, ``kind`` and ``basis`` coded by :func:`_cat`;
+    ``names`` every district's search keys in a row, ``nn`` how many each), their geometry is
+    ``geom`` (see :func:`_geometry`), the segments ``states`` (see :func:`_states`), the
+    history's repeated words are coded (see :func:`_cat`) and the edges' parts are flat
+    (``np`` parts per edge, ``nv`` points per part, ``c`` the steps). Every other key is
+    as in :func:`page_data`, which is this payload unpacked (:func:`unpack_page_data`).
+    The page parses fewer bytes and keeps few objects: a city of 10,000 districts loads
+    in about the time of a page that only draws them.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a district layer.
+    figures : Iterable of mapping
+        As for :func:`page_data`.
+    cdn : bool
+        As for :func:`page_data`.
+    renderer : {"auto", "svg", "canvas"}
+        How the page draws the districts (``renderer`` in the payload): SVG paths, or one
+        canvas; ``auto`` is the canvas from :data:`CANVAS_THRESHOLD` districts on.
+
+    Returns
+    -------
+    dict
+        JSON-ready.
+
+    Raises
+    ------
+    AleppoMapError
+        When the project has no district layer, or *renderer* is unknown.
+    """
+    if project.layer is None:
+        raise AleppoMapError("the interactive map needs the district geometry (load it with "
+                             "with_layer=True)")
+    battle = _battle(project)
+    settings = project.settings
+    tl = project.timeline
+    gdf = project.layer.gdf
+    ids = [d for d in tl.district_ids if d in gdf.index]
+    mode = _renderer(renderer, len(ids))
+    index = {d: i for i, d in enumerate(ids)}
+    sub = gdf.loc[ids]
+    raw = sub.geometry.to_numpy()
+    geoms = _round_geoms(raw, settings.coord_decimals)
+    # a point surely inside each polygon, for hover/click targets and tests
+    points = shapely.get_coordinates(
+        _round_geoms(shapely.point_on_surface(raw), settings.coord_decimals))
+    areas = stats.district_areas(project).reindex(ids).fillna(0.0).to_numpy()
+
+    def column(name: str, default: str) -> list[str]:
+        if name not in sub.columns:
+            return [default] * len(ids)
+        return [str(v or default) for v in sub[name].tolist()]
+
+    en = [str(v or did) for v, did in zip(
+        sub["name_en"].tolist() if "name_en" in sub.columns else [""] * len(ids), ids, strict=True)]
+    basis = column("geom_basis", "")
+    note = column("geom_note", "")
+    subareas = dict(project.layer.subareas)
+    pt = np.round(points[:, ::-1], 6).ravel()
+    districts = {
+        "id": ids, "en": en, "ar": column("name_ar", ""), "sector": _cat(column("sector", "")),
+        "kind": _cat(column("geom_kind", "polygon")), "basis": _cat(basis),
+        "area": _nums(areas, 3), "pt": _nums(pt, 6),
+        "note": [n if b in ("estimated", "sub-area") else "" for n, b in zip(note, basis, strict=True)],
+        "parent": [index.get(subareas.get(did, ""), -1) for did in ids],
+    }
+    keys = _search_keys(project, ids, en)
+    districts["names"] = [k for ks in keys for k in ks]
+    districts["nn"] = [len(ks) for ks in keys]
+    cite_index: dict[tuple[str, int], int] = {}
+    rows = _rows(project, index, cite_index)
+    from aleppo_map.render.landmarks import landmark_payload  # landmarks cite like the rows
+
+    landmarks = landmark_payload(project, cite_index)
+    registry = project.registry
+    cites = [_citation(project, key) for key in cite_index]
+    # the link to the version read is the source's (revision, address or archived copy),
+    # whatever the line: asked once per source, not once per cited line
+    url_of: dict[str, str] = {}
+    for key in cite_index:
+        if key[0] not in url_of:
+            url_of[key[0]] = _citation_url(project, key)
+    cite_urls = [url_of[key[0]] for key in cite_index]
+    row_index = {r: i for i, r in enumerate(rows["id"])}
+    # _states and _totals number the sides in the battle's order; name them by id here
+    order = list(battle.side_ids)
+    area, east = _totals(project)
+    minx, miny, maxx, maxy = (float(v) for v in sub.total_bounds)
+    layer = project.layer
+    ref = battle.reference
+    reference = None
+    if ref is not None:
+        share = east["share"]
+        reference = {
+            "label": ref.label, "description": ref.description, "side": ref.side,
+            "excluded": list(ref.exclude_sectors), "day": battle.first_day.isoformat(),
+            "km2": east["km2"], "n": east["n"],
+            "share": None if share is None else {
+                side: [day[k] for day in share] for k, side in enumerate(order)},
+        }
+    return {
+        "title": battle.title,
+        "slug": battle.id,
+        "renderer": mode,
+        "dates": [d.isoformat() for d in tl.dates],
+        "sides": [{"id": s.id, "label": s.label, "short": s.short,
+                   "colour": settings.colours.get(s.id, s.colour), "hatch": s.hatch_colour}
+                  for s in sorted(battle.sides, key=lambda s: order.index(s.id)
+                                  if s.id in order else len(order))],
+        "fillOpacity": FILL_OPACITY,
+        "districts": districts,
+        "geom": _geometry(geoms, settings.coord_decimals),
+        "states": _states(project, index, row_index),
+        "rows": rows,
+        "cites": cites,
+        "citeUrls": cite_urls,
+        "landmarks": landmarks,
+        "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
+        "uncertain": {"area": east["unc_km2"], "share": east["unc_share"]},
+        "reference": reference,
+        "figures": [_figure_item(f) for f in figures],
+        "meta": {
+            "changes": Path(project.changes_path).name,
+            "nrows": len(project.changes),
+            "sources": [str(registry.title(s)) for s in sorted(set(project.changes["source_id"]))],
+            "coverage": str(layer.coverage_line()),
+            "attribution": layer.attribution,
+        },
+        "boundaries": _boundaries(project, basis),
+        "edges": _edges(project, index),
+        "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
+        "tiles": _tiles(cdn),
+    }
+
+
+def unpack_page_data(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Unpack the page's packed payload into the page data with named keys (:func:`page_data`).
+
+    Parameters
+    ----------
+    payload : Mapping
+        :func:`page_payload`'s result, or the JSON the page carries, decoded.
+
+    Returns
+    -------
+    dict
+        As :func:`page_data` describes it.
+    """
+    out = dict(payload)
+    cols = {k: _uncat(v) if isinstance(v, Mapping) else v
+            for k, v in payload["districts"].items()}
+    geoms = _unpack_geometry(payload["geom"])
+    names, at = [], 0
+    for n in cols["nn"]:
+        names.append(list(cols["names"][at:at + n]))
+        at += n
+    pt = cols["pt"]
+    districts = []
+    for k, did in enumerate(cols["id"]):
+        item: dict[str, Any] = {
+            "id": did, "en": cols["en"][k], "ar": cols["ar"][k], "sector": cols["sector"][k],
+            "kind": cols["kind"][k], "basis": cols["basis"][k], "area": cols["area"][k],
+            "pt": [pt[2 * k], pt[2 * k + 1]], "g": geoms[k],
+            "names": names[k],
+        }
+        if cols["note"][k]:
+            item["note"] = cols["note"][k]
+        if cols["parent"][k] >= 0:
+            item["parent"] = cols["parent"][k]
+        districts.append(item)
+    out["districts"] = districts
+    del out["geom"]
+    out["states"] = _unpack_states(payload["states"])
+    rows = {k: _uncat(v) for k, v in payload["rows"].items()}
+    rows["disputed"] = [bool(v) for v in rows["disputed"]]
+    out["rows"] = rows
+    e = dict(payload["edges"])
+    g, pos, parts = [], 0, iter(e.pop("nv", []))
+    c = e.pop("c", [])
+    for n in e.pop("np", []):
+        edge = []
+        for _ in range(n):
+            m = 2 * next(parts)
+            edge.append(list(c[pos:pos + m]))
+            pos += m
+        g.append(edge)
+    e["g"] = g
+    out["edges"] = e
+    return out
+
+
 def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
-              cdn: bool = False) -> dict[str, Any]:
+              cdn: bool = False, renderer: str = "auto") -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready Python objects with named keys.
+
+    The page carries it packed (:func:`page_payload`); this is that payload unpacked.
 
     Parameters
     ----------
@@ -502,11 +876,14 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         (YYYY-MM-DD), ``text`` and ``verdict``.
     cdn : bool
         Whether the page is the linked (online) variant: its street-map tiles start on.
+    renderer : {"auto", "svg", "canvas"}
+        As for :func:`page_payload`.
 
     Returns
     -------
     dict
-        ``title`` and ``slug`` (of the battle), ``dates``, ``sides`` (``id``, ``label``,
+        ``title`` and ``slug`` (of the battle), ``renderer`` (``svg`` or ``canvas``),
+        ``dates``, ``sides`` (``id``, ``label``,
         ``short``, ``colour``, ``hatch`` in legend order), ``districts`` (``id``, names
         ``en``/``ar``, ``sector``, ``kind``, ``area``, label point ``pt``, geometry ``g``
         rounded to ``settings.coord_decimals``), ``states`` (per district, the columns
@@ -516,8 +893,8 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
         the texts do not say whether the change of history row ``win`` had happened;
         ``from`` and ``to`` are the two candidate sides, -1 when settled) of each state
         it went through),
-        ``rows`` (the history, as columns named by :data:`ROW_KEYS`: a third of the bytes of
-        one object per row; ``cite`` indexes ``cites``; see :func:`row_records`), ``cites``
+        ``rows`` (the history, as columns named by :data:`ROW_KEYS`' values; ``cite``
+        indexes ``cites``; see :func:`row_records`), ``cites``
         (each citation once), ``citeUrls`` (for each citation the link to the version read,
         or ""), ``area`` (km² per
         side id per day), ``reference`` (the battle's reference area: ``label``,
@@ -536,144 +913,54 @@ def page_data(project: Project, *, figures: Iterable[Mapping[str, Any]] = (),
     AleppoMapError
         When the project has no district layer.
     """
-    if project.layer is None:
-        raise AleppoMapError("the interactive map needs the district geometry (load it with "
-                             "with_layer=True)")
-    battle = _battle(project)
-    settings = project.settings
-    tl = project.timeline
-    gdf = project.layer.gdf
-    ids = [d for d in tl.district_ids if d in gdf.index]
-    index = {d: i for i, d in enumerate(ids)}
-    day_index = {d: i for i, d in enumerate(tl.dates)}
-    sub = gdf.loc[ids]
-    geoms = _round_geoms(sub.geometry.to_numpy(), settings.coord_decimals)
-    # a point surely inside each polygon, for hover/click targets and tests
-    points = shapely.get_coordinates(
-        _round_geoms(shapely.point_on_surface(sub.geometry.to_numpy()), settings.coord_decimals)
-    )
-    areas = stats.district_areas(project).reindex(ids).fillna(0.0).to_numpy()
-
-    def column(name: str, default: str) -> list[Any]:
-        if name not in sub.columns:
-            return [default] * len(ids)
-        values: list[Any] = sub[name].tolist()  # geopandas: untyped
-        return values
-
-    en, ar = column("name_en", ""), column("name_ar", "")
-    sector, kind = column("sector", ""), column("geom_kind", "polygon")
-    basis, note = column("geom_basis", ""), column("geom_note", "")
-    subareas = dict(project.layer.subareas) if project.layer is not None else {}
-    names = _search_keys(project, ids, en)
-    districts = []
-    for k, did in enumerate(ids):
-        item: dict[str, Any] = {
-            "id": did,
-            "en": str(en[k] or did),
-            "ar": str(ar[k] or ""),
-            "sector": str(sector[k] or ""),
-            "kind": str(kind[k] or "polygon"),
-            "basis": str(basis[k] or ""),
-            "area": _num(areas[k], 3),
-            "pt": [_num(points[k][1], 6), _num(points[k][0], 6)],
-            "g": shapely.geometry.mapping(geoms[k]),
-            "names": names[k],
-        }
-        if item["basis"] in ("estimated", "sub-area") and note[k]:
-            item["note"] = str(note[k])
-        parent = index.get(subareas.get(did, ""), -1)
-        if parent >= 0:
-            item["parent"] = parent
-        districts.append(item)
-    cite_index: dict[tuple[str, int], int] = {}
-    rows = _rows(project, index, cite_index)
-    cites = [_citation(project, key) for key in cite_index]
-    cite_urls = [_citation_url(project, key) for key in cite_index]
-    row_index = {r["id"]: i for i, r in enumerate(rows)}
-    for i, r in enumerate(rows):  # renamed in place: one copy of the history at a time
-        rows[i] = {ROW_KEYS.get(k, k): v for k, v in r.items()}
-    # _segments and _totals number the sides in the battle's order; name them by id here
-    order = list(battle.side_ids)
-    area, east = _totals(project)
-    minx, miny, maxx, maxy = (float(v) for v in sub.total_bounds)
-    layer = project.layer
-    registry = project.registry
-    ref = battle.reference
-    reference = None
-    if ref is not None:
-        share = east["share"]
-        reference = {
-            "label": ref.label, "description": ref.description, "side": ref.side,
-            "excluded": list(ref.exclude_sectors), "day": battle.first_day.isoformat(),
-            "km2": east["km2"], "n": east["n"],
-            "share": None if share is None else {
-                side: [day[k] for day in share] for k, side in enumerate(order)},
-        }
-    return {
-        "title": battle.title,
-        "slug": battle.id,
-        "dates": [d.isoformat() for d in tl.dates],
-        "sides": [{"id": s.id, "label": s.label, "short": s.short,
-                   "colour": settings.colours.get(s.id, s.colour), "hatch": s.hatch_colour}
-                  for s in sorted(battle.sides, key=lambda s: order.index(s.id)
-                                  if s.id in order else len(order))],
-        "fillOpacity": FILL_OPACITY,
-        "districts": districts,
-        "states": _named_segments(_segments(project, index, day_index, row_index)),
-        "rows": {name: [r.get(name) for r in rows]
-                 for name in (rows[0] if rows else ROW_KEYS.values())},
-        "cites": cites,
-        "citeUrls": cite_urls,
-        "area": {side: [day[k] for day in area] for k, side in enumerate(order)},
-        "uncertain": {"area": east["unc_km2"], "share": east["unc_share"]},
-        "reference": reference,
-        "figures": [_figure_item(f) for f in figures],
-        "meta": {
-            "changes": Path(project.changes_path).name,
-            "nrows": len(project.changes),
-            "sources": [str(registry.title(s)) for s in sorted(set(project.changes["source_id"]))],
-            "coverage": str(layer.coverage_line()),
-            "attribution": layer.attribution,
-        },
-        "boundaries": _boundaries(project, districts),
-        "edges": _edges(project, index),
-        "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
-        "tiles": _tiles(cdn),
-    }
+    return unpack_page_data(page_payload(project, figures=figures, cdn=cdn, renderer=renderer))
 
 
 def _search_keys(project: Project, ids: Sequence[str], en: Sequence[Any]) -> list[list[str]]:
     """Per district, every spelling the search box matches, folded by :func:`normalise`.
 
-    The gazetteer's aliases (and English and Arabic names) when it knows the district,
-    else the layer's English name and the id; each key once.
+    The gazetteer's keys when it knows the district (its id, English name, aliases and
+    Arabic name, already normalised when the gazetteer was loaded: see
+    :attr:`~aleppo_map.gazetteer.Gazetteer.keys`), with its Arabic name even when another
+    district shares it and the layer's English name when it differs; else the layer's
+    English name and the id. Each key once.
     """
     gaz = getattr(project, "gazetteer", None)
-    frame = gaz.frame if gaz is not None else None
-    extra: dict[str, list[str]] = {}
-    if frame is not None:  # the columns once, not a .loc per district
-        ar = frame["name_ar"].fillna("").astype(str) if "name_ar" in frame.columns else None
-        for k, (did, name, aliases) in enumerate(zip(frame.index, frame["name_en"],
-                                                      frame["aliases"], strict=True)):
-            extra[str(did)] = [str(name), *aliases, *([ar.iloc[k]] if ar is not None else [])]
+    by_id: dict[str, list[str]] = {}
+    name_en: dict[str, str] = {}
+    name_ar: dict[str, str] = {}
+    if gaz is not None:
+        for key, did in gaz.keys.items():
+            by_id.setdefault(str(did), []).append(key)
+        frame = gaz.frame
+        index = [str(d) for d in frame.index]
+        name_en = dict(zip(index, frame["name_en"].fillna("").astype(str), strict=True))
+        if "name_ar" in frame.columns:
+            name_ar = dict(zip(index, frame["name_ar"].fillna("").astype(str), strict=True))
     out = []
     for k, did in enumerate(ids):
-        spellings = [str(en[k] or ""), did.replace("-", " "), *extra.get(did, [])]
-        keys = [normalise(x) for x in dict.fromkeys(x for x in spellings if x)]
+        name = str(en[k] or "")
+        known = by_id.get(did)
+        if known is None:
+            keys = [normalise(x) for x in dict.fromkeys((name, did.replace("-", " "))) if x]
+        else:
+            spellings = [x for x in (name if name != name_en.get(did) else "",
+                                     name_ar.get(did, "")) if x.strip()]
+            keys = [*known, *(normalise(x) for x in spellings)]
         out.append(list(dict.fromkeys(x for x in keys if x)))
     return out
 
 
-def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _boundaries(project: Project, bases: Sequence[str]) -> dict[str, Any]:
     """Say which boundaries the page draws.
 
     ``kind`` (``real`` for the CSR-derived layer, ``file`` for the user's), the counts
     ``real``, ``estimated``, ``subareas`` and ``points``, and ``text``, one line for the
-    header.
+    header. *bases* is each district's ``geom_basis``.
     """
     count: dict[str, int] = {}
-    for d in districts:
-        count[d["basis"]] = count.get(d["basis"], 0) + 1
+    for b in bases:
+        count[b] = count.get(b, 0) + 1
     layer = project.layer
     embedded = layer is not None and bool(layer.attribution)
     real = count.get("csr", 0)
@@ -685,7 +972,7 @@ def _boundaries(project: Project, districts: Sequence[Mapping[str, Any]]) -> dic
         kind = "real"
     else:
         source = Path(str(getattr(layer, "source", "") or "your boundary file")).name
-        text = f"Boundaries: your file {source} ({len(districts) - sub - pts} polygons)"
+        text = f"Boundaries: your file {source} ({len(bases) - sub - pts} polygons)"
         kind = "file"
     if est:
         text += f", {est} estimated"
@@ -702,42 +989,51 @@ def _edges(project: Project, index: Mapping[str, int]) -> dict[str, Any]:
 
     See :func:`aleppo_map.analysis.front.shared_edges`. Columns ``id`` (the row of
     :func:`~aleppo_map.analysis.front.project_edges`; left out when it is 0, 1, 2, ...),
-    ``a`` and ``b`` (indices of ``districts``) and ``g`` (the line's parts, each a flat list
-    of integers: latitude and longitude in units of ``1/scale`` degree, each point as its
-    step from the point before, across all parts of all edges in order, the first from 0;
-    ``scale`` is ``10**settings.coord_decimals``, so the edges are rounded like the
-    polygons). The page draws, each day, the edges whose majority holders differ.
+    ``a`` and ``b`` (indices of ``districts``), and the lines, flat: ``np`` (parts of each
+    edge), ``nv`` (points of each part) and ``c`` (latitude and longitude in units of
+    ``1/scale`` degree, each point as its step from the point before, across all parts of
+    all edges in order, the first from 0; ``scale`` is ``10**settings.coord_decimals``, so
+    the edges are rounded like the polygons). Unpacked (:func:`page_data`), ``g`` holds
+    each edge's parts, each a flat list of those steps. The page draws, each day, the
+    edges whose majority holders differ.
     """
     scale = 10 ** int(project.settings.coord_decimals)
-    out: dict[str, Any] = {"id": [], "a": [], "b": [], "g": [], "scale": scale}
+    out: dict[str, Any] = {"id": [], "a": [], "b": [], "np": [], "nv": [], "c": [], "scale": scale}
     try:
         edges = front_mod.project_edges(project)
     except AleppoMapError:
+        del out["id"]
         return out
     if edges.empty:
+        del out["id"]
         return out
     ia = edges["a"].map(index)
     ib = edges["b"].map(index)
-    geo = edges.to_crs("EPSG:4326").geometry.to_numpy()
+    geo = edges.geometry.to_numpy()
     keep = (ia.notna() & ib.notna()).to_numpy() & ~shapely.is_empty(geo)
     rows = np.flatnonzero(keep)
-    # every point of every part of every kept edge, at once (no loop over edges in Python)
+    # every point of every part of every kept edge, at once (no loop over edges in Python),
+    # then to longitude and latitude in one call (what GeoDataFrame.to_crs does, per geometry)
     parts, part_edge = shapely.get_parts(geo[keep], return_index=True)
     coords, point_part = shapely.get_coordinates(parts, return_index=True)
+    if edges.crs is not None and not edges.crs.equals("EPSG:4326"):
+        to_wgs84 = pyproj.Transformer.from_crs(edges.crs, "EPSG:4326", always_xy=True)
+        lon, lat = to_wgs84.transform(coords[:, 0], coords[:, 1])
+        coords = np.column_stack([lon, lat])
     ints = np.rint(coords[:, ::-1] * scale).astype(np.int64)  # lat, lon
     # the rounding can repeat a point: keep the first (as _round_geoms does for polygons)
     same = np.zeros(len(ints), dtype=bool)
     same[1:] = (ints[1:] == ints[:-1]).all(axis=1) & (point_part[1:] == point_part[:-1])
     ints, point_part = ints[~same], point_part[~same]
-    steps = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
-    ends = np.cumsum(np.bincount(point_part, minlength=len(parts))) * 2
-    flat = [steps[b:e] for b, e in zip(np.r_[0, ends[:-1]], ends, strict=True)]
-    per_edge = np.cumsum(np.bincount(part_edge, minlength=len(rows)))
+    steps = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+    per_part = np.bincount(point_part, minlength=len(parts))
+    nonempty = per_part > 0  # a part left without points is dropped
     out["id"] = rows.tolist()
     out["a"] = ia.to_numpy()[keep].astype(int).tolist()
     out["b"] = ib.to_numpy()[keep].astype(int).tolist()
-    out["g"] = [[p for p in flat[b:e] if p] for b, e in zip(np.r_[0, per_edge[:-1]], per_edge,
-                                                             strict=True)]
+    out["np"] = np.bincount(part_edge[nonempty], minlength=len(rows)).tolist()
+    out["nv"] = per_part[nonempty].tolist()
+    out["c"] = steps.tolist()
     if out["id"] == list(range(len(out["id"]))):
         del out["id"]  # the page numbers them 0, 1, 2, ...
     return out
@@ -786,7 +1082,8 @@ def _default_figures(project: Project) -> list[dict[str, Any]]:
 
 # ----------------------------------------------------------------------------- public
 def build_map(project: Project, *, cdn: bool = False,
-              figures: Iterable[Mapping[str, Any]] | None = None) -> ControlMap:
+              figures: Iterable[Mapping[str, Any]] | None = None,
+              renderer: str = "auto") -> ControlMap:
     """Build the folium map with the explorer on it.
 
     Parameters
@@ -799,6 +1096,8 @@ def build_map(project: Project, *, cdn: bool = False,
     figures : Iterable of mapping, optional
         The sources' own numbers (``date``, ``text``, ``verdict``); default: those of
         :mod:`aleppo_map.analysis.claims` when present, else none.
+    renderer : {"auto", "svg", "canvas"}
+        How the page draws the districts (see :func:`page_payload`).
 
     Returns
     -------
@@ -806,7 +1105,7 @@ def build_map(project: Project, *, cdn: bool = False,
         The map, inside a branca Figure.
     """
     items = _default_figures(project) if figures is None else list(figures)
-    payload = page_data(project, figures=items, cdn=cdn)
+    payload = page_payload(project, figures=items, cdn=cdn, renderer=renderer)
     (s, w), (n, e) = payload["bounds"]
     fmap = ControlMap(
         inline=not cdn,
@@ -821,7 +1120,8 @@ def build_map(project: Project, *, cdn: bool = False,
 
 
 def render_page(project: Project, *, cdn: bool = False,
-                figures: Iterable[Mapping[str, Any]] | None = None) -> str:
+                figures: Iterable[Mapping[str, Any]] | None = None,
+                renderer: str = "auto") -> str:
     """Return the explorer page as HTML text.
 
     Parameters
@@ -833,17 +1133,20 @@ def render_page(project: Project, *, cdn: bool = False,
         request until the reader switches the street map on.
     figures : Iterable of mapping, optional
         As for :func:`build_map`.
+    renderer : {"auto", "svg", "canvas"}
+        As for :func:`build_map`.
 
     Returns
     -------
     str
         The page.
     """
-    return build_map(project, cdn=cdn, figures=figures).get_root().render()
+    return build_map(project, cdn=cdn, figures=figures, renderer=renderer).get_root().render()
 
 
 def write_map(project: Project, dest: Path, *, cdn: bool = False,
-              figures: Iterable[Mapping[str, Any]] | None = None, overwrite: bool = False) -> Path:
+              figures: Iterable[Mapping[str, Any]] | None = None, overwrite: bool = False,
+              renderer: str = "auto") -> Path:
     """Write the interactive explorer to *dest* (atomically).
 
     Parameters
@@ -859,11 +1162,14 @@ def write_map(project: Project, dest: Path, *, cdn: bool = False,
         As for :func:`build_map`.
     overwrite : bool
         Replace *dest* when it exists (otherwise that is an error).
+    renderer : {"auto", "svg", "canvas"}
+        As for :func:`build_map`.
 
     Returns
     -------
     pathlib.Path
         *dest*.
     """
-    return io.atomic_write_text(Path(dest), render_page(project, cdn=cdn, figures=figures),
+    return io.atomic_write_text(Path(dest), render_page(project, cdn=cdn, figures=figures,
+                                                        renderer=renderer),
                                 overwrite=overwrite)

@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from aleppo_map._errors import AleppoMapError
 from aleppo_map._progress import progress_bar
@@ -45,31 +45,38 @@ if TYPE_CHECKING:
     import numpy as np
 
     from aleppo_map.render.scene import FrameScene, SceneData
+    from aleppo_map.render.sheet import PanelScene
 
-#: What a worker returns for a day: the encoded file, or the RGB pixels.
-KINDS: Final[tuple[str, ...]] = ("file", "rgb")
+#: What a worker returns for a day: the encoded frame, the frame's RGB pixels, or the
+#: RGB pixels of a contact sheet's panel (the map alone, ``data.size`` pixels).
+KINDS: Final[tuple[str, ...]] = ("file", "rgb", "panel")
 
-Result = Any  # bytes for "file", a (h, w, 3) uint8 array for "rgb"
+Result = Any  # bytes for "file", a (h, w, 3) uint8 array for "rgb" and "panel"
 
 # One scene per worker process, keyed by the token of the SceneData it was built from.
-_SCENES: dict[str, FrameScene] = {}
+_SCENES: dict[str, FrameScene | PanelScene] = {}
 
 
-def _scene_for(token: str, data: SceneData) -> FrameScene:
-    from aleppo_map.render.scene import FrameScene
-
+def _scene_for(token: str, data: SceneData, kind: str = "file") -> FrameScene | PanelScene:
     scene = _SCENES.get(token)
     if scene is None:
         _SCENES.clear()  # a worker keeps the figure of the current job only
-        scene = _SCENES[token] = FrameScene(data)
+        if kind == "panel":
+            from aleppo_map.render.sheet import PanelScene
+
+            scene = _SCENES[token] = PanelScene(data)
+        else:
+            from aleppo_map.render.scene import FrameScene
+
+            scene = _SCENES[token] = FrameScene(data)
     return scene
 
 
-def _render_one(scene: FrameScene, i: int, kind: str) -> Result:
-    if kind == "rgb":
+def _render_one(scene: FrameScene | PanelScene, i: int, kind: str) -> Result:
+    if kind in {"rgb", "panel"}:
         return scene.rgb(i)
     buf = io.BytesIO()
-    scene.save(i, buf)  # type: ignore[arg-type]  # savefig writes to any binary file object
+    cast("FrameScene", scene).save(i, buf)  # type: ignore[arg-type]  # savefig writes to any binary file object
     return buf.getvalue()
 
 
@@ -85,14 +92,14 @@ def render_chunk(token: str, data: SceneData, indices: Sequence[int], kind: str)
     indices : Sequence[int]
         Days to render (indices into ``data.days``).
     kind : str
-        ``file`` or ``rgb``.
+        One of :data:`KINDS`.
 
     Returns
     -------
     list of (int, bytes or numpy.ndarray)
         One result per day.
     """
-    scene = _scene_for(token, data)
+    scene = _scene_for(token, data, kind)
     return [(i, _render_one(scene, i, kind)) for i in indices]
 
 
@@ -124,7 +131,7 @@ class Backend:
 
 def _run_serial(token: str, data: SceneData, indices: Sequence[int], kind: str, _jobs: int,
                 _scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
-    scene = _scene_for(token, data)
+    scene = _scene_for(token, data, kind)
     try:
         for i in indices:
             yield [(i, _render_one(scene, i, kind))]
@@ -274,7 +281,8 @@ def render_days(data: SceneData, *, kind: str = "file", jobs: int = 1, scheduler
     data : SceneData
         The scene.
     kind : str
-        ``file`` (encoded bytes in ``data.fmt``) or ``rgb`` (pixels).
+        ``file`` (encoded bytes in ``data.fmt``), ``rgb`` (the frame's pixels) or
+        ``panel`` (a contact sheet panel's pixels).
     jobs : int
         Local worker processes.
     scheduler : str, optional

@@ -72,6 +72,7 @@ import pandas as pd
 
 from aleppo_map._errors import AleppoMapError, Problem, ValidationError
 from aleppo_map.analysis.areas import majority_holder
+from aleppo_map.render.landmarks import frame_landmarks
 from aleppo_map.render.style import (
     _CLOSE,
     _EDGE,
@@ -236,6 +237,11 @@ class SceneData:
     basemap : tuple or None
         ``(rgb image, (xmin, xmax, ymin, ymax))`` of tiles in the metric CRS, drawn
         under the districts.
+    landmarks : list of tuple
+        ``(x, y, label, kind)`` per landmark, in metres (:mod:`aleppo_map.render.landmarks`).
+    landmark_days : dict
+        Frame index -> ``(landmark position, side index or -1)`` of the landmarks drawn
+        that day (those that changed hands that day or the day before).
     """
 
     ids: list[str]
@@ -274,6 +280,12 @@ class SceneData:
     label_ids: list[str] = field(default_factory=list)
     day_labels: dict[int, tuple[float, float, str, float]] = field(default_factory=dict)
     basemap: tuple[np.ndarray, tuple[float, float, float, float]] | None = None
+    landmarks: list[tuple[float, float, str, str]] = field(default_factory=list)
+    landmark_days: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+#: Font size (points) of the landmark labels of frames.
+LANDMARK_FONT = 5.4
 
 
 def _ring_path(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -766,6 +778,9 @@ def scene_data(  # noqa: PLR0912  # one pass over every per-day array: splitting
         for mpos in moved:
             if ids[mpos] not in label_ids:
                 day_labels[mpos] = label_of(ids[mpos], 5.8)
+    # landmarks that changed hands, labelled with the districts (none without labels)
+    lm_points, lm_days = frame_landmarks(project, [sp.day for sp in specs if labels != "none"],
+                                         metric.crs, battle.side_ids)
     cx, cy = (extent[0] + extent[1]) / 2, (extent[2] + extent[3]) / 2
     source = str(project.layer.source)
     line = attribution(project)
@@ -792,6 +807,7 @@ def scene_data(  # noqa: PLR0912  # one pass over every per-day array: splitting
         is_estimated=basis[order] == "estimated", is_subarea=is_sub,
         front_segments=front_segments, front_pairs=front_pairs, city=city, citadel=citadel,
         label_mode=labels, label_ids=label_ids, day_labels=day_labels, basemap=tiles,
+        landmarks=lm_points, landmark_days=lm_days,
     )
 
 
@@ -914,6 +930,13 @@ def _legend_handles(data: SceneData, k: float, wrap: int = 30) -> list[Any]:
                               markeredgewidth=0.7 * k,
                               label=textwrap.fill("Part of a larger district (marker inside it)",
                                                   wrap, break_long_words=False)))
+    if data.landmark_days:
+        from aleppo_map.render.landmarks import LEGEND_TEXT, NOT_STATED
+
+        handles.append(Line2D([], [], marker="^", linestyle="none", markersize=4.5 * k,
+                              markerfacecolor=NOT_STATED, markeredgecolor=_INK,
+                              markeredgewidth=0.6 * k,
+                              label=textwrap.fill(LEGEND_TEXT, wrap, break_long_words=False)))
     circles = data.is_point & ~data.is_subarea if data.is_subarea.size else data.is_point
     if circles.any():
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=7 * k,
@@ -1232,10 +1255,12 @@ class FrameScene:
         self.day_leaders = LineCollection([], colors=_INK, linewidths=0.45 * k, zorder=4.8)
         ax.add_collection(self.leaders, autolim=False)
         ax.add_collection(self.day_leaders, autolim=False)
+        self.lm_artists = self._landmark_artists()
         self.labels: list[Text] = []
         self.day_placed: list[str] = []
+        self.landmarks_placed: list[int] = []
         self.day_dropped: list[str] = []
-        if data.labels or data.day_labels:
+        if data.labels or data.day_labels or data.landmark_days:
             self._place_static_labels()
         if data.hide_text:
             from matplotlib.text import Text
@@ -1263,7 +1288,7 @@ class FrameScene:
         arts = (self.artists.main, self.artists.stripes, self.artists.low,
                 *([self.artists.uncertain] if self.artists.uncertain is not None else []),
                 *([self.artists.front] if self.artists.front is not None else []),
-                *self.artists.context, self.day_leaders, self.listed)
+                *self.artists.context, self.day_leaders, self.listed, *self.lm_artists)
         dynamic = {id(a) for a in (*arts, self.title, self.subtitle,
                                    self.fig.patch, self.ax.patch, self.ax)}
         static = [a for a in (*self.fig.get_children(), *self.ax.get_children())
@@ -1375,6 +1400,50 @@ class FrameScene:
         inv = self.ax.transData.inverted()
         return np.asarray(inv.transform([(ax_, ay_), (ex, ey)]))
 
+    def _landmark_artists(self) -> list[Any]:
+        """One marker per landmark (hidden until a day shows it)."""
+        from matplotlib import patheffects
+
+        from aleppo_map.render.landmarks import MPL_MARKERS
+
+        out = []
+        # landmarks that share a point (placed at their district's) stand side by side
+        step = 7.0 * self.k * self.data.dpi / 72
+        inv = self.ax.transData.inverted()
+        seen: dict[tuple[float, float], int] = {}
+        self._lm_xy: list[tuple[float, float]] = []
+        for x, y, _, kind in self.data.landmarks:
+            n = seen[(x, y)] = seen.get((x, y), -1) + 1
+            px, py = self._to_pixels(x, y)
+            xy = tuple(float(v) for v in inv.transform((px + n * step, py)))
+            self._lm_xy.append((xy[0], xy[1]))
+            (mk,) = self.ax.plot([xy[0]], [xy[1]], marker=MPL_MARKERS.get(kind, "o"),
+                                 linestyle="none", markersize=5.0 * self.k, markeredgecolor=_INK,
+                                 markeredgewidth=0.6 * self.k, zorder=4.9, visible=False)
+            mk.set_path_effects([patheffects.withStroke(linewidth=1.6 * self.k,
+                                                        foreground="white")])
+            out.append(mk)
+        return out
+
+    def _landmark_boxes(self, i: int) -> list[tuple[float, float, float, float]]:
+        """Pixel boxes of the markers of day *i* (no label may cover them)."""
+        r = 3.2 * self.k * self.data.dpi / 72
+        out = []
+        for j, _ in self.data.landmark_days.get(i, []):
+            px, py = self._to_pixels(*self._lm_xy[j])
+            out.append((px - r, py - r, px + r, py + r))
+        return out
+
+    def _show_landmarks(self, i: int) -> None:
+        from aleppo_map.render.landmarks import NOT_STATED
+
+        today = dict(self.data.landmark_days.get(i, []))
+        for j, mk in enumerate(self.lm_artists):
+            side = today.get(j)
+            mk.set_visible(side is not None)
+            if side is not None:
+                mk.set_markerfacecolor(self.data.colours[side] if side >= 0 else NOT_STATED)
+
     def _place_static_labels(self) -> None:
         """Place the labels of every day (Citadel, key districts) once, without overlaps.
 
@@ -1392,7 +1461,9 @@ class FrameScene:
             t = self._label(x, y, label, fs)
             texts.append(t)
             cands.append(Candidate(str(n), self._to_pixels(x, y), self._text_size(t)))
-        result = place(cands, self._map_box(), self._obstacles)
+        # a landmark's marker stays visible on its days: no label of every day covers it
+        markers = [b for i in self.data.landmark_days for b in self._landmark_boxes(i)]
+        result = place(cands, self._map_box(), self._obstacles + markers)
         placed = {p.key: p for p in result.placed}
         inv = self.ax.transData.inverted()
         leaders = []
@@ -1428,7 +1499,16 @@ class FrameScene:
                 self._size_cache[p] = self._text_size(probe)
                 probe.remove()
             cands.append(Candidate(str(p), self._to_pixels(x, y), self._size_cache[p]))
-        result = place(cands, self._map_box(), self._obstacles)
+        for j, _ in self.data.landmark_days.get(i, []):  # beside their markers
+            _, _, text, _ = self.data.landmarks[j]
+            x, y = self._lm_xy[j]
+            key = -1 - j
+            if key not in self._size_cache:
+                probe = self._label(x, y, text, LANDMARK_FONT)
+                self._size_cache[key] = self._text_size(probe)
+                probe.remove()
+            cands.append(Candidate(f"L{j}", self._to_pixels(x, y), self._size_cache[key]))
+        result = place(cands, self._map_box(), self._obstacles + self._landmark_boxes(i))
         self._day_cache[i] = result
         return result
 
@@ -1443,7 +1523,8 @@ class FrameScene:
         return [*self.labels, *(t for t in self._day_texts if t.get_visible())]
 
     def _show_day_labels(self, i: int) -> None:
-        if not self.data.day_labels:
+        self._show_landmarks(i)
+        if not self.data.day_labels and not self.data.landmark_days:
             return
         result = self._day_labels(i)
         inv = self.ax.transData.inverted()
@@ -1454,7 +1535,8 @@ class FrameScene:
             self._day_texts.append(t)
         leaders = []
         for t, spot in zip(self._day_texts, result.placed, strict=False):
-            _, _, text, fs = self.data.day_labels[int(spot.key)]
+            _, _, text, fs = (self.data.day_labels[int(spot.key)] if spot.key[0] != "L" else
+                              (*self.data.landmarks[int(spot.key[1:])][:3], LANDMARK_FONT))
             t.set_text(text)
             t.set_fontsize(fs * self.k)
             t.set_position(tuple(inv.transform(spot.centre)))
@@ -1464,9 +1546,11 @@ class FrameScene:
         for t in self._day_texts[len(result.placed):]:
             t.set_visible(False)
         self.day_leaders.set_segments(leaders)
-        self.day_placed = [self.data.ids[int(p.key)] for p in result.placed]
-        self.day_dropped = [self.data.ids[int(k)] for k in result.dropped]
-        names = [self.data.day_labels[int(k)][2].replace("\n", " ") for k in result.dropped]
+        self.day_placed = [self.data.ids[int(p.key)] for p in result.placed if p.key[0] != "L"]
+        self.day_dropped = [self.data.ids[int(k)] for k in result.dropped if k[0] != "L"]
+        self.landmarks_placed = [int(p.key[1:]) for p in result.placed if p.key[0] == "L"]
+        names = [self.data.day_labels[int(k)][2].replace("\n", " ") if k[0] != "L"
+                 else self.data.landmarks[int(k[1:])][2] for k in result.dropped]
         self.listed.set_text(self._listed_line(names))
 
     def _listed_line(self, names: list[str]) -> str:

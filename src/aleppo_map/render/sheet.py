@@ -5,10 +5,17 @@ that when the days do not fill the last row, the legend takes its free cells, so
 cell is left empty. The default days are topped up with the next busiest days to
 fill whole rows. Panels, titles, legend and footer do not overlap (tested on their
 bounding boxes).
+
+A PDF sheet is vector throughout (its panels are drawn in this process). A PNG sheet's
+panels are drawn as images at the sheet's resolution by the frame backends of
+:mod:`aleppo_map.render.parallel` (in this process, on ``--jobs`` worker processes or on
+a Dask cluster), each worker building its panel figure once (:class:`PanelScene`); the
+same code draws every panel wherever it runs, so the sheet does not depend on where.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import textwrap
 from collections.abc import Sequence
@@ -18,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem, ValidationError
-from aleppo_map.render.scene import _legend_handles, draw_map, paint, scene_data
+from aleppo_map.render.scene import SceneData, _legend_handles, draw_map, paint, scene_data
 from aleppo_map.render.style import (
     _INK,
     _MUTED,
@@ -33,6 +40,7 @@ from aleppo_map.render.style import (
 from aleppo_map.render.text import nice_length
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     from matplotlib.figure import Figure
 
@@ -155,7 +163,8 @@ def sheet_grid(n: int) -> tuple[int, int]:
 def write_contact_sheet(project: Project, dest: Path, *,
                         dates: list[str] | None = None, title: str | None = None,
                         subtitle: str | None = None, byline: str = "",
-                        note: str = "", overwrite: bool = False) -> Path:
+                        note: str = "", overwrite: bool = False, jobs: int = 1,
+                        scheduler: str | None = None, quiet: bool = True) -> Path:
     """Write small multiples of chosen days on one A4-wide page (PNG or PDF).
 
     Parameters
@@ -172,6 +181,12 @@ def write_contact_sheet(project: Project, dest: Path, *,
         Optional footer lines.
     overwrite : bool
         Replace *dest* when it exists (otherwise that is an error).
+    jobs : int
+        Worker processes drawing the panels of a PNG sheet (1: this process).
+    scheduler : str, optional
+        A Dask scheduler address (or ``local``) drawing the panels of a PNG sheet.
+    quiet : bool
+        No progress bar while the panels are drawn.
 
     Returns
     -------
@@ -181,17 +196,36 @@ def write_contact_sheet(project: Project, dest: Path, *,
     Raises
     ------
     ValidationError
-        For a bad suffix or a day outside the timeline.
+        For a bad suffix, a day outside the timeline, or workers asked for a PDF (whose
+        vector panels are drawn in this process).
     """
     dest = Path(dest)
     fmt = dest.suffix.lower().lstrip(".")
     if fmt not in SHEET_FORMATS:
         raise ValidationError([Problem("--out", "", "a file name ending in .png or .pdf",
                                        repr(dest.name))])
+    if fmt == "pdf" and (jobs > 1 or scheduler):
+        raise ValidationError([Problem(
+            "--jobs/--scheduler", "", "a .png sheet (a PDF sheet's vector panels are drawn in "
+            "this process)", f"{dest.name} with " + (f"--scheduler {scheduler}" if scheduler
+                                                     else f"--jobs {jobs}"))])
     days = (contact_sheet_days(project, fill_rows=True) if dates is None
             else _parse_days(project, dates))
+    panels = None
+    if fmt == "png":
+        from aleppo_map.render.parallel import render_days
+
+        data = sheet_scene_data(project)
+        w_in, h_in = panel_inches(data, len(days))
+        by_day = {spec.day: spec for spec in data.days}
+        panel_data = dataclasses.replace(
+            data, days=[by_day[d] for d in days], dpi=SHEET_DPI,
+            size=(round(w_in * SHEET_DPI), round(h_in * SHEET_DPI)))
+        done = dict(render_days(panel_data, kind="panel", jobs=jobs, scheduler=scheduler,
+                                quiet=quiet, desc="panels"))
+        panels = [done[i] for i in range(len(days))]
     fig = sheet_figure(project, days, default_days=dates is None, title=title,
-                       subtitle=subtitle, byline=byline, note=note)
+                       subtitle=subtitle, byline=byline, note=note, panels=panels)
     first = project.timeline.dates[0]
     meta_title = f"{project.battle.name} contact sheet from {first.isoformat()}"
     meta = ({"Title": meta_title, "Subject": fig.get_label(), "CreationDate": None}
@@ -201,9 +235,99 @@ def write_contact_sheet(project: Project, dest: Path, *,
     return dest
 
 
+def sheet_scene_data(project: Project) -> SceneData:
+    """Build the scene every panel of a contact sheet is drawn from.
+
+    Parameters
+    ----------
+    project : Project
+        Loaded inputs, with a layer.
+
+    Returns
+    -------
+    SceneData
+        Districts, days and context at the sheet's stripe density.
+    """
+    return scene_data(project, size=(1600, 1200), dpi=200, stripes_across=SHEET_STRIPES_ACROSS)
+
+
+#: Page margin and gap between panels, inches.
+_MARGIN, _GAP = 0.35, 0.08
+
+
+def panel_inches(data: SceneData, n: int) -> tuple[float, float]:
+    """Width and height of one panel of a sheet of *n* days, in inches.
+
+    Parameters
+    ----------
+    data : SceneData
+        The scene (its extent gives the aspect).
+    n : int
+        Number of panels.
+
+    Returns
+    -------
+    tuple of float
+        ``(width, height)``.
+    """
+    cols, _ = sheet_grid(n)
+    x0, x1, y0, y1 = data.extent
+    width = (SHEET_WIDTH_IN - 2 * _MARGIN - (cols - 1) * _GAP) / cols
+    return width, width * (y1 - y0) / (x1 - x0)
+
+
+class PanelScene:
+    """One panel's map drawn once, repainted for each day (what a worker keeps).
+
+    Parameters
+    ----------
+    data : SceneData
+        The scene; ``data.size`` is the panel in pixels at ``data.dpi``.
+    """
+
+    def __init__(self, data: SceneData) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.colors import to_rgba_array
+        from matplotlib.figure import Figure
+        from matplotlib.path import Path as MplPath
+
+        self.data = data
+        w_px, h_px = data.size
+        self.fig = Figure(figsize=(w_px / data.dpi, h_px / data.dpi), dpi=data.dpi,
+                          facecolor=_SEA)
+        self.canvas = FigureCanvasAgg(self.fig)
+        ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        x0, x1, y0, y1 = data.extent
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_axis_off()
+        self.paths = [MplPath(v, c) for v, c in zip(data.vertices, data.codes, strict=True)]
+        self.fill = to_rgba_array(data.colours)
+        self.artists = draw_map(ax, data, self.paths, 0.5)
+
+    def rgb(self, i: int) -> np.ndarray:
+        """Paint day *i* and return the panel's pixels.
+
+        Parameters
+        ----------
+        i : int
+            Index into ``data.days``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(height, width, 3)`` uint8 image.
+        """
+        import numpy as np
+
+        paint(self.artists, self.data, self.paths, self.fill, self.data.days[i])
+        self.canvas.draw()
+        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+
+
 def sheet_figure(project: Project, days: Sequence[date], *, default_days: bool = False,
                  title: str | None = None, subtitle: str | None = None, byline: str = "",
-                 note: str = "") -> Figure:
+                 note: str = "", panels: Sequence[np.ndarray] | None = None) -> Figure:
     """Lay out the contact sheet of *days* (see :func:`write_contact_sheet`).
 
     Parameters
@@ -218,6 +342,9 @@ def sheet_figure(project: Project, days: Sequence[date], *, default_days: bool =
         Replace the page's title and the line under it.
     byline, note : str
         Optional footer lines.
+    panels : Sequence of numpy.ndarray, optional
+        The days' maps already drawn (:class:`PanelScene`), one per day; drawn here as
+        vectors when not given.
 
     Returns
     -------
@@ -231,17 +358,14 @@ def sheet_figure(project: Project, days: Sequence[date], *, default_days: bool =
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
     battle = project.battle
-    data = scene_data(project, size=(1600, 1200), dpi=200,
-                      stripes_across=SHEET_STRIPES_ACROSS)
+    data = sheet_scene_data(project)
     by_day = {spec.day: spec for spec in data.days}
     n = len(days)
     cols, rows = sheet_grid(n)
     free = cols * rows - n
     x0, x1, y0, y1 = data.extent
-    aspect = (y1 - y0) / (x1 - x0)
-    margin, gap = 0.35, 0.08
-    panel_w = (SHEET_WIDTH_IN - 2 * margin - (cols - 1) * gap) / cols
-    panel_h = panel_w * aspect
+    margin, gap = _MARGIN, _GAP
+    panel_w, panel_h = panel_inches(data, n)
     head, cap = 0.75, 0.2
     lines = textwrap.wrap(data.attribution, width=150)
     extra = [t for t in (note, byline) if t]
@@ -280,8 +404,11 @@ def sheet_figure(project: Project, days: Sequence[date], *, default_days: bool =
         for spine in ax.spines.values():
             spine.set_color("#9a9a9a")
             spine.set_linewidth(0.4)
-        artists = draw_map(ax, data, paths, k)
-        paint(artists, data, paths, fill, by_day[d])
+        if panels is None:
+            paint(draw_map(ax, data, paths, k), data, paths, fill, by_day[d])
+        else:
+            ax.imshow(panels[i], extent=(x0, x1, y0, y1), origin="upper", aspect="auto",
+                      interpolation="nearest", zorder=0)
         day_no = (d - first_day).days + 1
         ax.set_title(f"{d.day} {d:%b %Y}  ·  day {day_no}", fontsize=7.5, family=FONT,
                      color=_INK, loc="left", pad=2.5)

@@ -1,141 +1,19 @@
-/* context.js: what a reader needs around the districts: the front line, labels that
- * appear as the reader zooms in, and a search box that finds a district by any spelling.
+/* context.js: what a reader needs around the districts: labels that appear as the reader
+ * zooms in, a search box that finds a district by any spelling, and the legend (the front
+ * line is front.js).
  *
- * D.edges = {id: [], a: [], b: [], g: [], scale}: the boundary shared by districts a[k] and
- * b[k] (indices of D.districts), sent once; g[k] is its parts, each a flat list of integers:
- * lat, lon in units of 1/scale degree, each point as its step from the one before, across
- * all parts of all edges in order (id, the row in analysis.front, defaults to k). On
- * each day the front is the edges whose two districts have different majority holders
- * (the side holding more than half; an even split stays with the remainder, as in
- * analysis.areas.majority_holder in Python). Only the edges of districts whose state
- * changed are looked at again, and only the paths holding their edges are redrawn.
- *
- * D.districts[i].names: the district's spellings, normalised in Python by the
+ * D.names.keys: every district's spellings in a row (D.names.n[i] of them for district i),
+ * normalised in Python by the
  * gazetteer's normalise(); the query is normalised here the same way, then both are
  * folded (fold()) over the common transliteration variants.
  *
- * Adds to X: holderOf(st), frontIds(), updateFront(), updateLabels(), labelIds(),
- * search(q), fold(s), jumpTo(i), buildLegend() (the whole legend, called by buildPanel),
- * buildContext().
+ * Adds to X: updateLabels(), labelIds(), search(q), fold(s), jumpTo(i), buildLegend() (the
+ * whole legend, called by main.js once the districts are drawn), buildContext().
  */
 function explorerContext(X) {
   const D = X.D;
   const map = X.map;
   const now = X.now;
-  const E = D.edges || { a: [], b: [], g: [], scale: 1 };
-  const NE = E.a.length;
-  const edgeId = E.id || E.a.map((_, k) => k);
-  // Where each edge's first step starts from (the steps run on across edges); an edge's
-  // points are decoded to LatLngs only when it first goes on the front.
-  const startAt = new Float64Array(2 * NE);
-  {
-    let la = 0, lo = 0;
-    for (let k = 0; k < NE; k++) {
-      startAt[2 * k] = la;
-      startAt[2 * k + 1] = lo;
-      for (const q of E.g[k]) for (let n = 0; n < q.length; n += 2) { la += q[n]; lo += q[n + 1]; }
-    }
-  }
-  function decode(k) {
-    let la = startAt[2 * k], lo = startAt[2 * k + 1];
-    return E.g[k].map((q) => {
-      const out = new Array(q.length / 2);
-      for (let n = 0; n < q.length; n += 2) {
-        la += q[n];
-        lo += q[n + 1];
-        out[n / 2] = L.latLng(la / E.scale, lo / E.scale);
-      }
-      return out;
-    });
-  }
-
-  /** Majority holder of a state: the side holding more than half of the district. */
-  X.holderOf = (st) => (st.rest < 0 || st.share > 0.5 ? st.side : st.rest);
-  const edgesOf = Array.from({ length: X.ND }, () => []);
-  for (let k = 0; k < NE; k++) {
-    edgesOf[E.a[k]].push(k);
-    edgesOf[E.b[k]].push(k);
-  }
-  const holder = new Int32Array(X.ND).fill(-1);
-  const active = new Uint8Array(NE);
-  // The front is drawn in buckets of BUCKET consecutive edges (neighbours of neighbouring
-  // districts), one path per bucket (a halo in a pane below, the line above). A day's change
-  // redraws only the buckets it touches: one path for the whole front made the browser
-  // repaint every district under its bounding box, often the whole city, and one path per
-  // edge made long jumps add and remove thousands of elements.
-  const BUCKET = 32;
-  const dirty = new Set();
-  ["am-front-halo", "am-front"].forEach((name, n) => {
-    const pane = map.createPane(name);
-    pane.style.zIndex = 449 + n;
-    pane.style.pointerEvents = "none";
-  });
-  const frontGroup = L.layerGroup().addTo(map);
-  const buckets = new Map(); // bucket -> [halo, line]
-  const decoded = new Map(); // edge on the front -> its LatLngs (dropped when it goes off)
-  const frontOpts = { interactive: false, lineCap: "round", lineJoin: "round" };
-  function drawBucket(b) {
-    const ids = [], latlngs = [];
-    for (let k = b * BUCKET; k < Math.min(NE, (b + 1) * BUCKET); k++) {
-      if (!active[k]) continue;
-      ids.push(edgeId[k]);
-      let ll = decoded.get(k);
-      if (!ll) decoded.set(k, (ll = decode(k)));
-      for (const part of ll) latlngs.push(part);
-    }
-    let pair = buckets.get(b);
-    if (!ids.length) {
-      if (pair) pair.forEach((l) => frontGroup.removeLayer(l));
-      return;
-    }
-    if (!pair) {
-      pair = [
-        L.polyline(latlngs, Object.assign({ pane: "am-front-halo", color: "#ffffff", weight: 6.5, opacity: 0.85, className: "am-front-halo" }, frontOpts)),
-        L.polyline(latlngs, Object.assign({ pane: "am-front", color: "#111111", weight: 3, opacity: 1, className: "am-front" }, frontOpts)),
-      ];
-      buckets.set(b, pair);
-    } else {
-      pair.forEach((l) => l.setLatLngs(latlngs));
-    }
-    pair.forEach((l) => {
-      frontGroup.addLayer(l);
-      l.getElement().setAttribute("data-edges", ids.join(" "));
-    });
-  }
-  function setEdge(k) {
-    const ha = holder[E.a[k]], hb = holder[E.b[k]];
-    const on = ha >= 0 && hb >= 0 && ha !== hb ? 1 : 0;
-    if (on !== active[k]) {
-      active[k] = on;
-      if (!on) decoded.delete(k);
-      dirty.add((k / BUCKET) | 0);
-    }
-  }
-  // the districts already drawn (with the first day's style) and the edges between them
-  for (let i = 0; i < X.ND; i++) {
-    const k = X.shownSegment(i);
-    if (k >= 0) holder[i] = X.holderOf(X.segment(i, k));
-  }
-  for (let k = 0; k < NE; k++) setEdge(k);
-  // called by X.restyle whenever a district's drawn state changes
-  X.onRestyle = function (i, st) {
-    const h = X.holderOf(st);
-    if (h === holder[i]) return;
-    holder[i] = h;
-    const list = edgesOf[i];
-    for (let n = 0; n < list.length; n++) setEdge(list[n]);
-  };
-  /** Redraw the buckets whose edges went on or off since the last call. */
-  X.updateFront = function () {
-    dirty.forEach(drawBucket);
-    dirty.clear();
-  };
-  /** Ids (rows of analysis.front.project_edges) of the edges on the front today. */
-  X.frontIds = function () {
-    const out = [];
-    for (let k = 0; k < NE; k++) if (active[k]) out.push(edgeId[k]);
-    return out;
-  };
 
   // ---------------------------------------------------------------- labels
   // Shown as the reader zooms in: a district gets its label once it is large enough on
@@ -227,7 +105,12 @@ function explorerContext(X) {
     const n = normalise(q);
     if (!n) return [];
     if (!keys) {
-      plain = D.districts.map((d) => d.names || [d.en]);
+      let at = 0;
+      plain = D.districts.map((d, i) => {
+        const n = D.names ? D.names.n[i] : 0;
+        at += n;
+        return n ? D.names.keys.slice(at - n, at) : [d.en];
+      });
       keys = plain.map((list) => list.map((x) => X.fold(x)));
     }
     const f = X.fold(n) || n;

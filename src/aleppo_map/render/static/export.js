@@ -1,6 +1,8 @@
 /* export.js: save, print and embed the current view.
  *
- * The PNG is drawn on a canvas from the map's own SVG paths (Path2D reads their "d"),
+ * The PNG is drawn on a canvas from the map's own SVG paths (Path2D reads their "d"), or,
+ * when the districts are drawn on a canvas (D.renderer "canvas"), from that canvas and the
+ * front line drawn again by painter.js,
  * with the title, the date, the totals, the legend and the attribution: no library and no
  * request, so it works offline. Street-map tiles are not drawn (their servers forbid
  * reading them back); the attribution says so when they are on.
@@ -54,10 +56,25 @@ function explorerExport(X) {
     ctx.clip();
     ctx.fillStyle = MAP_BG;
     ctx.fillRect(0, 0, w, h);
-    // the districts, then the front line (its own pane, so its own SVG)
-    const svgOf = (pane) => (map.getPane(pane) ? map.getPane(pane).querySelector("svg") : null);
-    [[host, "path.am-district"], [svgOf("am-front-halo"), "path"], [svgOf("am-front"), "path"]]
-      .forEach(([svgEl, selector]) => { if (svgEl) drawPaths(ctx, box, svgEl, selector); });
+    if (X.canvas) {
+      // the districts' canvas as shown, then the front line (drawn again: a worker may
+      // draw the one on screen)
+      const c = map.getPanes().overlayPane.querySelector("canvas");
+      if (c && c.width) {
+        const r = c.getBoundingClientRect();
+        ctx.drawImage(c, r.left - box.left, r.top - box.top, r.width, r.height);
+      }
+      const front = X.frontImage();
+      if (front) {
+        const r = front.at;
+        ctx.drawImage(front.canvas, r.left - box.left, r.top - box.top, r.width, r.height);
+      }
+    } else {
+      // the districts, then the front line (its own pane, so its own SVG)
+      const svgOf = (pane) => (map.getPane(pane) ? map.getPane(pane).querySelector("svg") : null);
+      [[host, "path.am-district"], [svgOf("am-front-halo"), "path"], [svgOf("am-front"), "path"]]
+        .forEach(([svgEl, selector]) => { if (svgEl) drawPaths(ctx, box, svgEl, selector); });
+    }
     drawMarkersAndLabels(ctx, box);
     ctx.restore();
   }
@@ -293,6 +310,7 @@ function explorerExport(X) {
     c.style.height = PRINT_SIZE[1];
     map.invalidateSize({ animate: false, pan: false });
     map.fitBounds(D.bounds, { padding: [6, 6], animate: false });
+    X.frontStill(true);
   }
   function fromPrint() {
     if (!before) return;
@@ -301,6 +319,7 @@ function explorerExport(X) {
     c.style.height = "";
     map.invalidateSize({ animate: false, pan: false });
     map.setView(before.center, before.zoom, { animate: false });
+    X.frontStill(false);
     before = null;
   }
 

@@ -4,31 +4,44 @@
  * the first day and sets window.controlMap:
  *   setDate(iso), getDate(), stateOf(districtId), districts(), labelPoint(id),
  *   openHistory(id), play(), pause(), snapshot() (a PNG data: URL of the current view),
- *   embedSnippet(), frontEdges() (ids of the shared edges on today's front), search(q)
+ *   embedSnippet(), frontEdges() (ids of the shared edges on today's front),
+ *   frontSettled() (false while a worker still draws the front on the canvas), search(q)
  *   (district ids matching a spelling, best first), labels() (districts labelled now).
  */
 function startExplorer(map, D) {
   const X = { map: map, D: D };
-  // the view first, so that the districts are drawn once in it
-  map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
   explorerState(X);
   // the day of the link (checked and explained by X.hashDay below), to draw it first
   X.firstDay = Math.max(0, D.dates.indexOf(decodeURIComponent(location.hash.replace(/^#/, ""))));
-  explorerMap(X);
+  explorerPatterns(X);
   explorerPanel(X);
   explorerControls(X);
   explorerExport(X);
-  explorerContext(X);
 
   if (!document.documentElement.lang) document.documentElement.lang = "en";
+  // The panel, the timeline bar and the day's header first: they decide the map's size
+  // (the phone layout puts the header above the map), so that the districts are drawn
+  // once, in the final view, and not drawn again when the layout settles.
   X.buildPanel();
   X.buildControls();
   X.buildExport();
-  X.buildContext();
   const first = X.hashDay();
+  X.now.day = first >= 0 ? first : 0;
+  X.showDay();
+  X.now.day = -1;
+  X.layout();
+  map.invalidateSize({ animate: false, pan: false });
+  map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
+  explorerMap(X);
+  explorerFront(X);
+  explorerContext(X);
+  explorerLandmarks(X);
+  X.buildLegend();
+  X.buildContext();
+  X.buildLandmarks();
   const size = map.getSize();
   X.setDay(first >= 0 ? first : 0, false);
-  // the panel's header (phone layout) now holds the day: fit the districts to the room left
+  // the panel's header may have changed height with the day: fit the districts to the room left
   map.invalidateSize({ animate: false, pan: false });
   if (!map.getSize().equals(size)) map.fitBounds(D.bounds, { padding: [12, 12], animate: false });
   X.updateFront();
@@ -61,7 +74,7 @@ function startExplorer(map, D) {
         controller: X.side(st.side).id, share: st.share,
         remainder: st.rest >= 0 ? X.side(st.rest).id : null,
         extent: st.rest >= 0 ? "partial" : "full", since: dates[Math.max(0, st.since)],
-        changeId: st.row >= 0 ? D.rows[st.row].id : null,
+        changeId: st.row >= 0 ? X.rowField(st.row, "id") : null,
         uncertain: st.unc, window: st.unc ? X.windowText(st) : null,
       };
     },
@@ -79,6 +92,7 @@ function startExplorer(map, D) {
     snapshot() { return X.snapshot(2).toDataURL("image/png"); },
     embedSnippet: X.embedSnippet,
     frontEdges() { return X.frontIds(); },
+    frontSettled() { return X.frontSettled(); },
     search(q) { return X.search(q).map((i) => D.districts[i].id); },
     labels() { return X.labelIds(); },
   };

@@ -1,74 +1,23 @@
 /* map.js: the districts on the Leaflet map (fills, hatches, outlines, tooltips, keyboard
  * focus) and the optional street-map tiles.
  *
- * Adds to X: layers, markers, patternFill(side, rest, share), makePattern(...), restyle(i,
- * force), restyleDay(prev, day), refreshTips(), tipOpenFor(), tooltipContent(i),
- * estimated(i), isMarker(i), setTiles(on).
+ * D.renderer says how the districts are drawn: "svg" (one path each; hatching as SVG
+ * <pattern> fills) or, for large cities, "canvas" (Leaflet's canvas renderer: one canvas
+ * for all districts, hatching as CanvasPatterns of the same tiles, hit-testing by Leaflet
+ * for the tooltips and clicks, and one focusable stand-in that Tab moves from district to
+ * district). D.geom (see render/html.py _geometry) is decoded here, once, straight into
+ * the layers' LatLngs, and dropped.
+ *
+ * The fills of shared and uncertain districts come from patterns.js.
+ *
+ * Adds to X: layers, markers, restyle(i, force), restyleDay(prev, day), refreshTips(),
+ * tipOpenFor(), tooltipContent(i), estimated(i), isMarker(i), focusTarget(i), setTiles(on).
  */
 function explorerMap(X) {
   const D = X.D;
   const map = X.map;
   const now = X.now;
-
-  // ---------------------------------------------------------------- hatch patterns
-  let defs = null;
-  /** A fill for a district shared by two sides: stripes of the gaining side over the holder. */
-  X.patternFill = function (side, rest, share) {
-    const tenth = Math.max(1, Math.min(9, Math.round(share * 10)));
-    const id = "am-hatch-" + X.side(side).id + "-" + X.side(rest).id + "-" + tenth;
-    if (!document.getElementById(id)) {
-      if (!defs) {
-        const host = map.getPanes().overlayPane.querySelector("svg");
-        defs = X.svg("defs", {});
-        host.insertBefore(defs, host.firstChild);
-      }
-      defs.appendChild(X.makePattern(id, X.colour(side), X.colour(rest), tenth));
-    }
-    return "url(#" + id + ")";
-  };
-  // stripes of the gaining side (width in proportion to its share) over the holder's colour
-  X.makePattern = function (id, gain, hold, tenth) {
-    const p = X.svg("pattern", {
-      id: id, width: 10, height: 10, patternUnits: "userSpaceOnUse",
-      patternTransform: "rotate(45)",
-    });
-    p.appendChild(X.svg("rect", { width: 10, height: 10, fill: hold }));
-    p.appendChild(X.svg("rect", { width: tenth, height: 10, fill: gain }));
-    return p;
-  };
-
-  /** A fill for a district inside a date window: a checkerboard of the two candidate sides. */
-  X.uncertainFill = function (from, to) {
-    const id = "am-unc-" + X.side(from).id + "-" + X.side(to).id;
-    if (!document.getElementById(id)) {
-      if (!defs) {
-        const host = map.getPanes().overlayPane.querySelector("svg");
-        defs = X.svg("defs", {});
-        host.insertBefore(defs, host.firstChild);
-      }
-      defs.appendChild(X.makeUncertainPattern(id, X.colour(from), X.colour(to)));
-    }
-    return "url(#" + id + ")";
-  };
-  // squares of the side after the change on the side before it: unlike the stripes of a
-  // shared district, it says "one or the other", not "both"
-  X.makeUncertainPattern = function (id, before, after) {
-    const p = X.svg("pattern", { id: id, width: 12, height: 12, patternUnits: "userSpaceOnUse" });
-    p.appendChild(X.svg("rect", { width: 12, height: 12, fill: before }));
-    p.appendChild(X.svg("rect", { width: 6, height: 6, fill: after }));
-    p.appendChild(X.svg("rect", { x: 6, y: 6, width: 6, height: 6, fill: after }));
-    return p;
-  };
-
-  /** A legend swatch of the checkerboard. */
-  X.uncertainSwatch = function () {
-    const s = X.svg("svg", { width: 18, height: 13, class: "am-sw-svg", "aria-hidden": "true" });
-    const defs = X.svg("defs", {});
-    defs.appendChild(X.makeUncertainPattern("am-legend-unc", X.colour(1), X.colour(0)));
-    s.appendChild(defs);
-    s.appendChild(X.svg("rect", { width: 18, height: 13, fill: "url(#am-legend-unc)" }));
-    return s;
-  };
+  const CANVAS = X.canvas;
 
   // ---------------------------------------------------------------- styles
   // an estimated shape has a dotted grey outline; a low-confidence state a dashed one
@@ -93,7 +42,9 @@ function explorerMap(X) {
   /** The accessible name of district i in state st. */
   X.nameText = (i, st) => D.districts[i].en + ": " + (st.unc ? X.windowText(st) : X.stateText(st));
   /** Whether district i is drawn as a marker (a sub-area or a district without a polygon). */
-  X.isMarker = (i) => D.districts[i].kind === "point" || D.districts[i].g.type === "Point";
+  const G = D.geom;
+  const geomType = G.type; // 0 Polygon, 1 MultiPolygon, 2 Point, -1 another (G.other)
+  X.isMarker = (i) => D.districts[i].kind === "point" || geomType[i] === 2;
   const shown = new Array(X.ND).fill(-1); // segment index currently drawn
   /** Index of the segment district i is drawn with (-1 before it is drawn). */
   X.shownSegment = (i) => shown[i];
@@ -103,7 +54,7 @@ function explorerMap(X) {
     if (!force && shown[i] === k) return;
     shown[i] = k;
     const st = X.segment(i, k);
-    const path = X.layers[i].getElement();
+    const path = X.layers[i].getElement ? X.layers[i].getElement() : null;
     if (X.isMarker(i)) {
       if (path) styleMarker(i, st, path);
     } else {
@@ -114,6 +65,8 @@ function explorerMap(X) {
       // focus below), not on 10,000 paths at every change of day
       if (path === document.activeElement) path.setAttribute("aria-label", X.nameText(i, st));
       path.classList.toggle("am-uncertain", !!st.unc);
+    } else if (proxy && now.focused === i && proxy === document.activeElement) {
+      proxy.setAttribute("aria-label", X.nameText(i, st));
     }
     if (X.onRestyle) X.onRestyle(i, st);
   };
@@ -166,9 +119,8 @@ function explorerMap(X) {
       box.appendChild(X.el("div", "am-tip-meta", "a place inside " + D.districts[d.parent].en + " (sub-area, drawn as a marker)"));
     }
     if (st.row >= 0) {
-      const r = D.rows[st.row];
-      box.appendChild(X.el("div", "am-tip-meta", "basis: " + r.basis + " · confidence: " +
-        r.confidence + " · click or press Enter for sources"));
+      box.appendChild(X.el("div", "am-tip-meta", "basis: " + X.rowField(st.row, "basis") +
+        " · confidence: " + X.rowField(st.row, "confidence") + " · click or press Enter for sources"));
     }
     return box;
   };
@@ -182,37 +134,66 @@ function explorerMap(X) {
   X.layers = [];
   // Each polygon gets the first day's style before it is added, so that it is drawn once
   // (the SVG renderer, which holds the hatch patterns, is created first).
-  map.getRenderer(L.polygon([]));
+  const renderer = CANVAS ? L.canvas({ padding: 0.1 }) : map.getRenderer(L.polygon([]));
   const day0 = X.firstDay || 0;
   const group = L.featureGroup().addTo(map);
   const markers = L.featureGroup().addTo(map);
+  // the geometry, decoded in one pass: steps of 1/scale degree, lat then lon, from 0
+  const gc = G.c, scale = G.scale;
+  let gpos = 0, gla = 0, glo = 0, gring = 0, gvert = 0;
+  function ring() {
+    const n = G.verts[gvert++], out = new Array(n);
+    for (let k = 0; k < n; k++) {
+      gla += gc[gpos];
+      glo += gc[gpos + 1];
+      gpos += 2;
+      out[k] = L.latLng(gla / scale, glo / scale);
+    }
+    return out;
+  }
+  function geometry(i) {
+    const parts = G.parts[i], polys = new Array(parts);
+    for (let p = 0; p < parts; p++) {
+      const n = G.rings[gring++], rings = new Array(n);
+      for (let r = 0; r < n; r++) rings[r] = ring();
+      polys[p] = rings;
+    }
+    return polys;
+  }
   D.districts.forEach((d, i) => {
+    const type = geomType[i];
+    const polys = type >= 0 ? geometry(i) : null;
     let layer;
     if (X.isMarker(i)) {
       const mark = document.createElement("span");
       mark.className = "am-sub-mark";
-      const at = d.g.type === "Point" ? [d.g.coordinates[1], d.g.coordinates[0]] : d.pt;
+      const at = type === 2 ? polys[0][0][0] : d.pt;
       layer = L.marker(at, {
         icon: L.divIcon({ html: mark, className: "am-sub", iconSize: [12, 12], iconAnchor: [6, 6] }),
         keyboard: false, riseOnHover: true,
       });
       layer.addTo(markers);
     } else {
-      layer = L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: d.g });
+      const opts = { renderer: renderer };
+      layer = type < 0
+        ? L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: G.other[i] }, opts)
+        : L.polygon(type === 0 ? polys[0] : polys, opts);
       shown[i] = X.segIndex(i, day0);
       layer.setStyle(styleFor(i, X.segment(i, shown[i])));
       layer.addTo(group);
     }
-    const path = layer.getElement();
+    layer.amIndex = i;
+    X.layers.push(layer);
+    const path = layer.getElement ? layer.getElement() : null;
+    if (!path) return; // a district on the canvas: see the stand-in below
     path.setAttribute("data-district", d.id);
     if (d.basis === "estimated" || d.basis === "sub-area") path.setAttribute("data-basis", d.basis);
     path.classList.add("am-district");
     // every district is reachable with Tab; Enter (or space) opens its history
     path.setAttribute("tabindex", "0");
     path.setAttribute("role", "button");
-    layer.amIndex = i;
-    X.layers.push(layer);
   });
+  delete D.geom; // decoded: the layers hold the points now
   // One tooltip and one set of listeners for every district (on the groups and the map's
   // container), not one per district: a city of 10,000 districts loads as fast as a page
   // that only draws them.
@@ -250,21 +231,72 @@ function explorerMap(X) {
     const el = target && target.closest ? target.closest(".am-district") : null;
     return el ? X.indexOf(el.getAttribute("data-district")) : undefined;
   }
-  const box = map.getContainer();
-  box.addEventListener("focusin", (ev) => {
-    const i = districtOf(ev.target);
-    if (i === undefined) return;
+  function focusOn(i, el) {
     now.focused = i;
-    ev.target.closest(".am-district").setAttribute("aria-label", X.nameText(i, X.stateAt(i, now.day)));
+    el.setAttribute("aria-label", X.nameText(i, X.stateAt(i, now.day)));
     X.restyle(i, true);
     openTip(i, D.districts[i].pt);
+  }
+  function focusOff(i) {
+    if (now.focused === i) now.focused = -1;
+    closeTip(i);
+    X.restyle(i, true);
+  }
+  const box = map.getContainer();
+  // On the canvas the districts have no element each: one stand-in takes the focus, and Tab
+  // and Shift+Tab move it from district to district (in the order of the SVG paths) before
+  // leaving the map; the focused district is outlined and its tooltip opens, as in SVG.
+  let proxy = null, pending = -1;
+  const polygons = [];
+  if (CANVAS) {
+    for (let i = 0; i < X.ND; i++) if (!X.isMarker(i)) polygons.push(i);
+    proxy = document.createElement("div");
+    proxy.className = "am-district am-proxy";
+    // no box of its own: the focused district's bold outline and tooltip show the focus
+    proxy.style.cssText = "position:absolute;left:0;top:0;width:1px;height:1px;outline:none;pointer-events:none";
+    proxy.setAttribute("tabindex", "0");
+    proxy.setAttribute("role", "button");
+    if (polygons.length) proxy.setAttribute("data-district", D.districts[polygons[0]].id);
+    map.getPanes().overlayPane.appendChild(proxy);
+    proxy.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Tab" || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      const i = districtOf(proxy);
+      const at = polygons.indexOf(i) + (ev.shiftKey ? -1 : 1);
+      if (at < 0 || at >= polygons.length) return; // leave the map
+      ev.preventDefault();
+      focusOff(i);
+      const j = polygons[at];
+      proxy.setAttribute("data-district", D.districts[j].id);
+      focusOn(j, proxy);
+    });
+  }
+  /** The element that takes the focus for district i (on the canvas: the stand-in, set to i). */
+  X.focusTarget = function (i) {
+    if (!proxy || X.isMarker(i)) return X.layers[i].getElement();
+    pending = i;
+    return proxy;
+  };
+  box.addEventListener("focusin", (ev) => {
+    if (proxy && ev.target === proxy) {
+      // entering: the district asked for, else the first (or the last, from after the map)
+      let j = pending;
+      if (j < 0) {
+        const from = ev.relatedTarget;
+        const after = from && (proxy.compareDocumentPosition(from) & Node.DOCUMENT_POSITION_FOLLOWING);
+        j = polygons[after ? polygons.length - 1 : 0];
+      }
+      pending = -1;
+      if (j === undefined) return;
+      proxy.setAttribute("data-district", D.districts[j].id);
+    }
+    const i = districtOf(ev.target);
+    if (i === undefined) return;
+    focusOn(i, ev.target.closest(".am-district"));
   });
   box.addEventListener("focusout", (ev) => {
     const i = districtOf(ev.target);
     if (i === undefined) return;
-    if (now.focused === i) now.focused = -1;
-    closeTip(i);
-    X.restyle(i, true);
+    focusOff(i);
   });
   box.addEventListener("keydown", (ev) => {
     if (ev.key !== "Enter" && ev.key !== " ") return;

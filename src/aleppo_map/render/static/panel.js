@@ -3,7 +3,7 @@
  * (phone) layout in which the panel collapses to its header.
  *
  * Adds to X: swatch(side), openHistory(i, fromKeyboard), closeHistory(), showDay(),
- * notice(text), buildPanel(), setChartMode(mode).
+ * notice(text), buildPanel(), setChartMode(mode), layout().
  */
 function explorerPanel(X) {
   const D = X.D;
@@ -81,7 +81,7 @@ function explorerPanel(X) {
     const side = $("am-side");
     side.scrollTop = box.offsetTop - side.querySelector(".am-head").offsetHeight - 8;
     if (fromKeyboard) {
-      returnFocus = X.layers[i].getElement();
+      returnFocus = i;
       $("am-history-h").focus({ preventScroll: true });
     }
   };
@@ -90,13 +90,14 @@ function explorerPanel(X) {
     now.selected = -1;
     if (prev >= 0) X.restyle(prev, true);
     $("am-history").hidden = true;
-    if (returnFocus && document.activeElement && $("am-history").contains(document.activeElement)) {
-      returnFocus.focus();
+    if (returnFocus !== null && document.activeElement && $("am-history").contains(document.activeElement)) {
+      const target = X.focusTarget(returnFocus);
+      if (target) target.focus();
     }
     returnFocus = null;
   };
   function entryCard(k, currentRow) {
-    const r = D.rows[k];
+    const r = X.row(k);
     const card = el("div", "am-entry");
     card.dataset.change = r.id;
     card.style.borderLeftColor = X.colour(r.side);
@@ -110,7 +111,7 @@ function explorerPanel(X) {
     if (r.event === "repelled") t = " assault by " + X.label(r.side) + " repelled";
     if (r.extent === "partial") {
       t += ": " + X.pct(r.share) + " of the district";
-      const restIndex = X.restOfRow.get(k);
+      const restIndex = X.restOfRow(k);
       const rest = r.rest || (restIndex !== undefined && restIndex >= 0 ? X.side(restIndex).id : "");
       if (rest) t += ", rest " + X.label(rest);
     }
@@ -121,17 +122,7 @@ function explorerPanel(X) {
     const meta = "basis: " + r.basis + " · confidence: " + r.confidence + " · " + r.id +
       (STATUS[r.status] ? " · " + STATUS[r.status] : "");
     card.appendChild(el("div", "am-meta", meta));
-    const cite = el("div", "am-cite", "Source: " + D.cites[r.cite]);
-    const url = D.citeUrls ? D.citeUrls[r.cite] : "";
-    if (url && /^https?:\/\//.test(url)) {
-      cite.appendChild(document.createTextNode(" · "));
-      const a = el("a", null, "read the cited version");
-      a.href = url;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer";
-      cite.appendChild(a);
-    }
-    card.appendChild(cite);
+    card.appendChild(X.citation(r.cite));
     if (r.aggregate) card.appendChild(el("div", "am-meta", "applies a statement about a wider area: " + r.aggregate));
     if (r.window) card.appendChild(el("div", "am-window", "Date window: " + r.window + "."));
     if (r.note) card.appendChild(el("div", "am-note", r.note));
@@ -171,15 +162,16 @@ function explorerPanel(X) {
     if (st.unc) body.appendChild(el("p", "am-now am-window", X.windowText(st)));
     // group the rows by date; several reports of one day stand side by side
     const groups = [];
-    X.rowsOf[i].forEach((k) => {
+    const dateOf = (k) => X.rowField(k, "date");
+    X.rowsOf(i).forEach((k) => {
       const last = groups[groups.length - 1];
-      if (last && D.rows[last[0]].date === D.rows[k].date) last.push(k); else groups.push([k]);
+      if (last && dateOf(last[0]) === dateOf(k)) last.push(k); else groups.push([k]);
     });
     groups.forEach((g) => {
       const box = el("div", "am-group");
-      box.appendChild(el("div", "am-group-date", X.longDate(D.rows[g[0]].date)));
+      box.appendChild(el("div", "am-group-date", X.longDate(dateOf(g[0]))));
       if (g.length > 1) {
-        const disputed = g.some((k) => D.rows[k].disputed);
+        const disputed = g.some((k) => X.rowField(k, "disputed"));
         box.appendChild(el("div", "am-group-note", disputed
           ? "Conflicting reports (" + g.length + "), side by side:"
           : g.length + " reports of this day:"));
@@ -379,8 +371,10 @@ function explorerPanel(X) {
     if (now.selected >= 0) renderHistory();
   };
 
+  /** Give the map and panel their room now (before the districts are drawn in it). */
+  X.layout = measure;
+  // The legend (context.js builds it) comes after the districts are drawn (main.js).
   X.buildPanel = function () {
-    X.buildLegend();
     buildMeta();
     X.setChartMode(chart.mode);
     $("am-history-close").addEventListener("click", X.closeHistory);
