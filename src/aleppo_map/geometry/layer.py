@@ -518,8 +518,14 @@ def _check_near_centres(metric: gpd.GeoSeries, present: Sequence[str], gaz: Gaze
     centres = gpd.GeoSeries(gpd.points_from_xy(gaz.frame["lon"], gaz.frame["lat"]),
                             crs="EPSG:4326").dropna().to_crs(metric_crs)
     hull = shapely.union_all(centres.to_numpy()).convex_hull
+    reps = metric.representative_point().to_numpy()
+    # a point inside the hull is 0 m away: measure only the others (the prepared hull
+    # tells them apart without a distance computation per point)
+    shapely.prepare(hull)
+    inside = shapely.intersects(hull, reps)
+    dist = np.zeros(len(reps))
     with np.errstate(invalid="ignore"):  # as the distance of one shape at a time
-        dist = shapely.distance(hull, metric.representative_point().to_numpy())
+        dist[~inside] = shapely.distance(hull, reps[~inside])
     far = [(present[int(i)], dist[i] / 1000.0)
            for i in np.flatnonzero(dist > _FAR_FROM_CITY_KM * 1000.0)]
     if far:
