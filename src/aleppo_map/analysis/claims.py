@@ -344,6 +344,12 @@ class _Map:
                             else np.zeros(len(iv), dtype=bool))
         return out
 
+    @cached_property
+    def _share_table(self) -> np.ndarray:
+        """Per interval, the share of each side (columns in :attr:`sides` order)."""
+        arr = self._per_interval
+        return np.column_stack([arr[f"share:{side}"] for side in self.sides])
+
     def uncertain(self, day: date) -> list[str]:
         """Districts inside a date window on *day* (timeline order)."""
         arr = self._per_interval
@@ -356,7 +362,7 @@ class _Map:
         if day not in self._days:
             arr = self._per_interval
             k = (day - self.dates[0]).days
-            now = (arr["first"] <= k) & (arr["stop"] > k)
+            now = np.flatnonzero((arr["first"] <= k) & (arr["stop"] > k))
             pos = arr["pos"][now]
             index = self._index
 
@@ -365,7 +371,11 @@ class _Map:
                 full[pos] = values[now]
                 return pd.Series(full, index=index, name=day)
 
-            shares = {side: spread(arr[f"share:{side}"], float) for side in self.sides}
+            # every side's shares in one gather and one scatter (a day is read per figure)
+            table = np.zeros((len(index), len(self.sides)))
+            table[pos] = self._share_table[now]
+            shares = {side: pd.Series(table[:, j], index=index, name=day)
+                      for j, side in enumerate(self.sides)}
             if len(self._days) >= _DAYS_KEPT:  # a window of days: keep the last few only
                 del self._days[next(iter(self._days))]
             self._days[day] = (shares, spread(arr["inferred"], bool))
