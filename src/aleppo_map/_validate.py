@@ -514,7 +514,7 @@ def isin_set(values: pd.Series, known: set[str] | frozenset[str]) -> pd.Series:
         Boolean, on the index of *values*; missing values are not in *known*.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    hit = np.fromiter((u in known for u in uniques), dtype=bool, count=len(uniques))
+    hit = np.fromiter((u in known for u in uniques.tolist()), dtype=bool, count=len(uniques))
     return pd.Series(np.append(hit, False)[codes], index=values.index)
 
 

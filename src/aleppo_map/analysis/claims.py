@@ -345,6 +345,11 @@ class _Map:
         return out
 
     @cached_property
+    def east_set(self) -> frozenset[str]:
+        """The reference area's districts as a set (built once, not per figure and day)."""
+        return frozenset(self.east.tolist())
+
+    @cached_property
     def _share_table(self) -> np.ndarray:
         """Per interval, the share of each side (columns in :attr:`sides` order)."""
         arr = self._per_interval
@@ -468,7 +473,7 @@ def _in_windows(m: _Map, scope_name: str, district: str, day: date) -> list[str]
     if scope.district:
         return [d for d in ids if d == district]
     if scope.reference:
-        east = set(m.east)
+        east = m.east_set
         return [d for d in ids if d in east]
     return [d for d in ids if bool(m.city.get(d, True))]
 
