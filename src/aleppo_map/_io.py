@@ -102,6 +102,12 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _check_widths(text: str, width: int, path: Path, what: str) -> None:
     """Refuse rows with more or fewer fields than the header (pandas would shift or pad)."""
+    if '"' not in text and "\0" not in text and text.count("\r") == text.count("\r\n"):
+        # no quoting and plain line ends: the fields of a line are its commas plus one
+        widths = np.fromiter((line.count(",") + 1 for line in text.split("\n")
+                              if line and line != "\r"), dtype=np.int64)
+        if (widths == width).all():
+            return
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         widths = np.fromiter((len(rec) for rec in reader if rec), dtype=np.int64)
@@ -260,7 +266,9 @@ def read_vector(path: Path, what: str = "boundary file", layer: str | None = Non
     path = _require_file(path, what)
     hint = "expected a vector file GeoPandas reads, such as GeoJSON, GeoPackage, KML or a shapefile"
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        # a GeoJSON file holds one layer: listing it would parse the whole file twice
+        layers = ([path.stem] if layer is None and path.suffix.lower() in (".geojson", ".json")
+                  else [str(name) for name, _ in pyogrio.list_layers(path)])
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
         raise InputFileError(f"{path}: could not read the {what} ({hint}): {exc}") from None
     if layer is not None and layer not in layers:

@@ -496,6 +496,28 @@ def read_table(path: Path | str, schema: Table, **kwargs: Any) -> Checked:
     return check_table(frame, schema, str(path), **kwargs)
 
 
+def isin_set(values: pd.Series, known: set[str] | frozenset[str]) -> pd.Series:
+    """Return ``values.isin(known)``, testing each distinct value once.
+
+    (pandas turns every element of a large *known* into an Arrow scalar first.)
+
+    Parameters
+    ----------
+    values : pandas.Series
+        A column.
+    known : set of str
+        The values that count.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, on the index of *values*; missing values are not in *known*.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    hit = np.fromiter((u in known for u in uniques.tolist()), dtype=bool, count=len(uniques))
+    return pd.Series(np.append(hit, False)[codes], index=values.index)
+
+
 def unknown_values(
     chk: Checked,
     column: str,
@@ -527,7 +549,7 @@ def unknown_values(
         return
     known_set = set(known)
     values = chk.frame[column]
-    mask = chk.ok[column] & (values != "") & ~values.isin(known_set)
+    mask = chk.ok[column] & (values != "") & ~isin_set(values, known_set)
     if only is not None:
         mask &= only
 

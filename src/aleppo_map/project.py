@@ -222,7 +222,7 @@ class Project:
             aggregates=list(aggregates["aggregate"]) if aggregates is not None else None,
             suggest=gaz.suggest, battle=b, sides=b.side_ids, days=days,
         )
-        present = set(table["district_id"])  # once: a set per gazetteer id was quadratic
+        present = set(table["district_id"].tolist())  # once; a set per gazetteer id was quadratic
         ids = [d for d in gaz.ids if d in present]
         contested = next((s.id for s in b.sides if s.contested), None)
         timeline = build_timeline(table, ids, first, last, file=str(path), sides=b.side_ids,

@@ -385,6 +385,165 @@ def _district_intervals(did: str, seq: Sequence[_Step], start: date,
     return out
 
 
+def _steps(applied: pd.DataFrame, ids: pd.Index, contested: str | None) -> pd.DataFrame:
+    """Return the changes of state of every district, column-wise (rows by district, date).
+
+    A row's state follows from the row alone, except for a partial row that names no
+    remainder: that one looks at the state before it (one pass over those rows only).
+    Returns one row per change of state: ``pos`` (the district's position in *ids*),
+    ``day``, ``controller``, ``share``, ``remainder`` (``""`` when full),
+    ``change_id``, ``earliest``, ``latest``.
+    """
+    pos_all = ids.get_indexer(pd.Index(applied["district_id"]))
+    keep = pos_all >= 0
+    rows = applied[keep]
+    pos = pos_all[keep]
+    n = len(rows)
+    ctrl = np.asarray(rows["controller"].to_numpy(), dtype=object)
+    full = (rows["extent"] == "full").to_numpy(dtype=bool)
+    share = np.where(full, 1.0, rows["share"].to_numpy(dtype=float))
+    rem = np.where(full, "", np.asarray(rows["remainder"].to_numpy(), dtype=object))
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = pos[1:] != pos[:-1]
+    # partial rows that name no remainder: the rest goes by the state before (in order)
+    for i in np.flatnonzero(~full & (rem == "")).tolist():
+        if starts[i]:
+            r = contested if contested is not None else ctrl[i]
+        elif rem[i - 1] == "":
+            r = ctrl[i - 1]
+        elif ctrl[i] == ctrl[i - 1]:
+            r = rem[i - 1]
+        elif ctrl[i] == rem[i - 1]:
+            r = ctrl[i - 1]
+        else:
+            r = ctrl[i - 1] if share[i - 1] >= 0.5 else rem[i - 1]
+        rem[i] = r
+    same = ~full & (rem == ctrl)
+    if same.any():
+        # the side already held the whole district: the row cannot say who holds the rest
+        i = int(np.flatnonzero(same)[0])
+        raise ValidationError([Problem(
+            "control table", "remainder",
+            "a remainder holder when a partial row names the side that already holds "
+            "the whole district",
+            "empty", row=int(rows["row"].iloc[i]),
+            hint=f"change {rows['change_id'].iloc[i]}, district {rows['district_id'].iloc[i]}",
+        )])
+    changed = starts.copy()
+    changed[1:] |= ((ctrl[1:] != ctrl[:-1]) | (share[1:] != share[:-1])
+                    | (rem[1:] != rem[:-1]))
+    day = np.asarray(rows["date"].to_numpy(), dtype=object)[changed]
+    eff = _day_numbers(day)
+    bounds = {}
+    for col, name in (("date_earliest", "earliest"), ("date_latest", "latest")):
+        num = _day_numbers(np.asarray(rows[col].to_numpy(), dtype=object)[changed])
+        bounds[name] = np.where(num == _NO_DAY, eff, num)  # an empty bound is the date
+    return pd.DataFrame({
+        "pos": pos[changed], "day": day, "eff": eff, "controller": ctrl[changed],
+        "share": share[changed], "remainder": rem[changed],
+        "change_id": np.asarray(rows["change_id"].to_numpy(), dtype=object)[changed],
+        **bounds,
+    })
+
+
+_NO_DAY = np.iinfo(np.int64).min
+
+
+def _day_numbers(values: np.ndarray) -> np.ndarray:
+    """Proleptic ordinal of each day (dates, timestamps or ISO text); empty -> ``_NO_DAY``.
+
+    Each distinct value is converted once (a table has few distinct days).
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = [_as_day(u) for u in uniques]
+    table = np.array([_NO_DAY if d is None else d.toordinal() for d in found] + [_NO_DAY],
+                     dtype=np.int64)
+    return table[codes]  # a code of -1 (missing) reads the last entry
+
+
+def _check_opening(steps: pd.DataFrame, district_ids: Sequence[str], ids: pd.Index,
+                   start: date, file: str) -> None:
+    """Refuse districts without a state on the first day (every one listed)."""
+    pos = steps["pos"].to_numpy()
+    first_at = np.full(len(ids), -1)
+    heads = np.ones(len(pos), dtype=bool)
+    heads[1:] = pos[1:] != pos[:-1]
+    first_at[pos[heads]] = np.flatnonzero(heads)
+    day = steps["day"].to_numpy()
+    problems: list[Problem] = []
+    for did, k in zip(district_ids, first_at[ids.get_indexer(pd.Index(list(district_ids)))], strict=True):
+        if k < 0 or day[k] > start:
+            problems.append(Problem(
+                file, "district_id",
+                f"a row dated on or before {start} giving the opening state of every district",
+                f"no state for {did!r} on {start}"
+                + (f" (its first row is dated {day[k]})" if k >= 0 else " (no row at all)"),
+            ))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _intervals(steps: pd.DataFrame, ids: pd.Index, start: date, n_days: int) -> pd.DataFrame:
+    """Cut the steps into intervals: column-wise for districts without a window.
+
+    A district with a date window on any of its steps goes through
+    :func:`_district_intervals`; the others get one interval per state.
+    """
+    pos = steps["pos"].to_numpy()
+    day = steps["day"].to_numpy()
+    n = len(pos)
+    eff = steps["eff"].to_numpy(dtype=np.int64) - start.toordinal()
+    last = np.ones(n, dtype=bool)
+    last[:-1] = pos[1:] != pos[:-1]
+    nxt = np.empty(n, dtype=np.int64)
+    nxt[:-1] = eff[1:]
+    nxt[last] = n_days
+    windowed = np.zeros(len(ids), dtype=bool)
+    windowed[pos[steps["earliest"].to_numpy() < steps["latest"].to_numpy()]] = True
+    plain = ~windowed[pos] & (nxt > 0)  # a state replaced on or before the first day: none
+    cols: dict[str, list[object]] = {c: [] for c in INTERVAL_COLUMNS}
+    order_pos: list[int] = []
+    order_first: list[int] = []
+    if plain.any():
+        p = pos[plain]
+        first = np.maximum(eff[plain], 0)
+        since = np.where(eff[plain] > 0, day[plain], np.asarray([start], dtype=object))
+        rem = steps["remainder"].to_numpy()[plain]
+        k = len(p)
+        cols["district_id"] += ids.to_numpy()[p].tolist()
+        cols["first"] += first.tolist()
+        cols["stop"] += np.minimum(nxt[plain], n_days).tolist()
+        cols["controller"] += steps["controller"].to_numpy()[plain].tolist()
+        cols["share"] += steps["share"].to_numpy()[plain].tolist()
+        cols["remainder"] += rem.tolist()
+        cols["extent"] += np.where(rem == "", "full", "partial").tolist()
+        cols["since"] += since.tolist()
+        cols["change_id"] += steps["change_id"].to_numpy()[plain].tolist()
+        for col, value in zip(UNCERTAIN_COLUMNS, _SETTLED, strict=True):
+            cols[col] += [value] * k
+        order_pos += p.tolist()
+        order_first += first.tolist()
+    if windowed.any():
+        rows = steps[windowed[pos]]
+        for p_, group in rows.groupby("pos", sort=False):
+            seq = [_Step(d, State(c, s, r or None), cid, date.fromordinal(e),
+                         date.fromordinal(la))
+                   for d, c, s, r, cid, e, la in zip(
+                       group["day"], group["controller"], group["share"], group["remainder"],
+                       group["change_id"], group["earliest"].tolist(),
+                       group["latest"].tolist(), strict=True)]
+            for rec in _district_intervals(str(ids[int(p_)]), seq, start, n_days):
+                for col, value in zip(INTERVAL_COLUMNS, rec, strict=True):
+                    cols[col].append(value)
+                order_pos.append(int(p_))
+                order_first.append(int(rec[1]))  # type: ignore[call-overload]
+    order = np.lexsort((np.asarray(order_first, dtype=np.int64),
+                        np.asarray(order_pos, dtype=np.int64)))
+    if len(order) and not (order == np.arange(len(order))).all():
+        cols = {c: [v[i] for i in order.tolist()] for c, v in cols.items()}
+    return pd.DataFrame(cols, columns=list(INTERVAL_COLUMNS))
+
+
 def _window(before: State, step: _Step) -> tuple[object, ...]:
     after = step.state
     return (True, step.earliest, step.latest, step.change_id,
@@ -600,69 +759,45 @@ def build_timeline(
                                        f"{start} > {end}")])
     n_days = (end - start).days + 1
     dates = [start + timedelta(days=i) for i in range(n_days)]
-    hist = changes.copy()
-    hist["status"] = "applied"
-    hist.loc[hist["event"] == "repelled", "status"] = "repelled"
-    hist.loc[hist["date"] > end, "status"] = "after-end"
-    prio = _priority(hist)
-    hist = pd.concat([hist, prio], axis=1).sort_values(
-        ["district_id", "date", "k_conf", "k_basis", "k_source", "k_line", "k_order"]
-    )
+    status = pd.Series("applied", index=changes.index)
+    status[changes["event"] == "repelled"] = "repelled"
+    status[changes["date"] > end] = "after-end"
+    # sort a small frame of keys, then take the table once (a copy per step was 5x its size)
+    keys = pd.concat([changes[["district_id", "date"]], _priority(changes)], axis=1)
+    order = keys.reset_index(drop=True).sort_values(list(keys.columns)).index.to_numpy()
+    del keys
+    hist = changes.iloc[order].assign(status=status.iloc[order].to_numpy())
     live = hist["status"] == "applied"
-    dup = hist[live].duplicated(["district_id", "date"], keep="first")
+    dup = hist.loc[live, ["district_id", "date"]].duplicated(keep="first")
     hist.loc[dup[dup].index, "status"] = "superseded"
     # disputed: same district and day, another source, a different claimed state
-    claims = hist[hist["status"].isin(["applied", "superseded"])]
+    claims = hist.loc[hist["status"].isin(["applied", "superseded"]),
+                      ["district_id", "date", "controller", "extent", "share", "source_id"]]
     sig = claims["controller"] + "/" + claims["extent"] + "/" + claims["share"].round(3).astype(str)
-    grp = claims.assign(sig=sig).groupby(["district_id", "date"])
+    grp = claims[["district_id", "date", "source_id"]].assign(sig=sig).groupby(
+        ["district_id", "date"])
     n_sig = grp["sig"].transform("nunique")
     n_src = grp["source_id"].transform("nunique")
+    del grp, sig
     hist["disputed"] = False
     hist.loc[claims.index, "disputed"] = (n_sig > 1) & (n_src > 1)
+    del claims, n_sig, n_src
 
-    problems: list[Problem] = []
-    per_district: dict[str, list[_Step]] = {d: [] for d in district_ids}
-    applied = hist[hist["status"] == "applied"]
-    cols = ["district_id", "date", "controller", "extent", "share", "remainder", "row",
-            "change_id", "date_earliest", "date_latest"]
-    for col in cols[-2:]:
+    need = ["district_id", "date", "controller", "extent", "share", "remainder", "row",
+            "change_id", *(c for c in WINDOW_COLUMNS if c in hist.columns)]
+    applied = hist.loc[hist["status"] == "applied", need]
+    for col in WINDOW_COLUMNS:
         if col not in applied.columns:  # a table typed by hand, without windows
             applied = applied.assign(**{col: applied["date"]})
-    prev_by: dict[str, State] = {}
-    # rows are sorted by district then date: one pass, no per-group conversion
-    for values in zip(*(applied[c].tolist() for c in cols), strict=True):
-        did, day, controller, extent, cid = values[0], values[1], values[2], values[3], values[7]
-        seq = per_district.get(did)
-        if seq is None:
-            continue
-        prev = prev_by.get(did)
-        # a full row's state does not depend on the one before
-        new = (State(str(controller)) if extent == "full"
-               else _next_state(prev, dict(zip(cols, values, strict=True)), contested))
-        if new != prev:
-            seq.append(_Step(day, new, cid, _as_day(values[8]) or day, _as_day(values[9]) or day))
-        prev_by[did] = new
-    for did in district_ids:
-        seq = per_district[did]
-        if not seq or seq[0].day > start:
-            problems.append(
-                Problem(
-                    file, "district_id",
-                    f"a row dated on or before {start} giving the opening state of every district",
-                    f"no state for {did!r} on {start}"
-                    + (f" (its first row is dated {seq[0].day})" if seq else " (no row at all)"),
-                )
-            )
-    if problems:
-        raise ValidationError(problems)
-
-    records: list[tuple[object, ...]] = []
-    for did in district_ids:
-        records.extend(_district_intervals(did, per_district[did], start, n_days))
-    intervals = pd.DataFrame(records, columns=list(INTERVAL_COLUMNS))
-    history = hist.drop(columns=list(prio.columns)).sort_values(
-        ["date", "district_id", "order"], ignore_index=True
-    )
+    ids = pd.Index(list(district_ids))
+    if not ids.is_unique:
+        ids = ids.drop_duplicates()
+    steps = _steps(applied, ids, contested)
+    _check_opening(steps, district_ids, ids, start, file)
+    intervals = _intervals(steps, ids, start, n_days)
+    del applied
+    history = hist.sort_values(["date", "district_id", "order"], ignore_index=True)
+    del hist
     history["window"] = ""
     if "date_earliest" in history.columns and "date_latest" in history.columns:
         open_ = (history["date_earliest"] < history["date_latest"]).to_numpy(dtype=bool)

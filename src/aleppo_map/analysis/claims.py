@@ -64,7 +64,7 @@ import pandas as pd
 
 from aleppo_map import _io as io
 from aleppo_map import schema
-from aleppo_map._validate import check_table, unknown_values
+from aleppo_map._validate import check_table, isin_set, unknown_values
 from aleppo_map.battle import Battle, default_battle
 from aleppo_map.schema import REPORTED_FIGURES
 from aleppo_map.settings import DEFAULTS
@@ -344,6 +344,17 @@ class _Map:
                             else np.zeros(len(iv), dtype=bool))
         return out
 
+    @cached_property
+    def east_set(self) -> frozenset[str]:
+        """The reference area's districts as a set (built once, not per figure and day)."""
+        return frozenset(self.east.tolist())
+
+    @cached_property
+    def _share_table(self) -> np.ndarray:
+        """Per interval, the share of each side (columns in :attr:`sides` order)."""
+        arr = self._per_interval
+        return np.column_stack([arr[f"share:{side}"] for side in self.sides])
+
     def uncertain(self, day: date) -> list[str]:
         """Districts inside a date window on *day* (timeline order)."""
         arr = self._per_interval
@@ -356,7 +367,7 @@ class _Map:
         if day not in self._days:
             arr = self._per_interval
             k = (day - self.dates[0]).days
-            now = (arr["first"] <= k) & (arr["stop"] > k)
+            now = np.flatnonzero((arr["first"] <= k) & (arr["stop"] > k))
             pos = arr["pos"][now]
             index = self._index
 
@@ -365,7 +376,11 @@ class _Map:
                 full[pos] = values[now]
                 return pd.Series(full, index=index, name=day)
 
-            shares = {side: spread(arr[f"share:{side}"], float) for side in self.sides}
+            # every side's shares in one gather and one scatter (a day is read per figure)
+            table = np.zeros((len(index), len(self.sides)))
+            table[pos] = self._share_table[now]
+            shares = {side: pd.Series(table[:, j], index=index, name=day)
+                      for j, side in enumerate(self.sides)}
             if len(self._days) >= _DAYS_KEPT:  # a window of days: keep the last few only
                 del self._days[next(iter(self._days))]
             self._days[day] = (shares, spread(arr["inferred"], bool))
@@ -458,7 +473,7 @@ def _in_windows(m: _Map, scope_name: str, district: str, day: date) -> list[str]
     if scope.district:
         return [d for d in ids if d == district]
     if scope.reference:
-        east = set(m.east)
+        east = m.east_set
         return [d for d in ids if d in east]
     return [d for d in ids if bool(m.city.get(d, True))]
 
@@ -603,7 +618,9 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
             sides=project.battle.side_ids,
         )
     m = _prepare(project)
-    encoded = _encoded_by(project)
+    encoded = _encoded_by(project, [
+        str(d) for d, sc in zip(figures.get("district_id", []), figures.get("scope", []),
+                                strict=True) if sc == "district_share"])
     rows = []
     for rec in figures.to_dict("records"):
         scope = SCOPES[rec["scope"]]
@@ -646,9 +663,15 @@ def check_figures(project: Project, figures: pd.DataFrame | None = None) -> pd.D
     return pd.DataFrame(rows)
 
 
-def _encoded_by(project: Project) -> dict[tuple[str, int, str], str]:
-    """Change ids of the control table citing each (source, line, district)."""
+def _encoded_by(project: Project,
+                districts: Iterable[str] | None = None) -> dict[tuple[str, int, str], str]:
+    """Change ids of the control table citing each (source, line, district).
+
+    Only for *districts* when given (the figures' own: not a key per row of the table).
+    """
     changes = project.changes
+    if districts is not None:
+        changes = changes[isin_set(changes["district_id"], set(districts))]
     if changes.empty:
         return {}
     keys = zip(changes["source_id"].tolist(), changes["line"].astype(int).tolist(),

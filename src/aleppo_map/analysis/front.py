@@ -72,7 +72,9 @@ def shared_edges(gdf: gpd.GeoDataFrame, snap: float = SNAP_M) -> gpd.GeoDataFram
     rings = shapely.boundary(geoms)
     # the part of a's boundary within snap of b: exact for a clean coverage, and it
     # bridges slivers between polygons that should touch
-    lines = shapely.intersection(rings[left], shapely.buffer(geoms[right], snap, quad_segs=2))
+    # each district buffered once, not once per neighbour
+    zones = shapely.buffer(geoms, snap, quad_segs=2)
+    lines = shapely.intersection(rings[left], zones[right])
     length = shapely.length(lines)
     ok = length >= MIN_EDGE_M
     return gpd.GeoDataFrame(

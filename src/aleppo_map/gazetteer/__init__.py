@@ -36,7 +36,7 @@ from rapidfuzz import fuzz, process
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem
-from aleppo_map._validate import check_table
+from aleppo_map._validate import check_table, isin_set
 from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
 from aleppo_map.gazetteer.resolver import (
     AmbiguousNameError,
@@ -87,13 +87,17 @@ def _name_keys(frame: pd.DataFrame, source: str) -> tuple[
     problems: list[Problem] = []
     pairs: list[tuple[str, str]] = []
     pair_keys: list[str] = []
-    ar_names = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"]]
+    ar_names = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"].tolist()]
     ar_norm = [normalise(v) if v else "" for v in ar_names]
     ar_counts = Counter(k for k in ar_norm if k)  # a count per name was quadratic
-    for i, rec in enumerate(frame.to_dict("records"), start=1):
-        did = rec["district_id"]
-        names = [(str(n), normalise(n)) for n in (did, did.replace("-", " "), rec["name_en"],
-                                                  *rec["aliases"])]
+    # column-wise, not a dict per row; an id and its spaced form share one key (the
+    # name key turns hyphens into spaces)
+    for i, (did, name_en, aliases) in enumerate(
+            zip(frame["district_id"].tolist(), frame["name_en"].tolist(), frame["aliases"].tolist(),
+                strict=True), start=1):
+        id_key = normalise(did)
+        names = [(str(did), id_key), (did.replace("-", " "), id_key),
+                 *((str(n), normalise(n)) for n in (name_en, *aliases))]
         ar, ar_key = ar_names[i - 1], ar_norm[i - 1]
         for name, key in names + ([(ar, ar_key)] if ar else []):
             pairs.append((did, name))
@@ -141,6 +145,8 @@ class Gazetteer:
     landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
     landmark_index: NameIndex | None = field(default=None, repr=False, compare=False)
     groups: dict[str, Group] = field(default_factory=dict, repr=False, compare=False)
+    _pending: tuple[list[tuple[str, str]], list[str]] | None = field(
+        default=None, repr=False, compare=False)
 
     def with_groups(self, aggregates: pd.DataFrame | None) -> Gazetteer:
         """Return this gazetteer with the battle's aggregate phrases as groups of districts.
@@ -238,7 +244,7 @@ class Gazetteer:
         """
         chk = check_table(df, GAZETTEER, source)
         keys: dict[str, str] = {}
-        index: NameIndex | None = None
+        pending: tuple[list[tuple[str, str]], list[str]] | None = None
         if not chk.missing:
             frame = chk.frame
             # a sub-area's parent is a district of the table that is not itself a sub-area
@@ -246,19 +252,20 @@ class Gazetteer:
             parent_of = pd.Series(parent.to_numpy(), index=frame["district_id"].to_numpy())
             parent_of = parent_of[~parent_of.index.duplicated()]
             chk.bad("parent_id", chk.valid("parent_id") & (parent != "") & (
-                ~parent.isin(frame["district_id"]) | (parent == frame["district_id"])
+                ~isin_set(parent, set(frame["district_id"].tolist())) | (parent == frame["district_id"])
                 | (parent.map(parent_of).fillna("") != "")),
                 "the id of a district that is not itself a sub-area")
             keys, clashes, pairs, pair_keys = _name_keys(frame[chk.valid("district_id")], source)
             chk.problems.extend(clashes)
-            index = NameIndex.build(pairs, pair_keys)
+            pending = (pairs, pair_keys)  # indexed on first use: loading need not pay
         chk.raise_if_any(GAZETTEER.names)
-        return cls(chk.frame.set_index("district_id", drop=False), keys, source, index)
+        return cls(chk.frame.set_index("district_id", drop=False), keys, source, None,
+                   _pending=pending)
 
     @property
     def ids(self) -> list[str]:
         """District ids in file order."""
-        return list(self.frame.index)
+        return self.frame.index.tolist()
 
     @property
     def name_index(self) -> NameIndex:
@@ -268,6 +275,10 @@ class Gazetteer:
     def _index(self) -> NameIndex:
         if self.index is not None:
             return self.index
+        if self._pending is not None:
+            index = NameIndex.build(*self._pending)
+            object.__setattr__(self, "index", index)
+            return index
         pairs: list[tuple[str, str]] = []
         f = self.frame
         for key, en, aliases, ar in zip(f.index, f["name_en"], f["aliases"], f["name_ar"],

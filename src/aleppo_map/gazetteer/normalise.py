@@ -82,6 +82,8 @@ _AR_MAP = str.maketrans({
     "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
     "،": " ", "ـ": "",
 })
+_AR_ARTICLE = re.compile(r"(^|\s)ال(?=\S{2})")
+_SPACES = re.compile(r"\s+")
 #: Arabic generic words dropped by the sound key (quarter, area, housing, the).
 _AR_GENERIC = frozenset({"حي", "منطقه", "مساكن", "مسكن", "ضاحيه", "احياء"})
 
@@ -129,8 +131,8 @@ def fold_arabic(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text))
     text = _AR_MARKS.sub("", text)
     text = text.translate(_AR_MAP)
-    text = re.sub(r"(^|\s)ال(?=\S{2})", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _AR_ARTICLE.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def normalise(name: str) -> str:
@@ -164,14 +166,20 @@ def normalise(name: str) -> str:
     >>> normalise("Hill 420")
     'hill 420'
     """
-    text = unicodedata.normalize("NFKC", str(name)).strip()
-    if is_arabic(text):
-        return fold_arabic(text)
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).lower()
-    text = _APOS_RE.sub("", text)
-    text = _PAREN_RE.sub(" ", text)
+    text = str(name)
+    if text.isascii():  # NFKC and NFKD leave ASCII as it is: no accents, no Arabic
+        text = text.strip().lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).strip()
+        if is_arabic(text):
+            return fold_arabic(text)
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        ).lower()
+    if not text.isascii() or "'" in text or "`" in text:  # the ASCII apostrophes
+        text = _APOS_RE.sub("", text)
+    if "(" in text:
+        text = _PAREN_RE.sub(" ", text)
     text = _NON_ALNUM.sub(" ", text)
     text = _ARTICLE.sub("", text + " ").strip()
     text = _GENERIC.sub(" ", text)

@@ -44,6 +44,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -524,11 +525,18 @@ class NameIndex:
             self._cache[key] = self._resolve(str(name), suggest)
         return self._cache[key]
 
+    @cached_property
+    def _id_set(self) -> frozenset[str]:
+        # a membership test on the ids tuple made every lookup O(districts)
+        return frozenset(self.ids)
+
     def _resolve(self, query: str, suggest: bool) -> Resolution:
-        if query in self.ids:
+        if query in self._id_set:
             return Resolution(query, query, (query,), "id", query)
-        for rule, key in (("exact", _exact(query)), ("name key", normalise(query)),
-                          ("sound key", phonetic_key(query))):
+        # keys computed in turn: most names are found by the first
+        for rule, fold in (("exact", _exact), ("name key", normalise),
+                           ("sound key", phonetic_key)):
+            key = fold(query)
             hit = self._hit(query, rule, key) if key else None
             if hit is not None:
                 return hit

@@ -187,9 +187,17 @@ def _guess_name_field(raw: gpd.GeoDataFrame, gaz: Gazetteer) -> str | None:
                   and (pd.api.types.is_object_dtype(raw[c])
                        or pd.api.types.is_string_dtype(raw[c]))]
     order = {name: k for k, name in enumerate(NAME_FIELDS)}
+    values_of = {col: [v for v in raw[col].tolist() if isinstance(v, str) and v.strip()]
+                 for col in candidates}
+    # a column can do no better than all its values resolving: try the columns by that
+    # bound and stop when none left can beat the best (ids resolve without the name index)
+    bounds = sorted((-len(values_of[c]), order.get(c, len(order)), c) for c in candidates)
     best: tuple[int, int, str] | None = None
-    for col in candidates:
-        values = [v for v in raw[col] if isinstance(v, str) and v.strip()]
+    for bound in bounds:
+        if best is not None and best <= bound:
+            break
+        col = bound[2]
+        values = values_of[col]
         hits = sum(gaz.lookup(v) is not None for v in values)
         if hits == 0:
             continue
@@ -397,8 +405,14 @@ def _match_features(
     matched: list[tuple[str, BaseGeometry, str]] = []
     own_basis: dict[str, tuple[str, str]] = {}
     has_basis = "geom_basis" in raw.columns
-    for idx, (name, geom, kind) in enumerate(zip(raw[field_name], raw.geometry, kinds, strict=True),
-                                             start=1):
+    bases = raw["geom_basis"].tolist() if has_basis else []
+    notes = raw["geom_note"].tolist() if has_basis and "geom_note" in raw.columns else []
+    geoms = raw.geometry.to_numpy()
+    # the usual case at once: a valid, non-empty polygon needs no repair
+    plain = (shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
+             & kinds.isin(["Polygon", "MultiPolygon"]).to_numpy(dtype=bool))
+    for idx, (name, geom, kind) in enumerate(zip(raw[field_name].tolist(), geoms,
+                                                 kinds.tolist(), strict=True), start=1):
         text = name.strip() if isinstance(name, str) else ("" if pd.isna(name) else str(name))
         feat = _feature_label(idx, text)
         did = gaz.lookup(text) if text else None
@@ -411,13 +425,14 @@ def _match_features(
                 repr(text) if text else "an empty name", row=idx,
                 hint=_closest(gaz, text) if text else "fill in the name, or drop the feature"))
             continue
-        checked = _checked_geometry(geom, str(kind), did, idx, where, feat, warnings, problems)
+        checked = geom if plain[idx - 1] else _checked_geometry(
+            geom, str(kind), did, idx, where, feat, warnings, problems)
         if checked is None:
             continue
         matched.append((did, checked, feat))
         if has_basis:
-            basis = raw["geom_basis"].iloc[idx - 1]
-            note = raw["geom_note"].iloc[idx - 1] if "geom_note" in raw.columns else ""
+            basis = bases[idx - 1]
+            note = notes[idx - 1] if notes else ""
             if isinstance(basis, str) and basis in GEOM_BASES:
                 own_basis[did] = (basis, note if isinstance(note, str) else "")
     return matched, own_basis
@@ -482,7 +497,13 @@ def _overlaps(metric: gpd.GeoSeries, present: Sequence[str], where: str) -> list
     """Warn of districts that overlap by more than :data:`_OVERLAP_WARN_M2` (not altered)."""
     geoms = metric.to_numpy()
     left, right = metric.sindex.query(geoms, predicate="intersects")
-    pair = left < right
+    # the shared area lies in the overlap of the bounding boxes: districts that only
+    # touch (most pairs) are left out before intersecting
+    box = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):  # NaN bounds (an unprojectable shape): no area
+        wide = np.minimum(box[left, 2], box[right, 2]) - np.maximum(box[left, 0], box[right, 0])
+        high = np.minimum(box[left, 3], box[right, 3]) - np.maximum(box[left, 1], box[right, 1])
+    pair = (left < right) & (wide * high > 0.999 * _OVERLAP_WARN_M2)  # margin: rounding
     left, right = left[pair], right[pair]
     shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     return [f"{where}: {present[i]!r} and {present[j]!r} overlap by {area:,.0f} m²"
@@ -497,9 +518,16 @@ def _check_near_centres(metric: gpd.GeoSeries, present: Sequence[str], gaz: Gaze
     centres = gpd.GeoSeries(gpd.points_from_xy(gaz.frame["lon"], gaz.frame["lat"]),
                             crs="EPSG:4326").dropna().to_crs(metric_crs)
     hull = shapely.union_all(centres.to_numpy()).convex_hull
-    reps = metric.representative_point()
-    far = [(d, hull.distance(p) / 1000.0) for d, p in zip(present, reps, strict=True)
-           if hull.distance(p) > _FAR_FROM_CITY_KM * 1000.0]
+    reps = metric.representative_point().to_numpy()
+    # a point inside the hull is 0 m away: measure only the others (the prepared hull
+    # tells them apart without a distance computation per point)
+    shapely.prepare(hull)
+    inside = shapely.intersects(hull, reps)
+    dist = np.zeros(len(reps))
+    with np.errstate(invalid="ignore"):  # as the distance of one shape at a time
+        dist[~inside] = shapely.distance(hull, reps[~inside])
+    far = [(present[int(i)], dist[i] / 1000.0)
+           for i in np.flatnonzero(dist > _FAR_FROM_CITY_KM * 1000.0)]
     if far:
         raise ValidationError([
             Problem(where, "geometry", f"features over {place} (within "
@@ -514,11 +542,13 @@ def _layer_rows(gaz: Gazetteer, wanted: Sequence[str], shapes: dict[str, BaseGeo
                 polygon_m2: dict[str, float], own_basis: dict[str, tuple[str, str]],
                 subareas: dict[str, str]) -> gpd.GeoDataFrame:
     """One row per required district: its polygon, or a point at its gazetteer centre."""
-    rows = []
+    cols: dict[str, list[object]] = {c: [] for c in (
+        "district_id", "name_en", "name_ar", "sector", "geom_kind", "geom_basis", "geom_note",
+        "area_km2", "geometry")}
     info = gaz.frame.loc[list(wanted)]  # column-wise: a lookup per district and column was slow
     for did, name_en, name_ar, sector, lon, lat, gaz_km2 in zip(
-        wanted, info["name_en"], info["name_ar"], info["sector"], info["lon"], info["lat"],
-        info["area_km2"], strict=True,
+        wanted, info["name_en"].tolist(), info["name_ar"].tolist(), info["sector"].tolist(),
+        info["lon"].tolist(), info["lat"].tolist(), info["area_km2"].tolist(), strict=True,
     ):
         if did in shapes:
             kind, geom = "polygon", shapes[did]
@@ -532,8 +562,9 @@ def _layer_rows(gaz: Gazetteer, wanted: Sequence[str], shapes: dict[str, BaseGeo
             kind, geom = "point", Point(float(lon), float(lat))
             area = float(gaz_km2)
             basis, note = "missing", "no polygon in this file: drawn at its gazetteer centre"
-        rows.append({"district_id": did, "name_en": str(name_en),
-                     "name_ar": "" if pd.isna(name_ar) else str(name_ar), "sector": str(sector),
-                     "geom_kind": kind, "geom_basis": basis, "geom_note": note,
-                     "area_km2": area, "geometry": geom})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").set_index("district_id")
+        for col, value in (("district_id", did), ("name_en", str(name_en)),
+                           ("name_ar", "" if pd.isna(name_ar) else str(name_ar)),
+                           ("sector", str(sector)), ("geom_kind", kind), ("geom_basis", basis),
+                           ("geom_note", note), ("area_km2", area), ("geometry", geom)):
+            cols[col].append(value)
+    return gpd.GeoDataFrame(cols, geometry="geometry", crs="EPSG:4326").set_index("district_id")
