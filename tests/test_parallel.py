@@ -113,6 +113,25 @@ def test_contact_sheet_panels_on_worker_processes_are_the_panels_drawn_here(tmp_
     assert not (tmp_path / "s.pdf").exists()
 
 
+def test_a_run_stopped_midway_leaves_no_worker_and_no_pool_thread(data):
+    """A caller that stops early (a full disk, Ctrl-C) ends the pool before it returns.
+
+    Killing a worker while it sent an image back once left the pool's manager thread
+    waiting for the rest of the message, and the interpreter's exit waiting for that thread
+    (CI hung after every test had passed).
+    """
+    import multiprocessing
+    import threading
+    from concurrent.futures import process
+
+    days = parallel.render_days(data, jobs=2, quiet=True)
+    first = next(days)
+    assert first[1][:8] == b"\x89PNG\r\n\x1a\n"
+    days.close()  # what a failing caller does (GeneratorExit in the pool's generator)
+    assert multiprocessing.active_children() == []
+    assert [t for t in threading.enumerate() if isinstance(t, process._ExecutorManagerThread)] == []
+
+
 def test_rgb_results_come_back_in_day_order(data):
     frames = parallel.render_rgb(data, jobs=2, quiet=True)
     serial = dict(parallel.render_days(data, kind="rgb", quiet=True))

@@ -151,9 +151,24 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C reaches the whole process group; the parent alone handles it."""
+# What a pool worker renders, set once per process by its initializer: the tasks then carry
+# only day indices (a SceneData is megabytes; with fork it is not even pickled).
+_JOB: dict[str, Any] = {}
+
+
+def _init_worker(token: str, data: SceneData, kind: str) -> None:
+    """Pool worker initializer: keep the job, and leave Ctrl-C to the parent.
+
+    Ctrl-C reaches the whole process group; the parent alone handles it, and the workers
+    finish the day they are drawing.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _JOB.update(token=token, data=data, kind=kind)
+
+
+def _render_job_days(indices: Sequence[int]) -> list[tuple[int, Result]]:
+    """Render days *indices* of the job :func:`_init_worker` set in this process."""
+    return render_chunk(_JOB["token"], _JOB["data"], indices, _JOB["kind"])
 
 
 @contextlib.contextmanager
@@ -177,16 +192,14 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:
-    """End the workers now (on failure or Ctrl-C), not after the queued chunks."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in processes:
-        proc.terminate()
-    for proc in processes:
-        proc.join(timeout=5)
-    # let the pool's manager thread see its dead workers and finish, so that nothing of the
-    # pool is left for the interpreter's exit hooks (which would race with its cleanup)
-    pool.shutdown(wait=True)
+    """End the pool on failure or Ctrl-C: drop the days not started, let the started ones end.
+
+    A task is one day, so this waits for at most the days the workers are drawing and the
+    few already handed to them. Workers are never killed mid-day: one killed while sending
+    its image back leaves half a message in the result pipe, on which the pool's manager
+    thread then waits for ever, and the interpreter's exit hook waits for that thread.
+    """
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_processes(token: str, data: SceneData, indices: Sequence[int], kind: str, jobs: int,
@@ -195,10 +208,10 @@ def _run_processes(token: str, data: SceneData, indices: Sequence[int], kind: st
     try:
         with _sigint_deferred():  # a Ctrl-C while the workers start is raised after, here
             pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
-                                       initializer=_ignore_sigint)
-            # small chunks keep the progress bar moving; each worker builds its figure once
-            futures = [pool.submit(render_chunk, token, data, chunk, kind)
-                       for chunk in _chunks(indices, max(jobs * 4, 1))]
+                                       initializer=_init_worker, initargs=(token, data, kind))
+            # a task per day: the progress bar moves with every image, a failure or Ctrl-C
+            # waits for one day per worker at most, and each worker builds its figure once
+            futures = [pool.submit(_render_job_days, [i]) for i in indices]
         for fut in as_completed(futures):
             yield fut.result()
     except BaseException:  # a failure, Ctrl-C, or the caller giving up (GeneratorExit)
