@@ -345,11 +345,12 @@ def _os_error_in(exc: BaseException) -> OSError | None:
 
 
 @contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
+def sigint_held() -> Iterator[None]:
     """Note a Ctrl-C during the block and raise it after it.
 
-    So a temporary name just created is always recorded for clean-up. A no-op outside
-    the main thread (signals are only handled there).
+    So a temporary name just created is always recorded for clean-up, and worker processes
+    being forked never see it (one raised inside the interpreter's fork handlers would be
+    swallowed). A no-op outside the main thread (signals are only handled there).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -461,7 +462,7 @@ def output_file(dest: Path, *, overwrite: bool = False, suffix: str | None = Non
     _make_parent(dest)
     tmp: Path | None = None
     try:
-        with _sigint_held():  # a Ctrl-C right after creation still finds the name to remove
+        with sigint_held():  # a Ctrl-C right after creation still finds the name to remove
             try:
                 fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{dest.name}.",
                                             suffix=suffix if suffix is not None else dest.suffix,
@@ -550,7 +551,7 @@ def output_dir(dest: Path, *, overwrite: bool = False) -> Iterator[Path]:
     home = dest if dest.is_dir() else dest.parent
     tmp: Path | None = None
     try:
-        with _sigint_held():  # a Ctrl-C right after creation still finds the folder to remove
+        with sigint_held():  # a Ctrl-C right after creation still finds the folder to remove
             try:
                 tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=home))
             except OSError as exc:
@@ -611,7 +612,7 @@ def _commit_dir(tmp: Path, dest: Path, overwrite: bool, home: Path) -> None:
         new: list[Path] = []
         made: list[Path] = []
         try:
-            with _sigint_held():
+            with sigint_held():
                 backup = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old.", dir=home))
             for rel in files:  # set the replaced files aside, so that failure can restore them
                 if (dest / rel).exists() or (dest / rel).is_symlink():

@@ -26,12 +26,10 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import io
 import multiprocessing
 import signal
 import sys
-import threading
 import uuid
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -39,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from aleppo_map._errors import AleppoMapError
+from aleppo_map._io import sigint_held
 from aleppo_map._progress import progress_bar
 
 if TYPE_CHECKING:
@@ -171,26 +170,6 @@ def _render_job_days(indices: Sequence[int]) -> list[tuple[int, Result]]:
     return render_chunk(_JOB["token"], _JOB["data"], indices, _JOB["kind"])
 
 
-@contextlib.contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C while worker processes start, then raise it.
-
-    A KeyboardInterrupt raised inside the interpreter's fork handlers is swallowed
-    ("Exception ignored"), and the run would go on; so the handler only notes it here.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    old = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-    if caught:
-        raise KeyboardInterrupt
-
-
 def _end_workers(pool: ProcessPoolExecutor) -> None:
     """End the pool on failure or Ctrl-C: drop the days not started, let the started ones end.
 
@@ -206,7 +185,9 @@ def _run_processes(token: str, data: SceneData, indices: Sequence[int], kind: st
                    _scheduler: str | None) -> Iterator[list[tuple[int, Result]]]:
     pool = None
     try:
-        with _sigint_deferred():  # a Ctrl-C while the workers start is raised after, here
+        # a Ctrl-C while the workers start is raised after, here: one raised inside the
+        # interpreter's fork handlers would be swallowed ("Exception ignored") and the run go on
+        with sigint_held():
             pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
                                        initializer=_init_worker, initargs=(token, data, kind))
             # a task per day: the progress bar moves with every image, a failure or Ctrl-C
