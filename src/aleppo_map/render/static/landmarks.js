@@ -115,13 +115,7 @@ function explorerLandmarks(X) {
     if (j < 0) return;
     const it = items[j];
     body.dataset.landmark = it.id;
-    body.appendChild(el("p", "am-hname", it.name));
-    if (it.ar) {
-      const ar = el("p", "am-har", it.ar);
-      ar.dir = "auto";
-      ar.lang = "ar";
-      body.appendChild(ar);
-    }
+    X.nameHeading(body, it.name, it.ar);
     body.appendChild(el("p", "am-small", "A " + it.kind + " in " + it.districtName + ". " + it.where));
     body.appendChild(el("p", "am-small", "Placement: " + it.placementNote));
     const iso = today();

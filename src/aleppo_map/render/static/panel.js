@@ -134,13 +134,7 @@ function explorerPanel(X) {
     const i = now.selected;
     if (i < 0) return;
     const d = D.districts[i];
-    body.appendChild(el("p", "am-hname", d.en));
-    if (d.ar) {
-      const ar = el("p", "am-har", d.ar);
-      ar.dir = "auto";
-      ar.lang = "ar";
-      body.appendChild(ar);
-    }
+    X.nameHeading(body, d.en, d.ar);
     const facts = [];
     if (d.sector) facts.push("sector: " + d.sector);
     if (d.area) facts.push(d.area + " km²");

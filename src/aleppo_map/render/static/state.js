@@ -114,6 +114,15 @@ function explorerState(X) {
     }
     return cite;
   };
+  /** A history's heading into box: the English name, and the Arabic one (right to left) if any. */
+  X.nameHeading = function (box, name, ar) {
+    box.appendChild(X.el("p", "am-hname", name));
+    if (!ar) return;
+    const p = X.el("p", "am-har", ar);
+    p.dir = "auto";
+    p.lang = "ar";
+    box.appendChild(p);
+  };
   X.svg = function (tag, attrs) {
     const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
     for (const k in attrs) e.setAttribute(k, attrs[k]);
