@@ -4,6 +4,7 @@ alias points to two districts, derived figures match the CSR file) and its match
 from __future__ import annotations
 
 import csv
+import random
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from aleppo_map._errors import UnknownNameError, ValidationError
 from aleppo_map.gazetteer import GAZETTEER_COLUMNS, Gazetteer, load_gazetteer, normalise
+from aleppo_map.gazetteer.normalise import normalise_many
 from aleppo_map.settings import DEFAULTS
 
 SECTORS = {"old-city", "east", "north-east", "south-east", "south", "west", "north", "outskirts"}
@@ -316,6 +318,78 @@ def test_normalise_folds_spellings_together(a, b):
 def test_normalise_keeps_distinctions_that_matter():
     assert normalise("Ad-Ramouseh Industrial District III") != normalise("al-Ramouseh")
     assert normalise("Hill 420") == "hill 420"
+
+
+#: Pieces of names where the batch folding could part from the one-name folding: articles
+#: alone and chained, generic words, numerals at the end, brackets, apostrophes, every
+#: kind of space, Arabic letters, marks and digits, accents, newlines inside a name.
+_NAME_PIECES = [
+    *"abehilmnqrstuxz0123456789 -'`’()\t\r\x0b\x1c\x85\u2028\n", "al ", "el-", "ash-", "Al ",
+    "ad-", "ul ", "al al-", " ii", " IV", " 4", " 420", " x", "District", "the ", " of ",
+    "quarter", "neighbourhood ", "city", "(ar)", "é", "Ł", "ﬁ", "ال", "حي ", "ة", "أ",
+    "\u064b", "ـ", "١", "، ", "ﷲ", "  ",
+]
+
+
+def _batch_names(seeds_dir: Path, count: int, seed: int) -> list[str]:
+    """Names of the embedded tables, runs of words of the four texts, random names."""
+    rng = random.Random(seed)
+    names: list[str] = []
+    for table in ("gazetteer.csv", "landmarks.csv"):
+        for row in pd.read_csv(DEFAULTS.data_dir / table, dtype=str, keep_default_na=False).itertuples():
+            names += [str(v) for v in row[1:]] + [a for v in row[1:] for a in re.split("[;|]", str(v))]
+    for text in sorted(seeds_dir.glob("*.txt")):
+        words = text.read_text(encoding="utf-8").split()
+        names += [" ".join(words[i:i + k]) for i in range(0, len(words), 7) for k in (1, 2, 3)]
+    names += ["".join(rng.choices(_NAME_PIECES, k=rng.randint(0, 9))) for _ in range(count)]
+    return names
+
+
+def test_normalise_many_gives_the_keys_of_normalise(seeds_dir):
+    names = _batch_names(seeds_dir, 40_000, seed=7)
+    assert len(names) > 45_000
+    assert normalise_many(names) == [normalise(n) for n in names]
+    # a table of Latin names only takes the whole-column path
+    latin = [n for n in names if n.isascii() and "\n" not in n]
+    assert len(latin) > 10_000
+    assert normalise_many(latin) == [normalise(n) for n in latin]
+    # chained articles need a second round of the article rule
+    assert normalise_many(["al al-Bab", "Bab al"] * 40) == ["bab", "bab al"] * 40
+    assert normalise_many([]) == []
+
+
+def _copies(table: pd.DataFrame, n: int) -> pd.DataFrame:
+    """*n* copies of the gazetteer with their own ids and names (the Arabic names shared)."""
+    parts = []
+    for k in range(n):
+        part = table.copy()
+        part["district_id"] = part["district_id"] + f"-w{k}"
+        part["name_en"] = part["name_en"] + f" Ward{k}"
+        part["aliases"] = part["aliases"].map(
+            lambda a, k=k: "|".join(f"{x} Ward{k}" for x in a.split("|")) if a else "")
+        part["parent_id"] = part["parent_id"].map(lambda p, k=k: f"{p}-w{k}" if p else "")
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_large_gazetteer_keys_every_name_and_finds_a_clash_by_row(table):
+    big = _copies(table, 25)
+    gaz = Gazetteer.from_frame(big, source="big.csv")
+    assert len(gaz.frame) == 25 * len(table)
+    for row in big.itertuples():
+        latin = [row.district_id, row.name_en, *filter(None, row.aliases.split("|"))]
+        assert {gaz.keys[normalise(n)] for n in latin} == {row.district_id}
+        # an Arabic name that 25 districts share points to none of them
+        assert not row.name_ar or normalise(row.name_ar) not in gaz.keys
+    assert list(gaz.keys)[:3] == [normalise(big["district_id"][0]), normalise(big["name_en"][0]),
+                                  normalise(big["aliases"][0].split("|")[0])]
+    clash = big.copy()
+    clash.loc[3000, "aliases"] = big.loc[9, "name_en"]
+    with pytest.raises(ValidationError) as err:
+        Gazetteer.from_frame(clash, source="big.csv")
+    assert str(err.value).count("to point to one district") == 1
+    assert "row 3001, column 'aliases'" in str(err.value)
+    assert f"for both {big.loc[9, 'district_id']!r} and {big.loc[3000, 'district_id']!r}" in str(err.value)
 
 
 def test_lookup_accepts_ids_names_and_arabic(gaz):

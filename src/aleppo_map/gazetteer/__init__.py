@@ -29,15 +29,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from aleppo_map import _io as io
 from aleppo_map._errors import Problem
 from aleppo_map._validate import check_table, isin_set
-from aleppo_map.gazetteer.normalise import fold_arabic, normalise, phonetic_key
+from aleppo_map.gazetteer.normalise import fold_arabic, normalise, normalise_many, phonetic_key
 from aleppo_map.gazetteer.resolver import (
     AmbiguousNameError,
     Group,
@@ -50,6 +51,8 @@ from aleppo_map.schema import GAZETTEER
 from aleppo_map.settings import DEFAULTS
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from aleppo_map.gazetteer.landmarks import Landmarks
 
 __all__ = [
@@ -73,48 +76,80 @@ GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
 #: drawn as a marker. (Another battle may use its own values.)
 GEOM_BASES: tuple[str, ...] = ("csr-derived", "estimated", "sub-area")
 
+class _Names(NamedTuple):
+    """Every name of every district in file order, with its district and name key."""
+
+    district_ids: list[str]
+    names: list[str]
+    keys: list[str]
+
+
 def _name_keys(frame: pd.DataFrame, source: str) -> tuple[
-        dict[str, str], list[Problem], list[tuple[str, str]], list[str]]:
+        dict[str, str], list[Problem], _Names]:
     """Map every normalised name, alias and Arabic name to its district id.
 
     Returns the keys, a problem for every name that points to two districts, and every
-    ``(district_id, name)`` pair with its key for the resolver's index. An Arabic name
+    name with its district and key for the resolver's index. An Arabic name
     shared by two districts (boundary files reuse one name for an industrial zone and
     the quarter beside it) resolves to neither by its key, and is reported as ambiguous
     by the resolver.
+
+    Column-wise: the names of each kind are folded at once (:func:`normalise_many`),
+    then put in row order (a district's id, its spaced form, English name, aliases,
+    Arabic name); the first district to give a key keeps it, as a dict built from the
+    reversed pairs does.
     """
-    keys: dict[str, str] = {}
-    problems: list[Problem] = []
-    pairs: list[tuple[str, str]] = []
-    pair_keys: list[str] = []
-    ar_names = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"].tolist()]
-    ar_norm = [normalise(v) if v else "" for v in ar_names]
-    ar_counts = Counter(k for k in ar_norm if k)  # a count per name was quadratic
-    # column-wise, not a dict per row; an id and its spaced form share one key (the
-    # name key turns hyphens into spaces)
-    for i, (did, name_en, aliases) in enumerate(
-            zip(frame["district_id"].tolist(), frame["name_en"].tolist(), frame["aliases"].tolist(),
-                strict=True), start=1):
-        id_key = normalise(did)
-        names = [(str(did), id_key), (did.replace("-", " "), id_key),
-                 *((str(n), normalise(n)) for n in (name_en, *aliases))]
-        ar, ar_key = ar_names[i - 1], ar_norm[i - 1]
-        for name, key in names + ([(ar, ar_key)] if ar else []):
-            pairs.append((did, name))
-            pair_keys.append(key)
-        if ar and ar_counts[ar_key] < 2:
-            names.append((ar, ar_key))
-        for name, key in names:
-            if not key:
-                continue
-            other = keys.get(key)
-            if other is not None and other != did:
-                problems.append(
-                    Problem(source, "aliases", "each name to point to one district",
-                            f"{name!r} for both {other!r} and {did!r}", row=i)
-                )
-            keys.setdefault(key, did)
-    return keys, problems, pairs, pair_keys
+    ids = [str(v) for v in frame["district_id"].tolist()]
+    n = len(ids)
+    en = [str(v) for v in frame["name_en"].tolist()]
+    alias_lists = frame["aliases"].tolist()
+    aliases = [str(a) for lst in alias_lists for a in lst]
+    per_row = np.array([len(lst) for lst in alias_lists], dtype=np.int64)
+    alias_rows = np.repeat(np.arange(n), per_row)
+    # each alias's place in its row's list
+    alias_slots = np.arange(len(aliases)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    ar_all = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"].tolist()]
+    ar_rows = np.flatnonzero([bool(v) for v in ar_all])
+    ar = [ar_all[i] for i in ar_rows]
+    id_keys = normalise_many(ids)  # an id and its spaced form share one key
+    en_keys, alias_keys, ar_keys = normalise_many(en), normalise_many(aliases), normalise_many(ar)
+    ar_counts = Counter(k for k in ar_keys if k)  # a count per name was quadratic
+    rows = np.arange(n)
+    row_of = np.concatenate([rows, rows, rows, alias_rows, ar_rows])
+    # every name in row order: (row, slot); aliases from slot 3, the Arabic name last
+    order = np.lexsort((
+        np.concatenate([np.full(n, 0), np.full(n, 1), np.full(n, 2), alias_slots + 3,
+                        np.full(len(ar), 3 + per_row.max(initial=0))]),
+        row_of,
+    ))
+    row_of = row_of[order]
+
+    def in_order(values: list[str]) -> npt.NDArray[np.object_]:
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        return column[order]
+
+    dids = np.asarray(ids, dtype=object)[row_of]
+    names = in_order([*ids, *(d.replace("-", " ") for d in ids), *en, *aliases, *ar])
+    all_keys = in_order([*id_keys, *id_keys, *en_keys, *alias_keys, *ar_keys])
+    # an Arabic name shared by two districts gives no key (it is ambiguous, not a clash)
+    checked = np.concatenate([np.ones(3 * n + len(aliases), dtype=bool),
+                              np.array([ar_counts[k] < 2 for k in ar_keys], dtype=bool)])[order]
+    use = np.flatnonzero(checked & (all_keys != ""))
+    use_keys, use_dids = all_keys[use].tolist(), dids[use].tolist()
+    # the first district to give a key keeps it (the last assignment of the reversed
+    # pairs), and the keys stay in the order they first appear
+    keys: dict[str, str] = dict.fromkeys(use_keys, "")
+    keys.update(zip(reversed(use_keys), reversed(use_dids), strict=True))
+    first = np.empty(len(use_keys), dtype=object)
+    first[:] = list(map(keys.__getitem__, use_keys))
+    problems = [
+        Problem(source, "aliases", "each name to point to one district",
+                f"{names[j]!r} for both {keys[all_keys[j]]!r} and {dids[j]!r}", row=int(row_of[j]) + 1)
+        for j in use[first != dids[use]].tolist()
+    ]
+    # lists, not (district, name) tuples: half a million tuples cost more than the rest
+    return keys, problems, _Names(dids.tolist(), names.tolist(), all_keys.tolist())
 
 
 @dataclass(frozen=True)
@@ -145,7 +180,7 @@ class Gazetteer:
     landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
     landmark_index: NameIndex | None = field(default=None, repr=False, compare=False)
     groups: dict[str, Group] = field(default_factory=dict, repr=False, compare=False)
-    _pending: tuple[list[tuple[str, str]], list[str]] | None = field(
+    _pending: _Names | None = field(
         default=None, repr=False, compare=False)
 
     def with_groups(self, aggregates: pd.DataFrame | None) -> Gazetteer:
@@ -244,7 +279,7 @@ class Gazetteer:
         """
         chk = check_table(df, GAZETTEER, source)
         keys: dict[str, str] = {}
-        pending: tuple[list[tuple[str, str]], list[str]] | None = None
+        pending: _Names | None = None
         if not chk.missing:
             frame = chk.frame
             # a sub-area's parent is a district of the table that is not itself a sub-area
@@ -255,9 +290,8 @@ class Gazetteer:
                 ~isin_set(parent, set(frame["district_id"].tolist())) | (parent == frame["district_id"])
                 | (parent.map(parent_of).fillna("") != "")),
                 "the id of a district that is not itself a sub-area")
-            keys, clashes, pairs, pair_keys = _name_keys(frame[chk.valid("district_id")], source)
+            keys, clashes, pending = _name_keys(frame[chk.valid("district_id")], source)
             chk.problems.extend(clashes)
-            pending = (pairs, pair_keys)  # indexed on first use: loading need not pay
         chk.raise_if_any(GAZETTEER.names)
         return cls(chk.frame.set_index("district_id", drop=False), keys, source, None,
                    _pending=pending)
@@ -276,7 +310,8 @@ class Gazetteer:
         if self.index is not None:
             return self.index
         if self._pending is not None:
-            index = NameIndex.build(*self._pending)
+            p = self._pending  # indexed on first use: loading need not pay
+            index = NameIndex.build(zip(p.district_ids, p.names, strict=True), p.keys)
             object.__setattr__(self, "index", index)
             return index
         pairs: list[tuple[str, str]] = []

@@ -46,6 +46,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "APOSTROPHES",
@@ -53,6 +60,7 @@ __all__ = [
     "is_arabic",
     "key_variants",
     "normalise",
+    "normalise_many",
     "phonetic_key",
 ]
 
@@ -185,6 +193,111 @@ def normalise(name: str) -> str:
     text = _GENERIC.sub(" ", text)
     text = " ".join(text.split())
     return _NUMERAL.sub("", text).strip()
+
+
+
+# The same passes as :func:`normalise`, run once over many names: per character on the
+# names joined by newlines (no pass matches or crosses a newline), per word on an Arrow
+# array of the names. After ``_NON_ALNUM`` a Latin name holds only ``[a-z0-9 ]``.
+_B_LOWER = bytes(range(256)).lower()
+_B_ALNUM = bytes(c if chr(c) in "0123456789abcdefghijklmnopqrstuvwxyz\n" else 32 for c in range(256))
+_RE2_ARTICLE = _ARTICLE.pattern.replace(r"[\s-]+(?=\w)", r" +([a-z0-9])")
+_RE2_NUMERAL = _NUMERAL.pattern.replace(r"\s+", " ")
+_B_AR_ARTICLE = re.compile(_AR_ARTICLE.pattern, re.MULTILINE)
+_B_AR_SPACES = re.compile(r"[^\S\n]+")
+#: Below this many names a batch saves nothing over one call per name.
+_BATCH_MIN = 64
+
+
+def normalise_many(names: Sequence[object]) -> list[str]:
+    """:func:`normalise` of every name, with each fold run once over all of them.
+
+    The same keys as ``[normalise(n) for n in names]`` (a test compares them over
+    every name of the embedded gazetteers and many random ones), about eight times
+    faster for a large gazetteer: each regular expression runs once over the names
+    joined by newlines instead of once per name. Names holding a newline, and Latin
+    names with accents, are folded one by one.
+
+    Parameters
+    ----------
+    names : Sequence
+        Names (each turned into a string, as :func:`normalise` does).
+
+    Returns
+    -------
+    list of str
+        The name key of each name, in order.
+
+    Examples
+    --------
+    >>> normalise_many(["al-Sheikh Saeed", "الشيخ مقصود", "Hill 420", ""])
+    ['sheikh saeed', 'شيخ مقصود', 'hill 420', '']
+    """
+    texts = [str(n) for n in names]
+    if len(texts) < _BATCH_MIN:
+        return [normalise(t) for t in texts]
+    joined = "\n".join(texts)
+    if joined.isascii() and joined.count("\n") == len(texts) - 1:  # Latin, one line each
+        return _latin_keys(joined)
+    keys = [""] * len(texts)
+    latin: list[int] = []
+    arabic: list[int] = []
+    arabic_texts: list[str] = []
+    for i, text in enumerate(texts):
+        if "\n" in text:
+            keys[i] = normalise(text)
+        elif text.isascii():
+            latin.append(i)
+        else:
+            folded = unicodedata.normalize("NFKC", text).strip()
+            if "\n" in folded or not is_arabic(folded):
+                keys[i] = normalise(text)
+            else:
+                arabic.append(i)
+                arabic_texts.append(folded)
+    if latin:
+        for i, key in zip(latin, _latin_keys("\n".join(texts[i] for i in latin)), strict=True):
+            keys[i] = key
+    if arabic:
+        for i, key in zip(arabic, _arabic_keys(arabic_texts), strict=True):
+            keys[i] = key
+    return keys
+
+
+def _latin_keys(joined: str) -> list[str]:
+    """Name keys of ASCII names joined by newlines (the ASCII path of :func:`normalise`).
+
+    Byte tables do what is per character (lower case, apostrophes, ``_NON_ALNUM``);
+    the word rules run per name with pyarrow's RE2 kernels, which scan several times
+    faster than :mod:`re` does. RE2 has no lookahead: an article is removed with the
+    first letter of the word after it captured and put back, again until nothing
+    changes ("al al-Bab" needs two rounds), which removes what ``_ARTICLE`` removes in
+    one: every article word that is not the name's last word.
+    """
+    data = joined.encode("ascii").translate(_B_LOWER, b"'`")
+    text = data.decode("ascii")
+    if "(" in text:
+        text = _PAREN_RE.sub(" ", text)  # "." never matches a newline
+    text = text.encode("ascii").translate(_B_ALNUM).decode("ascii")
+    names = pa.array(text.split("\n"), type=pa.string())
+    while True:
+        fewer = pc.replace_substring_regex(names, _RE2_ARTICLE, r"\1")
+        if fewer.equals(names):
+            break
+        names = fewer
+    names = pc.replace_substring_regex(names, _GENERIC.pattern, " ")
+    names = pc.utf8_trim(pc.replace_substring_regex(names, " {2,}", " "), " ")
+    names = pc.replace_substring_regex(names, _RE2_NUMERAL, "")
+    return [str(k) for k in pc.utf8_trim(names, " ").to_pylist()]
+
+
+def _arabic_keys(texts: list[str]) -> list[str]:
+    """:func:`fold_arabic` of NFKC-normalised Arabic names without newlines."""
+    text = _AR_MARKS.sub("", "\n".join(texts))
+    text = text.translate(_AR_MAP)
+    text = _B_AR_ARTICLE.sub(r"\1", text)
+    text = _B_AR_SPACES.sub(" ", text)
+    return [line.strip() for line in text.split("\n")]
 
 
 # ---------------------------------------------------------------- the sound key

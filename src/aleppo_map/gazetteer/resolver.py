@@ -49,7 +49,13 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from aleppo_map._errors import UnknownNameError
-from aleppo_map.gazetteer.normalise import is_arabic, key_variants, normalise, phonetic_key
+from aleppo_map.gazetteer.normalise import (
+    is_arabic,
+    key_variants,
+    normalise,
+    normalise_many,
+    phonetic_key,
+)
 
 __all__ = [
     "FUZZY_MARGIN",
@@ -419,7 +425,7 @@ class NameIndex:
             The index.
         """
         pairs = tuple(names)
-        keys = list(name_keys) if name_keys is not None else [normalise(n) for _, n in pairs]
+        keys = list(name_keys) if name_keys is not None else normalise_many([n for _, n in pairs])
         exact: dict[str, dict[str, list[str]]] = {}
         named: dict[str, dict[str, list[str]]] = {}
         for (did, name), key in zip(pairs, keys, strict=True):
