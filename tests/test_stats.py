@@ -51,6 +51,30 @@ def test_areas_are_measured_in_utm_37n_and_points_keep_their_estimate(small):
     assert areas["b"] < areas["a"]  # the hole is not counted
 
 
+def test_a_layer_is_projected_once_for_its_areas(monkeypatch):
+    import geopandas as gpd
+
+    project = small_project()
+    calls: list[str] = []
+    to_crs = gpd.GeoSeries.to_crs
+
+    def counting(self, *args, **kwargs):
+        calls.append(str(kwargs.get("crs", args[0] if args else "")))
+        return to_crs(self, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoSeries, "to_crs", counting)
+    first = stats.district_areas(project)
+    again = stats.district_areas(project)
+    stats.daily_stats(project)
+    assert calls == [project.settings.metric_crs]
+    pd.testing.assert_series_equal(first, again)
+    # another CRS is measured anew, and gives other areas (6933 is an equal-area CRS)
+    other = project.layer.metric_areas("EPSG:6933")
+    assert calls == [project.settings.metric_crs, "EPSG:6933"]
+    assert other["a"] == pytest.approx(first["a"], rel=0.01)
+    assert other["a"] != first["a"]
+
+
 def test_split_district_counts_by_share_and_by_majority_holder(small):
     table = stats.daily_stats(small).set_index("date")
     areas = stats.district_areas(small)

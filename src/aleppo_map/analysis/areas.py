@@ -96,7 +96,7 @@ def district_areas(project: Project) -> pd.Series[float]:
     """
     layer = _layer(project)
     gdf = layer.gdf
-    metric = gdf.geometry.to_crs(project.settings.metric_crs).area / 1e6
+    metric = layer.metric_areas(project.settings.metric_crs)
     is_point = gdf["geom_kind"] == "point"
     fallback = pd.to_numeric(gdf["area_km2"], errors="coerce").fillna(0.0)
     areas: pd.Series[float] = metric.where(~is_point, fallback).astype(float)  # geopandas: untyped

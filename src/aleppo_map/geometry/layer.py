@@ -131,6 +131,8 @@ class DistrictLayer:
     missing: list[str] = field(default_factory=list)
     subareas: dict[str, str] = field(default_factory=dict)
     attribution: str = ""
+    _areas: dict[str, pd.Series] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False)
 
     def __post_init__(self) -> None:
         # a layer built in memory from bare polygons: a polygon comes from the file, a
@@ -153,6 +155,27 @@ class DistrictLayer:
         """
         basis: pd.Series = self.gdf["geom_basis"]
         return basis
+
+    def metric_areas(self, crs: str) -> pd.Series:
+        """Area in km² of each row's geometry measured in *crs* (once per CRS).
+
+        Stats, check-figures and the page each ask for the areas; projecting a large
+        layer costs a second or more at 100,000 districts, so the answer is kept. The
+        layer's geometry must not be changed in place afterwards.
+
+        Parameters
+        ----------
+        crs : str
+            A metric CRS.
+
+        Returns
+        -------
+        pandas.Series
+            km² indexed like :attr:`gdf` (0 for a point).
+        """
+        if crs not in self._areas:
+            self._areas[crs] = self.gdf.geometry.to_crs(crs).area / 1e6
+        return self._areas[crs]
 
     def coverage_line(self) -> str:
         """One line saying how many districts have a polygon, and which are points.
