@@ -213,9 +213,10 @@ def normalise_many(names: Sequence[object]) -> list[str]:
     """:func:`normalise` of every name, with each fold run once over all of them.
 
     The same keys as ``[normalise(n) for n in names]`` (a test compares them over
-    every name of the embedded gazetteers and many random ones), about eight times
-    faster for a large gazetteer: each regular expression runs once over the names
-    joined by newlines instead of once per name. Names holding a newline, and Latin
+    every name of the embedded tables, runs of words of the four texts and many
+    random names), two to three times faster for a large gazetteer (100,000
+    districts' 400,000 names: 1.04 s one by one, 0.45 s at once): the folds run once
+    over all the names instead of once per name. Names holding a newline, and Latin
     names with accents, are folded one by one.
 
     Parameters
