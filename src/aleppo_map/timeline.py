@@ -176,24 +176,27 @@ def validate_changes(
     chk.bad("basis", ok("basis", "aggregate") & (out["aggregate"] != "")
             & (out["basis"] == "stated"),
             "'inferred' or 'background' for a row that applies an aggregate")
-    # a date window must hold the date the text gives (column-wise)
-    day_ts = pd.to_datetime(out["date"], errors="coerce")
+    # a date window must hold the date the text gives (column-wise, on day numbers)
+    day_num = _day_numbers(out["date"].to_numpy())
     for col, later, expected in (("date_earliest", True, "a day on or before the row's date"),
                                  ("date_latest", False, "a day on or after the row's date")):
-        bound = pd.to_datetime(out[col], errors="coerce")
-        outside = (bound > day_ts) if later else (bound < day_ts)
-        chk.bad(col, ok("date", col) & bound.notna() & day_ts.notna() & outside, expected,
+        bound = _day_numbers(out[col].to_numpy())
+        outside = (bound > day_num) if later else (bound < day_num)
+        chk.bad(col, ok("date", col) & pd.Series((bound != _NO_DAY) & (day_num != _NO_DAY)
+                                                 & outside, index=out.index), expected,
                 hint=lambda _v: "the date the text gives must lie in the window")
     chk.raise_if_any(CHANGE_COLUMNS)
     # an empty bound is the row's date: a row without a window has earliest == latest == date
-    day = out["date"]
+    day = out["date"].to_numpy()
     for col in WINDOW_COLUMNS:
-        out[col] = [d if b is None else b for b, d in zip(out[col], day, strict=True)]
+        bound = out[col].to_numpy()
+        out[col] = np.where(pd.isna(bound), day, bound)  # the cells are dates or None
     out["share"] = out["share"].where(partial, 1.0)
     out["line"] = out["line"].astype(int)
     out["row"] = np.arange(1, len(out) + 1)
     out["order"] = np.arange(len(out))
-    out["source_rank"] = out["source_id"].map(dict(source_ranks)).astype(int)
+    codes, source_ids = pd.factorize(out["source_id"])  # every id is known by now
+    out["source_rank"] = np.array([source_ranks[s] for s in source_ids], dtype=int)[codes]
     return out
 
 
