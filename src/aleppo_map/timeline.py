@@ -176,21 +176,21 @@ def validate_changes(
     chk.bad("basis", ok("basis", "aggregate") & (out["aggregate"] != "")
             & (out["basis"] == "stated"),
             "'inferred' or 'background' for a row that applies an aggregate")
-    # a date window must hold the date the text gives (column-wise, on day numbers)
-    day_num = _day_numbers(out["date"].to_numpy())
+    # a date window must hold the date the text gives (column-wise: valid dates are
+    # YYYY-MM-DD, so their text sorts as they do)
     for col, later, expected in (("date_earliest", True, "a day on or before the row's date"),
                                  ("date_latest", False, "a day on or after the row's date")):
-        bound = _day_numbers(out[col].to_numpy())
-        outside = (bound > day_num) if later else (bound < day_num)
-        chk.bad(col, ok("date", col) & pd.Series((bound != _NO_DAY) & (day_num != _NO_DAY)
-                                                 & outside, index=out.index), expected,
+        bound, day_text = chk.text[col], chk.text["date"]
+        outside = (bound > day_text) if later else (bound < day_text)
+        chk.bad(col, ok("date", col) & (bound != "") & outside, expected,
                 hint=lambda _v: "the date the text gives must lie in the window")
     chk.raise_if_any(CHANGE_COLUMNS)
     # an empty bound is the row's date: a row without a window has earliest == latest == date
     day = out["date"].to_numpy()
     for col in WINDOW_COLUMNS:
-        bound = out[col].to_numpy()
-        out[col] = np.where(pd.isna(bound), day, bound)  # the cells are dates or None
+        given = out[col].to_numpy()
+        filled = np.where(pd.isna(given), day, given)  # the cells are dates or None
+        out[col] = filled if len(filled) else []  # (a table of no rows: typed as before)
     out["share"] = out["share"].where(partial, 1.0)
     out["line"] = out["line"].astype(int)
     out["row"] = np.arange(1, len(out) + 1)
@@ -994,6 +994,11 @@ def _history(changes: pd.DataFrame, order: np.ndarray, status: np.ndarray,
     *status* and *disputed* are given for the rows in *order*.
     """
     n = len(order)
+    if not n:  # a table of no rows: typed as pandas types empty columns
+        history = changes.assign(status=np.array([], dtype=object)).reset_index(drop=True)
+        history["disputed"] = False
+        history["window"] = ""
+        return history
     row_status = np.empty(n, dtype=np.int8)
     row_status[order] = status
     row_disputed = np.empty(n, dtype=bool)
