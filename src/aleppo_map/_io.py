@@ -111,7 +111,8 @@ def _plain(data: bytes) -> bool:
 
     Such a text has no quoted field: the fields of a line are split by its commas.
     """
-    return b'"' not in data and b"\0" not in data and data.count(b"\r") == data.count(b"\r\n")
+    return (b'"' not in data and b"\0" not in data
+            and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")))
 
 
 def _check_widths(text: str, width: int, path: Path, what: str) -> None:
@@ -173,7 +174,8 @@ def _read_plain(data: bytes, width: int) -> pd.DataFrame | None:
             read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
             parse_options=pa_csv.ParseOptions(ignore_empty_lines=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                # large_string: the storage of pandas' strings (no copy into pandas)
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
                 quoted_strings_can_be_null=False),
         )
     except pa.ArrowException:  # a line of another width, mostly
