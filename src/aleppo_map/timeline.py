@@ -333,11 +333,11 @@ def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = _DEFAULT_SIDES) -
     dict
         Side -> float array, one value per row; the four values of a row sum to 1.
     """
-    ctrl = frame["controller"].to_numpy()
-    rem = frame["remainder"].to_numpy()
+    ctrl, rem = frame["controller"], frame["remainder"]
     share = frame["share"].to_numpy(dtype=float)
     return {
-        side: np.where(ctrl == side, share, 0.0) + np.where(rem == side, 1.0 - share, 0.0)
+        side: (np.where((ctrl == side).to_numpy(dtype=bool), share, 0.0)
+               + np.where((rem == side).to_numpy(dtype=bool), 1.0 - share, 0.0))
         for side in sides
     }
 
@@ -777,12 +777,13 @@ class Timeline:
             )
         return d
 
-    def _in_force(self, day: date | str) -> pd.DataFrame:
+    def _in_force(self, day: date | str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Return the intervals (their *columns*, default all) in force on *day*."""
         k = (self._day(day) - self.dates[0]).days
         iv = self.intervals
         first = iv["first"].to_numpy()
         stop = iv["stop"].to_numpy()
-        return iv[(first <= k) & (stop > k)]
+        return (iv if columns is None else iv[list(columns)])[(first <= k) & (stop > k)]
 
     def state_on(self, day: date | str) -> pd.DataFrame:
         """Every district's state on *day*, indexed by ``district_id``.
@@ -817,7 +818,7 @@ class Timeline:
             Indexed by ``district_id`` (gazetteer order), one column per controller;
             the four shares of a row sum to 1.
         """
-        sub = self._in_force(day)
+        sub = self._in_force(day, ["district_id", "controller", "share", "remainder"])
         return pd.DataFrame(side_fractions(sub, self.sides),
                             index=pd.Index(sub["district_id"].to_numpy(), name="district_id"))
 
