@@ -978,14 +978,28 @@ def _disputed(changes: pd.DataFrame, order: np.ndarray, status: np.ndarray,
     several = claims[size[group[claims]] > 1]  # a lone claim is never disputed
     if not len(several):
         return out
-    rows = changes.iloc[order[several]]
-    sig = rows["controller"] + "/" + rows["extent"] + "/" + rows["share"].round(3).astype(str)
-    grp = pd.DataFrame({"group": group[several], "sig": sig.to_numpy(),
-                        "source_id": rows["source_id"].to_numpy()}).groupby("group")
+    rows = changes[["controller", "extent", "share", "source_id"]].iloc[order[several]]
+    # a claim's state as text, written once per distinct (controller, extent, share)
+    ctrl, _ = pd.factorize(rows["controller"])
+    extent, _ = pd.factorize(rows["extent"])
+    share, _ = pd.factorize(rows["share"].round(3).to_numpy(dtype=float).view(np.int64))
+    _, first, state = np.unique(np.stack([ctrl, extent, share], axis=1), axis=0,
+                                return_index=True, return_inverse=True)
+    some = rows.iloc[first]
+    sig = some["controller"] + "/" + some["extent"] + "/" + some["share"].round(3).astype(str)
+    grp = pd.DataFrame({"group": group[several],
+                        "sig": _codes(sig)[state.reshape(-1)],
+                        "source_id": _codes(rows["source_id"])}).groupby("group")
     n_sig = grp["sig"].transform("nunique").to_numpy()
     n_src = grp["source_id"].transform("nunique").to_numpy()
     out[several] = (n_sig > 1) & (n_src > 1)
     return out
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Give each distinct value a number (a float; NaN for a missing value, counted as none)."""
+    codes, _ = pd.factorize(values)
+    return np.where(codes < 0, np.nan, codes)
 
 
 def _history(changes: pd.DataFrame, order: np.ndarray, status: np.ndarray,
