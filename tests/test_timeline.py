@@ -142,3 +142,29 @@ def test_validation_lists_every_problem_at_once():
         assert expected in text, expected
     assert len(info.value.problems) == 6
     assert text.startswith("6 problems found:")
+
+
+def test_a_long_run_of_partial_rows_without_remainder_follows_the_rule():
+    # d is split day after day, no row naming who holds the rest: each row looks at the
+    # state before it (a run longer than the rounds settled column-wise at once)
+    rows = ["D0,2016-11-15,d,rebel,full,,,baseline,stated,s1,1,high,,"]
+    plan = [("government", 0.2), ("government", 0.4), ("rebel", 0.7), ("sdf", 0.1),
+            ("government", 0.3), ("government", 0.6), ("rebel", 0.45), ("sdf", 0.5),
+            ("rebel", 0.8)]
+    rows += [f"D{i},2016-11-{16 + i},d,{side},partial,{share},,advance,stated,s1,{2 + i},high,,"
+             for i, (side, share) in enumerate(plan, start=1)]
+    changes = validate_changes(_table("\n".join(rows) + "\n"), "chain.csv", ["d"], RANKS)
+    tl = build_timeline(changes, ["d"], date(2016, 11, 15), date(2016, 11, 30))
+    # the rule, step by step: who held the rest before decides who holds it now
+    ctrl, share, rest = "rebel", 1.0, ""
+    for i, (side, new_share) in enumerate(plan, start=1):
+        if not rest:
+            rest = ctrl
+        elif side == ctrl:
+            pass  # the same side advances: the other side of the split keeps the rest
+        elif side == rest:
+            rest = ctrl
+        else:
+            rest = ctrl if share >= 0.5 else rest
+        ctrl, share = side, new_share
+        assert _state(tl, f"2016-11-{16 + i}", "d") == (ctrl, round(share, 2), rest)

@@ -92,12 +92,27 @@ def _check_delimiter(header: str, path: Path, what: str) -> None:
                     "save the file as CSV with commas")
 
 
+def _first_line(text: str) -> str:
+    """Return ``text.splitlines()[0]`` without splitting the whole text."""
+    end = text.find("\n")
+    return (text if end < 0 else text[:end + 1]).splitlines()[0]
+
+
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """Yield the records of a CSV text with the line each ends on, blank lines left out."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     for rec in reader:
         if rec:
             yield reader.line_num, rec
+
+
+def _plain(data: bytes) -> bool:
+    r"""Tell whether a UTF-8 CSV text has no quotes, no NUL and only ``\n`` or ``\r\n`` line ends.
+
+    Such a text has no quoted field: the fields of a line are split by its commas.
+    """
+    return (b'"' not in data and b"\0" not in data
+            and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")))
 
 
 def _check_widths(text: str, width: int, path: Path, what: str) -> None:
@@ -125,6 +140,48 @@ def _check_widths(text: str, width: int, path: Path, what: str) -> None:
                 shown + more,
                 'a value holding a comma must be quoted ("...")'
                 if (widths[uneven] > width).any() else "a field is missing")
+
+
+def _read_plain(data: bytes, width: int) -> pd.DataFrame | None:
+    """Parse a CSV text without quotes (see :func:`_plain`) with Arrow, as strings.
+
+    The fast path of :func:`read_csv`, for two columns or more: Arrow's parser splits
+    each non-empty line at its commas and refuses a line with more or fewer fields than
+    the header, so a table it parses has passed :func:`_check_widths`, and pandas would
+    read the same cells.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's UTF-8 bytes, without a byte-order mark.
+    width : int
+        Fields of the header.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The data rows (columns ``0`` to ``width - 1``, renamed by the caller), every
+        cell a string; ``None`` when Arrow refuses the text (then the slow path finds
+        and names the problem).
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    names = [str(i) for i in range(width)]  # the header is read as the first row
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pa_csv.ParseOptions(ignore_empty_lines=True),
+            convert_options=pa_csv.ConvertOptions(
+                # large_string: the storage of pandas' strings (no copy into pandas)
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowException:  # a line of another width, mostly
+        return None
+    frame: pd.DataFrame = table.slice(1).to_pandas()
+    return frame
 
 
 def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
@@ -161,10 +218,10 @@ def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
     except OSError as exc:
         raise _fail(path, f"a readable {what}", str(exc.strerror)) from None
     text = _decode(data, path, what)
-    if not text.strip():
+    if not text or text.isspace():
         raise _fail(path, f"a {what}: a header line of comma-separated column names, then "
                     "one row per line", "an empty file")
-    header = text.lstrip("\r\n").splitlines()[0]
+    header = _first_line(text.lstrip("\r\n"))
     _check_delimiter(header, path, what)
     names = [n.strip() for n in next(csv.reader([header]))]
     blank = [i for i, n in enumerate(names, start=1) if not n]
@@ -176,12 +233,19 @@ def read_csv(path: Path, what: str, required: Sequence[str] = (), *,
     if twice:
         raise _fail(path, f"each column once in the {what}'s header",
                     f"{', '.join(map(repr, twice))} more than once")
-    _check_widths(text, len(names), path, what)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            index_col=False, skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise _fail(path, f"a {what} in CSV", f"a parse error: {exc}") from None
+    frame = None
+    # the fast path; anything Arrow refuses goes the slow way, for its message (with one
+    # column, pandas also skips lines of spaces: Arrow would keep them)
+    body = data.removeprefix(codecs.BOM_UTF8)
+    if len(names) > 1 and _plain(body):
+        frame = _read_plain(body, len(names))
+    if frame is None:
+        _check_widths(text, len(names), path, what)
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                index_col=False, skip_blank_lines=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise _fail(path, f"a {what} in CSV", f"a parse error: {exc}") from None
     frame.columns = names
     if len(frame) < min_rows:
         raise _fail(path, f"at least {min_rows} data row{'s' if min_rows != 1 else ''} "

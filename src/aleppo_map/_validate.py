@@ -299,36 +299,58 @@ def _check_header(chk: Checked, raw: pd.DataFrame, schema: Table) -> None:
 _Checker = Callable[[Checked, Column, pd.Series, pd.Series, Context], pd.Series]
 
 
+def _distinct(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Code each cell by its value: the codes, and the distinct values as a Series.
+
+    A checker that works cell by cell can work on the distinct values (a column of
+    dates, numbers or names holds few) and spread its results back with :func:`_spread`.
+    """
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    return codes, pd.Series(uniques, dtype=text.dtype)
+
+
+def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Give each cell the result of its distinct value (see :func:`_distinct`)."""
+    return values.take(codes).set_axis(index)
+
+
 def _numbers(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
              ctx: Context) -> pd.Series:
-    num = pd.to_numeric(text.where(filled), errors="coerce")
-    bad = filled & (num.isna() | ~np.isfinite(num.fillna(0)))
+    codes, value = _distinct(text)  # parsed once per distinct value
+    given = value != ""
+    num = pd.to_numeric(value.where(given), errors="coerce")
+    bad = given & (num.isna() | ~np.isfinite(num.fillna(0)))
     if col.kind == "int":
-        bad |= filled & ~text.str.fullmatch(r"[+-]?\d+")
+        bad |= given & ~value.str.fullmatch(r"[+-]?\d+")
     lo, hi = col.minimum, col.maximum
     if lo is not None:
-        bad |= filled & ((num <= lo) if col.min_exclusive else (num < lo))
+        bad |= given & ((num <= lo) if col.min_exclusive else (num < lo))
     if hi is not None:
-        bad |= filled & ((num >= hi) if col.max_exclusive else (num > hi))
+        bad |= given & ((num >= hi) if col.max_exclusive else (num > hi))
+    num, bad = _spread(num, codes, text.index), _spread(bad, codes, text.index)
     chk.bad(col.name, bad, col.expected(ctx))
     if col.kind == "int":
         return num.where(~bad & filled, 0).astype("int64")
     return num.where(~bad).astype(float)
 
 
-def _dates(chk: Checked, col: Column, text: pd.Series, filled: pd.Series,
+def _dates(chk: Checked, col: Column, text: pd.Series, _filled: pd.Series,
            ctx: Context) -> pd.Series:
-    parsed = pd.to_datetime(text.where(text.str.fullmatch(_ISO)), format="%Y-%m-%d",
+    codes, value = _distinct(text)  # parsed once per distinct value
+    parsed = pd.to_datetime(value.where(value.str.fullmatch(_ISO)), format="%Y-%m-%d",
                             errors="coerce")
-    bad = filled & parsed.isna()
-    chk.bad(col.name, bad, col.expected(Context()))
+    bad = (value != "") & parsed.isna()
+    outside = pd.Series(False, index=value.index)
     if col.within_battle and ctx.days is not None:
         first, last = ctx.days
-        outside = ~bad & filled & ((parsed < pd.Timestamp(first))
-                                   | (parsed > pd.Timestamp(last)))
-        chk.bad(col.name, outside, col.expected(ctx),
+        outside = ~bad & (value != "") & ((parsed < pd.Timestamp(first))
+                                          | (parsed > pd.Timestamp(last)))
+    days = parsed.dt.date.astype(object).where(parsed.notna(), None)
+    chk.bad(col.name, _spread(bad, codes, text.index), col.expected(Context()))
+    if col.within_battle and ctx.days is not None:
+        chk.bad(col.name, _spread(outside, codes, text.index), col.expected(ctx),
                 hint=lambda _: "the battle's days are set in its manifest (battle.toml)")
-    return parsed.dt.date.astype(object).where(parsed.notna(), None)
+    return _spread(days, codes, text.index)
 
 
 def _lists(chk: Checked, col: Column, text: pd.Series, _filled: pd.Series,
@@ -376,6 +398,8 @@ def _check_column(chk: Checked, col: Column, text: pd.Series, ctx: Context) -> p
 def _check_unique(chk: Checked, col: Column) -> None:
     key = chk.text[col.name].str.lower() if col.kind == "sha256" else chk.text[col.name]
     usable = chk.ok[col.name] & (key != "")
+    if pd.Index(key[usable]).is_unique:  # every id once: the usual case (an Index hashes fast)
+        return
     dup = usable & key.where(usable).duplicated(keep="first")
     if not dup.any():
         return

@@ -53,7 +53,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -176,43 +176,68 @@ def validate_changes(
     chk.bad("basis", ok("basis", "aggregate") & (out["aggregate"] != "")
             & (out["basis"] == "stated"),
             "'inferred' or 'background' for a row that applies an aggregate")
-    # a date window must hold the date the text gives (column-wise)
-    day_ts = pd.to_datetime(out["date"], errors="coerce")
+    # a date window must hold the date the text gives (column-wise: valid dates are
+    # YYYY-MM-DD, so their text sorts as they do)
     for col, later, expected in (("date_earliest", True, "a day on or before the row's date"),
                                  ("date_latest", False, "a day on or after the row's date")):
-        bound = pd.to_datetime(out[col], errors="coerce")
-        outside = (bound > day_ts) if later else (bound < day_ts)
-        chk.bad(col, ok("date", col) & bound.notna() & day_ts.notna() & outside, expected,
+        bound, day_text = chk.text[col], chk.text["date"]
+        outside = (bound > day_text) if later else (bound < day_text)
+        chk.bad(col, ok("date", col) & (bound != "") & outside, expected,
                 hint=lambda _v: "the date the text gives must lie in the window")
     chk.raise_if_any(CHANGE_COLUMNS)
     # an empty bound is the row's date: a row without a window has earliest == latest == date
-    day = out["date"]
+    day = out["date"].to_numpy()
     for col in WINDOW_COLUMNS:
-        out[col] = [d if b is None else b for b, d in zip(out[col], day, strict=True)]
+        given = out[col].to_numpy()
+        filled = np.where(pd.isna(given), day, given)  # the cells are dates or None
+        out[col] = filled if len(filled) else []  # (a table of no rows: typed as before)
     out["share"] = out["share"].where(partial, 1.0)
     out["line"] = out["line"].astype(int)
     out["row"] = np.arange(1, len(out) + 1)
     out["order"] = np.arange(len(out))
-    out["source_rank"] = out["source_id"].map(dict(source_ranks)).astype(int)
+    codes, source_ids = pd.factorize(out["source_id"])  # every id is known by now
+    out["source_rank"] = np.array([source_ranks[s] for s in source_ids], dtype=int)[codes]
     return out
 
 
 _CONF_RANK = {c: i for i, c in enumerate(CONFIDENCES)}
 _BASIS_RANK = {b: i for i, b in enumerate(BASES)}
+#: The dtype pandas gives a column of ``str`` (Arrow-backed ``str`` with pandas 3).
+_TEXT: Any = pd.Series([""]).dtype
+#: Statuses of the history, by code (see :attr:`Timeline.history`).
+_STATUSES: tuple[str, ...] = ("applied", "superseded", "repelled", "after-end")
+_APPLIED, _SUPERSEDED, _REPELLED, _AFTER_END = range(len(_STATUSES))
 
 
-def _priority(frame: pd.DataFrame) -> pd.DataFrame:
-    """Sort key columns for the same-day rule: smaller sorts first and wins."""
-    return pd.DataFrame(
-        {
-            "k_conf": frame["confidence"].map(_CONF_RANK),
-            "k_basis": frame["basis"].map(_BASIS_RANK),
-            "k_source": frame["source_rank"],
-            "k_line": -frame["line"],
-            "k_order": -frame["order"],
-        },
-        index=frame.index,
-    )
+def _texts(values: Sequence[object]) -> pd.api.extensions.ExtensionArray:
+    """Return a few strings as a pandas array of :data:`_TEXT`, to be taken from by code."""
+    out: pd.api.extensions.ExtensionArray = pd.array(list(values), dtype=_TEXT)
+    return out
+
+
+def _rank(values: pd.Series, ranks: Mapping[str, int]) -> np.ndarray:
+    """Rank of each value by *ranks*; a value *ranks* lacks (or a missing one) ranks last."""
+    codes, uniques = pd.factorize(values)
+    last = len(ranks)
+    table = np.array([ranks.get(str(u), last) for u in uniques] + [last], dtype=np.int64)
+    return table[codes]  # a code of -1 (missing) reads the last entry
+
+
+def _priority_order(changes: pd.DataFrame, district: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Positions of the rows sorted by district, day, then the same-day rule (winner first).
+
+    The same-day rule: confidence high > medium > low, basis stated > inferred >
+    background, source rank (lower first), the later line, the later row of the file.
+    """
+    return np.lexsort((
+        -changes["order"].to_numpy(dtype=np.int64),
+        -changes["line"].to_numpy(dtype=np.int64),
+        changes["source_rank"].to_numpy(dtype=np.int64),
+        _rank(changes["basis"], _BASIS_RANK),
+        _rank(changes["confidence"], _CONF_RANK),
+        day,
+        district,
+    ))
 
 
 @dataclass(frozen=True)
@@ -308,11 +333,11 @@ def side_fractions(frame: pd.DataFrame, sides: Sequence[str] = _DEFAULT_SIDES) -
     dict
         Side -> float array, one value per row; the four values of a row sum to 1.
     """
-    ctrl = frame["controller"].to_numpy()
-    rem = frame["remainder"].to_numpy()
+    ctrl, rem = frame["controller"], frame["remainder"]
     share = frame["share"].to_numpy(dtype=float)
     return {
-        side: np.where(ctrl == side, share, 0.0) + np.where(rem == side, 1.0 - share, 0.0)
+        side: (np.where((ctrl == side).to_numpy(dtype=bool), share, 0.0)
+               + np.where((rem == side).to_numpy(dtype=bool), 1.0 - share, 0.0))
         for side in sides
     }
 
@@ -385,65 +410,139 @@ def _district_intervals(did: str, seq: Sequence[_Step], start: date,
     return out
 
 
-def _steps(applied: pd.DataFrame, ids: pd.Index, contested: str | None) -> pd.DataFrame:
-    """Return the changes of state of every district, column-wise (rows by district, date).
+@dataclass(frozen=True)
+class _Steps:
+    """The changes of state of every district, column-wise (rows by district, then date).
 
-    A row's state follows from the row alone, except for a partial row that names no
-    remainder: that one looks at the state before it (one pass over those rows only).
-    Returns one row per change of state: ``pos`` (the district's position in *ids*),
-    ``day``, ``controller``, ``share``, ``remainder`` (``""`` when full),
-    ``change_id``, ``earliest``, ``latest``.
+    Attributes
+    ----------
+    pos : numpy.ndarray
+        The district's position in the districts covered.
+    src : numpy.ndarray
+        The row of the control table that sets the state.
+    eff, earliest, latest : numpy.ndarray
+        Proleptic ordinals of the row's ``date``, ``date_earliest``, ``date_latest``.
+    controller, remainder : numpy.ndarray
+        Codes into :attr:`sides` (code 0 is ``""``: no remainder).
+    share : numpy.ndarray
+        The controller's share.
+    sides : list of str
+        The names of the codes.
     """
-    pos_all = ids.get_indexer(pd.Index(applied["district_id"]))
-    keep = pos_all >= 0
-    rows = applied[keep]
-    pos = pos_all[keep]
+
+    pos: np.ndarray
+    src: np.ndarray
+    eff: np.ndarray
+    earliest: np.ndarray
+    latest: np.ndarray
+    controller: np.ndarray
+    remainder: np.ndarray
+    share: np.ndarray
+    sides: list[str]
+
+
+def _side_codes(changes: pd.DataFrame, contested: str | None) -> tuple[np.ndarray, np.ndarray,
+                                                                       list[str], int]:
+    """Code the controllers and remainders of the table (``""`` is code 0).
+
+    Returns the controller codes, the remainder codes, the names of the codes and the
+    code of *contested* (-1 when ``None``).
+    """
+    c_codes, c_names = pd.factorize(changes["controller"])
+    r_codes, r_names = pd.factorize(changes["remainder"])
+    vocab: dict[str, int] = {"": 0}
+    for name in [*c_names, *r_names, *([contested] if contested is not None else [])]:
+        vocab.setdefault(name, len(vocab))
+    missing = len(vocab)  # a missing cell (validated tables have none): its own code
+    c_table = np.array([vocab[v] for v in c_names] + [missing], dtype=np.int64)
+    r_table = np.array([vocab[v] for v in r_names] + [missing], dtype=np.int64)
+    names = [*vocab, ""]
+    return (c_table[c_codes], r_table[r_codes], names,
+            vocab[contested] if contested is not None else -1)
+
+
+def _fill_remainders(ctrl: np.ndarray, rem: np.ndarray, share: np.ndarray,
+                     starts: np.ndarray, todo: np.ndarray, contested: int) -> None:
+    """Give the partial rows *todo* that name no remainder the holder of the rest, in place.
+
+    The rest goes by the state before the row (the row above, of the same district) or,
+    for a district's first row, to *contested* (-1: the row's controller). A row waits
+    for the row above when that one is waiting too: each round settles every row whose
+    row above is settled; a chain of such rows longer than a few rounds is finished
+    one row at a time, in order.
+    """
+    waiting = np.zeros(len(ctrl), dtype=bool)
+    waiting[todo] = True
+    rounds = 0
+    while len(todo) and rounds < 4:
+        ready = starts[todo] | ~waiting[np.maximum(todo - 1, 0)]
+        i = todo[ready]
+        p = np.maximum(i - 1, 0)
+        c, pc, pr = ctrl[i], ctrl[p], rem[p]
+        by_before = np.select([pr == 0, c == pc, c == pr], [pc, pr, pc],
+                              np.where(share[p] >= 0.5, pc, pr))
+        first = np.full(len(i), contested) if contested >= 0 else c
+        rem[i] = np.where(starts[i], first, by_before)
+        waiting[i] = False
+        todo = todo[~ready]
+        rounds += 1
+    for i in todo.tolist():  # long chains: one by one
+        c, pc, pr = ctrl[i], ctrl[i - 1], rem[i - 1]
+        if starts[i]:
+            rem[i] = contested if contested >= 0 else c
+        elif pr == 0:
+            rem[i] = pc
+        elif c == pc:
+            rem[i] = pr
+        elif c == pr:
+            rem[i] = pc
+        else:
+            rem[i] = pc if share[i - 1] >= 0.5 else pr
+
+
+def _steps(changes: pd.DataFrame, rows: np.ndarray, pos: np.ndarray, day: np.ndarray,
+           contested: str | None) -> _Steps:
+    """Return the changes of state of every district.
+
+    *rows* are the applied rows of *changes* sorted by district then date, *pos* their
+    district's position, *day* the ordinals of every row's ``date``. A row's state
+    follows from the row alone, except for a partial row that names no remainder: that
+    one looks at the state before it.
+    """
     n = len(rows)
-    ctrl = np.asarray(rows["controller"].to_numpy(), dtype=object)
-    full = (rows["extent"] == "full").to_numpy(dtype=bool)
-    share = np.where(full, 1.0, rows["share"].to_numpy(dtype=float))
-    rem = np.where(full, "", np.asarray(rows["remainder"].to_numpy(), dtype=object))
+    ctrl_all, rem_all, names, contested_code = _side_codes(changes, contested)
+    ctrl = ctrl_all[rows]
+    full = (changes["extent"] == "full").to_numpy(dtype=bool)[rows]
+    share = np.where(full, 1.0, changes["share"].to_numpy(dtype=float)[rows])
+    rem = np.where(full, 0, rem_all[rows])
     starts = np.ones(n, dtype=bool)
     starts[1:] = pos[1:] != pos[:-1]
-    # partial rows that name no remainder: the rest goes by the state before (in order)
-    for i in np.flatnonzero(~full & (rem == "")).tolist():
-        if starts[i]:
-            r = contested if contested is not None else ctrl[i]
-        elif rem[i - 1] == "":
-            r = ctrl[i - 1]
-        elif ctrl[i] == ctrl[i - 1]:
-            r = rem[i - 1]
-        elif ctrl[i] == rem[i - 1]:
-            r = ctrl[i - 1]
-        else:
-            r = ctrl[i - 1] if share[i - 1] >= 0.5 else rem[i - 1]
-        rem[i] = r
+    _fill_remainders(ctrl, rem, share, starts, np.flatnonzero(~full & (rem == 0)),
+                     contested_code)
     same = ~full & (rem == ctrl)
     if same.any():
         # the side already held the whole district: the row cannot say who holds the rest
-        i = int(np.flatnonzero(same)[0])
+        r = int(rows[np.flatnonzero(same)[0]])
         raise ValidationError([Problem(
             "control table", "remainder",
             "a remainder holder when a partial row names the side that already holds "
             "the whole district",
-            "empty", row=int(rows["row"].iloc[i]),
-            hint=f"change {rows['change_id'].iloc[i]}, district {rows['district_id'].iloc[i]}",
+            "empty", row=int(changes["row"].iloc[r]),
+            hint=f"change {changes['change_id'].iloc[r]}, district {changes['district_id'].iloc[r]}",
         )])
     changed = starts.copy()
     changed[1:] |= ((ctrl[1:] != ctrl[:-1]) | (share[1:] != share[:-1])
                     | (rem[1:] != rem[:-1]))
-    day = np.asarray(rows["date"].to_numpy(), dtype=object)[changed]
-    eff = _day_numbers(day)
-    bounds = {}
-    for col, name in (("date_earliest", "earliest"), ("date_latest", "latest")):
-        num = _day_numbers(np.asarray(rows[col].to_numpy(), dtype=object)[changed])
-        bounds[name] = np.where(num == _NO_DAY, eff, num)  # an empty bound is the date
-    return pd.DataFrame({
-        "pos": pos[changed], "day": day, "eff": eff, "controller": ctrl[changed],
-        "share": share[changed], "remainder": rem[changed],
-        "change_id": np.asarray(rows["change_id"].to_numpy(), dtype=object)[changed],
-        **bounds,
-    })
+    src = rows[changed]
+    eff = day[src]
+    bounds = []
+    for col in WINDOW_COLUMNS:
+        num = (_day_numbers(changes[col].to_numpy()[src]) if col in changes.columns
+               else np.full(len(src), _NO_DAY))  # a table typed by hand, without windows
+        bounds.append(np.where(num == _NO_DAY, eff, num))  # an empty bound is the date
+    return _Steps(pos=pos[changed], src=src, eff=eff, earliest=bounds[0], latest=bounds[1],
+                  controller=ctrl[changed], remainder=rem[changed], share=share[changed],
+                  sides=names)
 
 
 _NO_DAY = np.iinfo(np.int64).min
@@ -461,87 +560,158 @@ def _day_numbers(values: np.ndarray) -> np.ndarray:
     return table[codes]  # a code of -1 (missing) reads the last entry
 
 
-def _check_opening(steps: pd.DataFrame, district_ids: Sequence[str], ids: pd.Index,
-                   start: date, file: str) -> None:
+def _check_opening(steps: _Steps, district_ids: Sequence[str], ids: pd.Index,
+                   start: date, file: str, dates: pd.Series) -> None:
     """Refuse districts without a state on the first day (every one listed)."""
-    pos = steps["pos"].to_numpy()
+    pos = steps.pos
     first_at = np.full(len(ids), -1)
     heads = np.ones(len(pos), dtype=bool)
     heads[1:] = pos[1:] != pos[:-1]
     first_at[pos[heads]] = np.flatnonzero(heads)
-    day = steps["day"].to_numpy()
+    listed = list(district_ids)
+    at = (np.arange(len(ids)) if len(listed) == len(ids)  # no id twice: ids is the list
+          else ids.get_indexer(pd.Index(listed)))
+    k = first_at[at]
+    late = steps.eff[np.maximum(k, 0)] > start.toordinal() if len(pos) else k >= 0
     problems: list[Problem] = []
-    for did, k in zip(district_ids, first_at[ids.get_indexer(pd.Index(list(district_ids)))], strict=True):
-        if k < 0 or day[k] > start:
-            problems.append(Problem(
-                file, "district_id",
-                f"a row dated on or before {start} giving the opening state of every district",
-                f"no state for {did!r} on {start}"
-                + (f" (its first row is dated {day[k]})" if k >= 0 else " (no row at all)"),
-            ))
+    for j in np.flatnonzero((k < 0) | late).tolist():
+        kj = int(k[j])
+        problems.append(Problem(
+            file, "district_id",
+            f"a row dated on or before {start} giving the opening state of every district",
+            f"no state for {listed[j]!r} on {start}"
+            + (f" (its first row is dated {dates.iloc[steps.src[kj]]})" if kj >= 0
+               else " (no row at all)"),
+        ))
     if problems:
         raise ValidationError(problems)
 
 
-def _intervals(steps: pd.DataFrame, ids: pd.Index, start: date, n_days: int) -> pd.DataFrame:
+def _concat(parts: list[Any]) -> Any:
+    """Join the pieces of one column (numpy or pandas arrays), in order."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(isinstance(p, np.ndarray) for p in parts):
+        return np.concatenate(parts)
+    return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
+
+
+def _take(values: Any, order: np.ndarray) -> Any:
+    return values[order] if isinstance(values, np.ndarray) else values.take(order)
+
+
+_TEXT_COLUMNS = frozenset({"district_id", "controller", "remainder", "extent", "change_id",
+                           "window_change_id", "before_controller", "before_remainder",
+                           "after_controller", "after_remainder"})
+_FLOAT_COLUMNS = frozenset({"share", "before_share", "after_share"})
+
+
+def _column(name: str, values: list[object]) -> Any:
+    """One column of intervals from Python values, typed as a list of them would be."""
+    if name in _TEXT_COLUMNS:
+        return pd.array(values, dtype=_TEXT)
+    if name in ("first", "stop"):
+        return np.array(values, dtype=np.int64)
+    if name in _FLOAT_COLUMNS:
+        return np.array(values, dtype=float)
+    if name == "uncertain":
+        return np.array(values, dtype=bool)
+    out = np.empty(len(values), dtype=object)  # dates, or None
+    out[:] = values
+    return out
+
+
+def _windowed_records(steps: _Steps, rows: np.ndarray, ids: pd.Index, changes: pd.DataFrame,
+                      start: date, n_days: int) -> tuple[list[tuple[object, ...]], list[int]]:
+    """Intervals of the districts with a window, through :func:`_district_intervals`.
+
+    *rows* are positions in *steps*, grouped by district. Returns the intervals and
+    the position of each one's district.
+    """
+    records: list[tuple[object, ...]] = []
+    where: list[int] = []
+    src = steps.src[rows]
+    day = changes["date"].to_numpy()[src]
+    change_id = changes["change_id"].take(src).tolist()
+    pos = steps.pos[rows].tolist()
+    names = steps.sides
+    seq: list[_Step] = []
+    for i, j in enumerate(rows.tolist()):
+        seq.append(_Step(day[i], State(names[steps.controller[j]], float(steps.share[j]),
+                                       names[steps.remainder[j]] or None),
+                         str(change_id[i]), date.fromordinal(int(steps.earliest[j])),
+                         date.fromordinal(int(steps.latest[j]))))
+        if i + 1 == len(pos) or pos[i + 1] != pos[i]:  # the district's last step
+            cut = _district_intervals(str(ids[pos[i]]), seq, start, n_days)
+            records += cut
+            where += [pos[i]] * len(cut)
+            seq = []
+    return records, where
+
+
+def _intervals(steps: _Steps, ids: pd.Index, start: date, n_days: int,
+               changes: pd.DataFrame) -> pd.DataFrame:
     """Cut the steps into intervals: column-wise for districts without a window.
 
     A district with a date window on any of its steps goes through
     :func:`_district_intervals`; the others get one interval per state.
     """
-    pos = steps["pos"].to_numpy()
-    day = steps["day"].to_numpy()
+    pos = steps.pos
     n = len(pos)
-    eff = steps["eff"].to_numpy(dtype=np.int64) - start.toordinal()
+    eff = steps.eff - start.toordinal()
     last = np.ones(n, dtype=bool)
     last[:-1] = pos[1:] != pos[:-1]
     nxt = np.empty(n, dtype=np.int64)
     nxt[:-1] = eff[1:]
     nxt[last] = n_days
     windowed = np.zeros(len(ids), dtype=bool)
-    windowed[pos[steps["earliest"].to_numpy() < steps["latest"].to_numpy()]] = True
+    windowed[pos[steps.earliest < steps.latest]] = True
     plain = ~windowed[pos] & (nxt > 0)  # a state replaced on or before the first day: none
-    cols: dict[str, list[object]] = {c: [] for c in INTERVAL_COLUMNS}
-    order_pos: list[int] = []
-    order_first: list[int] = []
+    cols: dict[str, list[Any]] = {c: [] for c in INTERVAL_COLUMNS}
+    keys: list[tuple[np.ndarray, np.ndarray]] = []
     if plain.any():
         p = pos[plain]
-        first = np.maximum(eff[plain], 0)
-        since = np.where(eff[plain] > 0, day[plain], np.asarray([start], dtype=object))
-        rem = steps["remainder"].to_numpy()[plain]
         k = len(p)
-        cols["district_id"] += ids.to_numpy()[p].tolist()
-        cols["first"] += first.tolist()
-        cols["stop"] += np.minimum(nxt[plain], n_days).tolist()
-        cols["controller"] += steps["controller"].to_numpy()[plain].tolist()
-        cols["share"] += steps["share"].to_numpy()[plain].tolist()
-        cols["remainder"] += rem.tolist()
-        cols["extent"] += np.where(rem == "", "full", "partial").tolist()
-        cols["since"] += since.tolist()
-        cols["change_id"] += steps["change_id"].to_numpy()[plain].tolist()
-        for col, value in zip(UNCERTAIN_COLUMNS, _SETTLED, strict=True):
-            cols[col] += [value] * k
-        order_pos += p.tolist()
-        order_first += first.tolist()
+        first = np.maximum(eff[plain], 0)
+        rem = steps.remainder[plain]
+        sides = _texts(steps.sides)
+        blank = _texts([""]).take(np.zeros(k, dtype=np.intp))
+        none = np.full(k, None, dtype=object)
+        nan = np.full(k, np.nan)
+        for col, values in (
+            ("district_id", pd.array(ids, dtype=_TEXT).take(p)),
+            ("first", first),
+            ("stop", np.minimum(nxt[plain], n_days)),
+            ("controller", sides.take(steps.controller[plain])),
+            ("share", steps.share[plain]),
+            ("remainder", sides.take(rem)),
+            ("extent", _texts(["full", "partial"]).take((rem != 0).astype(np.intp))),
+            ("since", np.where(eff[plain] > 0, changes["date"].to_numpy()[steps.src[plain]],
+                               np.asarray([start], dtype=object))),
+            ("change_id", pd.array(changes["change_id"], dtype=_TEXT).take(steps.src[plain])),
+            ("uncertain", np.zeros(k, dtype=bool)), ("window_start", none),
+            ("window_end", none), ("window_change_id", blank), ("before_controller", blank),
+            ("before_share", nan), ("before_remainder", blank), ("after_controller", blank),
+            ("after_share", nan), ("after_remainder", blank),
+        ):
+            cols[col].append(values)
+        keys.append((p, first))
     if windowed.any():
-        rows = steps[windowed[pos]]
-        for p_, group in rows.groupby("pos", sort=False):
-            seq = [_Step(d, State(c, s, r or None), cid, date.fromordinal(e),
-                         date.fromordinal(la))
-                   for d, c, s, r, cid, e, la in zip(
-                       group["day"], group["controller"], group["share"], group["remainder"],
-                       group["change_id"], group["earliest"].tolist(),
-                       group["latest"].tolist(), strict=True)]
-            for rec in _district_intervals(str(ids[int(p_)]), seq, start, n_days):
-                for col, value in zip(INTERVAL_COLUMNS, rec, strict=True):
-                    cols[col].append(value)
-                order_pos.append(int(p_))
-                order_first.append(int(rec[1]))  # type: ignore[call-overload]
-    order = np.lexsort((np.asarray(order_first, dtype=np.int64),
-                        np.asarray(order_pos, dtype=np.int64)))
-    if len(order) and not (order == np.arange(len(order))).all():
-        cols = {c: [v[i] for i in order.tolist()] for c, v in cols.items()}
-    return pd.DataFrame(cols, columns=list(INTERVAL_COLUMNS))
+        records, where = _windowed_records(steps, np.flatnonzero(windowed[pos]), ids, changes,
+                                           start, n_days)
+        if records:
+            for col, values in zip(INTERVAL_COLUMNS, zip(*records, strict=True), strict=True):
+                cols[col].append(_column(col, list(values)))
+            keys.append((np.asarray(where, dtype=np.int64),
+                         np.asarray([r[1] for r in records], dtype=np.int64)))
+    if not keys:  # no district: as a table of no rows reads
+        return pd.DataFrame({c: [] for c in INTERVAL_COLUMNS}, columns=list(INTERVAL_COLUMNS))
+    data = {c: _concat(v) for c, v in cols.items()}
+    order = np.lexsort((np.concatenate([f for _, f in keys]),
+                        np.concatenate([p for p, _ in keys])))
+    if not (order == np.arange(len(order))).all():
+        data = {c: _take(v, order) for c, v in data.items()}
+    return pd.DataFrame(data, columns=list(INTERVAL_COLUMNS))
 
 
 def _window(before: State, step: _Step) -> tuple[object, ...]:
@@ -607,12 +777,13 @@ class Timeline:
             )
         return d
 
-    def _in_force(self, day: date | str) -> pd.DataFrame:
+    def _in_force(self, day: date | str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Return the intervals (their *columns*, default all) in force on *day*."""
         k = (self._day(day) - self.dates[0]).days
         iv = self.intervals
         first = iv["first"].to_numpy()
         stop = iv["stop"].to_numpy()
-        return iv[(first <= k) & (stop > k)]
+        return (iv if columns is None else iv[list(columns)])[(first <= k) & (stop > k)]
 
     def state_on(self, day: date | str) -> pd.DataFrame:
         """Every district's state on *day*, indexed by ``district_id``.
@@ -647,7 +818,7 @@ class Timeline:
             Indexed by ``district_id`` (gazetteer order), one column per controller;
             the four shares of a row sum to 1.
         """
-        sub = self._in_force(day)
+        sub = self._in_force(day, ["district_id", "controller", "share", "remainder"])
         return pd.DataFrame(side_fractions(sub, self.sides),
                             index=pd.Index(sub["district_id"].to_numpy(), name="district_id"))
 
@@ -759,53 +930,109 @@ def build_timeline(
                                        f"{start} > {end}")])
     n_days = (end - start).days + 1
     dates = [start + timedelta(days=i) for i in range(n_days)]
-    status = pd.Series("applied", index=changes.index)
-    status[changes["event"] == "repelled"] = "repelled"
-    status[changes["date"] > end] = "after-end"
-    # sort a small frame of keys, then take the table once (a copy per step was 5x its size)
-    keys = pd.concat([changes[["district_id", "date"]], _priority(changes)], axis=1)
-    order = keys.reset_index(drop=True).sort_values(list(keys.columns)).index.to_numpy()
-    del keys
-    hist = changes.iloc[order].assign(status=status.iloc[order].to_numpy())
-    live = hist["status"] == "applied"
-    dup = hist.loc[live, ["district_id", "date"]].duplicated(keep="first")
-    hist.loc[dup[dup].index, "status"] = "superseded"
-    # disputed: same district and day, another source, a different claimed state
-    claims = hist.loc[hist["status"].isin(["applied", "superseded"]),
-                      ["district_id", "date", "controller", "extent", "share", "source_id"]]
-    sig = claims["controller"] + "/" + claims["extent"] + "/" + claims["share"].round(3).astype(str)
-    grp = claims[["district_id", "date", "source_id"]].assign(sig=sig).groupby(
-        ["district_id", "date"])
-    n_sig = grp["sig"].transform("nunique")
-    n_src = grp["source_id"].transform("nunique")
-    del grp, sig
-    hist["disputed"] = False
-    hist.loc[claims.index, "disputed"] = (n_sig > 1) & (n_src > 1)
-    del claims, n_sig, n_src
-
-    need = ["district_id", "date", "controller", "extent", "share", "remainder", "row",
-            "change_id", *(c for c in WINDOW_COLUMNS if c in hist.columns)]
-    applied = hist.loc[hist["status"] == "applied", need]
-    for col in WINDOW_COLUMNS:
-        if col not in applied.columns:  # a table typed by hand, without windows
-            applied = applied.assign(**{col: applied["date"]})
+    n = len(changes)
+    # every key as integers: districts coded in sorted order, days as ordinals
+    codes, names = pd.factorize(changes["district_id"], sort=True)
+    district = np.where(codes < 0, len(names), codes)  # a missing id sorts last
+    day = _day_numbers(changes["date"].to_numpy())
+    status = np.full(n, _APPLIED, dtype=np.int8)
+    status[(changes["event"] == "repelled").to_numpy(dtype=bool)] = _REPELLED
+    status[day > end.toordinal()] = _AFTER_END
+    # the same-day rule: sort by district, day and priority; the first live row of a day wins
+    order = _priority_order(changes, district, day)
+    s_status, s_district, s_day = status[order], district[order], day[order]
+    new_day = np.ones(n, dtype=bool)
+    new_day[1:] = (s_district[1:] != s_district[:-1]) | (s_day[1:] != s_day[:-1])
+    group = np.cumsum(new_day) - 1  # one group per district and day
+    live = np.flatnonzero(s_status == _APPLIED)
+    beaten = np.zeros(len(live), dtype=bool)
+    beaten[1:] = group[live[1:]] == group[live[:-1]]
+    s_status[live[beaten]] = _SUPERSEDED
+    s_disputed = _disputed(changes, order, s_status, group)
+    applied = np.flatnonzero(s_status == _APPLIED)
     ids = pd.Index(list(district_ids))
     if not ids.is_unique:
         ids = ids.drop_duplicates()
-    steps = _steps(applied, ids, contested)
-    _check_opening(steps, district_ids, ids, start, file)
-    intervals = _intervals(steps, ids, start, n_days)
-    del applied
-    history = hist.sort_values(["date", "district_id", "order"], ignore_index=True)
-    del hist
-    history["window"] = ""
-    if "date_earliest" in history.columns and "date_latest" in history.columns:
-        open_ = (history["date_earliest"] < history["date_latest"]).to_numpy(dtype=bool)
-        texts = [window_text({str(k): v for k, v in r.items()})
-                 for r in history[open_].to_dict("records")]
-        history.loc[history.index[open_], "window"] = texts
+    pos_of = np.append(ids.get_indexer(pd.Index(names)), -1)  # -1: not covered
+    pos = pos_of[s_district[applied]]
+    covered = pos >= 0
+    steps = _steps(changes, order[applied[covered]], pos[covered], day, contested)
+    _check_opening(steps, district_ids, ids, start, file, changes["date"])
+    intervals = _intervals(steps, ids, start, n_days, changes)
+    history = _history(changes, order, s_status, s_disputed, district, day)
     return Timeline(dates=dates, district_ids=list(district_ids), intervals=intervals,
                     history=history, sides=tuple(sides))
+
+
+def _disputed(changes: pd.DataFrame, order: np.ndarray, status: np.ndarray,
+              group: np.ndarray) -> np.ndarray:
+    """Tell the rows (in *order*) whose district and day another source claims differently.
+
+    Among the applied and superseded rows of one district and day (*group*), a row is
+    disputed when the rows give more than one state (controller, extent, share to three
+    places) and come from more than one source.
+    """
+    out = np.zeros(len(order), dtype=bool)
+    claims = np.flatnonzero(status <= _SUPERSEDED)
+    size = np.bincount(group[claims], minlength=len(order))
+    several = claims[size[group[claims]] > 1]  # a lone claim is never disputed
+    if not len(several):
+        return out
+    rows = changes[["controller", "extent", "share", "source_id"]].iloc[order[several]]
+    # a claim's state as text, written once per distinct (controller, extent, share)
+    ctrl, _ = pd.factorize(rows["controller"])
+    extent, _ = pd.factorize(rows["extent"])
+    share, _ = pd.factorize(rows["share"].round(3).to_numpy(dtype=float).view(np.int64))
+    _, first, state = np.unique(np.stack([ctrl, extent, share], axis=1), axis=0,
+                                return_index=True, return_inverse=True)
+    some = rows.iloc[first]
+    sig = some["controller"] + "/" + some["extent"] + "/" + some["share"].round(3).astype(str)
+    grp = pd.DataFrame({"group": group[several],
+                        "sig": _codes(sig)[state.reshape(-1)],
+                        "source_id": _codes(rows["source_id"])}).groupby("group")
+    n_sig = grp["sig"].transform("nunique").to_numpy()
+    n_src = grp["source_id"].transform("nunique").to_numpy()
+    out[several] = (n_sig > 1) & (n_src > 1)
+    return out
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Give each distinct value a number (a float; NaN for a missing value, counted as none)."""
+    codes, _ = pd.factorize(values)
+    return np.where(codes < 0, np.nan, codes)
+
+
+def _history(changes: pd.DataFrame, order: np.ndarray, status: np.ndarray,
+             disputed: np.ndarray, district: np.ndarray, day: np.ndarray) -> pd.DataFrame:
+    """Every row with its status, sorted by date, district and file order (see :class:`Timeline`).
+
+    *status* and *disputed* are given for the rows in *order*.
+    """
+    n = len(order)
+    if not n:  # a table of no rows: typed as pandas types empty columns
+        history = changes.assign(status=np.array([], dtype=object)).reset_index(drop=True)
+        history["disputed"] = False
+        history["window"] = ""
+        return history
+    row_status = np.empty(n, dtype=np.int8)
+    row_status[order] = status
+    row_disputed = np.empty(n, dtype=bool)
+    row_disputed[order] = disputed
+    final = np.lexsort((changes["order"].to_numpy(dtype=np.int64), district, day))
+    history = changes.take(final).reset_index(drop=True)
+    history["status"] = _texts(_STATUSES).take(row_status[final].astype(np.intp))
+    history["disputed"] = row_disputed[final]
+    which = np.zeros(n, dtype=np.intp)  # 0: no window; k: the k-th text
+    texts: list[str] = []
+    if "date_earliest" in history.columns and "date_latest" in history.columns:
+        lo = _day_numbers(history["date_earliest"].to_numpy())
+        hi = _day_numbers(history["date_latest"].to_numpy())
+        open_ = np.flatnonzero((lo < hi) & (lo != _NO_DAY))
+        texts = [window_text({str(k): v for k, v in r.items()})
+                 for r in history.iloc[open_].to_dict("records")]
+        which[open_] = np.arange(1, len(open_) + 1)
+    history["window"] = _texts(["", *texts]).take(which)
+    return history
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -52,28 +52,46 @@ def state_table(project: Project, day: str | date) -> pd.DataFrame:
                 [Problem("--date", "", "an ISO date YYYY-MM-DD", repr(day))]
             ) from None
     st = project.timeline.state_on(day).reset_index()
-    rows = project.changes.set_index("change_id")
+    rows = _rows_of(project.changes, st["change_id"], ["basis", "confidence", "source_id", "line"])
     gaz = project.gazetteer
     return pd.DataFrame(
         {
             "district_id": st["district_id"],
-            "name_en": gaz.frame["name_en"].reindex(st["district_id"]).astype(str).to_numpy(),
+            "name_en": gaz.frame["name_en"].reindex(st["district_id"]).astype(str).array,
             "controller": st["controller"],
             "extent": st["extent"],
             "share": st["share"].round(3),
             "remainder": st["remainder"].fillna(""),
-            "since": [s.isoformat() for s in st["since"]],
+            "since": _iso_days(st["since"]),
             "change_id": st["change_id"],
-            "basis": rows.loc[st["change_id"], "basis"].to_numpy(),
-            "confidence": rows.loc[st["change_id"], "confidence"].to_numpy(),
-            "source_id": rows.loc[st["change_id"], "source_id"].to_numpy(),
-            "line": rows.loc[st["change_id"], "line"].to_numpy(),
+            "basis": rows["basis"].array,
+            "confidence": rows["confidence"].array,
+            "source_id": rows["source_id"].array,
+            "line": rows["line"].to_numpy(),
             "uncertain": st["uncertain"].astype(bool).to_numpy(),
-            "window_start": [d.isoformat() if d else "" for d in st["window_start"]],
-            "window_end": [d.isoformat() if d else "" for d in st["window_end"]],
-            "window_change": st["window_change_id"].to_numpy(),
+            "window_start": _iso_days(st["window_start"]),
+            "window_end": _iso_days(st["window_end"]),
+            "window_change": st["window_change_id"].array,
         }
     )
+
+
+def _rows_of(changes: pd.DataFrame, change_ids: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """Return *columns* of the rows of the control table behind *change_ids*, in their order."""
+    index = pd.Index(changes["change_id"])
+    at = index.get_indexer(change_ids) if index.is_unique else None
+    if at is None or (at < 0).any():  # as .loc does: a KeyError names what is missing
+        return changes.set_index("change_id").loc[change_ids, columns]
+    return changes[columns].take(at)
+
+
+def _iso_days(days: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Write each day as ISO text (``""`` for ``None``), each distinct day once."""
+    codes, uniques = pd.factorize(days)  # a missing day has the code -1
+    text = pd.Series([d.isoformat() for d in uniques] + [""])  # str dtype, as a list gives
+    out: pd.api.extensions.ExtensionArray = text.array.take(np.where(codes < 0, len(uniques),
+                                                                      codes))
+    return out
 
 
 def district_areas(project: Project) -> pd.Series[float]:
