@@ -280,7 +280,7 @@ def _latin_keys(joined: str) -> list[str]:
     if "(" in text:
         text = _PAREN_RE.sub(" ", text)  # "." never matches a newline
     text = text.encode("ascii").translate(_B_ALNUM).decode("ascii")
-    names = pa.array(text.split("\n"), type=pa.string())
+    names = pa.array(text.split("\n"), type=pa.large_string())  # no 2 GiB offset limit
     while True:
         fewer = pc.replace_substring_regex(names, _RE2_ARTICLE, r"\1")
         if fewer.equals(names):
