@@ -76,6 +76,7 @@ GAZETTEER_COLUMNS: tuple[str, ...] = GAZETTEER.names
 #: drawn as a marker. (Another battle may use its own values.)
 GEOM_BASES: tuple[str, ...] = ("csr-derived", "estimated", "sub-area")
 
+
 class _Names(NamedTuple):
     """Every name of every district in file order, with its district and name key."""
 
@@ -104,10 +105,7 @@ def _name_keys(frame: pd.DataFrame, source: str) -> tuple[
     en = [str(v) for v in frame["name_en"].tolist()]
     alias_lists = frame["aliases"].tolist()
     aliases = [str(a) for lst in alias_lists for a in lst]
-    per_row = np.array([len(lst) for lst in alias_lists], dtype=np.int64)
-    alias_rows = np.repeat(np.arange(n), per_row)
-    # each alias's place in its row's list
-    alias_slots = np.arange(len(aliases)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    alias_rows = np.repeat(np.arange(n), [len(lst) for lst in alias_lists])
     ar_all = [str(v) if isinstance(v, str) and v.strip() else "" for v in frame["name_ar"].tolist()]
     ar_rows = np.flatnonzero([bool(v) for v in ar_all])
     ar = [ar_all[i] for i in ar_rows]
@@ -116,12 +114,9 @@ def _name_keys(frame: pd.DataFrame, source: str) -> tuple[
     ar_counts = Counter(k for k in ar_keys if k)  # a count per name was quadratic
     rows = np.arange(n)
     row_of = np.concatenate([rows, rows, rows, alias_rows, ar_rows])
-    # every name in row order: (row, slot); aliases from slot 3, the Arabic name last
-    order = np.lexsort((
-        np.concatenate([np.full(n, 0), np.full(n, 1), np.full(n, 2), alias_slots + 3,
-                        np.full(len(ar), 3 + per_row.max(initial=0))]),
-        row_of,
-    ))
+    # every name in row order: a stable sort by row keeps a row's names in the order of
+    # the blocks (id, spaced id, English name, aliases in turn, Arabic name)
+    order = np.argsort(row_of, kind="stable")
     row_of = row_of[order]
 
     def in_order(values: list[str]) -> npt.NDArray[np.object_]:
